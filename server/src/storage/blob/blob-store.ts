@@ -2,15 +2,22 @@
  * The BlobStore port: a flat key -> bytes store that knows nothing about snapshots.
  * Keys are '/'-separated relative paths of [A-Za-z0-9._/-]; no leading '/', no '..' segments.
  *
- * Contract shared by every implementation (checked by the conformance suite):
+ * Contract shared by every implementation (checked by the conformance suite,
+ * blob-store-conformance.ts):
  * - `put` is atomic: readers see either no object or the whole object, never a prefix. When `put`
- *   resolves, the object is durable (fsynced / committed by the backend).
- * - `put` with `ifAbsent` fails with BlobAlreadyExistsError when the key exists.
+ *   resolves, the object is durable (fsynced / committed by the backend). A put that fails
+ *   (including one whose body stream throws) leaves no object, or the previous one untouched.
+ *   Errors thrown by the body, and an abort's reason, reach the caller unchanged.
+ * - `put` with `ifAbsent` fails with BlobAlreadyExistsError when the key exists; of concurrent
+ *   ifAbsent puts of one key exactly one succeeds.
  * - `get` with a range returns exactly bytes [offset, offset+length) clipped to the object's end;
- *   an offset past the end fails with BlobInvalidRangeError. A missing key fails with
- *   BlobNotFoundError (thrown from the first iteration at the latest).
- * - `list` yields every key under the prefix, in lexicographic order.
+ *   an offset equal to the size yields no bytes, an offset past the end fails with
+ *   BlobInvalidRangeError. A missing key fails with BlobNotFoundError (thrown from the first
+ *   iteration at the latest).
+ * - `list` yields every key that starts with the prefix (a plain string prefix, not a directory),
+ *   in lexicographic (byte) order.
  * - `delete` of a missing key is not an error.
+ * - A malformed key or range (negative, fractional) is a programming error: TypeError.
  * Vendor errors never escape: adapters translate them into the errors below.
  */
 export interface BlobStore {
@@ -29,7 +36,10 @@ export type BlobBody = Uint8Array | AsyncIterable<Uint8Array>;
 export interface PutOptions {
   /** Fail with BlobAlreadyExistsError instead of overwriting. */
   ifAbsent?: boolean;
-  /** Cancels the write; a cancelled put leaves no object behind. */
+  /**
+   * Cancels the write while the body is being consumed: the put rejects with the signal's reason
+   * and leaves no object behind. Once the whole body has been consumed the commit proceeds.
+   */
   signal?: AbortSignal;
 }
 
@@ -49,7 +59,7 @@ export type BlobErrorKind = "BlobNotFound" | "BlobAlreadyExists" | "BlobInvalidR
 /** Base class of the port's errors. `name` is the discriminator. */
 export class BlobError extends Error {
   constructor(
-    readonly name: BlobErrorKind,
+    override readonly name: BlobErrorKind,
     readonly key: string,
     message: string,
     options?: { cause?: unknown },

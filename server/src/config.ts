@@ -1,0 +1,80 @@
+import { isAbsolute, resolve } from "node:path";
+
+/** Typed, validated configuration. This module is the only place that reads process.env. */
+export interface Config {
+  /** TCP port for gRPC, gRPC-Web and Connect. */
+  port: number;
+  /** Interface to bind. */
+  host: string;
+  /** Root for the embedded Postgres (`<dataDir>/pg`), local blobs and temp files. */
+  dataDir: string;
+  /** External Postgres; undefined means start the embedded one. */
+  databaseUrl?: string;
+  /** Port of the embedded Postgres. */
+  embeddedPgPort: number;
+  /** `file:///abs/path` or `gs://bucket/prefix`. */
+  blobUrl: string;
+  /** Largest accepted message (and CreateSnapshot payload), in bytes. */
+  maxMessageBytes: number;
+  /** Deadline applied when a client sets none, and the cap on client deadlines, in ms. */
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  /** Time allowed to drain in-flight calls on SIGTERM before they are cancelled, in ms. */
+  shutdownGraceMs: number;
+  /** Job workers in this process. */
+  jobConcurrency: number;
+  /** Postgres pool size. */
+  dbPoolMax: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+/** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const dataDir = resolve(cwd, env.VELLUM_DATA_DIR || "./data");
+  const blobUrl = env.VELLUM_BLOB_URL || `file://${resolve(dataDir, "blobs")}`;
+  if (!/^file:\/\//.test(blobUrl) && !/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}(\/.*)?$/.test(blobUrl)) {
+    throw new ConfigError("VELLUM_BLOB_URL must be file:///absolute/path or gs://bucket[/prefix]");
+  }
+  if (blobUrl.startsWith("file://") && !isAbsolute(blobUrl.slice("file://".length))) {
+    throw new ConfigError("VELLUM_BLOB_URL file:// path must be absolute");
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must be a postgres:// URL");
+  }
+  const logLevel = (env.VELLUM_LOG_LEVEL || "info") as Config["logLevel"];
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    throw new ConfigError("VELLUM_LOG_LEVEL must be debug, info, warn or error");
+  }
+  return {
+    port: int(env, "PORT", 8080, 0, 65535),
+    host: env.VELLUM_HOST || "127.0.0.1",
+    dataDir,
+    databaseUrl,
+    embeddedPgPort: int(env, "VELLUM_EMBEDDED_PG_PORT", 54320, 1024, 65535),
+    blobUrl,
+    maxMessageBytes: int(env, "VELLUM_MAX_MESSAGE_BYTES", 16 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+    defaultTimeoutMs: int(env, "VELLUM_DEFAULT_TIMEOUT_MS", 5 * 60_000, 100, 24 * 3600_000),
+    maxTimeoutMs: int(env, "VELLUM_MAX_TIMEOUT_MS", 6 * 3600_000, 100, 24 * 3600_000),
+    shutdownGraceMs: int(env, "VELLUM_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
+    jobConcurrency: int(env, "VELLUM_JOB_CONCURRENCY", 2, 0, 64),
+    dbPoolMax: int(env, "VELLUM_DB_POOL_MAX", 10, 1, 200),
+    logLevel,
+  };
+}

@@ -1,0 +1,62 @@
+import { createHash } from "node:crypto";
+import { invalidField } from "./errors.js";
+
+/** Page size rules shared by every List RPC: default 50, clamped to 1000, negative rejected. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+export function pageSizeOf(requested: number): number {
+  if (requested < 0) throw invalidField("page_size", "must not be negative");
+  if (requested === 0) return DEFAULT_PAGE_SIZE;
+  return Math.min(requested, MAX_PAGE_SIZE);
+}
+
+/**
+ * Opaque page tokens: base64url JSON of the keyset cursor plus a fingerprint of the request's
+ * filters, so a token replayed with different filters is rejected instead of returning wrong pages.
+ */
+export function encodePageToken(cursor: Record<string, unknown>, filters: unknown): string {
+  return Buffer.from(JSON.stringify({ c: cursor, f: fingerprint(filters) })).toString("base64url");
+}
+
+export function decodePageToken<C>(token: string, filters: unknown, parse: (c: unknown) => C | undefined): C | undefined {
+  if (token === "") return undefined;
+  let body: { c?: unknown; f?: unknown };
+  try {
+    body = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw invalidField("page_token", "is not a token this server issued");
+  }
+  const cursor = body && typeof body === "object" ? parse(body.c) : undefined;
+  if (cursor === undefined) throw invalidField("page_token", "is not a token this server issued");
+  if (body.f !== fingerprint(filters)) {
+    throw invalidField("page_token", "was issued for different filters; repeat the original request fields");
+  }
+  return cursor;
+}
+
+function fingerprint(filters: unknown): string {
+  return createHash("sha256").update(stableJson(filters)).digest("base64url").slice(0, 16);
+}
+
+/** JSON with object keys sorted, so equal values serialise equally. Dates become ISO strings. */
+export function stableJson(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Parses a {createTime, id} cursor. */
+export function parseTimeIdCursor(c: unknown): { createTime: Date; id: string } | undefined {
+  if (!c || typeof c !== "object") return undefined;
+  const { t, id } = c as { t?: unknown; id?: unknown };
+  if (typeof t !== "string" || typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+  const createTime = new Date(t);
+  return Number.isNaN(createTime.getTime()) ? undefined : { createTime, id };
+}

@@ -1,0 +1,109 @@
+import type { Job, JobFilter, NewJob } from "./jobs/types.js";
+import type { Snapshot, SnapshotFilter, SnapshotSpec, Version } from "./snapshots/types.js";
+
+/** A keyset page: items plus an opaque cursor for the next page (undefined when done). */
+export interface Page<T, C> {
+  items: T[];
+  next?: C;
+  totalSize: number;
+}
+
+export interface SnapshotCursor {
+  createTime: Date;
+  id: string;
+}
+
+export interface VersionCursor {
+  version: number;
+}
+
+/** Snapshot and version persistence. Multi-row invariants are kept inside one transaction. */
+export interface SnapshotRepository {
+  /**
+   * Inserts an ACTIVE snapshot; when `resourceId` is set, appends the next version of the resource in
+   * the same transaction. With an idempotency key, a committed earlier attempt with the same
+   * fingerprint is returned instead (`replayed: true`); a different fingerprint fails ALREADY_EXISTS.
+   */
+  insert(
+    snapshot: Omit<Snapshot, "version">,
+    opts: { idempotency?: { key: string; fingerprint: string; method: string }; versionMessage: string },
+  ): Promise<{ snapshot: Snapshot; replayed: boolean }>;
+  findIdempotent(storeId: string, method: string, key: string): Promise<{ fingerprint: string; resultId: string } | undefined>;
+  get(storeId: string, id: string): Promise<Snapshot | undefined>;
+  list(filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Snapshot, SnapshotCursor>>;
+  /** Marks DELETED (bumping generation) if ACTIVE; returns the row after the change. */
+  softDelete(storeId: string, id: string, now: Date, expectedGeneration?: number): Promise<Snapshot>;
+  /** Removes the snapshot and its versions. */
+  purge(storeId: string, id: string, expectedGeneration?: number): Promise<Snapshot>;
+}
+
+export interface VersionRepository {
+  list(
+    key: ResourceKey,
+    pageSize: number,
+    since?: Date,
+    after?: VersionCursor,
+  ): Promise<Page<Version, VersionCursor>>;
+  get(key: ResourceKey, version: number): Promise<Version | undefined>;
+  latest(key: ResourceKey): Promise<Version | undefined>;
+  /** Appends the snapshot as the next version (row-locked counter) and returns it. */
+  append(key: ResourceKey, snapshotId: string, authorId: string, notes: string, now: Date): Promise<Version>;
+}
+
+export interface ResourceKey {
+  storeId: string;
+  resourceType: string;
+  resourceId: string;
+}
+
+export interface JobRepository {
+  create(job: NewJob): Promise<Job>;
+  get(storeId: string, id: string): Promise<Job | undefined>;
+  list(filter: JobFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Job, SnapshotCursor>>;
+  /** QUEUED -> CANCELLED, or RUNNING -> cancel_requested. Returns the job after the change. */
+  requestCancel(storeId: string, id: string, now: Date): Promise<Job | undefined>;
+}
+
+/** Result of streaming content into durable storage. Nothing is visible until a snapshot row commits. */
+export interface IngestResult {
+  contentRef: string;
+  sha256: string;
+  size: number;
+  /** Bytes this content occupies in storage (after dedup, compression). */
+  storedSize: number;
+  encryption?: { algorithm: string; keyId: string };
+}
+
+export interface ContentStore {
+  /**
+   * Streams `source` into durable storage, hashing as it goes. Fails with DATA_LOSS when
+   * `expected.sha256` differs and INVALID_ARGUMENT when `expected.size` differs; nothing is then kept
+   * that any snapshot references.
+   */
+  ingest(
+    storeId: string,
+    source: AsyncIterable<Uint8Array>,
+    opts: { encrypt: boolean; expected?: { sha256?: string; size?: number }; signal?: AbortSignal },
+  ): Promise<IngestResult>;
+  /**
+   * Streams bytes [offset, offset+length) of the content. Bytes are verified against content hashes
+   * before they are yielded; corruption throws DATA_LOSS and no wrong byte is ever yielded.
+   */
+  read(
+    snapshot: Pick<Snapshot, "storeId" | "contentRef" | "size" | "sha256">,
+    range: { offset: number; length: number },
+    signal?: AbortSignal,
+  ): AsyncIterable<Uint8Array>;
+  /** Re-reads all content and reports every problem found (empty list = healthy). */
+  verify(
+    snapshot: Pick<Snapshot, "storeId" | "contentRef" | "size" | "sha256">,
+    onProgress: (bytesChecked: number) => void,
+    signal?: AbortSignal,
+  ): Promise<{ bytesChecked: number; problems: { subject: string; message: string }[] }>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

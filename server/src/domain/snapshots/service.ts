@@ -1,0 +1,144 @@
+import { failedPrecondition, aborted, notFound, outOfRange, alreadyExists } from "../errors.js";
+import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor, stableJson } from "../paging.js";
+import type { Clock, ContentStore, SnapshotRepository } from "../ports.js";
+import { Validator } from "../validate.js";
+import { createHash } from "node:crypto";
+import { snapshotEtag, type Snapshot, type SnapshotFilter, type SnapshotSpec } from "./types.js";
+
+export interface SnapshotUseCasesDeps {
+  snapshots: SnapshotRepository;
+  content: ContentStore;
+  clock: Clock;
+  newId: () => string;
+}
+
+export interface Expected {
+  sha256?: string;
+  size?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Snapshot use-cases. Inputs are already validated specs; identifiers are validated here. */
+export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
+  const { snapshots, content, clock } = deps;
+
+  async function replayed(spec: SnapshotSpec, method: string, fingerprint: string): Promise<Snapshot | undefined> {
+    if (!spec.idempotencyKey) return undefined;
+    const hit = await snapshots.findIdempotent(spec.storeId, method, spec.idempotencyKey);
+    if (!hit) return undefined;
+    if (hit.fingerprint !== fingerprint) {
+      throw alreadyExists("idempotency_key was already used with a different request", "IDEMPOTENCY_KEY_REUSED");
+    }
+    return snapshots.get(spec.storeId, hit.resultId);
+  }
+
+  return {
+    /**
+     * Stores `source` durably, then makes the snapshot visible (and appends a version) in one
+     * transaction. `fingerprintParts` identifies the request body for idempotency checks.
+     */
+    async create(
+      spec: SnapshotSpec,
+      source: AsyncIterable<Uint8Array>,
+      opts: { actor: string; method: string; expected?: Expected; fingerprintParts: unknown; signal?: AbortSignal },
+    ): Promise<Snapshot> {
+      const fingerprint = createHash("sha256").update(stableJson({ spec, body: opts.fingerprintParts })).digest("hex");
+      const earlier = await replayed(spec, opts.method, fingerprint);
+      if (earlier) return earlier;
+      const stored = await content.ingest(spec.storeId, source, {
+        encrypt: spec.encrypt,
+        expected: opts.expected,
+        signal: opts.signal,
+      });
+      const now = clock.now();
+      const { snapshot } = await snapshots.insert(
+        {
+          id: deps.newId(),
+          storeId: spec.storeId,
+          resourceType: spec.resourceType,
+          resourceId: spec.resourceId,
+          snapshotType: spec.snapshotType,
+          generation: 1,
+          size: stored.size,
+          storedSize: stored.storedSize,
+          sha256: stored.sha256,
+          tags: spec.tags,
+          labels: spec.labels,
+          metadata: spec.metadata,
+          createdBy: opts.actor,
+          state: "ACTIVE",
+          pinned: false,
+          locked: false,
+          storageClass: "STANDARD",
+          encrypted: stored.encryption !== undefined,
+          encryption: stored.encryption,
+          contentRef: stored.contentRef,
+          createTime: now,
+          expireTime: spec.ttlDays > 0 ? new Date(now.getTime() + spec.ttlDays * DAY_MS) : undefined,
+        },
+        {
+          versionMessage: spec.metadata.commitMessage,
+          idempotency: spec.idempotencyKey
+            ? { key: spec.idempotencyKey, fingerprint, method: opts.method }
+            : undefined,
+        },
+      );
+      return snapshot;
+    },
+
+    async get(storeId: string, snapshotId: string): Promise<Snapshot> {
+      const v = new Validator();
+      v.storeId("store_id", storeId);
+      v.uuid("snapshot_id", snapshotId);
+      v.throwIfAny();
+      const s = await snapshots.get(storeId, snapshotId.toLowerCase());
+      if (!s) throw notFound("snapshot", snapshotId);
+      return s;
+    },
+
+    async list(filter: SnapshotFilter, pageSize: number, pageToken: string) {
+      const size = pageSizeOf(pageSize);
+      const after = decodePageToken(pageToken, filter, parseTimeIdCursor);
+      const page = await snapshots.list(filter, size, after);
+      return {
+        snapshots: page.items,
+        nextPageToken: page.next
+          ? encodePageToken({ t: page.next.createTime.toISOString(), id: page.next.id }, filter)
+          : "",
+        totalSize: page.totalSize,
+      };
+    },
+
+    /** Soft delete, or permanent removal with `force`. Pinned/locked snapshots are protected. */
+    async delete(storeId: string, snapshotId: string, force: boolean, etag: string): Promise<Snapshot> {
+      const s = await this.get(storeId, snapshotId);
+      if (etag && etag !== snapshotEtag(s)) throw aborted("etag does not match the snapshot's current etag", "ETAG_MISMATCH");
+      if (s.locked) throw failedPrecondition("snapshot is locked; unlock it before deleting", "SNAPSHOT_LOCKED");
+      if (s.pinned) throw failedPrecondition("snapshot is pinned; unpin it before deleting", "SNAPSHOT_PINNED");
+      const expected = etag ? s.generation : undefined;
+      if (force) return snapshots.purge(storeId, s.id, expected);
+      if (s.state === "DELETED") return s;
+      return snapshots.softDelete(storeId, s.id, clock.now(), expected);
+    },
+
+    /** Resolves a download range against the snapshot; offset past the end is OUT_OF_RANGE. */
+    async openRange(storeId: string, snapshotId: string, offset: number, length: number) {
+      const v = new Validator();
+      if (offset < 0) v.add("offset", "must not be negative");
+      if (length < 0) v.add("length", "must not be negative");
+      v.throwIfAny();
+      const s = await this.get(storeId, snapshotId);
+      if (s.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its content cannot be read", "SNAPSHOT_DELETED");
+      if (offset > s.size) throw outOfRange(`offset ${offset} is past the end of the content (${s.size} bytes)`);
+      const len = length === 0 ? s.size - offset : Math.min(length, s.size - offset);
+      return {
+        snapshot: s,
+        range: { offset, length: len },
+        stream: (signal?: AbortSignal) => content.read(s, { offset, length: len }, signal),
+      };
+    },
+  };
+}
+
+export type SnapshotUseCases = ReturnType<typeof createSnapshotUseCases>;

@@ -1,0 +1,50 @@
+import { type FieldViolation, invalidArgument } from "./errors.js";
+
+/**
+ * Collects field violations so that one INVALID_ARGUMENT reports every bad field at once.
+ * Usage: `const v = new Validator(); v.storeId("store_id", x); ...; v.throwIfAny();`
+ */
+export class Validator {
+  readonly violations: FieldViolation[] = [];
+
+  add(field: string, description: string): void {
+    this.violations.push({ field, description });
+  }
+
+  /** Required string matching `re` within `max` characters. */
+  pattern(field: string, value: string, re: RegExp, max: number, what: string, required = true): void {
+    if (value === "") {
+      if (required) this.add(field, "is required");
+      return;
+    }
+    if (value.length > max) this.add(field, `must be at most ${max} characters`);
+    else if (!re.test(value)) this.add(field, `must be ${what}`);
+  }
+
+  storeId(field: string, value: string): void {
+    this.pattern(field, value, STORE_ID_RE, 64, "1-64 characters of [A-Za-z0-9._-]");
+  }
+
+  uuid(field: string, value: string): void {
+    this.pattern(field, value, UUID_RE, 36, "a UUID");
+  }
+
+  maxLength(field: string, value: string, max: number): void {
+    if (value.length > max) this.add(field, `must be at most ${max} characters`);
+  }
+
+  range(field: string, value: number, min: number, max: number): void {
+    if (!Number.isFinite(value) || value < min || value > max) this.add(field, `must be between ${min} and ${max}`);
+  }
+
+  throwIfAny(): void {
+    if (this.violations.length) throw invalidArgument(this.violations);
+  }
+}
+
+export const STORE_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+export const RESOURCE_TYPE_RE = /^[A-Za-z0-9._:-]{1,64}$/;
+export const RESOURCE_ID_RE = /^[^\u0000-\u001f]{1,256}$/;
+export const TAG_RE = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;

@@ -1,0 +1,56 @@
+import { HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { createApp } from "./app.js";
+import { composeServices } from "./compose.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { listen } from "./http/listen.js";
+import { createLogger } from "./lib/logger.js";
+import { localAdmin } from "./rpc/auth-interceptor.js";
+
+/** Composition root: config -> dependencies -> listen; SIGTERM/SIGINT drain and close. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`vellum: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel, { service: "vellum" });
+  const services = await composeServices(config, log);
+  const { handler, health } = createApp({
+    ...services,
+    authenticate: localAdmin,
+    log,
+    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
+  });
+  const listener = await listen(handler, { port: config.port, host: config.host });
+  log.warn("authentication is not configured: every request is a local admin; listening on loopback only");
+  log.info("vellum listening", {
+    port: listener.port,
+    host: config.host,
+    database: config.databaseUrl ? "external" : "embedded",
+    blobs: services.blobs.description,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
+    await listener.close(config.shutdownGraceMs);
+    await services.close(config.shutdownGraceMs);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((err) => {
+  console.error("vellum failed to start:", err instanceof Error ? err.message : "unknown error");
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import {
+  EncryptionInfoSchema,
+  SnapshotMetadataSchema,
+  SnapshotSchema,
+  SnapshotState,
+  SnapshotType as PbSnapshotType,
+  StorageClass as PbStorageClass,
+  type Snapshot as PbSnapshot,
+  type SnapshotMetadata as PbSnapshotMetadata,
+} from "../../../gen/vellum/v1/snapshot_pb.js";
+import { VersionSchema, type Version as PbVersion } from "../../../gen/vellum/v1/version_pb.js";
+import {
+  JobErrorSchema,
+  JobResultSchema,
+  JobSchema,
+  JobState as PbJobState,
+  JobType as PbJobType,
+  type Job as PbJob,
+} from "../../../gen/vellum/v1/job_pb.js";
+import type { Job, JobState, JobType } from "../domain/jobs/types.js";
+import { snapshotEtag, type Snapshot, type SnapshotMetadata, type SnapshotType, type Version } from "../domain/snapshots/types.js";
+
+/** Converters between generated messages and domain types. Enum names map 1:1 after the prefix. */
+export const snapshotTypeFromPb = (t: PbSnapshotType): SnapshotType | undefined =>
+  t === PbSnapshotType.UNSPECIFIED ? undefined : (PbSnapshotType[t] as SnapshotType | undefined);
+export const snapshotTypeToPb = (t: SnapshotType): PbSnapshotType => PbSnapshotType[t];
+export const jobTypeFromPb = (t: PbJobType): JobType | undefined =>
+  t === PbJobType.UNSPECIFIED ? undefined : (PbJobType[t] as JobType | undefined);
+export const jobStateFromPb = (s: PbJobState): JobState | undefined =>
+  s === PbJobState.UNSPECIFIED ? undefined : (PbJobState[s] as JobState | undefined);
+
+export const ts = (d: Date | undefined): Timestamp | undefined => (d ? timestampFromDate(d) : undefined);
+export const dateOf = (t: Timestamp | undefined): Date | undefined => (t ? timestampDate(t) : undefined);
+
+export function metadataFromPb(m: PbSnapshotMetadata | undefined): Partial<SnapshotMetadata> {
+  return m ? { commitMessage: m.commitMessage, channel: m.channel, locale: m.locale, jobId: m.jobId } : {};
+}
+
+export function snapshotToPb(s: Snapshot): PbSnapshot {
+  return create(SnapshotSchema, {
+    snapshotId: s.id,
+    storeId: s.storeId,
+    resourceType: s.resourceType,
+    resourceId: s.resourceId,
+    snapshotType: snapshotTypeToPb(s.snapshotType),
+    version: BigInt(s.version),
+    etag: snapshotEtag(s),
+    size: BigInt(s.size),
+    storedSize: BigInt(s.storedSize),
+    sha256: s.sha256,
+    tags: s.tags,
+    labels: s.labels as JsonObject,
+    metadata: create(SnapshotMetadataSchema, s.metadata),
+    createdBy: s.createdBy,
+    state: s.state === "ACTIVE" ? SnapshotState.ACTIVE : SnapshotState.DELETED,
+    pinned: s.pinned,
+    locked: s.locked,
+    storageClass: PbStorageClass[s.storageClass],
+    encrypted: s.encrypted,
+    encryption: s.encryption ? create(EncryptionInfoSchema, s.encryption) : undefined,
+    createTime: ts(s.createTime),
+    expireTime: ts(s.expireTime),
+    deleteTime: ts(s.deleteTime),
+  });
+}
+
+export function versionToPb(v: Version): PbVersion {
+  return create(VersionSchema, { ...v, version: BigInt(v.version), createTime: ts(v.createTime) });
+}
+
+export function jobToPb(j: Job): PbJob {
+  return create(JobSchema, {
+    jobId: j.id,
+    storeId: j.storeId,
+    type: PbJobType[j.type],
+    state: PbJobState[j.state],
+    progressPercent: j.progressPercent,
+    priority: j.priority,
+    createTime: ts(j.createTime),
+    startTime: ts(j.startTime),
+    endTime: ts(j.endTime),
+    errors: j.errors.map((e) => create(JobErrorSchema, { code: e.code, message: e.message, subject: e.subject ?? "" })),
+    result: j.result
+      ? create(JobResultSchema, {
+          snapshotId: j.result.snapshotId ?? "",
+          downloadUrl: j.result.downloadUrl ?? "",
+          logs: j.result.logs ?? [],
+          details: (j.result.details ?? {}) as JsonObject,
+        })
+      : undefined,
+    snapshotId: j.snapshotId ?? "",
+    createdBy: j.createdBy,
+    cancelRequested: j.cancelRequested,
+    attempts: j.attempts,
+  });
+}

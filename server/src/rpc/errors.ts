@@ -1,0 +1,63 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { isDomainError, type DomainErrorName } from "../domain/errors.js";
+import { isBlobError } from "../storage/blob/blob-store.js";
+
+const CODES: Record<DomainErrorName, Code> = {
+  InvalidArgument: Code.InvalidArgument,
+  NotFound: Code.NotFound,
+  AlreadyExists: Code.AlreadyExists,
+  FailedPrecondition: Code.FailedPrecondition,
+  Aborted: Code.Aborted,
+  OutOfRange: Code.OutOfRange,
+  PermissionDenied: Code.PermissionDenied,
+  Unauthenticated: Code.Unauthenticated,
+  ResourceExhausted: Code.ResourceExhausted,
+  DataLoss: Code.DataLoss,
+  Cancelled: Code.Canceled,
+  Unavailable: Code.Unavailable,
+};
+
+/**
+ * The one place where errors become gRPC statuses. Domain errors keep their message and get
+ * structured details (BadRequest field violations, RetryInfo, ErrorInfo). Anything unknown becomes
+ * INTERNAL with a generic message; the caller logs the cause, which is never echoed.
+ */
+export function toConnectError(err: unknown): { error: ConnectError; internal: boolean } {
+  if (err instanceof ConnectError) return { error: err, internal: err.code === Code.Internal || err.code === Code.Unknown };
+  if (isDomainError(err)) {
+    const details = [];
+    if (err.details.violations?.length) {
+      details.push({
+        desc: BadRequestSchema,
+        value: create(BadRequestSchema, {
+          fieldViolations: err.details.violations.map((v) =>
+            create(BadRequest_FieldViolationSchema, { field: v.field, description: v.description }),
+          ),
+        }),
+      });
+    }
+    if (err.details.retryAfterMs !== undefined) {
+      const ms = Math.max(0, Math.ceil(err.details.retryAfterMs));
+      details.push({
+        desc: RetryInfoSchema,
+        value: create(RetryInfoSchema, {
+          retryDelay: create(DurationSchema, { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 }),
+        }),
+      });
+    }
+    if (err.details.reason) {
+      details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: err.details.reason, domain: "vellum.v1" }) });
+    }
+    return { error: new ConnectError(err.message, CODES[err.name], undefined, details), internal: false };
+  }
+  if (isBlobError(err, "BlobUnavailable")) {
+    return { error: new ConnectError("storage backend unavailable; retry later", Code.Unavailable), internal: true };
+  }
+  if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
+    return { error: new ConnectError("request cancelled", Code.Canceled), internal: false };
+  }
+  return { error: new ConnectError("internal error", Code.Internal), internal: true };
+}

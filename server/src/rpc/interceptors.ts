@@ -1,0 +1,48 @@
+import { randomUUID } from "node:crypto";
+import type { Interceptor, StreamResponse } from "@connectrpc/connect";
+import type { Logger } from "../lib/logger.js";
+import { loggerKey, requestIdKey } from "./context.js";
+import { toConnectError } from "./errors.js";
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Outermost interceptor: assigns a request id (honouring a well-formed incoming x-request-id),
+ * echoes it in response headers and trailers, gives the call a child logger, and maps every error,
+ * including ones raised mid-stream, through toConnectError. Internal errors are logged with their
+ * cause; clients only see a generic message plus the request id.
+ */
+export function createObservabilityInterceptor(log: Logger): Interceptor {
+  return (next) => async (req) => {
+    const incoming = req.header.get("x-request-id");
+    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
+    req.contextValues.set(requestIdKey, requestId);
+    req.contextValues.set(loggerKey, rlog);
+    const fail = (err: unknown): never => {
+      const { error, internal } = toConnectError(err);
+      if (internal) rlog.error("internal error", { err });
+      else rlog.info("request failed", { code: error.code, msg: error.rawMessage });
+      error.metadata.set("x-request-id", requestId);
+      throw error;
+    };
+    try {
+      const res = await next(req);
+      res.header.set("x-request-id", requestId);
+      if (res.stream) {
+        return { ...res, message: mapStreamErrors((res as StreamResponse).message, fail) } as typeof res;
+      }
+      return res;
+    } catch (err) {
+      return fail(err);
+    }
+  };
+}
+
+async function* mapStreamErrors<T>(it: AsyncIterable<T>, fail: (e: unknown) => never): AsyncIterable<T> {
+  try {
+    yield* it;
+  } catch (err) {
+    fail(err);
+  }
+}

@@ -1,0 +1,165 @@
+import { create, toJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { createHash } from "node:crypto";
+import {
+  DownloadSnapshotResponseSchema,
+  SnapshotService,
+  type UploadSnapshotRequest,
+} from "../../../gen/vellum/v1/snapshot_service_pb.js";
+import { isDigestHex } from "../domain/digest.js";
+import { invalidField } from "../domain/errors.js";
+import type { JobUseCases } from "../domain/jobs/service.js";
+import { validateSpec } from "../domain/snapshots/spec.js";
+import type { SnapshotUseCases } from "../domain/snapshots/service.js";
+import type { SnapshotFilter } from "../domain/snapshots/types.js";
+import { Validator } from "../domain/validate.js";
+import { callerOf } from "./context.js";
+import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
+
+/** Largest chunk in one DownloadSnapshot message. */
+export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+
+export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; jobs: JobUseCases }): ServiceImpl<typeof SnapshotService> {
+  const { snapshots, jobs } = deps;
+  return {
+    async createSnapshot(req, ctx) {
+      const v = new Validator();
+      const payload = req.payload;
+      let bytes: Uint8Array = new Uint8Array();
+      let type = snapshotTypeFromPb(req.snapshotType);
+      if (payload.case === "json") {
+        if (type === undefined) type = "JSON";
+        if (type !== "JSON") v.add("snapshot_type", "must be SNAPSHOT_TYPE_JSON with a json payload");
+        bytes = Buffer.from(JSON.stringify(toJson(ValueSchema, payload.value)));
+      } else if (payload.case === "data") {
+        bytes = payload.value;
+        if (type === "JSON" && !isJson(bytes)) v.add("data", "must be UTF-8 JSON for SNAPSHOT_TYPE_JSON");
+      } else {
+        v.add("payload", "is required: set json or data");
+      }
+      const spec = validateSpec({ ...req, snapshotType: type, metadata: metadataFromPb(req.metadata) }, v);
+      v.throwIfAny();
+      const digest = createHash("sha256").update(bytes).digest("hex");
+      const snapshot = await snapshots.create(spec, once(bytes), {
+        actor: callerOf(ctx).id,
+        method: "CreateSnapshot",
+        fingerprintParts: { sha256: digest },
+        signal: ctx.signal,
+      });
+      return { snapshot: snapshotToPb(snapshot) };
+    },
+
+    async uploadSnapshot(reqs, ctx) {
+      const it = reqs[Symbol.asyncIterator]();
+      const first = await it.next();
+      if (first.done || first.value.msg.case !== "header") throw invalidField("header", "the first message must carry the header");
+      const h = first.value.msg.value;
+      const v = new Validator();
+      const spec = validateSpec(
+        { ...h, snapshotType: snapshotTypeFromPb(h.snapshotType), metadata: metadataFromPb(h.metadata) },
+        v,
+        "header.",
+      );
+      if (h.expectedSha256 && !isDigestHex(h.expectedSha256)) v.add("header.expected_sha256", "must be 64 lowercase hex characters");
+      if (h.expectedSize < 0n) v.add("header.expected_size", "must not be negative");
+      v.throwIfAny();
+      const expected = {
+        sha256: h.expectedSha256 || undefined,
+        size: h.expectedSize > 0n ? Number(h.expectedSize) : undefined,
+      };
+      const snapshot = await snapshots.create(spec, chunksOf(it), {
+        actor: callerOf(ctx).id,
+        method: "UploadSnapshot",
+        expected,
+        fingerprintParts: expected,
+        signal: ctx.signal,
+      });
+      return { snapshot: snapshotToPb(snapshot) };
+    },
+
+    async *downloadSnapshot(req, ctx) {
+      const opened = await snapshots.openRange(req.storeId, req.snapshotId, Number(req.offset), Number(req.length));
+      let first = true;
+      for await (const piece of rechunk(opened.stream(ctx.signal), DOWNLOAD_CHUNK_BYTES)) {
+        yield create(DownloadSnapshotResponseSchema, {
+          snapshot: first ? snapshotToPb(opened.snapshot) : undefined,
+          chunk: piece,
+        });
+        first = false;
+      }
+      if (first) yield create(DownloadSnapshotResponseSchema, { snapshot: snapshotToPb(opened.snapshot) });
+    },
+
+    async getSnapshot(req) {
+      return { snapshot: snapshotToPb(await snapshots.get(req.storeId, req.snapshotId)) };
+    },
+
+    async listSnapshots(req) {
+      const v = new Validator();
+      v.storeId("store_id", req.storeId);
+      if (req.minSize < 0n) v.add("min_size", "must not be negative");
+      v.throwIfAny();
+      const filter: SnapshotFilter = {
+        storeId: req.storeId,
+        resourceType: req.resourceType || undefined,
+        resourceId: req.resourceId || undefined,
+        tag: req.tag || undefined,
+        createdBy: req.createdBy || undefined,
+        since: dateOf(req.since),
+        until: dateOf(req.until),
+        snapshotType: snapshotTypeFromPb(req.snapshotType),
+        minSize: req.minSize > 0n ? Number(req.minSize) : undefined,
+        jobId: req.jobId || undefined,
+        labelsMatch: req.labelsMatch && Object.keys(req.labelsMatch).length ? req.labelsMatch : undefined,
+        showDeleted: req.showDeleted,
+      };
+      const page = await snapshots.list(filter, req.pageSize, req.pageToken);
+      return { snapshots: page.snapshots.map(snapshotToPb), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+
+    async deleteSnapshot(req) {
+      const s = await snapshots.delete(req.storeId, req.snapshotId, req.force, req.etag);
+      return { snapshot: snapshotToPb(s) };
+    },
+
+    async verifySnapshot(req, ctx: HandlerContext) {
+      const s = await snapshots.get(req.storeId, req.snapshotId);
+      const job = await jobs.enqueue(s.storeId, "VERIFY_SNAPSHOT", {
+        snapshotId: s.id,
+        priority: req.priority,
+        actor: callerOf(ctx).id,
+      });
+      return { job: jobToPb(job) };
+    },
+  };
+}
+
+function isJson(bytes: Uint8Array): boolean {
+  try {
+    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  if (bytes.length) yield bytes;
+}
+
+async function* chunksOf(it: AsyncIterator<UploadSnapshotRequest>): AsyncIterable<Uint8Array> {
+  for (;;) {
+    const n = await it.next();
+    if (n.done) return;
+    if (n.value.msg.case !== "chunk") throw invalidField("header", "only the first message may carry the header");
+    if (n.value.msg.value.length) yield n.value.msg.value;
+  }
+}
+
+/** Re-slices a byte stream into pieces of at most `max` bytes (without copying). */
+export async function* rechunk(source: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
+  for await (const piece of source) {
+    for (let i = 0; i < piece.length; i += max) yield piece.subarray(i, Math.min(i + max, piece.length));
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * Local-disk BlobStore. Key `a/b/c` is the file `<root>/a/b/c`.
+ *
+ * - Writes go to a temp file under `<root>/~tmp/` (same file system, and `~` can never appear in a
+ *   key, so temp files are never listed), are fsynced, then renamed (or, with `ifAbsent`,
+ *   hard-linked: link() fails with EEXIST if the key exists, so of two racing puts exactly one
+ *   wins) into place, and the directory is fsynced. When `put` resolves the object is durable.
+ * - Streaming puts pull one chunk at a time and write it before pulling the next (small chunks are
+ *   coalesced up to 1 MiB), so memory stays bounded whatever the object's size.
+ * - A put that fails or is aborted removes its temp file and leaves no object. Temp files of a
+ *   process that crashed mid-put stay in `~tmp/`; they are never listed and can be deleted
+ *   whenever no put is running.
+ * - Reads open the file once and stream from that descriptor (1 MiB reads), so a concurrent
+ *   overwrite never mixes two versions into one read.
+ * - Directories are created on demand and never removed. A key cannot be both an object and a
+ *   "directory" of other keys (`a` and `a/b`): such a put fails with TypeError.
+ * - File-system errors other than "not found" surface as BlobUnavailable with the cause attached.
+ */
+import { randomBytes } from "node:crypto";
+import { constants, type Dirent, promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import {
+  type BlobBody,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  type PutOptions,
+  assertValidKey,
+  blobAlreadyExists,
+  blobNotFound,
+  blobUnavailable,
+  isBlobError,
+} from "./blob-store.js";
+import { abortableChunks, assertRangeShape, resolveRange } from "./blob-support.js";
+
+export interface FsBlobStoreOptions {
+  /** Directory holding the objects; created if missing. Made absolute against the cwd. */
+  root: string;
+}
+
+const READ_HIGH_WATER_MARK = 1024 * 1024;
+const WRITE_BUFFER = 1024 * 1024;
+/** Directory under the root that holds in-flight writes; `~` cannot occur in a key. */
+export const FS_TMP_DIR = "~tmp";
+const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
+
+export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
+  const root = resolve(options.root);
+  const tmpDir = join(root, FS_TMP_DIR);
+
+  const pathOf = (key: string): string => {
+    assertValidKey(key);
+    const path = join(root, ...key.split("/"));
+    const rel = relative(root, path);
+    if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
+      throw new TypeError(`invalid blob key: ${JSON.stringify(key)}`);
+    }
+    return path;
+  };
+
+  return {
+    description: `file://${root}`,
+
+    async put(key: string, body: BlobBody, opts: PutOptions = {}): Promise<BlobInfo> {
+      const target = pathOf(key);
+      opts.signal?.throwIfAborted();
+      try {
+        if (opts.ifAbsent && (await exists(target))) throw blobAlreadyExists(key);
+        await fs.mkdir(tmpDir, { recursive: true });
+      } catch (e) {
+        throw translate(e, key);
+      }
+      const tmp = join(tmpDir, `${randomBytes(12).toString("hex")}.tmp`);
+      try {
+        const size = await writeDurably(tmp, body, opts.signal, key);
+        await commit(tmp, target, key, opts.ifAbsent === true);
+        return { key, size };
+      } finally {
+        // Gone after a rename; the spare link after link(); the partial file after a failure.
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+      }
+    },
+
+    get(key: string, range?: ByteRange): AsyncIterable<Uint8Array> {
+      const path = pathOf(key);
+      if (range) assertRangeShape(range);
+      return (async function* () {
+        const fh = await openForRead(path, key);
+        let handedOver = false;
+        try {
+          const st = await fh.stat().catch((e: unknown) => {
+            throw translate(e, key);
+          });
+          if (!st.isFile()) throw blobNotFound(key);
+          const { start, end } = resolveRange(key, range, st.size);
+          if (end <= start) return;
+          const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_HIGH_WATER_MARK });
+          handedOver = true; // the stream closes the handle when it ends or is destroyed
+          try {
+            for await (const chunk of stream) yield chunk as Buffer;
+          } catch (e) {
+            throw translate(e, key);
+          }
+        } finally {
+          if (!handedOver) await fh.close().catch(() => undefined);
+        }
+      })();
+    },
+
+    async stat(key: string): Promise<BlobInfo | undefined> {
+      const path = pathOf(key);
+      try {
+        const st = await fs.stat(path);
+        return st.isFile() ? { key, size: st.size } : undefined;
+      } catch (e) {
+        if (isMissing(e)) return undefined;
+        throw translate(e, key);
+      }
+    },
+
+    list(prefix: string): AsyncIterable<BlobInfo> {
+      return walk(root, "", prefix);
+    },
+
+    async delete(key: string): Promise<void> {
+      const path = pathOf(key);
+      try {
+        await fs.unlink(path);
+      } catch (e) {
+        // A directory at that path is not an object either: nothing to delete.
+        if (isMissing(e) || errno(e) === "EISDIR" || errno(e) === "EPERM") return;
+        throw translate(e, key);
+      }
+    },
+  };
+}
+
+/** Streams the body into a new file at `tmp` and fsyncs it. Returns the number of bytes written. */
+async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | undefined, key: string) {
+  let fh: FileHandle;
+  try {
+    fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+  } catch (e) {
+    throw translate(e, key);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(WRITE_BUFFER);
+    let buffered = 0;
+    let size = 0;
+    for await (const chunk of abortableChunks(body, signal)) {
+      size += chunk.byteLength;
+      if (buffered + chunk.byteLength <= WRITE_BUFFER) {
+        buf.set(chunk, buffered);
+        buffered += chunk.byteLength;
+        continue;
+      }
+      if (buffered > 0) await writeAll(fh, buf.subarray(0, buffered), key);
+      buffered = 0;
+      if (chunk.byteLength >= WRITE_BUFFER / 2) {
+        await writeAll(fh, chunk, key);
+      } else {
+        buf.set(chunk, 0);
+        buffered = chunk.byteLength;
+      }
+    }
+    if (buffered > 0) await writeAll(fh, buf.subarray(0, buffered), key);
+    await fh.sync().catch((e: unknown) => {
+      throw translate(e, key);
+    });
+    return size;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function writeAll(fh: FileHandle, data: Uint8Array, key: string): Promise<void> {
+  try {
+    let at = 0;
+    while (at < data.byteLength) {
+      const { bytesWritten } = await fh.write(data, at, data.byteLength - at);
+      at += bytesWritten;
+    }
+  } catch (e) {
+    throw translate(e, key);
+  }
+}
+
+/**
+ * Moves the fsynced temp file to `target` (rename, or link() when `ifAbsent`) and fsyncs every
+ * directory whose entries changed. The caller removes `tmp` afterwards in every case.
+ */
+async function commit(tmp: string, target: string, key: string, ifAbsent: boolean): Promise<void> {
+  const dir = dirname(target);
+  let firstCreated: string | undefined;
+  try {
+    firstCreated = await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    if (errno(e) === "ENOTDIR" || errno(e) === "EEXIST") throw keyConflict(key, e);
+    throw translate(e, key);
+  }
+  try {
+    if (ifAbsent) await fs.link(tmp, target);
+    else await fs.rename(tmp, target);
+  } catch (e) {
+    if (ifAbsent && errno(e) === "EEXIST") throw blobAlreadyExists(key);
+    if (["ENOTDIR", "EISDIR", "EEXIST"].includes(errno(e) ?? "")) throw keyConflict(key, e);
+    throw translate(e, key);
+  }
+  // The new entry, and every directory created for it, must be durable in its parent.
+  const dirs = new Set([dir]);
+  if (firstCreated !== undefined) {
+    for (let d = dir; dirname(d) !== d; d = dirname(d)) {
+      dirs.add(dirname(d));
+      if (d === firstCreated) break;
+    }
+  }
+  try {
+    for (const d of dirs) await fsyncDir(d);
+  } catch (e) {
+    throw translate(e, key);
+  }
+}
+
+const keyConflict = (key: string, cause: unknown) =>
+  new TypeError(`blob key ${key} conflicts with another key's directory`, { cause });
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openForRead(path: string, key: string): Promise<FileHandle> {
+  try {
+    return await fs.open(path, constants.O_RDONLY);
+  } catch (e) {
+    throw isMissing(e) ? blobNotFound(key) : translate(e, key);
+  }
+}
+
+/**
+ * Yields every object whose key starts with `prefix`, in lexicographic key order. Entries of a
+ * directory are visited in the order of the keys they lead to (a subdirectory `d` sorts as `d/`),
+ * and only directories that can hold matching keys are entered.
+ */
+async function* walk(root: string, dirKey: string, prefix: string): AsyncIterable<BlobInfo> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dirKey === "" ? root : join(root, ...dirKey.split("/")), { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e)) return;
+    throw translate(e, dirKey);
+  }
+  const items = entries
+    .filter((d) => SEGMENT_RE.test(d.name) && d.name !== "." && d.name !== ".." && (d.isFile() || d.isDirectory()))
+    .map((d) => ({ key: dirKey + d.name, isDir: d.isDirectory() }))
+    .map((d) => ({ ...d, sortKey: d.isDir ? `${d.key}/` : d.key }))
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  for (const item of items) {
+    if (item.isDir) {
+      if (item.sortKey.startsWith(prefix) || prefix.startsWith(item.sortKey)) yield* walk(root, item.sortKey, prefix);
+      continue;
+    }
+    if (!item.key.startsWith(prefix)) continue;
+    try {
+      const st = await fs.stat(join(root, ...item.key.split("/")));
+      if (st.isFile()) yield { key: item.key, size: st.size };
+    } catch (e) {
+      if (!isMissing(e)) throw translate(e, item.key); // deleted since readdir: skip it
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fs.lstat(path);
+    return true;
+  } catch (e) {
+    if (isMissing(e)) return false;
+    throw e;
+  }
+}
+
+const errno = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
+
+const isMissing = (e: unknown) => errno(e) === "ENOENT" || errno(e) === "ENOTDIR";
+
+/** Maps a file-system error to the port's errors; port errors and TypeErrors pass through. */
+function translate(e: unknown, key: string): Error {
+  if (isBlobError(e) || e instanceof TypeError) return e;
+  if (isMissing(e)) return blobNotFound(key);
+  return blobUnavailable(key, e);
+}

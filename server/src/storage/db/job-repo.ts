@@ -1,0 +1,133 @@
+import { and, count, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import type { Job, JobError, JobResult, JobState } from "../../domain/jobs/types.js";
+import type { JobRepository } from "../../domain/ports.js";
+import type { Db } from "./client.js";
+import { toJob } from "./mappers.js";
+import { jobs } from "./schema/index.js";
+
+/** Operations the job runner needs beyond the RPC-facing repository. */
+export interface JobQueue {
+  /** Claims the highest-priority runnable job (QUEUED, or RUNNING with an expired lease). */
+  claim(workerId: string, leaseMs: number): Promise<Job | undefined>;
+  /** Renews the lease and records progress; returns whether cancellation was requested, or
+   * undefined if the worker no longer owns the job. */
+  heartbeat(id: string, workerId: string, leaseMs: number, progressPercent?: number): Promise<{ cancelRequested: boolean } | undefined>;
+  finish(id: string, workerId: string, state: JobState, result: JobResult | undefined, errors: JobError[]): Promise<void>;
+  /** Gives a job back to the queue (after a transient failure or on shutdown). */
+  release(id: string, workerId: string, error?: JobError): Promise<void>;
+}
+
+export function createJobRepository(db: Db): JobRepository & JobQueue {
+  return {
+    async create(j) {
+      const [row] = await db
+        .insert(jobs)
+        .values({ ...j, state: "QUEUED", updateTime: j.createTime })
+        .returning();
+      return toJob(row);
+    },
+
+    async get(storeId, id) {
+      const [row] = await db.select().from(jobs).where(and(eq(jobs.storeId, storeId), eq(jobs.id, id)));
+      return row && toJob(row);
+    },
+
+    async list(filter, pageSize, after) {
+      const base = and(
+        eq(jobs.storeId, filter.storeId),
+        filter.type ? eq(jobs.type, filter.type) : undefined,
+        filter.state ? eq(jobs.state, filter.state) : undefined,
+      )!;
+      const keyset = after
+        ? or(lt(jobs.createTime, after.createTime), and(eq(jobs.createTime, after.createTime), lt(jobs.id, after.id)))
+        : undefined;
+      const rows = await db
+        .select()
+        .from(jobs)
+        .where(keyset ? and(base, keyset) : base)
+        .orderBy(desc(jobs.createTime), desc(jobs.id))
+        .limit(pageSize + 1);
+      const [{ n }] = await db.select({ n: count() }).from(jobs).where(base);
+      const items = rows.slice(0, pageSize).map(toJob);
+      const last = items[items.length - 1];
+      return {
+        items,
+        next: rows.length > pageSize && last ? { createTime: last.createTime, id: last.id } : undefined,
+        totalSize: Number(n),
+      };
+    },
+
+    async requestCancel(storeId, id, now) {
+      const [row] = await db
+        .update(jobs)
+        .set({
+          state: sql`case when ${jobs.state} = 'QUEUED' then 'CANCELLED' else ${jobs.state} end`,
+          endTime: sql`case when ${jobs.state} = 'QUEUED' then ${now.toISOString()}::timestamptz else ${jobs.endTime} end`,
+          cancelRequested: true,
+          updateTime: now,
+        })
+        .where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), inArray(jobs.state, ["QUEUED", "RUNNING"])))
+        .returning();
+      return row ? toJob(row) : this.get(storeId, id);
+    },
+
+    async claim(workerId, leaseMs) {
+      const rows = await db.execute<{ id: string }>(sql`
+        update jobs set state = 'RUNNING', lease_owner = ${workerId},
+          lease_expire_time = now() + (${leaseMs} * interval '1 millisecond'),
+          attempts = attempts + 1, start_time = coalesce(start_time, now()), update_time = now()
+        where id = (
+          select id from jobs
+          where state = 'QUEUED' or (state = 'RUNNING' and lease_expire_time < now())
+          order by priority desc, create_time
+          limit 1 for update skip locked)
+        returning id`);
+      const id = rows[0]?.id;
+      if (!id) return undefined;
+      const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+      return toJob(row);
+    },
+
+    async heartbeat(id, workerId, leaseMs, progressPercent) {
+      const [row] = await db
+        .update(jobs)
+        .set({
+          leaseExpireTime: sql`now() + (${leaseMs} * interval '1 millisecond')`,
+          updateTime: sql`now()`,
+          ...(progressPercent === undefined ? {} : { progressPercent }),
+        })
+        .where(and(eq(jobs.id, id), eq(jobs.leaseOwner, workerId), eq(jobs.state, "RUNNING")))
+        .returning({ cancelRequested: jobs.cancelRequested });
+      return row;
+    },
+
+    async finish(id, workerId, state, result, errors) {
+      await db
+        .update(jobs)
+        .set({
+          state,
+          result: result ?? null,
+          errors,
+          progressPercent: state === "SUCCEEDED" ? 100 : sql`${jobs.progressPercent}`,
+          endTime: sql`now()`,
+          updateTime: sql`now()`,
+          leaseOwner: null,
+          leaseExpireTime: null,
+        })
+        .where(and(eq(jobs.id, id), eq(jobs.leaseOwner, workerId)));
+    },
+
+    async release(id, workerId, error) {
+      await db
+        .update(jobs)
+        .set({
+          state: "QUEUED",
+          leaseOwner: null,
+          leaseExpireTime: null,
+          updateTime: sql`now()`,
+          ...(error ? { errors: sql`${jobs.errors} || ${JSON.stringify([error])}::jsonb` } : {}),
+        })
+        .where(and(eq(jobs.id, id), eq(jobs.leaseOwner, workerId), eq(jobs.state, "RUNNING")));
+    },
+  };
+}

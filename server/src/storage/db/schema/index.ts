@@ -1,0 +1,5 @@
+export * from "./content.js";
+export * from "./idempotency.js";
+export * from "./jobs.js";
+export * from "./snapshots.js";
+export * from "./versions.js";

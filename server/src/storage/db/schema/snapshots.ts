@@ -1,0 +1,51 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * One row per snapshot. Content is immutable; metadata changes bump `generation` (the etag source).
+ * A row is only ever inserted after its content is durable and verified, so every row is readable.
+ */
+export const snapshots = pgTable(
+  "snapshots",
+  {
+    id: uuid("id").primaryKey(),
+    storeId: text("store_id").notNull(),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id").notNull().default(""),
+    snapshotType: text("snapshot_type").notNull(),
+    version: bigint("version", { mode: "number" }).notNull().default(0),
+    generation: integer("generation").notNull().default(1),
+    size: bigint("size", { mode: "number" }).notNull(),
+    storedSize: bigint("stored_size", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    labels: jsonb("labels").$type<Record<string, unknown>>().notNull().default({}),
+    commitMessage: text("commit_message").notNull().default(""),
+    channel: text("channel").notNull().default(""),
+    locale: text("locale").notNull().default(""),
+    jobId: text("job_id").notNull().default(""),
+    createdBy: text("created_by").notNull(),
+    state: text("state").notNull(),
+    pinned: boolean("pinned").notNull().default(false),
+    locked: boolean("locked").notNull().default(false),
+    storageClass: text("storage_class").notNull().default("STANDARD"),
+    encrypted: boolean("encrypted").notNull().default(false),
+    encryptionAlgorithm: text("encryption_algorithm").notNull().default(""),
+    encryptionKeyId: text("encryption_key_id").notNull().default(""),
+    /** Opaque reference the content store resolves (object digest or manifest id). */
+    contentRef: text("content_ref").notNull(),
+    createTime: timestamp("create_time", { withTimezone: true, precision: 6 }).notNull(),
+    expireTime: timestamp("expire_time", { withTimezone: true, precision: 6 }),
+    deleteTime: timestamp("delete_time", { withTimezone: true, precision: 6 }),
+  },
+  (t) => [
+    index("snapshots_store_time_idx").on(t.storeId, t.createTime.desc(), t.id.desc()),
+    index("snapshots_resource_idx").on(t.storeId, t.resourceType, t.resourceId, t.createTime.desc()),
+    index("snapshots_content_idx").on(t.storeId, t.contentRef),
+    index("snapshots_tags_idx").using("gin", t.tags),
+    index("snapshots_labels_idx").using("gin", sql`${t.labels} jsonb_path_ops`),
+  ],
+);
+
+export type SnapshotRow = typeof snapshots.$inferSelect;
+export type NewSnapshotRow = typeof snapshots.$inferInsert;

@@ -1,0 +1,215 @@
+import { and, count, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { aborted, alreadyExists, notFound } from "../../domain/errors.js";
+import type { SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
+import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
+import type { Db } from "./client.js";
+import { toSnapshot } from "./mappers.js";
+import { idempotencyKeys, snapshots } from "./schema/index.js";
+import { insertVersionTx, nextVersionTx } from "./version-repo.js";
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+function where(f: SnapshotFilter): SQL {
+  const c: (SQL | undefined)[] = [eq(snapshots.storeId, f.storeId)];
+  if (!f.showDeleted) c.push(eq(snapshots.state, "ACTIVE"));
+  if (f.resourceType) c.push(eq(snapshots.resourceType, f.resourceType));
+  if (f.resourceId) c.push(eq(snapshots.resourceId, f.resourceId));
+  if (f.tag) c.push(sql`${snapshots.tags} @> array[${f.tag}]::text[]`);
+  if (f.createdBy) c.push(eq(snapshots.createdBy, f.createdBy));
+  if (f.since) c.push(gte(snapshots.createTime, f.since));
+  if (f.until) c.push(lt(snapshots.createTime, f.until));
+  if (f.snapshotType) c.push(eq(snapshots.snapshotType, f.snapshotType));
+  if (f.minSize) c.push(gte(snapshots.size, f.minSize));
+  if (f.jobId) c.push(eq(snapshots.jobId, f.jobId));
+  if (f.labelsMatch && Object.keys(f.labelsMatch).length) {
+    c.push(sql`${snapshots.labels} @> ${JSON.stringify(f.labelsMatch)}::jsonb`);
+  }
+  return and(...c)!;
+}
+
+export function createSnapshotRepository(db: Db): SnapshotRepository {
+  return {
+    async insert(s, opts) {
+      return db.transaction(async (tx) => {
+        if (opts.idempotency) {
+          const { key, fingerprint, method } = opts.idempotency;
+          // Expired keys are forgotten; the unique key then serialises concurrent first attempts.
+          await tx
+            .delete(idempotencyKeys)
+            .where(
+              and(
+                eq(idempotencyKeys.storeId, s.storeId),
+                eq(idempotencyKeys.method, method),
+                eq(idempotencyKeys.key, key),
+                lt(idempotencyKeys.expireTime, s.createTime),
+              ),
+            );
+          const claimed = await tx
+            .insert(idempotencyKeys)
+            .values({
+              storeId: s.storeId,
+              method,
+              key,
+              fingerprint,
+              resultId: s.id,
+              createTime: s.createTime,
+              expireTime: new Date(s.createTime.getTime() + IDEMPOTENCY_TTL_MS),
+            })
+            .onConflictDoNothing()
+            .returning({ resultId: idempotencyKeys.resultId });
+          if (claimed.length === 0) {
+            const [hit] = await tx
+              .select()
+              .from(idempotencyKeys)
+              .where(
+                and(eq(idempotencyKeys.storeId, s.storeId), eq(idempotencyKeys.method, method), eq(idempotencyKeys.key, key)),
+              );
+            if (hit.fingerprint !== fingerprint) {
+              throw alreadyExists("idempotency_key was already used with a different request", "IDEMPOTENCY_KEY_REUSED");
+            }
+            const [row] = await tx.select().from(snapshots).where(eq(snapshots.id, hit.resultId));
+            return { snapshot: toSnapshot(row), replayed: true };
+          }
+        }
+        let version = 0;
+        if (s.resourceId) {
+          version = await nextVersionTx(tx, s);
+        }
+        const [row] = await tx
+          .insert(snapshots)
+          .values({
+            id: s.id,
+            storeId: s.storeId,
+            resourceType: s.resourceType,
+            resourceId: s.resourceId,
+            snapshotType: s.snapshotType,
+            version,
+            generation: s.generation,
+            size: s.size,
+            storedSize: s.storedSize,
+            sha256: s.sha256,
+            tags: s.tags,
+            labels: s.labels,
+            commitMessage: s.metadata.commitMessage,
+            channel: s.metadata.channel,
+            locale: s.metadata.locale,
+            jobId: s.metadata.jobId,
+            createdBy: s.createdBy,
+            state: s.state,
+            pinned: s.pinned,
+            locked: s.locked,
+            storageClass: s.storageClass,
+            encrypted: s.encrypted,
+            encryptionAlgorithm: s.encryption?.algorithm ?? "",
+            encryptionKeyId: s.encryption?.keyId ?? "",
+            contentRef: s.contentRef,
+            createTime: s.createTime,
+            expireTime: s.expireTime,
+          })
+          .returning();
+        if (version > 0) {
+          await insertVersionTx(tx, s, version, {
+            snapshotId: s.id,
+            authorId: s.createdBy,
+            notes: "",
+            message: opts.versionMessage,
+            createTime: s.createTime,
+          });
+        }
+        return { snapshot: toSnapshot(row), replayed: false };
+      });
+    },
+
+    async findIdempotent(storeId, method, key) {
+      const [hit] = await db
+        .select()
+        .from(idempotencyKeys)
+        .where(
+          and(
+            eq(idempotencyKeys.storeId, storeId),
+            eq(idempotencyKeys.method, method),
+            eq(idempotencyKeys.key, key),
+            gte(idempotencyKeys.expireTime, new Date()),
+          ),
+        );
+      return hit && { fingerprint: hit.fingerprint, resultId: hit.resultId };
+    },
+
+    async get(storeId, id) {
+      const [row] = await db
+        .select()
+        .from(snapshots)
+        .where(and(eq(snapshots.storeId, storeId), eq(snapshots.id, id)));
+      return row && toSnapshot(row);
+    },
+
+    async list(filter, pageSize, after?: SnapshotCursor) {
+      const base = where(filter);
+      const keyset = after
+        ? or(
+            lt(snapshots.createTime, after.createTime),
+            and(eq(snapshots.createTime, after.createTime), lt(snapshots.id, after.id)),
+          )
+        : undefined;
+      const rows = await db
+        .select()
+        .from(snapshots)
+        .where(keyset ? and(base, keyset) : base)
+        .orderBy(desc(snapshots.createTime), desc(snapshots.id))
+        .limit(pageSize + 1);
+      const [{ n }] = await db.select({ n: count() }).from(snapshots).where(base);
+      const items = rows.slice(0, pageSize).map(toSnapshot);
+      const last = items[items.length - 1];
+      return {
+        items,
+        next: rows.length > pageSize && last ? { createTime: last.createTime, id: last.id } : undefined,
+        totalSize: Number(n),
+      };
+    },
+
+    async softDelete(storeId, id, now, expectedGeneration) {
+      const rows = await db
+        .update(snapshots)
+        .set({ state: "DELETED", deleteTime: now, generation: sql`${snapshots.generation} + 1` })
+        .where(
+          and(
+            eq(snapshots.storeId, storeId),
+            eq(snapshots.id, id),
+            eq(snapshots.state, "ACTIVE"),
+            expectedGeneration === undefined ? undefined : eq(snapshots.generation, expectedGeneration),
+          ),
+        )
+        .returning();
+      if (rows[0]) return toSnapshot(rows[0]);
+      return settle(await this.get(storeId, id), id, expectedGeneration);
+    },
+
+    async purge(storeId, id, expectedGeneration) {
+      const rows = await db
+        .delete(snapshots)
+        .where(
+          and(
+            eq(snapshots.storeId, storeId),
+            eq(snapshots.id, id),
+            eq(snapshots.pinned, false),
+            eq(snapshots.locked, false),
+            expectedGeneration === undefined ? undefined : eq(snapshots.generation, expectedGeneration),
+          ),
+        )
+        .returning();
+      if (rows[0]) return toSnapshot(rows[0]);
+      const current = await this.get(storeId, id);
+      if (!current) throw notFound("snapshot", id);
+      throw aborted("snapshot changed concurrently; fetch it and retry", "CONCURRENT_MODIFICATION");
+    },
+  };
+}
+
+/** After a conditional update matched nothing: explain why. */
+function settle(current: Snapshot | undefined, id: string, expectedGeneration?: number): Snapshot {
+  if (!current) throw notFound("snapshot", id);
+  if (expectedGeneration !== undefined && current.generation !== expectedGeneration) {
+    throw aborted("etag does not match the snapshot's current etag", "ETAG_MISMATCH");
+  }
+  return current;
+}

@@ -1,0 +1,134 @@
+/**
+ * Reads chunks back from packs. Every chunk is decrypted (when encrypted), decoded and checked
+ * against its SHA-256 before it is returned: any mismatch or decode failure is DATA_LOSS naming
+ * the chunk, so wrong bytes are never returned.
+ */
+import { createHash } from "node:crypto";
+import { dataLoss, failedPrecondition } from "../../domain/errors.js";
+import type { BlobStore } from "../blob/blob-store.js";
+import { decryptChunk } from "./chunk-crypto.js";
+import { decodeChunk } from "./codec.js";
+import { orderedPool } from "./ordered-pool.js";
+import { packKey } from "./pack-format.js";
+import { readExact } from "./pack-reader.js";
+import type { ChunkLocation } from "./types.js";
+
+export interface ChunkReaderOptions {
+  blobStore: BlobStore;
+  storeId: string;
+  /** The store's unwrapped data key; required to read encrypted chunks. */
+  dataKey?: Uint8Array;
+}
+
+export interface ReadInOrderOptions {
+  /** Ranged reads in flight; default 4. */
+  concurrency?: number;
+  /**
+   * Neighbouring records of one pack are fetched with a single ranged read when the span and the
+   * total plaintext stay within this many bytes (default 4 MiB); records up to `maxGapBytes`
+   * apart (default 64 KiB) still count as neighbours.
+   */
+  maxSpanBytes?: number;
+  maxGapBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface ChunkReader {
+  /** The verified plaintext of one chunk. */
+  read(location: ChunkLocation): Promise<Uint8Array>;
+  /**
+   * Verified plaintext chunks in the order of `locations`, with read-ahead. In-flight memory is
+   * bounded by about concurrency × maxSpanBytes of stored bytes.
+   */
+  readInOrder(
+    locations: Iterable<ChunkLocation> | AsyncIterable<ChunkLocation>,
+    options?: ReadInOrderOptions,
+  ): AsyncGenerator<Uint8Array>;
+}
+
+/** Consecutive locations served by one ranged read of [start, end) of a pack. */
+interface ReadGroup {
+  packId: string;
+  start: number;
+  end: number;
+  locations: ChunkLocation[];
+}
+
+async function* groupLocations(
+  locations: Iterable<ChunkLocation> | AsyncIterable<ChunkLocation>,
+  maxSpan: number,
+  maxGap: number,
+): AsyncGenerator<ReadGroup> {
+  let g: ReadGroup | undefined;
+  let plain = 0;
+  for await (const l of locations) {
+    const end = l.offset + l.length;
+    if (
+      g !== undefined &&
+      l.packId === g.packId &&
+      l.offset >= g.start &&
+      l.offset <= g.end + maxGap &&
+      Math.max(g.end, end) - g.start <= maxSpan &&
+      plain + l.plainSize <= maxSpan
+    ) {
+      g.end = Math.max(g.end, end);
+      g.locations.push(l);
+      plain += l.plainSize;
+      continue;
+    }
+    if (g !== undefined) yield g;
+    g = { packId: l.packId, start: l.offset, end, locations: [l] };
+    plain = l.plainSize;
+  }
+  if (g !== undefined) yield g;
+}
+
+export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
+  const { blobStore, storeId, dataKey } = opts;
+
+  /** Decrypts, decodes and verifies one stored record. */
+  function open(record: Uint8Array, l: ChunkLocation): Uint8Array {
+    const hex = l.digest.toHex();
+    if (l.encrypted && dataKey === undefined) {
+      throw failedPrecondition(`chunk ${hex} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
+    }
+    let plain: Uint8Array;
+    try {
+      const encoded = l.encrypted ? decryptChunk(dataKey!, record, { storeId, digest: l.digest, codec: l.codec }) : record;
+      plain = decodeChunk(l.codec, encoded, l.plainSize);
+    } catch (e) {
+      throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
+    }
+    if (!createHash("sha256").update(plain).digest().equals(l.digest.bytes)) {
+      throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: content hash mismatch`);
+    }
+    return plain;
+  }
+
+  const fetch = (packId: string, offset: number, length: number, what: string) =>
+    readExact(blobStore, packKey(storeId, packId), offset, length, what);
+
+  return {
+    async read(l) {
+      const hex = l.digest.toHex();
+      return open(await fetch(l.packId, l.offset, l.length, `chunk ${hex} in pack ${l.packId}`), l);
+    },
+
+    async *readInOrder(locations, o = {}) {
+      const maxSpan = o.maxSpanBytes ?? 4 * 1024 * 1024;
+      const maxGap = o.maxGapBytes ?? 64 * 1024;
+      const groups = groupLocations(locations, maxSpan, maxGap);
+      const fetched = orderedPool(groups, o.concurrency ?? 4, async (g) => {
+        const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
+        return { g, bytes: await fetch(g.packId, g.start, g.end - g.start, what) };
+      });
+      for await (const { g, bytes } of fetched) {
+        for (const l of g.locations) {
+          o.signal?.throwIfAborted();
+          const at = l.offset - g.start;
+          yield open(bytes.subarray(at, at + l.length), l);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { digestOf } from "../../domain/digest.js";
+import { type BlobStore, blobUnavailable } from "../blob/blob-store.js";
+import { createMemoryBlobStore } from "../blob/memory-blob-store.js";
+import { collect, keysUnder, noise } from "./engine-test-support.js";
+import { PACK_FOOTER_BYTES, PACK_HEADER_BYTES } from "./pack-format.js";
+import { listPackLocations, readPackIndex } from "./pack-reader.js";
+import { type PackRecord, createPackWriter } from "./pack-writer.js";
+
+const STORE = "store-1";
+
+function record(i: number, size = 1000): PackRecord {
+  const data = noise(size, i);
+  return { digest: digestOf(data), codec: "raw", encrypted: false, plainSize: size, data };
+}
+
+/** Delegates to a memory store; each put waits until the test releases it. */
+function gatedStore() {
+  const inner = createMemoryBlobStore();
+  const waiting: (() => void)[] = [];
+  let pending = 0;
+  let maxPending = 0;
+  const store: BlobStore = {
+    ...inner,
+    async put(key, body, opts) {
+      pending++;
+      maxPending = Math.max(maxPending, pending);
+      await new Promise<void>((r) => waiting.push(r));
+      try {
+        return await inner.put(key, body, opts);
+      } finally {
+        pending--;
+      }
+    },
+  };
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  return {
+    store,
+    stats: () => ({ pending, maxPending, waiting: waiting.length }),
+    async release() {
+      while (waiting.length === 0) await tick();
+      waiting.shift()!();
+      await tick();
+    },
+  };
+}
+
+test("records are packed up to the target and every location reads back", async () => {
+  const blobs = createMemoryBlobStore();
+  const w = createPackWriter({ blobStore: blobs, storeId: STORE, targetBytes: 10_000 });
+  const recs = Array.from({ length: 45 }, (_, i) => record(i));
+  for (const r of recs) await w.add(r);
+  const packs = await w.finish();
+  assert.is(packs.length, 5); // 9 records of 1000 bytes + header fit under 10 000
+  assert.equal(packs.flatMap((p) => p.locations.map((l) => l.digest.toHex())), recs.map((r) => r.digest.toHex()));
+  for (const p of packs) {
+    assert.is(p.key, `packs/${STORE}/${p.packId.slice(0, 2)}/${p.packId}`);
+    const stored = await collect(blobs.get(p.key));
+    assert.is(stored.length, p.size);
+    assert.ok(p.size - PACK_FOOTER_BYTES - p.locations.length * 52 <= 10_000);
+    for (const l of p.locations) {
+      const r = recs.find((x) => x.digest.equals(l.digest))!;
+      assert.equal(Buffer.from(stored.subarray(l.offset, l.offset + l.length)), Buffer.from(r.data));
+    }
+    // Self-describing: the trailer alone gives the same locations.
+    const fromTrailer = await readPackIndex(blobs, STORE, p.packId);
+    assert.equal(
+      fromTrailer.map((l) => ({ ...l, digest: l.digest.toHex() })),
+      p.locations.map((l) => ({ ...l, digest: l.digest.toHex() })),
+    );
+  }
+  let rebuilt = 0;
+  for await (const locs of listPackLocations(blobs, STORE)) rebuilt += locs.length;
+  assert.is(rebuilt, 45);
+  assert.equal(await w.finish(), []);
+});
+
+test("a record larger than the target gets a pack of its own", async () => {
+  const blobs = createMemoryBlobStore();
+  const w = createPackWriter({ blobStore: blobs, storeId: STORE, targetBytes: 4096 });
+  await w.add(record(1, 100));
+  await w.add(record(2, 10_000));
+  await w.add(record(3, 100));
+  const packs = await w.finish();
+  assert.equal(packs.map((p) => p.locations.length), [1, 1, 1]);
+  assert.is(packs[1].locations[0].offset, PACK_HEADER_BYTES);
+});
+
+test("finish with nothing buffered writes nothing; bad options are rejected", async () => {
+  const blobs = createMemoryBlobStore();
+  assert.equal(await createPackWriter({ blobStore: blobs, storeId: STORE }).finish(), []);
+  assert.equal(await keysUnder(blobs, "packs/"), []);
+  assert.throws(() => createPackWriter({ blobStore: blobs, storeId: STORE, targetBytes: 10 }), (e: unknown) => e instanceof RangeError);
+  assert.throws(() => createPackWriter({ blobStore: blobs, storeId: "a/b" }), (e: unknown) => e instanceof TypeError);
+});
+
+test("at most one pack is written at a time: add waits for the running write", async () => {
+  const g = gatedStore();
+  const w = createPackWriter({ blobStore: g.store, storeId: STORE, targetBytes: 4096 });
+  await w.add(record(1, 3000));
+  await w.add(record(2, 3000)); // pack 1 starts writing, add returns
+  assert.is(g.stats().pending, 1);
+  let third = false;
+  const p3 = w.add(record(3, 3000)).then(() => (third = true)); // pack 2 is full: must wait for pack 1
+  await new Promise((r) => setTimeout(r, 20));
+  assert.is(third, false);
+  await g.release();
+  await p3;
+  assert.ok(third);
+  let finished = false;
+  const f = w.finish().then((p) => ((finished = true), p));
+  await g.release();
+  assert.is(finished, false); // the last pack is not durable yet
+  await g.release();
+  const packs = await f;
+  assert.is(packs.length, 3);
+  assert.is(g.stats().maxPending, 1);
+});
+
+test("a failed write fails the next add or finish, and abort removes unreported packs", async () => {
+  const inner = createMemoryBlobStore();
+  let failNext = false;
+  const store: BlobStore = {
+    ...inner,
+    async put(key, body, opts) {
+      if (failNext) throw blobUnavailable(key, new Error("backend down"));
+      return inner.put(key, body, opts);
+    },
+  };
+  const w = createPackWriter({ blobStore: store, storeId: STORE, targetBytes: 4096 });
+  await w.add(record(1, 3000));
+  await w.add(record(2, 3000));
+  const first = await w.finish();
+  assert.is(first.length, 2);
+  await w.add(record(3, 3000));
+  await w.add(record(4, 3000)); // starts writing pack 3
+  await w.add(record(5, 3000)); // pack 3 written (reported later), starts pack 4
+  assert.is((await keysUnder(inner, "packs/")).length, 3);
+  failNext = true;
+  await w.add(record(6, 3000)); // starts pack 5, which fails
+  try {
+    await w.finish();
+    assert.unreachable("finish must fail");
+  } catch (e) {
+    assert.is((e as Error).name, "BlobUnavailable");
+  }
+  failNext = false;
+  await w.abort();
+  // Packs reported by the first finish stay; the unreported ones are gone.
+  assert.equal((await keysUnder(inner, "packs/")).sort(), first.map((p) => p.key).sort());
+});
+
+test("overlapping add calls are rejected", async () => {
+  const g = gatedStore();
+  const w = createPackWriter({ blobStore: g.store, storeId: STORE, targetBytes: 4096 });
+  await w.add(record(1, 5000)); // writing
+  const a = w.add(record(2, 5000)); // waits for the write
+  try {
+    await w.add(record(3, 10));
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /must not overlap/);
+  }
+  await g.release();
+  await a;
+  const f = w.finish();
+  await g.release();
+  assert.is((await f).length, 2);
+});
+
+test.run();

@@ -1,0 +1,162 @@
+/**
+ * Groups chunk records into pack objects (format in pack-format.ts) and writes them to a
+ * BlobStore under packKey(storeId, packId), with a random 128-bit hex pack id.
+ *
+ * Memory: at most one pack being filled plus one pack being written. When the filling pack is
+ * full while the previous one is still being written, `add` waits (backpressure).
+ * Durability: a pack's locations are reported (by `finish`) only after its `put` resolved, so
+ * callers insert them into the chunk index only once the bytes are durable.
+ */
+import { randomBytes } from "node:crypto";
+import type { Sha256 } from "../../domain/digest.js";
+import type { BlobStore } from "../blob/blob-store.js";
+import {
+  PACK_FOOTER_BYTES,
+  PACK_HEADER_BYTES,
+  type PackEntry,
+  encodePackFooter,
+  encodePackHeader,
+  encodePackIndex,
+  packKey,
+} from "./pack-format.js";
+import type { ChunkLocation, Codec } from "./types.js";
+
+/** Default pack size target; packs are cut before a record would push them past it. */
+export const DEFAULT_PACK_TARGET_BYTES = 32 * 1024 * 1024;
+/** Accepted target range. 16..64 MiB is right for GCS; smaller values exist for tests and tools. */
+export const PACK_TARGET_LIMITS = Object.freeze({ min: 4 * 1024, max: 256 * 1024 * 1024 });
+
+/** A stored chunk record to place in a pack. */
+export interface PackRecord {
+  digest: Sha256;
+  codec: Codec;
+  encrypted: boolean;
+  plainSize: number;
+  /** The stored bytes. Kept by reference until the pack is written: do not mutate. */
+  data: Uint8Array;
+}
+
+export interface FlushedPack {
+  packId: string;
+  key: string;
+  /** Pack object size in bytes. */
+  size: number;
+  locations: ChunkLocation[];
+}
+
+export interface PackWriter {
+  /** Adds a record, waiting while a full pack cannot start writing yet. Calls must not overlap. */
+  add(record: PackRecord): Promise<void>;
+  /**
+   * Writes the partly filled pack, waits for every write, and returns the packs written since
+   * creation or the previous `finish`, all durable. Rethrows the first write failure.
+   */
+  finish(): Promise<FlushedPack[]>;
+  /**
+   * Drops buffered records, waits for a running write, and deletes (best effort) the packs
+   * written since the last `finish`, which nothing can reference yet.
+   */
+  abort(): Promise<void>;
+}
+
+export interface PackWriterOptions {
+  blobStore: BlobStore;
+  storeId: string;
+  /** Pack size target in bytes; default DEFAULT_PACK_TARGET_BYTES. */
+  targetBytes?: number;
+  /** Cancels writes in progress. */
+  signal?: AbortSignal;
+}
+
+export const newPackId = (): string => randomBytes(16).toString("hex");
+
+export function createPackWriter(opts: PackWriterOptions): PackWriter {
+  const target = opts.targetBytes ?? DEFAULT_PACK_TARGET_BYTES;
+  if (!Number.isInteger(target) || target < PACK_TARGET_LIMITS.min || target > PACK_TARGET_LIMITS.max) {
+    throw new RangeError(`pack target must be ${PACK_TARGET_LIMITS.min}..${PACK_TARGET_LIMITS.max} bytes`);
+  }
+  packKey(opts.storeId, "0".repeat(32)); // validates the store id as a key segment
+
+  let records: Uint8Array[] = [];
+  let entries: PackEntry[] = [];
+  let size = PACK_HEADER_BYTES;
+  let writing: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | undefined;
+  let busy = false;
+  const written: FlushedPack[] = []; // since the last finish
+  const unreported: string[] = []; // keys of packs started since the last finish
+
+  async function write(parts: Uint8Array[], packEntries: PackEntry[], indexOffset: number): Promise<FlushedPack> {
+    const packId = newPackId();
+    const key = packKey(opts.storeId, packId);
+    const index = encodePackIndex(packEntries);
+    const footer = encodePackFooter(indexOffset, index);
+    unreported.push(key);
+    async function* body() {
+      yield encodePackHeader();
+      yield* parts;
+      yield index;
+      yield footer;
+    }
+    await opts.blobStore.put(key, body(), { ifAbsent: true, signal: opts.signal });
+    const packSize = indexOffset + index.length + PACK_FOOTER_BYTES;
+    return { packId, key, size: packSize, locations: packEntries.map((e) => ({ ...e, packId })) };
+  }
+
+  /** Waits for the running write, then starts writing the filled pack without waiting for it. */
+  async function rotate(): Promise<void> {
+    await writing;
+    if (failure) throw failure.error;
+    if (entries.length === 0) return;
+    const job = write(records, entries, size);
+    records = [];
+    entries = [];
+    size = PACK_HEADER_BYTES;
+    writing = job.then(
+      (pack) => void written.push(pack),
+      (error: unknown) => void (failure ??= { error }),
+    );
+  }
+
+  return {
+    async add(record) {
+      if (busy) throw new Error("PackWriter.add calls must not overlap");
+      busy = true;
+      try {
+        if (failure) throw failure.error;
+        if (entries.length > 0 && size + record.data.length > target) await rotate();
+        entries.push({
+          digest: record.digest,
+          offset: size,
+          length: record.data.length,
+          plainSize: record.plainSize,
+          codec: record.codec,
+          encrypted: record.encrypted,
+        });
+        records.push(record.data);
+        size += record.data.length;
+        if (size >= target) await rotate();
+      } finally {
+        busy = false;
+      }
+    },
+
+    async finish() {
+      await rotate();
+      await writing;
+      if (failure) throw failure.error;
+      unreported.length = 0;
+      return written.splice(0);
+    },
+
+    async abort() {
+      records = [];
+      entries = [];
+      size = PACK_HEADER_BYTES;
+      await writing;
+      written.length = 0;
+      const keys = unreported.splice(0);
+      await Promise.all(keys.map((k) => opts.blobStore.delete(k).catch(() => undefined)));
+    },
+  };
+}

@@ -7,14 +7,29 @@ const EMPTY: MatchState = Object.freeze([]);
 /**
  * Where a pair of values sits: `path` in the document being patched (always its right-document
  * position when its operations run), `leftPath` in the left document, and the ignore-matcher
- * states for both sides.
+ * states for both sides. Pointers are built on first use: most sites of a large diff never
+ * need theirs.
  */
-export interface Site {
-  path: string;
-  leftPath: string;
-  leftState: MatchState;
-  rightState: MatchState;
-  depth: number;
+export class Site {
+  private pathCache: string | undefined;
+  private leftPathCache: string | undefined;
+
+  constructor(
+    readonly parent: Site | undefined,
+    readonly token: string | number,
+    readonly leftToken: string | number,
+    readonly leftState: MatchState,
+    readonly rightState: MatchState,
+    readonly depth: number,
+  ) {}
+
+  get path(): string {
+    return (this.pathCache ??= this.parent ? childPointer(this.parent.path, this.token) : "");
+  }
+
+  get leftPath(): string {
+    return (this.leftPathCache ??= this.parent ? childPointer(this.parent.leftPath, this.leftToken) : "");
+  }
 }
 
 /** Accumulates the patch and the summary while the diff walks both documents. */
@@ -31,7 +46,7 @@ export class DiffContext {
 
   rootSite(): Site {
     const root = this.matcher?.root ?? EMPTY;
-    return { path: "", leftPath: "", leftState: root, rightState: root, depth: 0 };
+    return new Site(undefined, "", "", root, root, 0);
   }
 
   step(state: MatchState, token: string | number): MatchState {
@@ -47,13 +62,7 @@ export class DiffContext {
     const leftState = this.step(site.leftState, leftToken);
     const rightState =
       site.leftState === site.rightState && leftToken === rightToken ? leftState : this.step(site.rightState, rightToken);
-    return {
-      path: childPointer(site.path, rightToken),
-      leftPath: childPointer(site.leftPath, leftToken),
-      leftState,
-      rightState,
-      depth: site.depth + 1,
-    };
+    return new Site(site, rightToken, leftToken, leftState, rightState, site.depth + 1);
   }
 
   added(path: string, value: unknown): void {

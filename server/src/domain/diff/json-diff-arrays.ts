@@ -108,6 +108,7 @@ function diffKeyed(
  * are paired in order and diffed in place; the surplus is removed or inserted.
  */
 function diffPositional(ctx: DiffContext, left: unknown[], right: unknown[], site: Site, node: NodeDiff): void {
+  if (left.length === right.length && site.leftState.length === 0 && site.rightState.length === 0 && jsonEqual(left, right)) return;
   const ids = new Map<string, number>();
   const idsOf = (arr: unknown[], state: (i: number) => Site["leftState"]) =>
     arr.map((v, i) => {
@@ -156,4 +157,22 @@ function diffPositional(ctx: DiffContext, left: unknown[], right: unknown[], sit
     }
   }
   if (removed + added > 0) run(removed, added);
+}
+
+/** Structural equality of two JSON values (member order ignored), without building strings. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ak = Object.keys(a);
+  if (ak.length !== Object.keys(b).length) return false;
+  for (const k of ak) {
+    if (!hasOwn(b, k) || !jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/app.js";
+import { composeServices, type Services } from "../../src/compose.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { listen, type Listener } from "../../src/http/listen.js";
+import { silentLogger, type Logger } from "../../src/lib/logger.js";
+import { localAdmin } from "../../src/rpc/auth-interceptor.js";
+
+export interface TestServer {
+  port: number;
+  baseUrl: string;
+  config: Config;
+  services: Services;
+  listener: Listener;
+  /** Stops the server (drain + close pools); the database and data dir stay. */
+  stop(): Promise<void>;
+}
+
+/** Makes a temp data dir removed by the returned function. */
+export function tempDir(prefix = "vellum-test-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Starts the real server (compose + HTTP listener on an ephemeral loopback port). */
+export async function startTestServer(env: Record<string, string | undefined>, log: Logger = silentLogger): Promise<TestServer> {
+  const config = loadConfig({ PORT: "0", VELLUM_JOB_CONCURRENCY: "1", ...env });
+  const services = await composeServices(config, log);
+  const { handler } = createApp({
+    ...services,
+    authenticate: localAdmin,
+    log,
+    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
+  });
+  const listener = await listen(handler, { port: 0, host: "127.0.0.1" });
+  return {
+    port: listener.port,
+    baseUrl: `http://127.0.0.1:${listener.port}`,
+    config,
+    services,
+    listener,
+    async stop() {
+      await listener.close(2000);
+      await services.close(2000);
+    },
+  };
+}

@@ -138,7 +138,7 @@ export const bench: BenchModule = {
   async run(report) {
     const { left, right } = catalogPair(8_200, 0.01);
     const mb = (Buffer.byteLength(left) / 1e6).toFixed(1);
-    const runs = 5;
+    const runs = 7;
     const parse = time(() => {
       JSON.parse(left);
       JSON.parse(right);

@@ -7,8 +7,8 @@ import { unifiedDiff, wordDiff } from "./text-diff.js";
 
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
-/** A one-line description of what changed besides text content, or undefined. */
-function memberNote(p: TarMemberPair): string | undefined {
+/** What changed besides content: type, mode, link target. */
+function metadataNotes(p: TarMemberPair): string[] {
   const notes: string[] = [];
   const { left: l, right: r } = p;
   if (l && r) {
@@ -16,14 +16,26 @@ function memberNote(p: TarMemberPair): string | undefined {
     if (l.mode !== r.mode) notes.push(`mode ${octal(l.mode)} → ${octal(r.mode)}`);
     if (l.linkname !== r.linkname) notes.push(`link target ${l.linkname ?? "(none)"} → ${r.linkname ?? "(none)"}`);
   }
-  if (!isTextPair(p)) {
-    const side = (m: typeof l) => (m ? `${m.size} bytes, sha256 ${m.digest.toHex()}` : "absent");
-    if (!l || !r || !l.digest.equals(r.digest)) notes.push(`binary content ${p.status}: ${side(l)} → ${side(r)}`);
+  return notes;
+}
+
+const contentDiffers = (p: TarMemberPair) => !p.left || !p.right || !p.left.digest.equals(p.right.digest);
+
+/** A one-line description of what changed besides text content, or undefined. */
+function memberNote(p: TarMemberPair): string | undefined {
+  const notes = metadataNotes(p);
+  if (!isTextPair(p) && contentDiffers(p)) {
+    const side = (m: TarMemberPair["left"]) => (m ? `${m.size} bytes, sha256 ${m.digest.toHex()}` : "absent");
+    notes.push(`binary content ${p.status}: ${side(p.left)} → ${side(p.right)}`);
   }
   return notes.length > 0 ? notes.join("; ") : undefined;
 }
 
-/** Compares two tar snapshots member by member in the requested format. */
+/**
+ * Compares two tar snapshots member by member in the requested format. UNIFIED concatenates the
+ * members' unified diffs, with a "Binary files … differ" line for other content and a
+ * "Member <name>: mode 0644 → 0755" line for type, mode or link changes.
+ */
 export async function compareTar(left: Uint8Array, right: Uint8Array, format: DiffFormat, o: ResolvedCompareOptions): Promise<CompareResult> {
   if (format === "JSON") {
     return { format, kind: "tar", diff: await diffTar(left, right, { context: o.context, maxTextBytes: o.maxTextBytes }) };
@@ -33,16 +45,21 @@ export async function compareTar(left: Uint8Array, right: Uint8Array, format: Di
   switch (format) {
     case "UNIFIED": {
       const parts = pairs.map((p) => {
+        const meta = metadataNotes(p);
+        const head = meta.length > 0 ? `Member ${p.name}: ${meta.join("; ")}\n` : "";
         if (isTextPair(p)) {
-          return unifiedDiff(p.oldText ?? "", p.newText ?? "", {
-            oldName: p.left ? p.name : undefined,
-            newName: p.right ? p.name : undefined,
-            context: o.context,
-          });
+          return (
+            head +
+            unifiedDiff(p.oldText ?? "", p.newText ?? "", {
+              oldName: p.left ? p.name : undefined,
+              newName: p.right ? p.name : undefined,
+              context: o.context,
+            })
+          );
         }
         const a = p.left ? `a/${p.name}` : "/dev/null";
         const b = p.right ? `b/${p.name}` : "/dev/null";
-        return p.left && p.right && p.left.digest.equals(p.right.digest) ? "" : `Binary files ${a} and ${b} differ\n`;
+        return head + (contentDiffers(p) ? `Binary files ${a} and ${b} differ\n` : "");
       });
       return { format, kind: "tar", text: parts.join("") };
     }

@@ -102,6 +102,7 @@ test("compare(tar, UNIFIED): concatenated member diffs, binary members noted", a
       "@@ -2,1 +2,1 @@",
       "-LS-S,49.00",
       "+LS-S,45.00",
+      "Member run.sh: mode 0644 → 0755",
       "",
     ].join("\n"),
   );

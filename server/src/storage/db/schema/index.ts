@@ -3,3 +3,4 @@ export * from "./idempotency.js";
 export * from "./jobs.js";
 export * from "./snapshots.js";
 export * from "./versions.js";
+export * from "./chunks.js";

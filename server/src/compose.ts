@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { uuidv7 } from "uuidv7";
 import type { Config } from "./config.js";
 import { createJobUseCases } from "./domain/jobs/service.js";
-import { systemClock, type ContentStore } from "./domain/ports.js";
+import { systemClock } from "./domain/ports.js";
 import { createSnapshotUseCases } from "./domain/snapshots/service.js";
 import { createVersionUseCases } from "./domain/versions/service.js";
 import { createJobRunner } from "./jobs/runner.js";
@@ -17,13 +17,17 @@ import { createJobRepository } from "./storage/db/job-repo.js";
 import { runMigrations } from "./storage/db/migrate.js";
 import { createSnapshotRepository } from "./storage/db/snapshot-repo.js";
 import { createVersionRepository } from "./storage/db/version-repo.js";
-import { createWholeObjectStore } from "./storage/content/whole-object-store.js";
+import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
+import { createManifestRepo } from "./storage/content/manifest-repo.js";
+import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
+import { createStoreKeys } from "./storage/content/store-keys.js";
+import { createLocalKms } from "./storage/engine/kms.js";
 
 /** Everything the server runs on, built from config. `close` releases it in reverse order. */
 export interface Services {
   database: Database;
   blobs: BlobStore;
-  content: ContentStore;
+  content: ChunkedContentStore;
   snapshots: ReturnType<typeof createSnapshotUseCases>;
   versions: ReturnType<typeof createVersionUseCases>;
   jobs: ReturnType<typeof createJobUseCases>;
@@ -54,7 +58,17 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const database = openDatabase(url, { max: config.dbPoolMax });
   const blobs = await openBlobStore(config.blobUrl);
   const newId = () => uuidv7();
-  const content = createWholeObjectStore({ db: database.db, blobs, tmpDir: join(config.dataDir, "tmp"), newId });
+  const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
+  const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
+  const content = createChunkedContentStore({
+    db: database.db,
+    blobs,
+    keys: createStoreKeys(database.db, kms),
+    manifests: createManifestRepo(database.db),
+    newId,
+    chunking: config.chunking,
+    packTargetBytes: config.packTargetBytes,
+  });
   const snapshotRepo = createSnapshotRepository(database.db);
   const jobRepo = createJobRepository(database.db);
   const runner = createJobRunner({

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from "node:path";
+import { chunkerOptionProblems } from "../../sdk/src/chunking/fastcdc.js";
 
 /** Typed, validated configuration. This module is the only place that reads process.env. */
 export interface Config {
@@ -26,6 +27,14 @@ export interface Config {
   /** Postgres pool size. */
   dbPoolMax: number;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** 32-byte KMS master key (VELLUM_MASTER_KEY, base64); undefined means a key file in dataDir. */
+  masterKey?: Uint8Array;
+  /** Content-defined chunking sizes in bytes (min < avg < max; avg a power of two). */
+  chunking: { minSize: number; avgSize: number; maxSize: number };
+  /** Target pack object size in bytes. */
+  packTargetBytes: number;
+  /** Upload sessions expire this long after their last activity, in ms. */
+  uploadSessionTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -62,7 +71,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     throw new ConfigError("VELLUM_LOG_LEVEL must be debug, info, warn or error");
   }
+  let masterKey: Uint8Array | undefined;
+  if (env.VELLUM_MASTER_KEY) {
+    masterKey = Buffer.from(env.VELLUM_MASTER_KEY, "base64");
+    if (masterKey.length !== 32) throw new ConfigError("VELLUM_MASTER_KEY must be 32 bytes, base64-encoded");
+  }
+  const chunking = {
+    minSize: int(env, "VELLUM_CHUNK_MIN_BYTES", 8 * 1024, 64, 16 * 1024 * 1024),
+    avgSize: int(env, "VELLUM_CHUNK_AVG_BYTES", 32 * 1024, 256, 32 * 1024 * 1024),
+    maxSize: int(env, "VELLUM_CHUNK_MAX_BYTES", 128 * 1024, 1024, 64 * 1024 * 1024),
+  };
+  const chunkProblems = chunkerOptionProblems(chunking);
+  if (chunkProblems.length) throw new ConfigError(`VELLUM_CHUNK_*_BYTES: ${chunkProblems.join("; ")}`);
   return {
+    masterKey,
+    chunking,
+    packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 32 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
+    uploadSessionTtlMs: int(env, "VELLUM_UPLOAD_TTL_MS", 24 * 3600_000, 1000, 30 * 24 * 3600_000),
     port: int(env, "PORT", 8080, 0, 65535),
     host: env.VELLUM_HOST || "127.0.0.1",
     dataDir,

@@ -1,4 +1,4 @@
-import { fromJson } from "@bufbuild/protobuf";
+import { create, fromJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createHash } from "node:crypto";
@@ -94,6 +94,11 @@ test("JSON snapshots must contain JSON; payload is required", async ({ h }) => {
   );
   assert.is(notJson.code, Code.InvalidArgument);
   assert.match(notJson.rawMessage, /data/);
+  const emptyValue = await codeOf(
+    h.snapshots.createSnapshot({ storeId: "s", resourceType: "product", payload: { case: "json", value: create(ValueSchema) } }),
+  );
+  assert.is(emptyValue.code, Code.InvalidArgument);
+  assert.match(emptyValue.rawMessage, /json/);
   const none = await codeOf(h.snapshots.createSnapshot({ storeId: "s", resourceType: "product", snapshotType: SnapshotType.BLOB }));
   assert.is(none.code, Code.InvalidArgument);
   assert.match(none.rawMessage, /payload/);

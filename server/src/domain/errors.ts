@@ -46,7 +46,7 @@ export const isDomainError = (e: unknown, name?: DomainErrorName): e is DomainEr
 export const invalidArgument = (violations: FieldViolation[]) =>
   new DomainError(
     "InvalidArgument",
-    violations.map((v) => `${v.field}: ${v.description}`).join("; "),
+    violations.map((v) => `${v.field} ${v.description}`).join(", "),
     { violations },
   );
 export const invalidField = (field: string, description: string) => invalidArgument([{ field, description }]);

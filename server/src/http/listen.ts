@@ -60,19 +60,22 @@ export async function listen(handler: RequestHandler, opts: { port: number; host
   };
 }
 
-/** Reads until the bytes either match the whole HTTP/2 preface or diverge from it, then unshifts them. */
+/**
+ * Reads until the bytes either match the whole HTTP/2 preface or diverge from it, then unshifts
+ * them. Uses paused-mode reads: the http2 session picks up unshifted bytes from the socket's
+ * readable buffer when it is set up (a flowing-mode 'data' listener would lose them).
+ */
 function sniff(socket: net.Socket, route: (isH2: boolean) => void): void {
   let buf = Buffer.alloc(0);
-  const onData = (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
+  const onReadable = () => {
+    let piece: Buffer | null;
+    while ((piece = socket.read()) !== null) buf = Buffer.concat([buf, piece]);
     const n = Math.min(buf.length, PREFACE.length);
     const matches = buf.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (matches && buf.length < PREFACE.length) return;
-    socket.off("data", onData);
-    socket.pause();
-    socket.unshift(buf);
+    socket.off("readable", onReadable);
+    if (buf.length) socket.unshift(buf);
     route(matches);
-    socket.resume();
   };
-  socket.on("data", onData);
+  socket.on("readable", onReadable);
 }

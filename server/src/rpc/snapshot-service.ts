@@ -1,5 +1,5 @@
 import { create, toJson } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { createHash } from "node:crypto";
 import {
@@ -31,7 +31,9 @@ export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; j
       if (payload.case === "json") {
         if (type === undefined) type = "JSON";
         if (type !== "JSON") v.add("snapshot_type", "must be SNAPSHOT_TYPE_JSON with a json payload");
-        bytes = Buffer.from(JSON.stringify(toJson(ValueSchema, payload.value)));
+        const json = jsonOf(payload.value);
+        if (json === undefined) v.add("json", "must be a JSON value (google.protobuf.Value with a kind set)");
+        else bytes = Buffer.from(json);
       } else if (payload.case === "data") {
         bytes = payload.value;
         if (type === "JSON" && !isJson(bytes)) v.add("data", "must be UTF-8 JSON for SNAPSHOT_TYPE_JSON");
@@ -133,6 +135,15 @@ export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; j
       return { job: jobToPb(job) };
     },
   };
+}
+
+/** Compact JSON of a google.protobuf.Value, or undefined when the Value (or a nested one) is unset. */
+function jsonOf(value: Value): string | undefined {
+  try {
+    return JSON.stringify(toJson(ValueSchema, value));
+  } catch {
+    return undefined;
+  }
 }
 
 function isJson(bytes: Uint8Array): boolean {

@@ -5,7 +5,10 @@ import { createApp } from "../../src/app.js";
 import { composeServices, type Services } from "../../src/compose.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { listen, type Listener } from "../../src/http/listen.js";
-import { silentLogger, type Logger } from "../../src/lib/logger.js";
+import { createLogger, silentLogger, type Logger } from "../../src/lib/logger.js";
+
+/** Set VELLUM_TEST_LOG=debug|info|warn|error to see server logs while debugging a test. */
+export const testLogger: Logger = process.env.VELLUM_TEST_LOG ? createLogger(process.env.VELLUM_TEST_LOG as "debug") : silentLogger;
 import { localAdmin } from "../../src/rpc/auth-interceptor.js";
 
 export interface TestServer {
@@ -25,7 +28,7 @@ export function tempDir(prefix = "vellum-test-"): { path: string; remove(): void
 }
 
 /** Starts the real server (compose + HTTP listener on an ephemeral loopback port). */
-export async function startTestServer(env: Record<string, string | undefined>, log: Logger = silentLogger): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string | undefined>, log: Logger = testLogger): Promise<TestServer> {
   const config = loadConfig({ PORT: "0", VELLUM_JOB_CONCURRENCY: "1", ...env });
   const services = await composeServices(config, log);
   const { handler } = createApp({

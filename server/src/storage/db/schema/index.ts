@@ -1,4 +1,3 @@
-export * from "./content.js";
 export * from "./idempotency.js";
 export * from "./jobs.js";
 export * from "./snapshots.js";

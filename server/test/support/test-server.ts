@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createApp } from "../../src/app.js";
 import { composeServices, type Services } from "../../src/compose.js";
 import { loadConfig, type Config } from "../../src/config.js";
+import { withCors } from "../../src/http/cors.js";
 import { listen, type Listener } from "../../src/http/listen.js";
 import { createLogger, silentLogger, type Logger } from "../../src/lib/logger.js";
 
@@ -27,8 +28,17 @@ export function tempDir(prefix = "vellum-test-"): { path: string; remove(): void
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+export interface TestServerOptions {
+  /** Wrap the handler with withCors for these origins (browser tests); no CORS when unset. */
+  corsOrigins?: string[] | "*";
+}
+
 /** Starts the real server (compose + HTTP listener on an ephemeral loopback port). */
-export async function startTestServer(env: Record<string, string | undefined>, log: Logger = testLogger): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string | undefined>,
+  log: Logger = testLogger,
+  opts: TestServerOptions = {},
+): Promise<TestServer> {
   const config = loadConfig({ PORT: "0", VELLUM_JOB_CONCURRENCY: "1", ...env });
   const services = await composeServices(config, log);
   const { handler } = createApp({
@@ -37,7 +47,8 @@ export async function startTestServer(env: Record<string, string | undefined>, l
     log,
     limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
-  const listener = await listen(handler, { port: 0, host: "127.0.0.1" });
+  const served = opts.corsOrigins ? withCors(handler, { allowedOrigins: opts.corsOrigins }) : handler;
+  const listener = await listen(served, { port: 0, host: "127.0.0.1" });
   return {
     port: listener.port,
     baseUrl: `http://127.0.0.1:${listener.port}`,

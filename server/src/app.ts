@@ -1,4 +1,4 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_grpc_health_v1_health, Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
@@ -6,14 +6,39 @@ import {
   file_grpc_reflection_v1alpha_reflection,
   ServerReflection as ReflectionV1alpha,
 } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { CompareService, file_vellum_v1_compare_service } from "../../gen/vellum/v1/compare_service_pb.js";
 import { file_vellum_v1_job_service, JobService } from "../../gen/vellum/v1/job_service_pb.js";
 import { file_vellum_v1_snapshot_service, SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { file_vellum_v1_upload_service, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { file_vellum_v1_version_service, VersionService } from "../../gen/vellum/v1/version_service_pb.js";
+import { ApiKeyService, file_vellum_v1_api_key_service } from "../../gen/vellum/v1/api_key_service_pb.js";
+import { AuditService, file_vellum_v1_audit_service } from "../../gen/vellum/v1/audit_service_pb.js";
+import { file_vellum_v1_share_service, ShareService } from "../../gen/vellum/v1/share_service_pb.js";
+import { file_vellum_v1_snapshot_admin_service, SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service_pb.js";
+import type { AuditQueries } from "./domain/audit/audit-queries.js";
+import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
+import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
+import type { ShareUseCases } from "./domain/share/share-use-cases.js";
+import type { SnapshotMetadataUseCases } from "./domain/snapshots/metadata-updates.js";
+import { withShareDownloads } from "./http/download-route.js";
+import { closeUnreadBodies } from "./http/unread-body.js";
+import { createAccessInterceptor } from "./rpc/access-interceptor.js";
+import { createApiKeyServiceImpl } from "./rpc/api-key-service.js";
+import { createAuditServiceImpl } from "./rpc/audit-service.js";
+import { clientIpKey } from "./rpc/context.js";
+import { createRequestGate } from "./rpc/request-gate.js";
+import { createShareServiceImpl } from "./rpc/share-service.js";
+import { createSnapshotAdminServiceImpl } from "./rpc/snapshot-admin-service.js";
+import type { UploadUseCases } from "./domain/uploads/service.js";
+import { createUploadServiceImpl } from "./rpc/upload-service.js";
+import type { PreviewUseCases } from "./domain/compare/preview-snapshot.js";
+import type { CompareUseCases } from "./domain/compare/service.js";
 import type { JobUseCases } from "./domain/jobs/service.js";
 import type { SnapshotUseCases } from "./domain/snapshots/service.js";
 import type { VersionUseCases } from "./domain/versions/service.js";
 import type { Logger } from "./lib/logger.js";
-import { createAuthInterceptor, type Authenticate } from "./rpc/auth-interceptor.js";
+import type { Authenticate } from "./rpc/auth-interceptor.js";
+import { createCompareServiceImpl } from "./rpc/compare-service.js";
 import { createHealthImpl, createHealthRegistry } from "./rpc/health.js";
 import { createObservabilityInterceptor } from "./rpc/interceptors.js";
 import { createJobServiceImpl } from "./rpc/job-service.js";
@@ -23,15 +48,39 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 
 export interface AppDeps {
   snapshots: SnapshotUseCases;
+  uploads: UploadUseCases;
   versions: VersionUseCases;
   jobs: JobUseCases;
+  compare: CompareUseCases;
+  previews: PreviewUseCases;
+  metadata: SnapshotMetadataUseCases;
+  apiKeys: ApiKeyAdmin;
+  audit: AuditQueries;
+  shares: ShareUseCases;
+  /** Per principal+store token buckets (read and write budgets). */
+  limiter: RateLimiter;
+  /** Origin for signed share URLs; default: the origin each request was sent to. */
+  publicUrl?: string;
   authenticate: Authenticate;
   log: Logger;
   limits: { maxMessageBytes: number; maxTimeoutMs: number };
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */
-export const SERVICES = [SnapshotService, VersionService, JobService, Health, ReflectionV1, ReflectionV1alpha];
+export const SERVICES = [
+  SnapshotService,
+  UploadService,
+  VersionService,
+  JobService,
+  CompareService,
+  SnapshotAdminService,
+  ApiKeyService,
+  AuditService,
+  ShareService,
+  Health,
+  ReflectionV1,
+  ReflectionV1alpha,
+];
 
 /** Registers all services on a router. Shared by the HTTP server and in-memory test transports. */
 export function createRoutes(deps: AppDeps) {
@@ -39,8 +88,14 @@ export function createRoutes(deps: AppDeps) {
   const reflection = createReflection(
     [
       file_vellum_v1_snapshot_service,
+      file_vellum_v1_upload_service,
       file_vellum_v1_version_service,
       file_vellum_v1_job_service,
+      file_vellum_v1_compare_service,
+      file_vellum_v1_snapshot_admin_service,
+      file_vellum_v1_api_key_service,
+      file_vellum_v1_audit_service,
+      file_vellum_v1_share_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -49,25 +104,39 @@ export function createRoutes(deps: AppDeps) {
   );
   const routes = (router: ConnectRouter) => {
     router.service(SnapshotService, createSnapshotServiceImpl(deps));
+    router.service(UploadService, createUploadServiceImpl(deps.uploads));
     router.service(VersionService, createVersionServiceImpl(deps.versions));
     router.service(JobService, createJobServiceImpl(deps.jobs));
+    router.service(
+      CompareService,
+      createCompareServiceImpl({ compare: deps.compare, previews: deps.previews, maxMessageBytes: deps.limits.maxMessageBytes }),
+    );
+    router.service(SnapshotAdminService, createSnapshotAdminServiceImpl(deps));
+    router.service(ApiKeyService, createApiKeyServiceImpl(deps));
+    router.service(AuditService, createAuditServiceImpl(deps));
+    router.service(ShareService, createShareServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);
   };
-  const interceptors = [createObservabilityInterceptor(deps.log), createAuthInterceptor(deps.authenticate)];
-  return { routes, health, interceptors };
+  // The gate authenticates before any body byte is read; the interceptors then see the message.
+  const requestGate = createRequestGate({ authenticate: deps.authenticate, log: deps.log });
+  const interceptors = [createObservabilityInterceptor(deps.log), createAccessInterceptor({ limiter: deps.limiter })];
+  return { routes, health, interceptors, requestGate };
 }
 
 /** Builds the Node request handler serving gRPC, gRPC-Web and Connect for every route. */
 export function createApp(deps: AppDeps) {
-  const { routes, health, interceptors } = createRoutes(deps);
-  const handler = connectNodeAdapter({
+  const { routes, health, interceptors, requestGate } = createRoutes(deps);
+  const rpc = connectNodeAdapter({
     routes,
     interceptors,
+    requestGate,
+    contextValues: (req) => createContextValues().set(clientIpKey, req.socket.remoteAddress ?? ""),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
     maxTimeoutMs: deps.limits.maxTimeoutMs,
   });
+  const handler = withShareDownloads(closeUnreadBodies(rpc), deps);
   return { handler, health };
 }

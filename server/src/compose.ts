@@ -8,6 +8,12 @@ import { createSnapshotUseCases } from "./domain/snapshots/service.js";
 import { createVersionUseCases } from "./domain/versions/service.js";
 import { createJobRunner } from "./jobs/runner.js";
 import { createVerifySnapshotHandler } from "./jobs/verify-snapshot.js";
+import { createCompareSnapshotsHandler } from "./jobs/compare-snapshots.js";
+import { manifestSourceOf } from "./domain/compare/manifest-source.js";
+import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/preview-snapshot.js";
+import { createCompareUseCases, type CompareUseCases } from "./domain/compare/service.js";
+import { encodeComparison } from "./rpc/compare-convert.js";
+import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
 import type { Logger } from "./lib/logger.js";
 import type { BlobStore } from "./storage/blob/blob-store.js";
 import { createFsBlobStore } from "./storage/blob/fs-blob-store.js";
@@ -17,27 +23,43 @@ import { createJobRepository } from "./storage/db/job-repo.js";
 import { runMigrations } from "./storage/db/migrate.js";
 import { createSnapshotRepository } from "./storage/db/snapshot-repo.js";
 import { createVersionRepository } from "./storage/db/version-repo.js";
+import { createUploadUseCases, type UploadUseCases } from "./domain/uploads/service.js";
+import { createChunkUploads } from "./storage/content/chunk-uploads.js";
 import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
+import { createUploadSessions } from "./storage/content/upload-sessions.js";
 import { createManifestRepo } from "./storage/content/manifest-repo.js";
 import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
 import { createStoreKeys } from "./storage/content/store-keys.js";
 import { createLocalKms } from "./storage/engine/kms.js";
+import { composeSecurity, type SecurityServices } from "./security/compose-security.js";
 
 /** Everything the server runs on, built from config. `close` releases it in reverse order. */
-export interface Services {
+export interface Services extends SecurityServices {
   database: Database;
   blobs: BlobStore;
   content: ChunkedContentStore;
+  uploads: UploadUseCases;
   snapshots: ReturnType<typeof createSnapshotUseCases>;
   versions: ReturnType<typeof createVersionUseCases>;
   jobs: ReturnType<typeof createJobUseCases>;
   runner: ReturnType<typeof createJobRunner>;
+  compare: CompareUseCases;
+  previews: PreviewUseCases;
   close(graceMs: number): Promise<void>;
 }
 
-export async function openBlobStore(url: string): Promise<BlobStore> {
+/**
+ * Opens the blob store a URL names: `file:///abs/path` (local disk) or `gs://bucket/prefix` (GCS,
+ * with Application Default Credentials; `gcsEndpoint` points the client at an emulator).
+ */
+export async function openBlobStore(url: string, opts: { gcsEndpoint?: string } = {}): Promise<BlobStore> {
   if (url.startsWith("file://")) return createFsBlobStore({ root: url.slice("file://".length) });
-  throw new Error(`unsupported blob URL scheme: ${url.split(":")[0]}`);
+  const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) throw new Error(`unsupported blob URL scheme: ${url.split(":")[0]}`);
+  const { Storage } = await import("@google-cloud/storage");
+  const { createGcsBlobStore } = await import("./storage/blob/gcs-blob-store.js");
+  const storage = opts.gcsEndpoint ? new Storage({ apiEndpoint: opts.gcsEndpoint, projectId: "vellum-local" }) : new Storage();
+  return createGcsBlobStore({ storage, bucket: m[1], prefix: m[2].replace(/\/+$/, "") || undefined });
 }
 
 /**
@@ -56,11 +78,11 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     throw err;
   }
   const database = openDatabase(url, { max: config.dbPoolMax });
-  const blobs = await openBlobStore(config.blobUrl);
+  const blobs = await openBlobStore(config.blobUrl, { gcsEndpoint: config.gcsEndpoint });
   const newId = () => uuidv7();
   const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
   const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
-  const content = createChunkedContentStore({
+  const chunkedDeps = {
     db: database.db,
     blobs,
     keys: createStoreKeys(database.db, kms),
@@ -68,12 +90,16 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     newId,
     chunking: config.chunking,
     packTargetBytes: config.packTargetBytes,
-  });
+  };
+  const content = createChunkedContentStore(chunkedDeps);
   const snapshotRepo = createSnapshotRepository(database.db);
   const jobRepo = createJobRepository(database.db);
   const runner = createJobRunner({
     queue: jobRepo,
-    handlers: { VERIFY_SNAPSHOT: createVerifySnapshotHandler({ snapshots: snapshotRepo, content }) },
+    handlers: {
+      VERIFY_SNAPSHOT: createVerifySnapshotHandler({ snapshots: snapshotRepo, content }),
+      COMPARE_SNAPSHOTS: createCompareSnapshotsHandler({ compare: { runJob: (job, ctx) => compare.runJob(job, ctx) } }),
+    },
     log: log.child({ component: "jobs" }),
     workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
     concurrency: config.jobConcurrency,
@@ -85,6 +111,23 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     clock: systemClock,
   });
   const jobs = createJobUseCases({ jobs: jobRepo, clock: systemClock, newId, onEnqueued: () => runner.poke() });
+  const compare = createCompareUseCases({
+    snapshots,
+    jobs,
+    manifests: manifestSourceOf(content),
+    encode: encodeComparison,
+    limits: config.compare,
+    chunking: config.chunking,
+  });
+  const uploads = createUploadUseCases({
+    snapshots,
+    sessions: createUploadSessions({ db: database.db, content, ttlMs: config.uploadSessionTtlMs }),
+    chunks: createChunkUploads(chunkedDeps, content),
+    clock: systemClock,
+    newId,
+  });
+  const previews = createPreviewUseCases({ snapshots, audit: createSensitiveReadAudit(database.db) });
+  const security = await composeSecurity(config, { db: database.db, snapshots: snapshotRepo, log });
   runner.start();
   return {
     database,
@@ -94,6 +137,10 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     versions,
     jobs,
     runner,
+    compare,
+    previews,
+    uploads,
+    ...security,
     async close(graceMs) {
       await runner.stop(graceMs);
       await database.close();

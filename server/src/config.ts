@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { chunkerOptionProblems } from "../../sdk/src/chunking/fastcdc.js";
+import { parseSecurityConfig, type SecurityConfig } from "./security-config.js";
 
 /** Typed, validated configuration. This module is the only place that reads process.env. */
 export interface Config {
@@ -33,8 +34,18 @@ export interface Config {
   chunking: { minSize: number; avgSize: number; maxSize: number };
   /** Target pack object size in bytes. */
   packTargetBytes: number;
+  /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
+  gcsEndpoint?: string;
   /** Upload sessions expire this long after their last activity, in ms. */
   uploadSessionTtlMs: number;
+  /**
+   * CompareSnapshots limits, in bytes of both snapshots together: above `syncMaxBytes` the RPC
+   * answers with a job; above `maxInMemoryBytes` content is not loaded and the answer is a chunk
+   * summary.
+   */
+  compare: { syncMaxBytes: number; maxInMemoryBytes: number };
+  /** Authentication (VELLUM_AUTH, VELLUM_ADMIN_KEY, VELLUM_JWT_*), share links, rate limits. */
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -87,9 +98,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     masterKey,
     chunking,
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 32 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
+    gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     uploadSessionTtlMs: int(env, "VELLUM_UPLOAD_TTL_MS", 24 * 3600_000, 1000, 30 * 24 * 3600_000),
+    compare: {
+      syncMaxBytes: int(env, "VELLUM_COMPARE_SYNC_MAX_BYTES", 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),
+      maxInMemoryBytes: int(env, "VELLUM_COMPARE_MAX_BYTES", 128 * 1024 * 1024, 0, 4 * 1024 * 1024 * 1024),
+    },
     port: int(env, "PORT", 8080, 0, 65535),
     host: env.VELLUM_HOST || "127.0.0.1",
+    security: parseSecurityConfig(
+      env,
+      { host: env.VELLUM_HOST || "127.0.0.1", int: (name, def, min, max) => int(env, name, def, min, max) },
+      (message) => {
+        throw new ConfigError(message);
+      },
+    ),
     dataDir,
     databaseUrl,
     embeddedPgPort: int(env, "VELLUM_EMBEDDED_PG_PORT", 54320, 1024, 65535),

@@ -4,7 +4,6 @@ import { composeServices } from "./compose.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { listen } from "./http/listen.js";
 import { createLogger } from "./lib/logger.js";
-import { localAdmin } from "./rpc/auth-interceptor.js";
 
 /** Composition root: config -> dependencies -> listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
@@ -22,12 +21,13 @@ async function main(): Promise<void> {
   const services = await composeServices(config, log);
   const { handler, health } = createApp({
     ...services,
-    authenticate: localAdmin,
     log,
     limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
   const listener = await listen(handler, { port: config.port, host: config.host });
-  log.warn("authentication is not configured: every request is a local admin; listening on loopback only");
+  if (config.security.auth === "none") {
+    log.warn("VELLUM_AUTH=none: requests without credentials act as a local admin with every scope; listening on loopback only");
+  }
   log.info("vellum listening", {
     port: listener.port,
     host: config.host,

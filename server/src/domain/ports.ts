@@ -1,3 +1,4 @@
+import type { AuditContext } from "./audit/audit-context.js";
 import type { Job, JobFilter, NewJob } from "./jobs/types.js";
 import type { Snapshot, SnapshotFilter, SnapshotSpec, Version } from "./snapshots/types.js";
 
@@ -23,18 +24,19 @@ export interface SnapshotRepository {
    * Inserts an ACTIVE snapshot; when `resourceId` is set, appends the next version of the resource in
    * the same transaction. With an idempotency key, a committed earlier attempt with the same
    * fingerprint is returned instead (`replayed: true`); a different fingerprint fails ALREADY_EXISTS.
+   * A new snapshot writes a `snapshot.create` audit event in the same transaction.
    */
   insert(
     snapshot: Omit<Snapshot, "version">,
-    opts: { idempotency?: { key: string; fingerprint: string; method: string }; versionMessage: string },
+    opts: { idempotency?: { key: string; fingerprint: string; method: string }; versionMessage: string; audit: AuditContext },
   ): Promise<{ snapshot: Snapshot; replayed: boolean }>;
   findIdempotent(storeId: string, method: string, key: string): Promise<{ fingerprint: string; resultId: string } | undefined>;
   get(storeId: string, id: string): Promise<Snapshot | undefined>;
   list(filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Snapshot, SnapshotCursor>>;
-  /** Marks DELETED (bumping generation) if ACTIVE; returns the row after the change. */
-  softDelete(storeId: string, id: string, now: Date, expectedGeneration?: number): Promise<Snapshot>;
-  /** Removes the snapshot and its versions. */
-  purge(storeId: string, id: string, expectedGeneration?: number): Promise<Snapshot>;
+  /** Marks DELETED (bumping generation) if ACTIVE; returns the row after the change. Audited. */
+  softDelete(storeId: string, id: string, now: Date, expectedGeneration: number | undefined, audit: AuditContext): Promise<Snapshot>;
+  /** Removes the snapshot and its versions. Audited. */
+  purge(storeId: string, id: string, expectedGeneration: number | undefined, audit: AuditContext): Promise<Snapshot>;
 }
 
 export interface VersionRepository {
@@ -46,8 +48,8 @@ export interface VersionRepository {
   ): Promise<Page<Version, VersionCursor>>;
   get(key: ResourceKey, version: number): Promise<Version | undefined>;
   latest(key: ResourceKey): Promise<Version | undefined>;
-  /** Appends the snapshot as the next version (row-locked counter) and returns it. */
-  append(key: ResourceKey, snapshotId: string, authorId: string, notes: string, now: Date): Promise<Version>;
+  /** Appends the snapshot as the next version (row-locked counter) and returns it. Audited. */
+  append(key: ResourceKey, snapshotId: string, authorId: string, notes: string, now: Date, audit: AuditContext): Promise<Version>;
 }
 
 export interface ResourceKey {
@@ -57,11 +59,12 @@ export interface ResourceKey {
 }
 
 export interface JobRepository {
-  create(job: NewJob): Promise<Job>;
+  /** Inserts a QUEUED job. Audited. */
+  create(job: NewJob, audit: AuditContext): Promise<Job>;
   get(storeId: string, id: string): Promise<Job | undefined>;
   list(filter: JobFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Job, SnapshotCursor>>;
-  /** QUEUED -> CANCELLED, or RUNNING -> cancel_requested. Returns the job after the change. */
-  requestCancel(storeId: string, id: string, now: Date): Promise<Job | undefined>;
+  /** QUEUED -> CANCELLED, or RUNNING -> cancel_requested. Returns the job after the change. Audited. */
+  requestCancel(storeId: string, id: string, now: Date, audit: AuditContext): Promise<Job | undefined>;
 }
 
 /** Result of streaming content into durable storage. Nothing is visible until a snapshot row commits. */

@@ -14,8 +14,9 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function createObservabilityInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
+    // The request gate assigned the id already (it runs before the body is read); reuse it.
     const incoming = req.header.get("x-request-id");
-    const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    const requestId = req.contextValues.get(requestIdKey) || (incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID());
     const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
     req.contextValues.set(requestIdKey, requestId);
     req.contextValues.set(loggerKey, rlog);

@@ -14,14 +14,21 @@ import { validateSpec } from "../domain/snapshots/spec.js";
 import type { SnapshotUseCases } from "../domain/snapshots/service.js";
 import type { SnapshotFilter } from "../domain/snapshots/types.js";
 import { Validator } from "../domain/validate.js";
-import { callerOf } from "./context.js";
+import type { UploadUseCases } from "../domain/uploads/service.js";
+import { auditOf, callerOf } from "./context.js";
+import { headerFromPb } from "./upload-header.js";
+import { assertStoreAccess } from "./store-access.js";
 import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
 
 /** Largest chunk in one DownloadSnapshot message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 
-export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; jobs: JobUseCases }): ServiceImpl<typeof SnapshotService> {
-  const { snapshots, jobs } = deps;
+export function createSnapshotServiceImpl(deps: {
+  snapshots: SnapshotUseCases;
+  jobs: JobUseCases;
+  uploads: UploadUseCases;
+}): ServiceImpl<typeof SnapshotService> {
+  const { snapshots, jobs, uploads } = deps;
   return {
     async createSnapshot(req, ctx) {
       const v = new Validator();
@@ -48,6 +55,7 @@ export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; j
         method: "CreateSnapshot",
         fingerprintParts: { sha256: digest },
         signal: ctx.signal,
+        audit: auditOf(ctx),
       });
       return { snapshot: snapshotToPb(snapshot) };
     },
@@ -57,25 +65,23 @@ export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; j
       const first = await it.next();
       if (first.done || first.value.msg.case !== "header") throw invalidField("header", "the first message must carry the header");
       const h = first.value.msg.value;
-      const v = new Validator();
-      const spec = validateSpec(
-        { ...h, snapshotType: snapshotTypeFromPb(h.snapshotType), metadata: metadataFromPb(h.metadata) },
-        v,
-        "header.",
-      );
-      if (h.expectedSha256 && !isDigestHex(h.expectedSha256)) v.add("header.expected_sha256", "must be 64 lowercase hex characters");
-      if (h.expectedSize < 0n) v.add("header.expected_size", "must not be negative");
-      v.throwIfAny();
-      const expected = {
-        sha256: h.expectedSha256 || undefined,
-        size: h.expectedSize > 0n ? Number(h.expectedSize) : undefined,
-      };
+      assertStoreAccess(ctx, h.storeId);
+      if (h.uploadId) {
+        if (h.writeOffset < 0n) throw invalidField("header.write_offset", "must not be negative");
+        const snapshot = await uploads.append(h.storeId, h.uploadId, Number(h.writeOffset), chunksOf(it), {
+          actor: callerOf(ctx).id,
+          audit: auditOf(ctx),
+        });
+        return { snapshot: snapshotToPb(snapshot) };
+      }
+      const { spec, expected } = headerFromPb(h);
       const snapshot = await snapshots.create(spec, chunksOf(it), {
         actor: callerOf(ctx).id,
         method: "UploadSnapshot",
         expected,
         fingerprintParts: expected,
         signal: ctx.signal,
+        audit: auditOf(ctx),
       });
       return { snapshot: snapshotToPb(snapshot) };
     },
@@ -120,8 +126,8 @@ export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; j
       return { snapshots: page.snapshots.map(snapshotToPb), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
 
-    async deleteSnapshot(req) {
-      const s = await snapshots.delete(req.storeId, req.snapshotId, req.force, req.etag);
+    async deleteSnapshot(req, ctx) {
+      const s = await snapshots.delete(req.storeId, req.snapshotId, req.force, req.etag, auditOf(ctx));
       return { snapshot: snapshotToPb(s) };
     },
 
@@ -131,6 +137,7 @@ export function createSnapshotServiceImpl(deps: { snapshots: SnapshotUseCases; j
         snapshotId: s.id,
         priority: req.priority,
         actor: callerOf(ctx).id,
+        audit: auditOf(ctx),
       });
       return { job: jobToPb(job) };
     },

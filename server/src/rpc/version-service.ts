@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { VersionService } from "../../../gen/vellum/v1/version_service_pb.js";
 import type { VersionUseCases } from "../domain/versions/service.js";
-import { callerOf } from "./context.js";
+import { auditOf, callerOf } from "./context.js";
 import { dateOf, snapshotToPb, versionToPb } from "./convert.js";
 
 export function createVersionServiceImpl(versions: VersionUseCases): ServiceImpl<typeof VersionService> {
@@ -20,7 +20,7 @@ export function createVersionServiceImpl(versions: VersionUseCases): ServiceImpl
       return { version: versionToPb(version), snapshot: snapshotToPb(snapshot) };
     },
     async createVersion(req, ctx) {
-      const v = await versions.create(keyOf(req), req.snapshotId, req.notes, req.authorId || callerOf(ctx).id);
+      const v = await versions.create(keyOf(req), req.snapshotId, req.notes, req.authorId || callerOf(ctx).id, auditOf(ctx));
       return { version: versionToPb(v) };
     },
     async getLatestVersion(req) {

@@ -5,12 +5,11 @@ import { createApp } from "../../src/app.js";
 import { composeServices, type Services } from "../../src/compose.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { withCors } from "../../src/http/cors.js";
-import { listen, type Listener } from "../../src/http/listen.js";
+import { listen, type Listener, type RequestHandler } from "../../src/http/listen.js";
 import { createLogger, silentLogger, type Logger } from "../../src/lib/logger.js";
 
 /** Set VELLUM_TEST_LOG=debug|info|warn|error to see server logs while debugging a test. */
 export const testLogger: Logger = process.env.VELLUM_TEST_LOG ? createLogger(process.env.VELLUM_TEST_LOG as "debug") : silentLogger;
-import { localAdmin } from "../../src/rpc/auth-interceptor.js";
 
 export interface TestServer {
   port: number;
@@ -31,6 +30,8 @@ export function tempDir(prefix = "vellum-test-"): { path: string; remove(): void
 export interface TestServerOptions {
   /** Wrap the handler with withCors for these origins (browser tests); no CORS when unset. */
   corsOrigins?: string[] | "*";
+  /** Wraps the finished handler (e.g. to observe the server-side sockets). */
+  wrap?: (handler: RequestHandler) => RequestHandler;
 }
 
 /** Starts the real server (compose + HTTP listener on an ephemeral loopback port). */
@@ -43,12 +44,11 @@ export async function startTestServer(
   const services = await composeServices(config, log);
   const { handler } = createApp({
     ...services,
-    authenticate: localAdmin,
     log,
     limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
   const served = opts.corsOrigins ? withCors(handler, { allowedOrigins: opts.corsOrigins }) : handler;
-  const listener = await listen(served, { port: 0, host: "127.0.0.1" });
+  const listener = await listen(opts.wrap ? opts.wrap(served) : served, { port: 0, host: "127.0.0.1" });
   return {
     port: listener.port,
     baseUrl: `http://127.0.0.1:${listener.port}`,

@@ -1,3 +1,4 @@
+import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock, JobRepository } from "../ports.js";
@@ -34,7 +35,7 @@ export function createJobUseCases(deps: JobUseCasesDeps) {
   return {
     get,
 
-    async enqueue(storeId: string, type: JobType, opts: { snapshotId?: string; priority: number; actor: string; params?: Record<string, unknown> }) {
+    async enqueue(storeId: string, type: JobType, opts: { snapshotId?: string; priority: number; actor: string; params?: Record<string, unknown>; audit: AuditContext }) {
       const v = new Validator();
       v.range("priority", opts.priority, 0, 9);
       v.throwIfAny();
@@ -47,7 +48,7 @@ export function createJobUseCases(deps: JobUseCasesDeps) {
         params: opts.params ?? {},
         createdBy: opts.actor,
         createTime: clock.now(),
-      });
+      }, opts.audit);
       deps.onEnqueued?.();
       return job;
     },
@@ -65,10 +66,10 @@ export function createJobUseCases(deps: JobUseCasesDeps) {
       };
     },
 
-    async cancel(storeId: string, jobId: string): Promise<Job> {
+    async cancel(storeId: string, jobId: string, audit: AuditContext): Promise<Job> {
       const job = await get(storeId, jobId);
       if (isTerminal(job.state)) throw failedPrecondition(`job already ended (${job.state})`, "JOB_ENDED");
-      const after = await jobs.requestCancel(storeId, job.id, clock.now());
+      const after = await jobs.requestCancel(storeId, job.id, clock.now(), audit);
       if (!after) throw notFound("job", jobId);
       return after;
     },

@@ -1,6 +1,7 @@
+import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, aborted, notFound, outOfRange, alreadyExists } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor, stableJson } from "../paging.js";
-import type { Clock, ContentStore, SnapshotRepository } from "../ports.js";
+import type { Clock, ContentStore, IngestResult, SnapshotRepository } from "../ports.js";
 import { Validator } from "../validate.js";
 import { createHash } from "node:crypto";
 import { snapshotEtag, type Snapshot, type SnapshotFilter, type SnapshotSpec } from "./types.js";
@@ -23,6 +24,9 @@ const DAY_MS = 86_400_000;
 export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
   const { snapshots, content, clock } = deps;
 
+  const fingerprintOf = (spec: SnapshotSpec, parts: unknown) =>
+    createHash("sha256").update(stableJson({ spec, body: parts })).digest("hex");
+
   async function replayed(spec: SnapshotSpec, method: string, fingerprint: string): Promise<Snapshot | undefined> {
     if (!spec.idempotencyKey) return undefined;
     const hit = await snapshots.findIdempotent(spec.storeId, method, spec.idempotencyKey);
@@ -41,9 +45,16 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     async create(
       spec: SnapshotSpec,
       source: AsyncIterable<Uint8Array>,
-      opts: { actor: string; method: string; expected?: Expected; fingerprintParts: unknown; signal?: AbortSignal },
+      opts: {
+        actor: string;
+        method: string;
+        expected?: Expected;
+        fingerprintParts: unknown;
+        signal?: AbortSignal;
+        audit: AuditContext;
+      },
     ): Promise<Snapshot> {
-      const fingerprint = createHash("sha256").update(stableJson({ spec, body: opts.fingerprintParts })).digest("hex");
+      const fingerprint = fingerprintOf(spec, opts.fingerprintParts);
       const earlier = await replayed(spec, opts.method, fingerprint);
       if (earlier) return earlier;
       const stored = await content.ingest(spec.storeId, source, {
@@ -51,6 +62,24 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
         expected: opts.expected,
         signal: opts.signal,
       });
+      return this.commit(spec, stored, { actor: opts.actor, method: opts.method, fingerprint, audit: opts.audit });
+    },
+
+    /** Returns the snapshot an earlier request with the same idempotency key created, if any. */
+    async replay(spec: SnapshotSpec, method: string, fingerprintParts: unknown): Promise<Snapshot | undefined> {
+      return replayed(spec, method, fingerprintOf(spec, fingerprintParts));
+    },
+
+    /**
+     * Makes already-durable content visible as a snapshot (and appends a version when the spec names
+     * a resource) in one transaction.
+     */
+    async commit(
+      spec: SnapshotSpec,
+      stored: IngestResult,
+      opts: { actor: string; method: string; fingerprint?: string; fingerprintParts?: unknown; audit: AuditContext },
+    ): Promise<Snapshot> {
+      const fingerprint = opts.fingerprint ?? fingerprintOf(spec, opts.fingerprintParts);
       const now = clock.now();
       const { snapshot } = await snapshots.insert(
         {
@@ -78,6 +107,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
           expireTime: spec.ttlDays > 0 ? new Date(now.getTime() + spec.ttlDays * DAY_MS) : undefined,
         },
         {
+          audit: opts.audit,
           versionMessage: spec.metadata.commitMessage,
           idempotency: spec.idempotencyKey
             ? { key: spec.idempotencyKey, fingerprint, method: opts.method }
@@ -111,15 +141,15 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     },
 
     /** Soft delete, or permanent removal with `force`. Pinned/locked snapshots are protected. */
-    async delete(storeId: string, snapshotId: string, force: boolean, etag: string): Promise<Snapshot> {
+    async delete(storeId: string, snapshotId: string, force: boolean, etag: string, audit: AuditContext): Promise<Snapshot> {
       const s = await this.get(storeId, snapshotId);
       if (etag && etag !== snapshotEtag(s)) throw aborted("etag does not match the snapshot's current etag", "ETAG_MISMATCH");
       if (s.locked) throw failedPrecondition("snapshot is locked; unlock it before deleting", "SNAPSHOT_LOCKED");
       if (s.pinned) throw failedPrecondition("snapshot is pinned; unpin it before deleting", "SNAPSHOT_PINNED");
       const expected = etag ? s.generation : undefined;
-      if (force) return snapshots.purge(storeId, s.id, expected);
+      if (force) return snapshots.purge(storeId, s.id, expected, audit);
       if (s.state === "DELETED") return s;
-      return snapshots.softDelete(storeId, s.id, clock.now(), expected);
+      return snapshots.softDelete(storeId, s.id, clock.now(), expected, audit);
     },
 
     /** Resolves a download range against the snapshot; offset past the end is OUT_OF_RANGE. */

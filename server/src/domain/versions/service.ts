@@ -1,3 +1,4 @@
+import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "../paging.js";
 import type { Clock, ResourceKey, SnapshotRepository, VersionRepository } from "../ports.js";
@@ -66,7 +67,7 @@ export function createVersionUseCases(deps: VersionUseCasesDeps) {
     },
 
     /** Commits an existing ACTIVE snapshot as the next version of the resource. */
-    async create(key: ResourceKey, snapshotId: string, notes: string, authorId: string) {
+    async create(key: ResourceKey, snapshotId: string, notes: string, authorId: string, audit: AuditContext) {
       checkedKey(key, (v) => {
         v.uuid("snapshot_id", snapshotId);
         v.maxLength("notes", notes, 4096);
@@ -81,7 +82,7 @@ export function createVersionUseCases(deps: VersionUseCasesDeps) {
           "RESOURCE_MISMATCH",
         );
       }
-      return versions.append(key, s.id, authorId, notes, clock.now());
+      return versions.append(key, s.id, authorId, notes, clock.now(), audit);
     },
   };
 }

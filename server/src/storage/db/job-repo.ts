@@ -2,6 +2,8 @@ import { and, count, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Job, JobError, JobResult, JobState } from "../../domain/jobs/types.js";
 import type { JobRepository } from "../../domain/ports.js";
 import type { Db } from "./client.js";
+import { jobState } from "../../domain/audit/resource-states.js";
+import { appendAuditTx } from "./audit-repo.js";
 import { toJob } from "./mappers.js";
 import { jobs } from "./schema/index.js";
 
@@ -19,12 +21,16 @@ export interface JobQueue {
 
 export function createJobRepository(db: Db): JobRepository & JobQueue {
   return {
-    async create(j) {
-      const [row] = await db
-        .insert(jobs)
-        .values({ ...j, state: "QUEUED", updateTime: j.createTime })
-        .returning();
-      return toJob(row);
+    async create(j, audit) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(jobs)
+          .values({ ...j, state: "QUEUED", updateTime: j.createTime })
+          .returning();
+        const job = toJob(row);
+        await appendAuditTx(tx, audit, { storeId: j.storeId, action: "job.create", resourceType: "job", resourceId: j.id, before: null, after: jobState(job) });
+        return job;
+      });
     },
 
     async get(storeId, id) {
@@ -57,8 +63,10 @@ export function createJobRepository(db: Db): JobRepository & JobQueue {
       };
     },
 
-    async requestCancel(storeId, id, now) {
-      const [row] = await db
+    async requestCancel(storeId, id, now, audit) {
+      const changed = await db.transaction(async (tx) => {
+        const [before] = await tx.select().from(jobs).where(and(eq(jobs.storeId, storeId), eq(jobs.id, id))).for("update");
+        const [row] = await tx
         .update(jobs)
         .set({
           state: sql`case when ${jobs.state} = 'QUEUED' then 'CANCELLED' else ${jobs.state} end`,
@@ -68,7 +76,13 @@ export function createJobRepository(db: Db): JobRepository & JobQueue {
         })
         .where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), inArray(jobs.state, ["QUEUED", "RUNNING"])))
         .returning();
-      return row ? toJob(row) : this.get(storeId, id);
+        if (!row) return undefined;
+        const after = toJob(row);
+        const state = jobState(toJob(before));
+        await appendAuditTx(tx, audit, { storeId, action: "job.cancel", resourceType: "job", resourceId: id, before: state, after: jobState(after) });
+        return after;
+      });
+      return changed ?? this.get(storeId, id);
     },
 
     async claim(workerId, leaseMs) {

@@ -3,6 +3,8 @@ import { aborted, alreadyExists, notFound } from "../../domain/errors.js";
 import type { SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
 import type { Db } from "./client.js";
+import { snapshotState } from "../../domain/audit/resource-states.js";
+import { appendAuditTx } from "./audit-repo.js";
 import { toSnapshot } from "./mappers.js";
 import { idempotencyKeys, snapshots } from "./schema/index.js";
 import { insertVersionTx, nextVersionTx } from "./version-repo.js";
@@ -116,7 +118,16 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
             createTime: s.createTime,
           });
         }
-        return { snapshot: toSnapshot(row), replayed: false };
+        const created = toSnapshot(row);
+        await appendAuditTx(tx, opts.audit, {
+          storeId: s.storeId,
+          action: "snapshot.create",
+          resourceType: "snapshot",
+          resourceId: s.id,
+          before: null,
+          after: snapshotState(created),
+        });
+        return { snapshot: created, replayed: false };
       });
     },
 
@@ -167,8 +178,14 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
       };
     },
 
-    async softDelete(storeId, id, now, expectedGeneration) {
-      const rows = await db
+    async softDelete(storeId, id, now, expectedGeneration, audit) {
+      const deleted = await db.transaction(async (tx) => {
+        const [before] = await tx
+          .select()
+          .from(snapshots)
+          .where(and(eq(snapshots.storeId, storeId), eq(snapshots.id, id)))
+          .for("update");
+        const rows = await tx
         .update(snapshots)
         .set({ state: "DELETED", deleteTime: now, generation: sql`${snapshots.generation} + 1` })
         .where(
@@ -180,12 +197,24 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
           ),
         )
         .returning();
-      if (rows[0]) return toSnapshot(rows[0]);
-      return settle(await this.get(storeId, id), id, expectedGeneration);
+        if (!rows[0]) return undefined;
+        const after = toSnapshot(rows[0]);
+        await appendAuditTx(tx, audit, {
+          storeId,
+          action: "snapshot.delete",
+          resourceType: "snapshot",
+          resourceId: id,
+          before: snapshotState(toSnapshot(before)),
+          after: snapshotState(after),
+        });
+        return after;
+      });
+      return deleted ?? settle(await this.get(storeId, id), id, expectedGeneration);
     },
 
-    async purge(storeId, id, expectedGeneration) {
-      const rows = await db
+    async purge(storeId, id, expectedGeneration, audit) {
+      const purged = await db.transaction(async (tx) => {
+        const rows = await tx
         .delete(snapshots)
         .where(
           and(
@@ -197,7 +226,19 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
           ),
         )
         .returning();
-      if (rows[0]) return toSnapshot(rows[0]);
+        if (!rows[0]) return undefined;
+        const before = toSnapshot(rows[0]);
+        await appendAuditTx(tx, audit, {
+          storeId,
+          action: "snapshot.purge",
+          resourceType: "snapshot",
+          resourceId: id,
+          before: snapshotState(before),
+          after: null,
+        });
+        return before;
+      });
+      if (purged) return purged;
       const current = await this.get(storeId, id);
       if (!current) throw notFound("snapshot", id);
       throw aborted("snapshot changed concurrently; fetch it and retry", "CONCURRENT_MODIFICATION");

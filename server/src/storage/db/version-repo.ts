@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, gt, gte, sql } from "drizzle-orm";
 import type { ResourceKey, VersionRepository } from "../../domain/ports.js";
 import type { Db } from "./client.js";
+import { versionState } from "../../domain/audit/resource-states.js";
+import { appendAuditTx } from "./audit-repo.js";
 import { toVersion } from "./mappers.js";
 import { resources, snapshots, versions } from "./schema/index.js";
 
@@ -69,7 +71,7 @@ export function createVersionRepository(db: Db): VersionRepository {
       return row && toVersion(row);
     },
 
-    async append(key, snapshotId, authorId, notes, now) {
+    async append(key, snapshotId, authorId, notes, now, audit) {
       return db.transaction(async (tx) => {
         // Lock the snapshot so a concurrent purge cannot remove it under the new version.
         const [snap] = await tx
@@ -92,6 +94,14 @@ export function createVersionRepository(db: Db): VersionRepository {
             .set({ resourceId: key.resourceId, version, generation: sql`${snapshots.generation} + 1` })
             .where(eq(snapshots.id, snapshotId));
         }
+        await appendAuditTx(tx, audit, {
+          storeId: key.storeId,
+          action: "version.create",
+          resourceType: "version",
+          resourceId: `${key.resourceType}/${key.resourceId}@${version}`,
+          before: null,
+          after: versionState(created),
+        });
         return created;
       });
     },

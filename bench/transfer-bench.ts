@@ -1,0 +1,138 @@
+/**
+ * End-to-end storage benchmark through the real server process over gRPC on loopback:
+ * upload/download throughput vs a bare gRPC server that stores nothing (same run), stored bytes
+ * for 5 versions of a ~200 MB dump (server-side and SDK incremental path), and the server's peak
+ * RSS during a 4 GiB upload.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { SnapshotType } from "../gen/vellum/v1/snapshot_pb.js";
+import { SnapshotService } from "../gen/vellum/v1/snapshot_service_pb.js";
+import { UploadService } from "../gen/vellum/v1/upload_service_pb.js";
+import { uploadSnapshotIncremental } from "../sdk/src/node/incremental-upload.js";
+import { createTestDatabase } from "../server/test/support/test-db.js";
+import { startServerProcess } from "../server/test/support/server-process.js";
+import { tempDir } from "../server/test/support/test-server.js";
+import { createNoise, dumpVersion, jsonLines } from "./data.js";
+import type { BenchModule, Report } from "./report.js";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const SIZE = Number(process.env.BENCH_TRANSFER_BYTES) || GiB;
+const BIG = Number(process.env.BENCH_BIG_BYTES) || 4 * GiB;
+const DUMP = Number(process.env.BENCH_DUMP_BYTES) || 200 * 1000 * 1000;
+const PIECE = MiB;
+
+function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : 0;
+}
+
+function sampleRss(pid: number) {
+  let peak = rssKiB(pid);
+  const t = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), 50);
+  return () => (clearInterval(t), Math.max(peak, rssKiB(pid)) / 1024);
+}
+
+async function startBare(): Promise<{ port: number; stop(): void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./bare-server.ts", import.meta.url))], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) => child.stdout.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
+  return { port, stop: () => child.kill("SIGTERM") };
+}
+
+async function* slices(data: Uint8Array) {
+  for (let i = 0; i < data.length; i += PIECE) yield data.subarray(i, Math.min(i + PIECE, data.length));
+}
+
+async function* generated(total: number) {
+  const noise = createNoise(7);
+  const buf = new Uint8Array(PIECE);
+  for (let sent = 0; sent < total; sent += PIECE) yield noise(buf).subarray(0, Math.min(PIECE, total - sent));
+}
+
+type Snapshots = ReturnType<typeof createClient<typeof SnapshotService>>;
+
+async function upload(client: Snapshots, storeId: string, source: AsyncIterable<Uint8Array>) {
+  const t0 = performance.now();
+  const res = await client.uploadSnapshot(
+    (async function* () {
+      yield { msg: { case: "header" as const, value: { storeId, resourceType: "bench", snapshotType: SnapshotType.DB } } };
+      for await (const p of source) yield { msg: { case: "chunk" as const, value: p } };
+    })(),
+  );
+  return { ms: performance.now() - t0, snapshot: res.snapshot };
+}
+
+async function download(client: Snapshots, storeId: string, snapshotId: string, length: number) {
+  const t0 = performance.now();
+  let n = 0;
+  for await (const m of client.downloadSnapshot({ storeId, snapshotId, length: BigInt(length) })) n += m.chunk.length;
+  return { ms: performance.now() - t0, n };
+}
+
+const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+export const bench: BenchModule = {
+  title: "Storage through the real server (gRPC on loopback) vs a bare gRPC stream",
+  async run(report: Report) {
+    const db = await createTestDatabase();
+    const dir = tempDir("vellum-bench-");
+    const server = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path, VELLUM_LOG_LEVEL: "warn" });
+    const bare = await startBare();
+    const opts = { readMaxBytes: 64 * MiB, writeMaxBytes: 64 * MiB };
+    const vellum = createClient(SnapshotService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}`, ...opts }));
+    const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}`, ...opts }));
+    const baseline = createClient(SnapshotService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${bare.port}`, ...opts }));
+    try {
+      const datasets: [string, Uint8Array][] = [
+        ["compressible JSON lines", jsonLines(SIZE)],
+        ["incompressible random", createNoise(99)(new Uint8Array(SIZE))],
+      ];
+      for (const [name, data] of datasets) {
+        const b = await upload(baseline, "bare", slices(data));
+        const v = await upload(vellum, "tput", slices(data));
+        const label = `${(SIZE / GiB).toFixed(2)} GiB ${name}`;
+        report({ name: `upload ${label}`, value: mbps(SIZE, v.ms), unit: "MB/s", baseline: { name: "bare gRPC", value: mbps(SIZE, b.ms) }, ratio: b.ms / v.ms, target: ">= 0.8" });
+        report({ name: `  stored bytes / size (${name})`, value: Number(v.snapshot!.storedSize) / SIZE, unit: "ratio" });
+        const bd = await download(baseline, "bare", "x", SIZE);
+        const vd = await download(vellum, "tput", v.snapshot!.snapshotId, 0);
+        report({ name: `download ${label}`, value: mbps(vd.n, vd.ms), unit: "MB/s", baseline: { name: "bare gRPC", value: mbps(bd.n, bd.ms) }, ratio: bd.ms / vd.ms, target: ">= 0.8" });
+      }
+      datasets.length = 0;
+
+      // 5 versions of a ~200 MB sorted dump, 1% scattered edits + inserts between versions.
+      let raw = 0;
+      let sent = 0;
+      for (let v = 1; v <= 5; v++) {
+        const d = dumpVersion(DUMP, v);
+        raw += d.length;
+        await upload(vellum, "dump-server", slices(d));
+        const inc = await uploadSnapshotIncremental(uploads, { storeId: "dump-sdk", resourceType: "dump", resourceId: "orders", snapshotType: SnapshotType.DB }, slices(d));
+        sent += inc.bytesSent + inc.overheadBytes;
+      }
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      const [{ stored }] = await sql`select coalesce(sum(size), 0)::bigint as stored from packs where store_id = 'dump-server'`;
+      await sql.end();
+      report({ name: `5 versions of a ${(DUMP / 1e6).toFixed(0)} MB dump: stored bytes`, value: Number(stored) / 1e6, unit: "MB", baseline: { name: "raw total", value: raw / 1e6 }, ratio: Number(stored) / raw });
+      report({ name: "  same 5 versions via SDK incremental path: bytes sent", value: sent / 1e6, unit: "MB", baseline: { name: "raw total", value: raw / 1e6 }, ratio: sent / raw });
+
+      // Peak server RSS during a 4 GiB upload of fresh data.
+      const before = rssKiB(server.child.pid!) / 1024;
+      const stop = sampleRss(server.child.pid!);
+      const big = await upload(vellum, "big", generated(BIG));
+      const peak = stop();
+      report({ name: `server peak RSS during a ${(BIG / GiB).toFixed(0)} GiB upload`, value: peak, unit: "MiB", baseline: { name: "RSS before", value: before }, target: "< 300 MiB" });
+      report({ name: `  ${(BIG / GiB).toFixed(0)} GiB upload throughput`, value: mbps(BIG, big.ms), unit: "MB/s" });
+    } finally {
+      bare.stop();
+      server.child.kill("SIGTERM");
+      await server.exited;
+      await db.drop();
+      dir.remove();
+    }
+  },
+};

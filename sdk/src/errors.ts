@@ -1,0 +1,133 @@
+/**
+ * Typed SDK errors. Every error a Vellum call or SDK helper raises because of the server, the
+ * transport or a failed integrity check is a `VellumError` (or a subclass); `name` discriminates.
+ * Errors from the caller's own data source (for example a file that cannot be read during an
+ * upload) are re-thrown unchanged.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+
+export { Code };
+
+/** One invalid request field, from a google.rpc.BadRequest error detail. */
+export interface FieldViolation {
+  /** Request field path as the server names it, e.g. "store_id" or "header.tags[1]". */
+  field: string;
+  description: string;
+}
+
+export type VellumErrorName = "VellumError" | "IntegrityError" | "UnsupportedTransportError";
+
+export class VellumError extends Error {
+  override readonly name: VellumErrorName = "VellumError";
+  /** gRPC status code (Code.NotFound, Code.InvalidArgument, ...). */
+  readonly code: Code;
+  /** The server's message without the "[code]" prefix. */
+  readonly rawMessage: string;
+  /** Decoded BadRequest field violations; empty when the error carries none. */
+  readonly fieldViolations: readonly FieldViolation[];
+  /** The server's request id (x-request-id response header or trailer), for support and logs. */
+  readonly requestId?: string;
+  /**
+   * How long the server asked the client to wait before retrying: the google.rpc.RetryInfo detail,
+   * else the `retry-after` header (seconds). Undefined when the server gave neither.
+   */
+  readonly retryDelayMs?: number;
+  /** Machine-readable reason from a google.rpc.ErrorInfo detail, e.g. "ETAG_MISMATCH". */
+  readonly reason?: string;
+  /** Response headers and trailers that came with the error. */
+  readonly metadata: Headers;
+
+  constructor(
+    code: Code,
+    rawMessage: string,
+    init: {
+      fieldViolations?: readonly FieldViolation[];
+      requestId?: string;
+      retryDelayMs?: number;
+      reason?: string;
+      metadata?: Headers;
+      cause?: unknown;
+    } = {},
+  ) {
+    const prefix = `[${codeName(code)}] ${rawMessage}`;
+    super(init.requestId ? `${prefix} (request id ${init.requestId})` : prefix, { cause: init.cause });
+    this.code = code;
+    this.rawMessage = rawMessage;
+    this.fieldViolations = init.fieldViolations ?? [];
+    this.requestId = init.requestId;
+    this.retryDelayMs = init.retryDelayMs;
+    this.reason = init.reason;
+    this.metadata = init.metadata ?? new Headers();
+  }
+}
+
+/**
+ * Downloaded content did not match what the server announced (SHA-256 or byte count). Code is
+ * DATA_LOSS. Helpers that write files remove the partial file before throwing it.
+ */
+export class IntegrityError extends VellumError {
+  override readonly name = "IntegrityError";
+  constructor(
+    readonly check: "sha256" | "size",
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(Code.DataLoss, `downloaded content failed the ${check} check: expected ${expected}, got ${actual}`);
+  }
+}
+
+/**
+ * The transport cannot carry the call, typically a client-streaming UploadSnapshot over a browser
+ * (fetch-based) transport. Code is UNIMPLEMENTED. Thrown before any source data is read.
+ */
+export class UnsupportedTransportError extends VellumError {
+  override readonly name = "UnsupportedTransportError";
+  constructor(message: string, cause?: unknown) {
+    super(Code.Unimplemented, message, { cause });
+  }
+}
+
+/** Canonical gRPC name of a code: Code.NotFound -> "NOT_FOUND". */
+export function codeName(code: Code): string {
+  if (code === Code.Canceled) return "CANCELLED";
+  const name = Code[code];
+  return name ? name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase() : String(code);
+}
+
+/** True for VellumError and its subclasses, optionally only for one status code. */
+export function isVellumError(e: unknown, code?: Code): e is VellumError {
+  return e instanceof VellumError && (code === undefined || e.code === code);
+}
+
+/**
+ * Converts anything a connect call threw into a VellumError (returned as is when it already is
+ * one). ConnectError details and metadata are decoded; other values become Code.Unknown (or
+ * Code.Canceled for AbortError/TimeoutError, as ConnectError.from does).
+ */
+export function toVellumError(e: unknown): VellumError {
+  if (e instanceof VellumError) return e;
+  const ce = ConnectError.from(e);
+  // Headers and trailers are merged into metadata; when both carry the id, get() joins them with ", ".
+  const requestId = ce.metadata.get("x-request-id")?.split(",")[0].trim() || undefined;
+  const fieldViolations = ce
+    .findDetails(BadRequestSchema)
+    .flatMap((b) => b.fieldViolations.map((v) => ({ field: v.field, description: v.description })));
+  const reason = ce.findDetails(ErrorInfoSchema)[0]?.reason || undefined;
+  return new VellumError(ce.code, ce.rawMessage, {
+    fieldViolations,
+    requestId,
+    retryDelayMs: retryDelayOf(ce),
+    reason,
+    metadata: ce.metadata,
+    cause: e,
+  });
+}
+
+function retryDelayOf(ce: ConnectError): number | undefined {
+  const delay = ce.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  if (delay) return Math.max(0, Number(delay.seconds) * 1000 + Math.round(delay.nanos / 1e6));
+  const header = ce.metadata.get("retry-after");
+  if (header && /^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  return undefined;
+}

@@ -1,0 +1,8 @@
+/**
+ * Vellum SDK, Node entry (`vellum/sdk/node`): everything from the browser-safe entry, plus
+ * helpers that need Node: uploads from file paths and verified downloads to files or writables.
+ * `uploadSnapshot` here is a superset of the browser one (it also accepts a file path).
+ */
+export * from "./index.js";
+export { sha256File, uploadSnapshot, type NodeUploadOptions, type NodeUploadSource } from "./node/upload-file.js";
+export { downloadSnapshotTo, downloadSnapshotToFile, type DownloadToOptions } from "./node/download-to.js";

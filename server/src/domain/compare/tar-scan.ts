@@ -1,0 +1,74 @@
+import { once } from "node:events";
+import tar from "tar-stream";
+import { createHasher } from "../digest.js";
+import type { TarMember } from "../diff/index.js";
+import { failedPrecondition } from "../errors.js";
+
+export interface TarScan {
+  /** Members sorted by name; a name that occurs twice keeps its last entry, as extraction would. */
+  members: TarMember[];
+  /** False when the scan stopped at `maxScanBytes` before the end of the archive. */
+  complete: boolean;
+}
+
+/**
+ * Lists the members of a tar archive from a byte stream (tar-stream), keeping no content: memory
+ * stays bounded whatever the archive size. Stops after `maxScanBytes` bytes and returns the
+ * members seen whole by then. Fails with FailedPrecondition INVALID_TAR when the bytes are not a
+ * readable tar archive.
+ */
+export async function scanTarMembers(source: AsyncIterable<Uint8Array>, opts: { maxScanBytes: number; signal?: AbortSignal }): Promise<TarScan> {
+  const extract = tar.extract();
+  const members = new Map<string, TarMember>();
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const h = entry.header;
+      const hasher = createHasher();
+      let size = 0;
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        hasher.update(chunk);
+        size += chunk.length;
+      }
+      members.set(h.name, {
+        name: h.name,
+        type: h.type ?? "file",
+        size,
+        mode: h.mode ?? 0,
+        mtime: h.mtime,
+        ...(h.linkname ? { linkname: h.linkname } : {}),
+        digest: hasher.digest(),
+      });
+    }
+  })();
+  // A failed parse must not leave the writer waiting for "drain" forever.
+  const failed = reading.then(
+    () => "done" as const,
+    () => "failed" as const,
+  );
+  let fed = 0;
+  let complete = true;
+  for await (const piece of source) {
+    opts.signal?.throwIfAborted();
+    if (fed + piece.length > opts.maxScanBytes) {
+      complete = false;
+      break;
+    }
+    fed += piece.length;
+    if (!extract.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength))) {
+      const drained = once(extract, "drain").then(
+        () => "drain" as const,
+        () => "failed" as const,
+      );
+      if ((await Promise.race([drained, failed])) !== "drain") break;
+    }
+  }
+  if (complete) extract.end(undefined);
+  else extract.destroy(new Error("scan limit reached"));
+  try {
+    await reading;
+  } catch {
+    if (complete) throw failedPrecondition("snapshot content is not a readable tar archive", "INVALID_TAR");
+  }
+  const sorted = [...members.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { members: sorted, complete };
+}

@@ -1,0 +1,113 @@
+import type { AuditContext } from "../audit/audit-context.js";
+import { failedPrecondition, notFound } from "../errors.js";
+import { TAG_RE, Validator } from "../validate.js";
+import { MAX_LABELS_BYTES, MAX_TAGS } from "./spec.js";
+import type { Snapshot } from "./types.js";
+
+/** Metadata a snapshot admin RPC may change. */
+export interface MetadataPatch {
+  tags?: string[];
+  labels?: Record<string, unknown>;
+  pinned?: boolean;
+  locked?: boolean;
+}
+
+/** Conditional metadata updates of one snapshot row. */
+export interface SnapshotMetadataRepository {
+  /**
+   * In one transaction: locks the row; fails ABORTED (ETAG_MISMATCH) when `etag` is given and not
+   * current; runs `change` on the locked row (it may throw, or return undefined for "nothing to
+   * change"); applies the patch bumping the generation; writes the audit event `action` with the
+   * states before and after. Returns the row after the change (unchanged when `change` returned
+   * undefined). Undefined when the snapshot does not exist.
+   */
+  update(
+    storeId: string,
+    id: string,
+    opts: { etag?: string; action: string; audit: AuditContext; change: (current: Snapshot) => MetadataPatch | undefined },
+  ): Promise<Snapshot | undefined>;
+}
+
+export const UPDATE_MASK_PATHS = ["tags", "labels"] as const;
+
+function checkIds(v: Validator, storeId: string, snapshotId: string): void {
+  v.storeId("store_id", storeId);
+  v.uuid("snapshot_id", snapshotId);
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * UpdateSnapshot, pins and locks. Deleted snapshots cannot change (FAILED_PRECONDITION); a change
+ * that leaves the snapshot as it is returns it without bumping its etag or writing an event.
+ */
+export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetadataRepository }) {
+  async function apply(
+    storeId: string,
+    snapshotId: string,
+    etag: string,
+    action: string,
+    audit: AuditContext,
+    patchOf: (s: Snapshot) => MetadataPatch | undefined,
+  ): Promise<Snapshot> {
+    const updated = await deps.repository.update(storeId, snapshotId.toLowerCase(), {
+      etag: etag || undefined,
+      action,
+      audit,
+      change: (current) => {
+        if (current.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
+        return patchOf(current);
+      },
+    });
+    if (!updated) throw notFound("snapshot", snapshotId);
+    return updated;
+  }
+
+  const flag = (field: "pinned" | "locked", value: boolean, action: string) =>
+    (storeId: string, snapshotId: string, etag: string, audit: AuditContext) => {
+      const v = new Validator();
+      checkIds(v, storeId, snapshotId);
+      v.throwIfAny();
+      return apply(storeId, snapshotId, etag, action, audit, (s) => (s[field] === value ? undefined : { [field]: value }));
+    };
+
+  return {
+    /** Replaces the fields named in `mask` ("tags", "labels"). */
+    async update(
+      storeId: string,
+      snapshotId: string,
+      etag: string,
+      mask: readonly string[],
+      fields: { tags: string[]; labels: Record<string, unknown> },
+      audit: AuditContext,
+    ): Promise<Snapshot> {
+      const v = new Validator();
+      checkIds(v, storeId, snapshotId);
+      if (mask.length === 0) v.add("update_mask", "must name at least one of: tags, labels");
+      for (const p of mask) if (!(UPDATE_MASK_PATHS as readonly string[]).includes(p)) v.add("update_mask", `unknown path ${JSON.stringify(p)}; allowed: tags, labels`);
+      if (mask.includes("tags")) {
+        if (fields.tags.length > MAX_TAGS) v.add("tags", `must have at most ${MAX_TAGS} entries`);
+        fields.tags.forEach((t, i) => {
+          if (!TAG_RE.test(t)) v.add(`tags[${i}]`, "must be 1-128 characters of [A-Za-z0-9._:/@+=-]");
+        });
+      }
+      if (mask.includes("labels") && Buffer.byteLength(JSON.stringify(fields.labels)) > MAX_LABELS_BYTES) {
+        v.add("labels", `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
+      }
+      v.throwIfAny();
+      const tags = [...new Set(fields.tags)];
+      return apply(storeId, snapshotId, etag, "snapshot.update", audit, (s) => {
+        const patch: MetadataPatch = {};
+        if (mask.includes("tags") && !sameJson(s.tags, tags)) patch.tags = tags;
+        if (mask.includes("labels") && !sameJson(s.labels, fields.labels)) patch.labels = fields.labels;
+        return Object.keys(patch).length ? patch : undefined;
+      });
+    },
+    pin: flag("pinned", true, "snapshot.pin"),
+    unpin: flag("pinned", false, "snapshot.unpin"),
+    lock: flag("locked", true, "snapshot.lock"),
+    unlock: flag("locked", false, "snapshot.unlock"),
+  };
+}
+
+export type SnapshotMetadataUseCases = ReturnType<typeof createSnapshotMetadataUseCases>;

@@ -1,0 +1,57 @@
+import type { Sha256 } from "../digest.js";
+import type { IngestResult } from "../ports.js";
+import type { SnapshotSpec } from "../snapshots/types.js";
+
+export type UploadState = "OPEN" | "COMMITTED" | "CANCELLED" | "EXPIRED";
+
+/** What a resumable session records at start: the snapshot it will create and what to expect. */
+export interface UploadHeader {
+  spec: SnapshotSpec;
+  expected: { sha256?: string; size?: number };
+}
+
+export interface UploadSession {
+  id: string;
+  storeId: string;
+  header: UploadHeader;
+  state: UploadState;
+  /** Durable bytes so far: the offset a client resumes from. */
+  committedSize: number;
+  segments: number;
+  snapshotId?: string;
+  createdBy: string;
+  createTime: Date;
+  updateTime: Date;
+  expireTime: Date;
+}
+
+export interface ChunkEntry {
+  digest: Sha256;
+  size: number;
+}
+
+/** Resumable session storage (chunk engine + Postgres). */
+export interface UploadSessionStore {
+  start(id: string, storeId: string, header: UploadHeader, createdBy: string, now: Date): Promise<UploadSession>;
+  get(storeId: string, id: string): Promise<UploadSession | undefined>;
+  appendSegment(
+    session: UploadSession,
+    writeOffset: number,
+    source: AsyncIterable<Uint8Array>,
+    encrypt: boolean,
+  ): Promise<{ session: UploadSession; sourceError?: unknown; segmentSha256: Sha256 }>;
+  finish(session: UploadSession, encrypt: boolean, expected: UploadHeader["expected"], singleSegmentSha?: string): Promise<IngestResult>;
+  setState(storeId: string, id: string, from: UploadState, to: UploadState, snapshotId?: string): Promise<UploadSession | undefined>;
+}
+
+/** Content-addressed chunk storage for client-side dedup. */
+export interface ChunkUploadStore {
+  findMissing(storeId: string, digests: Sha256[], encrypted: boolean): Promise<Sha256[]>;
+  storeChunks(
+    storeId: string,
+    encrypted: boolean,
+    chunks: AsyncIterable<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<{ received: number; stored: number; bytes: number }>;
+  assemble(storeId: string, entries: ChunkEntry[], encrypted: boolean, expected: UploadHeader["expected"], signal?: AbortSignal): Promise<IngestResult>;
+}

@@ -1,0 +1,115 @@
+import { createHasher, digestOf, type Sha256 } from "../../domain/digest.js";
+import { dataLoss, failedPrecondition, invalidField } from "../../domain/errors.js";
+import type { IngestResult } from "../../domain/ports.js";
+import type { ChunkUploadStore } from "../../domain/uploads/types.js";
+import { encryptChunk } from "../engine/chunk-crypto.js";
+import { encodeChunk } from "../engine/codec.js";
+import { readContentRange } from "../engine/content-reader.js";
+import { createManifest, type ManifestEntry } from "../engine/manifest.js";
+import { createPackWriter } from "../engine/pack-writer.js";
+import type { ChunkedContentStore } from "./chunked-store.js";
+import { createPgChunkIndex } from "./pg-chunk-index.js";
+import type { ChunkedStoreDeps } from "./chunked-store.js";
+
+export const MAX_UPLOADED_CHUNK_BYTES = 8 * 1024 * 1024;
+const DEDUP_BATCH = 256;
+
+/**
+ * The content-addressed upload path (Bazel-CAS style): clients ask which chunk digests are missing,
+ * send only those, then commit an ordered chunk list. The server hashes every received chunk
+ * itself, and re-reads every chunk of a committed list (verifying it) to compute the content hash.
+ */
+export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedContentStore): ChunkUploadStore {
+  return {
+    findMissing(storeId: string, digests: Sha256[], encrypted: boolean): Promise<Sha256[]> {
+      return createPgChunkIndex(deps.db, { encrypted }).findMissing(storeId, digests);
+    },
+
+    /** Stores each received chunk once; durable and indexed when this resolves. */
+    async storeChunks(storeId: string, encrypted: boolean, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal) {
+      const index = createPgChunkIndex(deps.db, { encrypted });
+      const dataKey = encrypted ? await deps.keys.getOrCreate(storeId) : undefined;
+      const packWriter = createPackWriter({ blobStore: deps.blobs, storeId, targetBytes: deps.packTargetBytes, signal });
+      let received = 0;
+      let stored = 0;
+      let bytes = 0;
+      let batch: { digest: Sha256; data: Uint8Array }[] = [];
+      const written = new Set<string>();
+      const flush = async () => {
+        const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.toHex()));
+        for (const { digest, data } of batch) {
+          const hex = digest.toHex();
+          if (!missing.has(hex) || written.has(hex)) continue;
+          written.add(hex);
+          const e = encodeChunk(data, { compress: true });
+          const rec = dataKey ? encryptChunk(dataKey, e.data, { storeId, digest, codec: e.codec }) : e.data;
+          await packWriter.add({ digest, codec: e.codec, encrypted, plainSize: data.length, data: rec });
+          stored++;
+          bytes += rec.length;
+        }
+        batch = [];
+      };
+      try {
+        for await (const chunk of chunks) {
+          if (chunk.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField("chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
+          received++;
+          batch.push({ digest: digestOf(chunk), data: new Uint8Array(chunk) });
+          if (batch.length >= DEDUP_BATCH) await flush();
+        }
+        await flush();
+        const packs = await packWriter.finish();
+        await content.indexPacks(storeId, {
+          packs: packs.map(({ packId, key, size }) => ({ packId, key, size })),
+          newLocations: packs.flatMap((p) => p.locations),
+        });
+      } catch (err) {
+        await packWriter.abort();
+        throw err;
+      }
+      return { received, stored, bytes };
+    },
+
+    /**
+     * Builds content from an ordered chunk list the store already holds: every chunk must be
+     * present (as an encrypted copy when `encrypted`) with the stated size; every chunk is read
+     * back and verified while the content hash is computed.
+     */
+    async assemble(
+      storeId: string,
+      entries: ManifestEntry[],
+      encrypted: boolean,
+      expected: { sha256?: string; size?: number },
+      signal?: AbortSignal,
+    ): Promise<IngestResult> {
+      const index = createPgChunkIndex(deps.db, { encrypted });
+      const missing: string[] = [];
+      for (let i = 0; i < entries.length; i += 5000) {
+        const slice = entries.slice(i, i + 5000);
+        const found = await index.lookup(storeId, slice.map((e) => e.digest));
+        for (const e of slice) {
+          const loc = found.get(e.digest.toHex());
+          if (!loc || (encrypted && !loc.encrypted)) missing.push(e.digest.toHex());
+          else if (loc.plainSize !== e.size) throw invalidField("chunks", `chunk ${e.digest.toHex()} has size ${loc.plainSize}, not ${e.size}`);
+        }
+      }
+      if (missing.length) {
+        throw failedPrecondition(
+          `${missing.length} chunk(s) are missing, e.g. ${missing.slice(0, 3).join(", ")}; upload them with UploadChunks first`,
+          "CHUNKS_MISSING",
+        );
+      }
+      const manifest = createManifest(entries);
+      const hasher = createHasher();
+      for await (const piece of readContentRange(await content.readerFor(storeId), manifest, 0, manifest.size, { signal })) {
+        hasher.update(piece);
+      }
+      const sha = hasher.digest();
+      if (expected.size !== undefined && expected.size !== manifest.size) {
+        throw invalidField("header.expected_size", `content is ${manifest.size} bytes, expected ${expected.size}`);
+      }
+      if (expected.sha256 && expected.sha256 !== sha.toHex()) throw dataLoss("content does not match expected_sha256");
+      return content.saveContent(storeId, manifest, sha, 0, encrypted);
+    },
+  };
+}
+

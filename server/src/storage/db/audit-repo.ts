@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import { and, asc, desc, eq, gt, gte, lt, sql, type SQL } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
+import { auditJson, auditSnapshotId, type AuditContext, type AuditRecord } from "../../domain/audit/audit-context.js";
+import { genesisHash, nextAuditEvent, type AuditEvent } from "../../domain/audit/audit-event.js";
+import type { AuditRepository, StoredAuditEvent } from "../../domain/audit/audit-queries.js";
+import { parseDigest, Sha256 } from "../../domain/digest.js";
+import type { Db } from "./client.js";
+import { auditEvents, auditHeads, type AuditEventRow } from "./schema/index.js";
+
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * Appends one event to the store's chain inside the caller's transaction. The head row is taken
+ * with an upsert, which locks it until the transaction ends: writers of one store are serialised
+ * and seq stays dense. Callers take the head lock last (after their own row locks) so lock order is
+ * the same everywhere. Time is the append time, millisecond precision.
+ */
+export async function appendAuditTx(tx: Tx, ctx: AuditContext, record: AuditRecord): Promise<AuditEvent> {
+  const [head] = await tx
+    .insert(auditHeads)
+    .values({ storeId: record.storeId, seq: 0, hash: genesisHash().toHex() })
+    .onConflictDoUpdate({ target: auditHeads.storeId, set: { storeId: sql`excluded.store_id` } })
+    .returning();
+  const before = auditJson(record.before);
+  const after = auditJson(record.after);
+  const event = nextAuditEvent(head.seq === 0 ? undefined : { storeId: record.storeId, seq: head.seq, hash: digestOf(head.hash) }, {
+    id: uuidv7(),
+    storeId: record.storeId,
+    actor: ctx.actor,
+    action: record.action,
+    resourceType: record.resourceType,
+    resourceId: record.resourceId,
+    before,
+    after,
+    requestId: ctx.requestId,
+    time: new Date(),
+  });
+  await tx.insert(auditEvents).values({
+    id: event.id,
+    storeId: event.storeId,
+    seq: event.seq,
+    actor: event.actor,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    snapshotId: auditSnapshotId({ ...record, before, after }),
+    before,
+    after,
+    requestId: event.requestId,
+    time: event.time,
+    prevHash: event.prevHash.toHex(),
+    hash: event.hash.toHex(),
+  });
+  await tx.update(auditHeads).set({ seq: event.seq, hash: event.hash.toHex() }).where(eq(auditHeads.storeId, record.storeId));
+  return event;
+}
+
+export function createAuditRepository(db: Db): AuditRepository {
+  return {
+    async listAfter(storeId, afterSeq, limit) {
+      const rows = await db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.storeId, storeId), gt(auditEvents.seq, afterSeq)))
+        .orderBy(asc(auditEvents.seq))
+        .limit(limit);
+      return rows.map(toVerifiableEvent);
+    },
+
+    async head(storeId) {
+      const [row] = await db.select().from(auditHeads).where(eq(auditHeads.storeId, storeId));
+      return row ? { seq: row.seq, hash: digestOf(row.hash) } : { seq: 0, hash: genesisHash() };
+    },
+
+    async list(filter, limit, beforeSeq) {
+      const c: (SQL | undefined)[] = [eq(auditEvents.storeId, filter.storeId)];
+      if (filter.actor) c.push(eq(auditEvents.actor, filter.actor));
+      if (filter.action) c.push(eq(auditEvents.action, filter.action));
+      if (filter.resourceType) c.push(eq(auditEvents.resourceType, filter.resourceType));
+      if (filter.resourceId) c.push(eq(auditEvents.resourceId, filter.resourceId));
+      if (filter.since) c.push(gte(auditEvents.time, filter.since));
+      if (filter.until) c.push(lt(auditEvents.time, filter.until));
+      if (beforeSeq !== undefined) c.push(lt(auditEvents.seq, beforeSeq));
+      const rows = await db.select().from(auditEvents).where(and(...c)).orderBy(desc(auditEvents.seq)).limit(limit);
+      return rows.map(toStoredEvent);
+    },
+
+    async listForSnapshot(storeId, snapshotId, limit, afterSeq) {
+      const rows = await db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.storeId, storeId), eq(auditEvents.snapshotId, snapshotId), gt(auditEvents.seq, afterSeq)))
+        .orderBy(asc(auditEvents.seq))
+        .limit(limit);
+      return rows.map(toStoredEvent);
+    },
+
+    async listRange(storeId, afterSeq, limit, since, until) {
+      const rows = await db
+        .select()
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.storeId, storeId),
+            gt(auditEvents.seq, afterSeq),
+            since ? gte(auditEvents.time, since) : undefined,
+            until ? lt(auditEvents.time, until) : undefined,
+          ),
+        )
+        .orderBy(asc(auditEvents.seq))
+        .limit(limit);
+      return rows.map(toStoredEvent);
+    },
+  };
+}
+
+/**
+ * A stored hash as a digest. Text that is not a digest (only possible after tampering) maps to a
+ * digest that matches nothing real, so verification reports it instead of crashing.
+ */
+function digestOf(hex: string): Sha256 {
+  return parseDigest(hex) ?? Sha256.fromBytes(createHash("sha256").update(`not-a-digest:${hex}`).digest());
+}
+
+function toStoredEvent(r: AuditEventRow): StoredAuditEvent {
+  return {
+    id: r.id,
+    storeId: r.storeId,
+    seq: r.seq,
+    actor: r.actor,
+    action: r.action,
+    resourceType: r.resourceType,
+    resourceId: r.resourceId,
+    snapshotId: r.snapshotId,
+    before: r.before ?? null,
+    after: r.after ?? null,
+    requestId: r.requestId,
+    time: r.time,
+    prevHash: digestOf(r.prevHash),
+    hash: digestOf(r.hash),
+  };
+}
+
+/**
+ * The event as the verifier should see it. The indexed snapshot_id column is not hashed; it must
+ * equal what the hashed fields imply, and when it does not (someone edited it to hide an event from
+ * GetSnapshotAudit) the event's hash is replaced so verification fails at this seq.
+ */
+function toVerifiableEvent(r: AuditEventRow): AuditEvent {
+  const e = toStoredEvent(r);
+  const derived = auditSnapshotId({ resourceType: e.resourceType as "snapshot", resourceId: e.resourceId, before: e.before, after: e.after });
+  if (derived !== e.snapshotId) return { ...e, hash: digestOf(`snapshot-column-mismatch:${r.hash}`) };
+  return e;
+}

@@ -1,0 +1,179 @@
+import { createHash, randomBytes } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
+import { SnapshotService, UploadSnapshotRequestSchema } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { UploadState } from "../../gen/vellum/v1/upload_pb.js";
+import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
+import { createChunker } from "../../sdk/src/chunking/fastcdc.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
+import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
+
+/** Resumable sessions and the content-addressed path, through the real HTTP/2 server. */
+interface Ctx {
+  db: TestDatabase;
+  dir: ReturnType<typeof tempDir>;
+  server: TestServer;
+  snapshots: Client<typeof SnapshotService>;
+  uploads: Client<typeof UploadService>;
+}
+const test = suite<Ctx>("upload protocol: resumable sessions and client-side dedup (real server)");
+
+test.before(async (ctx) => {
+  ctx.db = await createTestDatabase();
+  ctx.dir = tempDir();
+  ctx.server = await startTestServer({ DATABASE_URL: ctx.db.url, VELLUM_DATA_DIR: ctx.dir.path, VELLUM_PACK_TARGET_BYTES: String(4 * 1024 * 1024) });
+  const transport = createGrpcTransport({ baseUrl: ctx.server.baseUrl });
+  ctx.snapshots = createClient(SnapshotService, transport);
+  ctx.uploads = createClient(UploadService, transport);
+});
+test.after(async (ctx) => {
+  await ctx.server.stop();
+  await ctx.db.drop();
+  ctx.dir.remove();
+});
+
+const STORE = "uploads";
+const header = (extra: object = {}) => ({ storeId: STORE, resourceType: "db_dump", resourceId: "orders", snapshotType: SnapshotType.DB, ...extra });
+
+async function downloadAll(ctx: Ctx, snapshotId: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const m of ctx.snapshots.downloadSnapshot({ storeId: STORE, snapshotId })) parts.push(m.chunk);
+  return Buffer.concat(parts);
+}
+
+async function* stream<T>(items: T[]): AsyncIterable<T> {
+  yield* items;
+}
+
+async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  throw new Error("expected failure");
+}
+
+test("a resumed upload after a killed connection produces byte-identical content", async (ctx) => {
+  const content = randomBytes(12 * 1024 * 1024);
+  const sha = createHash("sha256").update(content).digest("hex");
+  const { upload } = await ctx.uploads.startUpload({ header: header({ expectedSha256: sha, expectedSize: BigInt(content.length) }) });
+  const id = upload!.uploadId;
+  assert.is(upload!.state, UploadState.OPEN);
+
+  // First attempt: send 7 MiB, then the client aborts the stream mid-flight.
+  const abort = new AbortController();
+  const sentFirst = 7 * 1024 * 1024;
+  const first = ctx.snapshots.uploadSnapshot(
+    (async function* () {
+      yield create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: id, writeOffset: 0n } } });
+      for (let i = 0; i < sentFirst; i += 512 * 1024) {
+        yield create(UploadSnapshotRequestSchema, { msg: { case: "chunk", value: content.subarray(i, i + 512 * 1024) } });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      abort.abort();
+      await new Promise(() => {}); // never ends by itself
+    })(),
+    { signal: abort.signal },
+  );
+  const cut = await failure(first);
+  assert.is(cut.code, Code.Canceled);
+
+  // The server keeps every byte it received durably; wait for it to record the segment.
+  let committed = 0n;
+  for (let i = 0; i < 100 && committed === 0n; i++) {
+    committed = (await ctx.uploads.getUpload({ storeId: STORE, uploadId: id })).upload!.committedSize;
+    if (committed === 0n) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(committed > 0n && committed <= BigInt(sentFirst), `committed ${committed}`);
+
+  // A wrong resume offset is refused.
+  const wrong = await failure(
+    ctx.snapshots.uploadSnapshot(stream([create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: id, writeOffset: 1n } } })])),
+  );
+  assert.is(wrong.code, Code.FailedPrecondition);
+
+  // Resume from the committed offset.
+  const from = Number(committed);
+  const res = await ctx.snapshots.uploadSnapshot(
+    (async function* () {
+      yield create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: id, writeOffset: committed } } });
+      for (let i = from; i < content.length; i += 1024 * 1024) {
+        yield create(UploadSnapshotRequestSchema, { msg: { case: "chunk", value: content.subarray(i, Math.min(i + 1024 * 1024, content.length)) } });
+      }
+    })(),
+  );
+  assert.is(res.snapshot!.sha256, sha);
+  assert.ok((await downloadAll(ctx, res.snapshot!.snapshotId)).equals(content), "resumed content is byte-identical");
+  const done = (await ctx.uploads.getUpload({ storeId: STORE, uploadId: id })).upload!;
+  assert.is(done.state, UploadState.COMMITTED);
+  assert.is(done.snapshotId, res.snapshot!.snapshotId);
+  const again = await failure(
+    ctx.snapshots.uploadSnapshot(stream([create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: id, writeOffset: done.committedSize } } })])),
+  );
+  assert.is(again.code, Code.FailedPrecondition);
+});
+
+test("a resumed session with a wrong expected hash fails with DATA_LOSS; cancel makes it CANCELLED", async (ctx) => {
+  const content = randomBytes(300_000);
+  const { upload } = await ctx.uploads.startUpload({ header: header({ expectedSha256: "a".repeat(64) }) });
+  const bad = await failure(
+    ctx.snapshots.uploadSnapshot(stream([
+      create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: upload!.uploadId } } }),
+      create(UploadSnapshotRequestSchema, { msg: { case: "chunk", value: content } }),
+    ])),
+  );
+  assert.is(bad.code, Code.DataLoss);
+  const cancelled = await ctx.uploads.cancelUpload({ storeId: STORE, uploadId: upload!.uploadId });
+  assert.is(cancelled.upload!.state, UploadState.CANCELLED);
+  const twice = await failure(ctx.uploads.cancelUpload({ storeId: STORE, uploadId: upload!.uploadId }));
+  assert.is(twice.code, Code.FailedPrecondition);
+  const unknown = await failure(ctx.uploads.getUpload({ storeId: STORE, uploadId: "01900000-0000-7000-8000-000000000000" }));
+  assert.is(unknown.code, Code.NotFound);
+});
+
+/** Chunks `data` with the SDK's chunker and returns digests/sizes/bytes. */
+function chunkLocally(data: Uint8Array) {
+  const c = createChunker();
+  const out = [...c.push(data), ...c.finish()].map((b) => new Uint8Array(b));
+  return out.map((bytes) => ({ bytes, digest: createHash("sha256").update(bytes).digest(), size: BigInt(bytes.length) }));
+}
+
+test("client-side dedup: only missing chunks are sent; commit verifies and creates the snapshot", async (ctx) => {
+  const v1 = randomBytes(3 * 1024 * 1024);
+  const v2 = Buffer.concat([v1.subarray(0, 1_500_000), Buffer.from("an edit in the middle"), v1.subarray(1_500_000)]);
+  for (const [i, content] of [v1, v2].entries()) {
+    const chunks = chunkLocally(content);
+    const { missingDigests } = await ctx.uploads.findMissingChunks({ storeId: STORE, digests: chunks.map((c) => c.digest) });
+    const missing = new Set(missingDigests.map((d) => Buffer.from(d).toString("hex")));
+    if (i === 0) assert.is(missing.size, new Set(chunks.map((c) => c.digest.toString("hex"))).size);
+    else assert.ok(missing.size >= 1 && missing.size <= 3, `v2 needs only the edited chunks, got ${missing.size} of ${chunks.length}`);
+    const toSend = chunks.filter((c) => missing.has(c.digest.toString("hex")));
+    const stored = await ctx.uploads.uploadChunks(
+      (async function* () {
+        yield { storeId: STORE };
+        for (const c of toSend) yield { chunk: c.bytes };
+      })(),
+    );
+    assert.is(Number(stored.chunksReceived), toSend.length);
+    const sha = createHash("sha256").update(content).digest("hex");
+    const { snapshot } = await ctx.uploads.commitSnapshot({
+      header: header({ resourceId: "cas", expectedSha256: sha }),
+      chunks: chunks.map((c) => ({ digest: c.digest, size: c.size })),
+    });
+    assert.is(snapshot!.sha256, sha);
+    assert.is(snapshot!.version, BigInt(i + 1));
+    assert.ok((await downloadAll(ctx, snapshot!.snapshotId)).equals(content));
+  }
+  const ghost = createHash("sha256").update("never uploaded").digest();
+  const missing = await failure(ctx.uploads.commitSnapshot({ header: header(), chunks: [{ digest: ghost, size: 14n }] }));
+  assert.is(missing.code, Code.FailedPrecondition);
+  const badDigest = await failure(ctx.uploads.findMissingChunks({ storeId: STORE, digests: [new Uint8Array(5)] }));
+  assert.is(badDigest.code, Code.InvalidArgument);
+});
+
+test.run();

@@ -81,7 +81,7 @@ export const bench: BenchModule = {
   async run(report: Report) {
     const db = await createTestDatabase();
     const dir = tempDir("vellum-bench-");
-    const server = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path, VELLUM_LOG_LEVEL: "warn" });
+    const server = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path, VELLUM_LOG_LEVEL: "info" });
     const bare = await startBare();
     const opts = { readMaxBytes: 64 * MiB, writeMaxBytes: 64 * MiB };
     const vellum = createClient(SnapshotService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}`, ...opts }));

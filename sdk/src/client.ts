@@ -1,15 +1,18 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { JobService } from "../../gen/vellum/v1/job_service_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { VersionService } from "../../gen/vellum/v1/version_service_pb.js";
 import { resolveRetryOptions, type RetryOptions } from "./retry-policy.js";
 import { createVellumTransport } from "./vellum-transport.js";
 
-/** Typed clients for the three Vellum services. Every method throws VellumError on failure. */
+/** Typed clients for the Vellum services. Every method throws VellumError on failure. */
 export interface VellumClient {
   snapshots: Client<typeof SnapshotService>;
   versions: Client<typeof VersionService>;
   jobs: Client<typeof JobService>;
+  /** Resumable sessions and the client-side-dedup path (see uploadSnapshotIncremental in sdk/node). */
+  uploads: Client<typeof UploadService>;
 }
 
 export interface VellumClientOptions {
@@ -33,6 +36,7 @@ export function createVellumClient(transport: Transport, options: VellumClientOp
     snapshots: createClient(SnapshotService, t),
     versions: createClient(VersionService, t),
     jobs: createClient(JobService, t),
+    uploads: createClient(UploadService, t),
   };
 }
 

@@ -6,3 +6,8 @@
 export * from "./index.js";
 export { sha256File, uploadSnapshot, type NodeUploadOptions, type NodeUploadSource } from "./node/upload-file.js";
 export { downloadSnapshotTo, downloadSnapshotToFile, type DownloadToOptions } from "./node/download-to.js";
+export {
+  uploadSnapshotIncremental,
+  type IncrementalUploadOptions,
+  type IncrementalUploadResult,
+} from "./node/incremental-upload.js";

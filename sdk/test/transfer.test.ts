@@ -37,6 +37,8 @@ interface Ctx {
   dir: { path: string; remove(): void };
   /** Message sizes of each UploadSnapshot call: -1 for the header, then chunk lengths. */
   uploads: number[][];
+  /** The header message of each UploadSnapshot call. */
+  headers: { expectedSize: bigint; expectedSha256: string }[];
   /** When set, DownloadSnapshot responses are damaged on the way in (a network test double). */
   damage?: "flip" | "truncate";
   fromFile?: Snapshot;
@@ -51,6 +53,7 @@ function observe(ctx: Ctx): Interceptor {
       const tap = async function* (it: AsyncIterable<unknown>) {
         for await (const m of it) {
           const msg = (m as { msg: { case: string; value: Uint8Array } }).msg;
+          if (msg.case === "header") ctx.headers.push(msg.value as unknown as Ctx["headers"][number]);
           sizes.push(msg.case === "header" ? -1 : msg.value.length);
           yield m;
         }
@@ -79,6 +82,7 @@ function transferSuite(t: NamedTransport) {
 
   test.before(async (ctx) => {
     ctx.uploads = [];
+    ctx.headers = [];
     ctx.srv = await startSdkServer();
     ctx.client = createVellumClient(t.make(ctx.srv.baseUrl, [observe(ctx)]));
     ctx.dir = tempDir("vellum-sdk-files-");
@@ -105,6 +109,8 @@ function transferSuite(t: NamedTransport) {
     assert.is(sizes.length, 1 + 25);
     assert.ok(sizes.slice(1, -1).every((n) => n === MiB), "every chunk but the last is 1 MiB");
     assert.is(sizes.at(-1), 12_345);
+    assert.is(ctx.headers.at(-1)!.expectedSize, BigInt(SIZE), "stat size sent as expected_size");
+    assert.is(ctx.headers.at(-1)!.expectedSha256, sha(content), "verify: true sent the file's SHA-256");
     ctx.fromFile = snap;
   });
 
@@ -127,6 +133,8 @@ function transferSuite(t: NamedTransport) {
     const sizes = ctx.uploads.at(-1)!;
     assert.ok(sizes.slice(1, -1).every((n) => n === 4 * MiB));
     assert.is(sizes.slice(1).reduce((a, b) => a + b, 0), SIZE);
+    assert.is(ctx.headers.at(-1)!.expectedSize, 0n, "no expectations invented for a stream");
+    assert.is(ctx.headers.at(-1)!.expectedSha256, "");
   });
 
   test("downloads whole and ranged content byte for byte", async (ctx) => {

@@ -136,6 +136,9 @@ export function createApp(deps: AppDeps) {
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
     maxTimeoutMs: deps.limits.maxTimeoutMs,
+    // Never compress responses: snapshot content is already compressed (or incompressible), and
+    // gzip on a download stream costs ~6x its throughput. Compressed requests are still accepted.
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
   });
   const handler = withShareDownloads(closeUnreadBodies(rpc), deps);
   return { handler, health };

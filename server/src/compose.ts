@@ -114,7 +114,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const compare = createCompareUseCases({
     snapshots,
     jobs,
-    manifests: manifestSourceOf(content),
+    manifests: manifestSourceOf(content) ?? { manifestOf: (s) => chunkedDeps.manifests.load(s.storeId, s.contentRef) },
     encode: encodeComparison,
     limits: config.compare,
     chunking: config.chunking,

@@ -34,6 +34,8 @@ export interface Config {
   chunking: { minSize: number; avgSize: number; maxSize: number };
   /** Target pack object size in bytes. */
   packTargetBytes: number;
+  /** Browser origins allowed by CORS (VELLUM_CORS_ORIGINS, comma-separated, or "*"); none by default. */
+  corsOrigins?: string[] | "*";
   /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
   gcsEndpoint?: string;
   /** Upload sessions expire this long after their last activity, in ms. */
@@ -99,6 +101,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     chunking,
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 32 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
+    corsOrigins: !env.VELLUM_CORS_ORIGINS
+      ? undefined
+      : env.VELLUM_CORS_ORIGINS.trim() === "*"
+        ? "*"
+        : env.VELLUM_CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     uploadSessionTtlMs: int(env, "VELLUM_UPLOAD_TTL_MS", 24 * 3600_000, 1000, 30 * 24 * 3600_000),
     compare: {
       syncMaxBytes: int(env, "VELLUM_COMPARE_SYNC_MAX_BYTES", 8 * 1024 * 1024, 0, 1024 * 1024 * 1024),

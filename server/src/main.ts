@@ -2,6 +2,7 @@ import { HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/heal
 import { createApp } from "./app.js";
 import { composeServices } from "./compose.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { withCors } from "./http/cors.js";
 import { listen } from "./http/listen.js";
 import { createLogger } from "./lib/logger.js";
 
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
     log,
     limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
-  const listener = await listen(handler, { port: config.port, host: config.host });
+  const served = config.corsOrigins ? withCors(handler, { allowedOrigins: config.corsOrigins }) : handler;
+  const listener = await listen(served, { port: config.port, host: config.host });
   if (config.security.auth === "none") {
     log.warn("VELLUM_AUTH=none: requests without credentials act as a local admin with every scope; listening on loopback only");
   }

@@ -276,4 +276,14 @@ test("JSON snapshots holding different kinds of content fail cleanly: a tar agai
   assert.is(e.findDetails(ErrorInfoSchema)[0].reason, "INVALID_TAR");
 });
 
+test("a deleted snapshot's content cannot be compared: FAILED_PRECONDITION SNAPSHOT_DELETED", async ({ h, left }) => {
+  const gone = await createSnapshot(h, STORE, JSON.stringify({ a: 1 }));
+  await h.snapshots.deleteSnapshot({ storeId: STORE, snapshotId: gone.snapshotId });
+  const e = await codeOf(
+    h.compare.compareSnapshots({ storeId: STORE, leftSnapshotId: left.snapshotId, rightSnapshotId: gone.snapshotId, format: DiffFormat.JSON }),
+  );
+  assert.is(e.code, Code.FailedPrecondition);
+  assert.is(e.findDetails(ErrorInfoSchema)[0].reason, "SNAPSHOT_DELETED");
+});
+
 test.run();

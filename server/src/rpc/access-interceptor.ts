@@ -1,3 +1,4 @@
+import type { DescMessage } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { RateClass, RateLimiter } from "../domain/ratelimit/rate-limiter.js";
@@ -12,6 +13,22 @@ import { createStoreAccess, storeAccessKey } from "./store-access.js";
  */
 export const STORELESS_SERVICES: ReadonlySet<string> = new Set(["vellum.v1.ApiKeyService"]);
 
+/**
+ * Where a request message keeps its store id: a top-level `store_id`, or `header.store_id` (the
+ * upload RPCs). Undefined when the message has neither.
+ */
+export function storeIdPath(input: DescMessage): "top" | "header" | undefined {
+  if (input.fields.some((f) => f.name === "store_id")) return "top";
+  const header = input.fields.find((f) => f.name === "header");
+  if (header?.fieldKind === "message" && header.message.fields.some((f) => f.name === "store_id")) return "header";
+  return undefined;
+}
+
+const storeIdIn = (path: "top" | "header", message: unknown): string => {
+  const m = message as { storeId?: string; header?: { storeId?: string } } | undefined;
+  return (path === "top" ? m?.storeId : m?.header?.storeId) ?? "";
+};
+
 /** Read budget for side-effect-free RPCs and read/export scopes; write budget for the rest. */
 export function rateClassOf(need: Requirement, idempotency: MethodOptions_IdempotencyLevel): RateClass {
   if (need === "snapshot:read" || need === "snapshot:export") return "read";
@@ -20,8 +37,8 @@ export function rateClassOf(need: Requirement, idempotency: MethodOptions_Idempo
 
 /**
  * Runs after the request gate authenticated the caller and after the request message arrived:
- * - unary and server-streaming RPCs: the request's `store_id` must be a store the caller can see
- *   (otherwise NOT_FOUND, exactly like a missing store) and within the caller's rate budget for that
+ * - unary and server-streaming RPCs: the request's `store_id` (or `header.store_id`, the upload
+ *   RPCs) must be a store the caller can see (otherwise NOT_FOUND, exactly like a missing store) and within the caller's rate budget for that
  *   store (otherwise RESOURCE_EXHAUSTED with RetryInfo);
  * - client-streaming RPCs: the handler calls `assertStoreAccess(ctx, storeId)` once it has read the
  *   store id from the stream (UploadSnapshot);
@@ -43,12 +60,10 @@ export function createAccessInterceptor(deps: { limiter: RateLimiter; now?: () =
       headers = access.chargeStoreless();
     } else if (kind === "client_streaming" || kind === "bidi_streaming") {
       // The handler checks the store from the first message (assertStoreAccess).
-    } else if (!req.method.input.fields.some((f) => f.name === "store_id" || f.name === "header")) {
+    } else if (storeIdPath(req.method.input) === undefined) {
       throw new ConnectError("RPC has no store rule", Code.Unimplemented);
     } else if (!req.stream) {
-      // Upload RPCs carry the store in `header.store_id`.
-      const m = req.message as unknown as { storeId?: string; header?: { storeId?: string } };
-      headers = access.check(m.storeId ?? m.header?.storeId ?? "");
+      headers = access.check(storeIdIn(storeIdPath(req.method.input)!, req.message));
     } else {
       // Server streaming: the single request message arrives as a stream; read it, check, re-feed.
       const messages: unknown[] = [];
@@ -56,7 +71,7 @@ export function createAccessInterceptor(deps: { limiter: RateLimiter; now?: () =
         messages.push(m);
         if (messages.length > 1) break;
       }
-      headers = access.check((messages[0] as { storeId?: string } | undefined)?.storeId ?? "");
+      headers = access.check(storeIdIn(storeIdPath(req.method.input)!, messages[0]));
       req = { ...req, message: (async function* () { yield* messages; })() } as typeof req;
     }
     const res = await next(req);

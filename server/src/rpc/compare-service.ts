@@ -11,8 +11,8 @@ import { auditOf, callerOf } from "./context.js";
 import { comparisonToPb, compareInputFromPb, previewToPb, previewTypeFromPb } from "./compare-convert.js";
 import { jobToPb } from "./convert.js";
 
-/** Room left in a message for framing and the response envelope around a result. */
-const ENVELOPE_BYTES = 64 * 1024;
+/** Room left in a message for the response envelope around a result (a few bytes) and framing. */
+const ENVELOPE_BYTES = 4 * 1024;
 
 export function createCompareServiceImpl(deps: {
   compare: CompareUseCases;

@@ -175,9 +175,26 @@ async function* chunksOf(it: AsyncIterator<UploadSnapshotRequest>): AsyncIterabl
   }
 }
 
-/** Re-slices a byte stream into pieces of at most `max` bytes (without copying). */
+/**
+ * Re-frames a byte stream into messages of `max` bytes (the last may be shorter): small pieces
+ * (chunks are ~32 KiB) are coalesced so each message carries a full frame, large ones are split.
+ */
 export async function* rechunk(source: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
+  let buf = new Uint8Array(max);
+  let used = 0;
   for await (const piece of source) {
-    for (let i = 0; i < piece.length; i += max) yield piece.subarray(i, Math.min(i + max, piece.length));
+    let at = 0;
+    while (at < piece.length) {
+      const n = Math.min(max - used, piece.length - at);
+      buf.set(piece.subarray(at, at + n), used);
+      used += n;
+      at += n;
+      if (used === max) {
+        yield buf;
+        buf = new Uint8Array(max);
+        used = 0;
+      }
+    }
   }
+  if (used > 0) yield buf.subarray(0, used);
 }

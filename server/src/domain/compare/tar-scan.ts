@@ -62,8 +62,9 @@ export async function scanTarMembers(source: AsyncIterable<Uint8Array>, opts: { 
       if ((await Promise.race([drained, failed])) !== "drain") break;
     }
   }
-  if (complete) extract.end(undefined);
-  else extract.destroy(new Error("scan limit reached"));
+  // Ending (rather than destroying) lets the parser finish what was written; a cut archive then
+  // fails with "unexpected end", which only matters when the scan was meant to be complete.
+  extract.end(undefined);
   try {
     await reading;
   } catch {

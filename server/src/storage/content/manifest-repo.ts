@@ -6,7 +6,7 @@ import { decodeManifest, encodeManifest, type Manifest } from "../engine/manifes
 
 /** Manifests in Postgres, with a small in-process cache of decoded manifests (immutable rows). */
 export function createManifestRepo(db: Db, opts: { cacheEntries?: number } = {}) {
-  const budget = opts.cacheEntries ?? 1_000_000;
+  const budget = opts.cacheEntries ?? 200_000;
   const cache = new Map<string, Manifest>();
   let cached = 0;
 

@@ -27,6 +27,7 @@ import { createUploadUseCases, type UploadUseCases } from "./domain/uploads/serv
 import { createChunkUploads } from "./storage/content/chunk-uploads.js";
 import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
 import { createUploadSessions } from "./storage/content/upload-sessions.js";
+import { reclaimStorage } from "./storage/content/reclaim.js";
 import { createManifestRepo } from "./storage/content/manifest-repo.js";
 import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
 import { createStoreKeys } from "./storage/content/store-keys.js";
@@ -129,6 +130,13 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const previews = createPreviewUseCases({ snapshots, audit: createSensitiveReadAudit(database.db) });
   const security = await composeSecurity(config, { db: database.db, snapshots: snapshotRepo, log });
   runner.start();
+  const reclaimer = config.reclaimIntervalMs
+    ? setInterval(() => {
+        reclaimStorage({ db: database.db, blobs, log }, { graceMs: config.reclaimGraceMs }).catch((err) =>
+          log.error("storage reclaim failed", { err }),
+        );
+      }, config.reclaimIntervalMs).unref()
+    : undefined;
   return {
     database,
     blobs,
@@ -142,6 +150,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     uploads,
     ...security,
     async close(graceMs) {
+      clearInterval(reclaimer);
       await runner.stop(graceMs);
       await database.close();
       await embedded?.stop();

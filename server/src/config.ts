@@ -36,6 +36,9 @@ export interface Config {
   packTargetBytes: number;
   /** Browser origins allowed by CORS (VELLUM_CORS_ORIGINS, comma-separated, or "*"); none by default. */
   corsOrigins?: string[] | "*";
+  /** How often unreachable storage is reclaimed (0 disables), and the grace period protecting in-flight writes, in ms. */
+  reclaimIntervalMs: number;
+  reclaimGraceMs: number;
   /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
   gcsEndpoint?: string;
   /** Upload sessions expire this long after their last activity, in ms. */
@@ -101,6 +104,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     chunking,
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 32 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
+    reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),
+    reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 0, 30 * 24 * 3600_000),
     corsOrigins: !env.VELLUM_CORS_ORIGINS
       ? undefined
       : env.VELLUM_CORS_ORIGINS.trim() === "*"

@@ -167,8 +167,16 @@ function expected(rpc: string, scope: Scope, where: "own" | "other", spec: Reque
   return "allowed";
 }
 
+/** "allowed" only for codes a reached handler can produce; auth or wiring failures never pass. */
+const BROKEN = new Set([Code.Unauthenticated, Code.Unimplemented, Code.Internal, Code.Unknown]);
 const outcomeOf = (code: Code | undefined): Outcome | string =>
-  code === Code.PermissionDenied ? "PERMISSION_DENIED" : code === Code.NotFound ? "NOT_FOUND" : "allowed";
+  code === Code.PermissionDenied
+    ? "PERMISSION_DENIED"
+    : code === Code.NotFound
+      ? "NOT_FOUND"
+      : code !== undefined && BROKEN.has(code)
+        ? Code[code]
+        : "allowed";
 
 const test = suite<Env & { keys: Record<Scope, string> }>("security: authorization matrix (every RPC x scope x store, real server)");
 
@@ -212,6 +220,7 @@ test("every registered RPC has a declared scope and a matrix request", () => {
 test("every RPC x scope x (own store, other store) matches the table", async (ctx) => {
   const mismatches: string[] = [];
   let cells = 0;
+  const counts: Record<string, number> = {};
   for (const service of SERVICES) {
     for (const method of service.methods) {
       const rpc = `${service.typeName}/${method.name}`;
@@ -229,14 +238,17 @@ test("every RPC x scope x (own store, other store) matches the table", async (ct
           cells++;
           const want = expected(rpc, scope, where, spec);
           const got = outcomeOf(code);
+          const label = code === undefined ? "OK" : Code[code];
+          counts[label] = (counts[label] ?? 0) + 1;
           if (got !== want) mismatches.push(`${rpc} ${scope} ${where}: want ${want}, got ${code === undefined ? "OK" : Code[code]}`);
         }
       }
     }
   }
   assert.equal(mismatches, [], mismatches.join("\n"));
+  const tally = Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(" ");
   assert.ok(cells >= 45 * 8, `covered ${cells} cells`);
-  console.log(`    ${cells} cells matched the table`);
+  console.log(`    ${cells} cells matched the table (${tally})`);
 });
 
 test("a key without stores in its set sees nothing; a store-less call by a restricted admin is limited to its stores", async (ctx) => {

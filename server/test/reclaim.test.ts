@@ -1,0 +1,104 @@
+import { randomBytes } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { sql } from "drizzle-orm";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
+import { silentLogger } from "../src/lib/logger.js";
+import { reclaimStorage } from "../src/storage/content/reclaim.js";
+import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
+
+/** Garbage reclaim: expired sessions, orphaned manifests and dead packs go; live data never does. */
+const test = suite<{ h: MemoryHarness }>("reclaim: storage nothing references is removed, live data is kept");
+
+test.before(async (ctx) => {
+  ctx.h = await createMemoryHarness(undefined, { VELLUM_PACK_TARGET_BYTES: String(256 * 1024), VELLUM_RECLAIM_INTERVAL_MS: "0" });
+});
+test.after(async (ctx) => ctx.h.close());
+
+const STORE = "gc";
+const audit = { actor: "test:gc", requestId: "gc-test" };
+
+async function packKeys(h: MemoryHarness): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const b of h.services.blobs.list(`packs/${STORE}/`)) keys.push(b.key);
+  return keys.sort();
+}
+
+async function readAll(h: MemoryHarness, snapshotId: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const m of h.snapshots.downloadSnapshot({ storeId: STORE, snapshotId })) parts.push(m.chunk);
+  return Buffer.concat(parts);
+}
+
+test("expired session data, force-deleted content and orphans are reclaimed; live snapshots stay readable", async ({ h }) => {
+  const { services } = h;
+  const live = randomBytes(600_000);
+  const liveSnap = (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: live } })).snapshot!;
+  const doomed = (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: randomBytes(600_000) } })).snapshot!;
+  await h.snapshots.deleteSnapshot({ storeId: STORE, snapshotId: doomed.snapshotId, force: true });
+
+  // A resumable session whose connection broke after 500 KB, then was abandoned.
+  const session = await services.uploads.start(
+    { spec: { storeId: STORE, resourceType: "blob", resourceId: "", snapshotType: "BLOB", tags: [], labels: {}, metadata: { commitMessage: "", channel: "", locale: "", jobId: "" }, ttlDays: 0, encrypt: false, idempotencyKey: "" }, expected: {} },
+    "test",
+  );
+  const cut = new Error("connection reset");
+  await services.uploads
+    .append(STORE, session.id, 0, (async function* () { yield randomBytes(500_000); throw cut; })(), { actor: "test", audit })
+    .then(() => assert.unreachable("the cut must surface"), (e) => assert.is(e, cut));
+  assert.ok((await services.uploads.get(STORE, session.id)).committedSize === 500_000);
+  const before = await packKeys(h);
+
+  // With the default grace period nothing recent is touched.
+  const early = await reclaimStorage({ db: services.database.db, blobs: services.blobs, log: silentLogger }, { graceMs: 3600_000 });
+  assert.is(early.packsDeleted, 0);
+  assert.equal(await packKeys(h), before);
+
+  // Later: the session has expired and everything is older than the grace period.
+  await services.database.db.execute(sql`update uploads set expire_time = now() - interval '1 minute'`);
+  const later = new Date(Date.now() + 2 * 3600_000);
+  const report = await reclaimStorage({ db: services.database.db, blobs: services.blobs, log: silentLogger }, { graceMs: 3600_000, now: later });
+  assert.is(report.sessionsExpired, 1);
+  assert.is(report.manifestsDeleted, 1, "the force-deleted snapshot's manifest");
+  assert.ok(report.packsDeleted >= 2, `packs deleted: ${report.packsDeleted}`);
+  assert.ok(report.bytesFreed >= 1_000_000);
+  const after = await packKeys(h);
+  assert.ok(after.length < before.length && after.length >= 1);
+
+  // The live snapshot still reads back byte-exact and verifies.
+  assert.ok((await readAll(h, liveSnap.snapshotId)).equals(live));
+  const resumed = await ConnectError.from(
+    await h.snapshots.getSnapshot({ storeId: STORE, snapshotId: doomed.snapshotId }).catch((e) => e),
+  );
+  assert.is(resumed.code, Code.NotFound);
+  assert.is((await services.uploads.get(STORE, session.id)).state, "EXPIRED");
+
+  // Re-uploading the live content now dedups against the kept chunks (nothing new stored).
+  const again = (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: live } })).snapshot!;
+  assert.is(again.storedSize, 0n);
+});
+
+test("a chunk an ingest just decided to reuse is never deleted, even when unreferenced", async ({ h }) => {
+  const { services } = h;
+  const data = randomBytes(300_000);
+  const s = (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: data } })).snapshot!;
+  await h.snapshots.deleteSnapshot({ storeId: STORE, snapshotId: s.snapshotId, force: true });
+  // Everything is old ...
+  await services.database.db.execute(sql`update chunks set last_seen = now() - interval '3 hours', create_time = now() - interval '3 hours'`);
+  await services.database.db.execute(sql`update packs set create_time = now() - interval '3 hours'`);
+  await services.database.db.execute(sql`update manifests set create_time = now() - interval '3 hours'`);
+  // ... but an ingest has just asked for these chunks (FindMissingChunks touches what it finds) and
+  // has not committed its manifest yet: nothing references them, yet they must survive.
+  const rows = await services.database.db.execute<{ digest: Buffer }>(sql`select digest from chunks where store_id = ${STORE}`);
+  const digests = rows.map((r) => new Uint8Array(r.digest));
+  assert.is((await services.uploads.findMissing(STORE, digests, false)).length, 0);
+  const r = await reclaimStorage({ db: services.database.db, blobs: services.blobs, log: silentLogger }, { graceMs: 3600_000 });
+  assert.is(r.chunksDeleted, 0);
+  assert.is(r.manifestsDeleted, 1);
+  const reuse = (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: data } })).snapshot!;
+  assert.is(reuse.storedSize, 0n);
+  assert.ok((await readAll(h, reuse.snapshotId)).equals(data));
+});
+
+test.run();

@@ -8,6 +8,7 @@ import { createSnapshotUseCases } from "./domain/snapshots/service.js";
 import { createVersionUseCases } from "./domain/versions/service.js";
 import { createJobRunner } from "./jobs/runner.js";
 import { createVerifySnapshotHandler } from "./jobs/verify-snapshot.js";
+import { createCheckStoreHandler } from "./jobs/check-store.js";
 import { createCompareSnapshotsHandler } from "./jobs/compare-snapshots.js";
 import { manifestSourceOf } from "./domain/compare/manifest-source.js";
 import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/preview-snapshot.js";
@@ -99,6 +100,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     queue: jobRepo,
     handlers: {
       VERIFY_SNAPSHOT: createVerifySnapshotHandler({ snapshots: snapshotRepo, content }),
+      CHECK_STORE: createCheckStoreHandler({ db: database.db, content }),
       COMPARE_SNAPSHOTS: createCompareSnapshotsHandler({ compare: { runJob: (job, ctx) => compare.runJob(job, ctx) } }),
     },
     log: log.child({ component: "jobs" }),

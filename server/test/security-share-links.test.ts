@@ -144,7 +144,7 @@ test("token mutations are rejected: signature, payload, expiry, path, key", asyn
   for (const [name, [token, status]] of Object.entries(tokens)) {
     const r = await get(ctx, `/v1/share/${token}/download`);
     assert.is(r.status, status, name);
-    assert.is(JSON.parse(r.body.toString()).code, "Unauthenticated", name);
+    assert.is(JSON.parse(r.body.toString()).code, "unauthenticated", name);
     const err = await failureOf(anonymous(ctx).resolveShare({ shareToken: token }));
     assert.is(err.code, Code.Unauthenticated, `ResolveShare: ${name}`);
   }

@@ -42,7 +42,7 @@ const STATUS: Partial<Record<Code, number>> = {
  * use-cases, so every byte is verified against its hash. Supports single byte ranges (206 with
  * Content-Range, 416 for malformed or unsatisfiable ranges, If-Range), Accept-Ranges,
  * Content-Length and a strong ETag (the content's SHA-256). Errors are JSON
- * `{ "code", "message", "request_id" }` with 401/403/404/410/429 statuses.
+ * `{ "code", "message", "request_id" }` (codes spelled as in Connect, e.g. "permission_denied") with 401/403/404/410/429 statuses.
  */
 export function withShareDownloads(next: RequestHandler, deps: ShareDownloadDeps): RequestHandler {
   return (req, res) => {
@@ -66,7 +66,8 @@ async function serveShareDownload(req: Req, response: Res, deps: ShareDownloadDe
     error.metadata.forEach((v, k) => {
       if (k === "retry-after" || k.startsWith("x-ratelimit-")) headers[k] = v;
     });
-    const body = JSON.stringify({ code: Code[error.code], message: internal ? "internal error" : error.rawMessage, request_id: requestId });
+    const code = Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase(); // as Connect spells codes
+    const body = JSON.stringify({ code, message: internal ? "internal error" : error.rawMessage, request_id: requestId });
     res.writeHead(STATUS[error.code] ?? 500, { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
     if (req.method === "HEAD") res.end();
     else res.end(body);

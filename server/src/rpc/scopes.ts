@@ -14,6 +14,7 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "vellum.v1.SnapshotService/ListSnapshots": "snapshot:read",
   "vellum.v1.SnapshotService/DeleteSnapshot": "snapshot:admin",
   "vellum.v1.SnapshotService/VerifySnapshot": "snapshot:read",
+  "vellum.v1.SnapshotService/CheckStore": "snapshot:admin",
   "vellum.v1.UploadService/StartUpload": "snapshot:write",
   "vellum.v1.UploadService/GetUpload": "snapshot:write",
   "vellum.v1.UploadService/CancelUpload": "snapshot:write",

@@ -141,6 +141,13 @@ export function createSnapshotServiceImpl(deps: {
       });
       return { job: jobToPb(job) };
     },
+    async checkStore(req, ctx) {
+      const v = new Validator();
+      v.storeId("store_id", req.storeId);
+      v.throwIfAny();
+      const job = await jobs.enqueue(req.storeId, "CHECK_STORE", { priority: req.priority, actor: callerOf(ctx).id, audit: auditOf(ctx) });
+      return { job: jobToPb(job) };
+    },
   };
 }
 

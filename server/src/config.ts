@@ -102,7 +102,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return {
     masterKey,
     chunking,
-    packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 32 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
+    packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 16 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 0, 30 * 24 * 3600_000),

@@ -207,7 +207,7 @@ test("concurrent writers of one store keep the chain dense and valid; failed mut
   assert.ok(r.ok);
   assert.is(r.checked, 20n);
   // Versions and jobs are audited too.
-  await c.versions.createVersion({ storeId: "a4", resourceType: "doc", resourceId: "r0", snapshotId: snapshots[0].snapshotId });
+  await c.versions.createVersion({ storeId: "a4", resourceType: "doc", resourceId: snapshots[0].resourceId, snapshotId: snapshots[0].snapshotId });
   await c.snaps.verifySnapshot({ storeId: "a4", snapshotId: snapshots[0].snapshotId });
   const actions = (await c.audit.listAuditEvents({ storeId: "a4", pageSize: 2 })).events.map((e) => e.action);
   assert.equal(actions, ["job.create", "version.create"]);

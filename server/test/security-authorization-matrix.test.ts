@@ -82,6 +82,7 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.SnapshotService/ListSnapshots": { build: async (_, store) => ({ storeId: store }) },
   "vellum.v1.SnapshotService/DeleteSnapshot": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.snapshot(env, store) }) },
   "vellum.v1.SnapshotService/VerifySnapshot": { build: async (env, store) => ids(env, store) },
+  "vellum.v1.SnapshotService/CheckStore": { build: async (_, store) => ({ storeId: store }) },
   "vellum.v1.UploadService/StartUpload": { build: async (_, store) => ({ header: header(store) }) },
   "vellum.v1.UploadService/GetUpload": { build: async (env, store) => ({ storeId: store, uploadId: env.fixtures[store].uploadId }) },
   "vellum.v1.UploadService/CancelUpload": { build: async (env, store) => ({ storeId: store, uploadId: await fresh.upload(env, store) }) },
@@ -259,6 +260,21 @@ test("a key without stores in its set sees nothing; a store-less call by a restr
     assert.not.ok(k.allStores, "a restricted admin never lists all-store keys");
     assert.ok(k.storeIds.every((s) => s === OWN), `listed a key of ${k.storeIds.join(",")}`);
   }
+});
+
+test("client streams are checked message by message: a later message naming another store is NOT_FOUND", async (ctx) => {
+  const uploads = ctx.s.client(UploadService, { apiKey: ctx.keys["snapshot:write"] });
+  const mixed = async function* () {
+    yield create(UploadService.method.uploadChunks.input, { storeId: OWN, chunk });
+    yield create(UploadService.method.uploadChunks.input, { storeId: OTHER, chunk: Buffer.from("other") });
+  };
+  let code: Code | undefined;
+  try {
+    await uploads.uploadChunks(mixed());
+  } catch (e) {
+    code = ConnectError.from(e).code;
+  }
+  assert.is(code, Code.NotFound);
 });
 
 test.run();

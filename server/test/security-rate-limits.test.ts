@@ -3,6 +3,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
+import { ShareAccess } from "../../gen/vellum/v1/share_pb.js";
+import { ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { startSecureServer, type SecureServer } from "./support/security-fixtures.js";
@@ -83,6 +85,24 @@ test("successful responses carry x-ratelimit headers", async (ctx) => {
   assert.is(seen.get("x-ratelimit-limit"), String(BURST));
   assert.ok(Number(seen.get("x-ratelimit-remaining")) < BURST);
   assert.ok(Number(seen.get("x-ratelimit-reset")) >= Math.floor(Date.now() / 1000));
+});
+
+test("share links have their own read budget per link: ResolveShare and the download route", async (ctx) => {
+  const snap = await create(ctx, ctx.s.adminKey, "tenant-s");
+  const shares = ctx.s.client(ShareService, { apiKey: ctx.s.adminKey });
+  const link = await shares.shareSnapshot({ storeId: "tenant-s", snapshotId: snap.snapshot!.snapshotId, access: ShareAccess.DOWNLOAD });
+  const other = await shares.shareSnapshot({ storeId: "tenant-s", snapshotId: snap.snapshot!.snapshotId, access: ShareAccess.DOWNLOAD });
+  const anonymous = ctx.s.client(ShareService, undefined);
+  const resolves = await settle(Array.from({ length: BURST + 3 }, () => anonymous.resolveShare({ shareToken: link.shareToken })));
+  assert.ok(resolves.ok >= BURST && resolves.ok < BURST + 3, `${resolves.ok} resolves passed`);
+  assert.ok(resolves.errors.every((e) => e.code === Code.ResourceExhausted));
+  const download = await fetch(link.signedUrl);
+  assert.is(download.status, 429);
+  assert.ok(Number(download.headers.get("retry-after")) >= 1);
+  assert.is((await download.json()).code, "resource_exhausted");
+  const fine = await fetch(other.signedUrl);
+  assert.is(fine.status, 200, "another link is unaffected");
+  assert.is(Buffer.from(await fine.arrayBuffer()).toString(), "x");
 });
 
 test.run();

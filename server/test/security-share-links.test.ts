@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
+import http2 from "node:http2";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { AuditService } from "../../gen/vellum/v1/audit_service_pb.js";
@@ -123,6 +124,26 @@ test("Range requests: 206 with Content-Range, byte-exact; 416 for malformed or u
   assert.is(ignored.body.length, size);
   const honoured = await get(ctx, pathOf(ctx.signedUrl), { range: "bytes=0-9", "if-range": `"${sha(ctx.content)}"` });
   assert.is(honoured.status, 206);
+});
+
+test("the download route works over HTTP/2 (h2c) too", async (ctx) => {
+  const session = http2.connect(ctx.s.server.baseUrl);
+  try {
+    const r = await new Promise<{ headers: http2.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const stream = session.request({ ":path": pathOf(ctx.signedUrl), range: "bytes=1000-1999" });
+      const parts: Buffer[] = [];
+      let headers: http2.IncomingHttpHeaders = {};
+      stream.on("response", (h) => (headers = h));
+      stream.on("data", (d) => parts.push(d));
+      stream.on("end", () => resolve({ headers, body: Buffer.concat(parts) }));
+      stream.on("error", reject);
+    });
+    assert.is(r.headers[":status"], 206);
+    assert.is(r.headers["content-range"], `bytes 1000-1999/${ctx.content.length}`);
+    assert.ok(r.body.equals(ctx.content.subarray(1000, 2000)));
+  } finally {
+    session.close();
+  }
 });
 
 test("token mutations are rejected: signature, payload, expiry, path, key", async (ctx) => {

@@ -23,7 +23,7 @@ export function requestIdFrom(incoming: string | null | undefined): string {
  * RPC_SCOPES (an RPC without an entry is refused, UNIMPLEMENTED: fail closed), and for non-public
  * RPCs authenticates the caller and checks that it holds the required scope at all. A rejection
  * here ends the call without reading the body; the HTTP layer then closes an HTTP/1.1 connection
- * instead of draining it (see http/download-route.ts).
+ * instead of draining it (see http/unread-body.ts).
  *
  * Scopes are checked before stores: a principal lacking the scope gets PERMISSION_DENIED for any
  * store (scopes are not secret and the answer does not depend on the store). Store visibility and

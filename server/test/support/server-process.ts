@@ -33,7 +33,8 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env, PORT: String(port) };
   delete childEnv.DATABASE_URL;
   if (env.DATABASE_URL) childEnv.DATABASE_URL = env.DATABASE_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  // The same Node flags as `npm start` (package.json): a small young generation bounds RSS.
+  const child = spawn(process.execPath, ["--max-semi-space-size=4", "--import", "tsx", MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@ import type { Db } from "../db/client.js";
 import type { ChunkIndex } from "../engine/chunk-index.js";
 import { CODEC_IDS, codecFromId, type ChunkLocation } from "../engine/types.js";
 
-interface ChunkRow {
+type ChunkRow = {
   digest: Buffer;
   encrypted: boolean;
   pack_id: string;
@@ -12,7 +12,7 @@ interface ChunkRow {
   length: number;
   plain_size: number;
   codec: number;
-}
+};
 
 /**
  * Postgres ChunkIndex. `encrypted` selects which records an ingest may dedup against: an encrypted

@@ -1,15 +1,14 @@
 import { and, count, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
-import { aborted, alreadyExists, notFound } from "../../domain/errors.js";
+import { aborted, notFound } from "../../domain/errors.js";
 import type { SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
 import type { Db } from "./client.js";
 import { snapshotState } from "../../domain/audit/resource-states.js";
 import { appendAuditTx } from "./audit-repo.js";
 import { toSnapshot } from "./mappers.js";
-import { idempotencyKeys, snapshots } from "./schema/index.js";
+import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
+import { snapshots } from "./schema/index.js";
 import { insertVersionTx, nextVersionTx } from "./version-repo.js";
-
-const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 function where(f: SnapshotFilter): SQL {
   const c: (SQL | undefined)[] = [eq(snapshots.storeId, f.storeId)];
@@ -34,42 +33,9 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
     async insert(s, opts) {
       return db.transaction(async (tx) => {
         if (opts.idempotency) {
-          const { key, fingerprint, method } = opts.idempotency;
-          // Expired keys are forgotten; the unique key then serialises concurrent first attempts.
-          await tx
-            .delete(idempotencyKeys)
-            .where(
-              and(
-                eq(idempotencyKeys.storeId, s.storeId),
-                eq(idempotencyKeys.method, method),
-                eq(idempotencyKeys.key, key),
-                lt(idempotencyKeys.expireTime, s.createTime),
-              ),
-            );
-          const claimed = await tx
-            .insert(idempotencyKeys)
-            .values({
-              storeId: s.storeId,
-              method,
-              key,
-              fingerprint,
-              resultId: s.id,
-              createTime: s.createTime,
-              expireTime: new Date(s.createTime.getTime() + IDEMPOTENCY_TTL_MS),
-            })
-            .onConflictDoNothing()
-            .returning({ resultId: idempotencyKeys.resultId });
-          if (claimed.length === 0) {
-            const [hit] = await tx
-              .select()
-              .from(idempotencyKeys)
-              .where(
-                and(eq(idempotencyKeys.storeId, s.storeId), eq(idempotencyKeys.method, method), eq(idempotencyKeys.key, key)),
-              );
-            if (hit.fingerprint !== fingerprint) {
-              throw alreadyExists("idempotency_key was already used with a different request", "IDEMPOTENCY_KEY_REUSED");
-            }
-            const [row] = await tx.select().from(snapshots).where(eq(snapshots.id, hit.resultId));
+          const earlier = await claimIdempotencyTx(tx, { storeId: s.storeId, ...opts.idempotency, resultId: s.id, now: s.createTime });
+          if (earlier) {
+            const [row] = await tx.select().from(snapshots).where(eq(snapshots.id, earlier));
             return { snapshot: toSnapshot(row), replayed: true };
           }
         }
@@ -131,19 +97,8 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
       });
     },
 
-    async findIdempotent(storeId, method, key) {
-      const [hit] = await db
-        .select()
-        .from(idempotencyKeys)
-        .where(
-          and(
-            eq(idempotencyKeys.storeId, storeId),
-            eq(idempotencyKeys.method, method),
-            eq(idempotencyKeys.key, key),
-            gte(idempotencyKeys.expireTime, new Date()),
-          ),
-        );
-      return hit && { fingerprint: hit.fingerprint, resultId: hit.resultId };
+    findIdempotent(storeId, method, key) {
+      return findIdempotency(db, storeId, method, key, new Date());
     },
 
     async get(storeId, id) {

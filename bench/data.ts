@@ -35,14 +35,17 @@ export function jsonLines(bytes: number, seed = 1): Buffer {
 
 /** One version of a sorted-records dump of about `bytes`, after `edits` rounds of 1% scattered edits with inserts. */
 export function dumpVersion(bytes: number, version: number): Buffer {
-  const avg = 180;
-  const n = Math.floor(bytes / avg);
+  const row = (i: number, r: number) =>
+    `${String(i * 10).padStart(10, "0")}\t${WORDS[r % WORDS.length]} ${WORDS[(r >>> 3) % WORDS.length]} ${WORDS[(r >>> 6) % WORDS.length]}\t` +
+    `${WORDS[(r >>> 9) % WORDS.length]}\t${(r % 100000) / 100}\t${(r >>> 5) % 997}\tcustomer-${(r >>> 11) % 50000}@example.com\t` +
+    `${"lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".slice(0, 30 + (r % 50))}\t2026-01-01`;
+  const n = Math.floor(bytes / row(123456, 0x9e3779b9).length);
   let x = 42;
   const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0), x);
   const rows: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const r = rnd();
-    rows[i] = `${String(i * 10).padStart(10, "0")}\t${WORDS[r % WORDS.length]}\t${WORDS[(r >>> 7) % WORDS.length]}\t${(r % 100000) / 100}\t${"lorem ipsum dolor sit amet ".slice(0, 10 + (r % 17))}\t2026-01-01`;
+    rows[i] = row(i, r);
   }
   // Each later version edits 1% of rows (scattered) and inserts 0.1% new rows, cumulatively.
   for (let v = 1; v < version; v++) {

@@ -15,10 +15,10 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Code, createVellumClient, downloadSnapshotBytes } from "../src/index.js";
 import { BLOB_SIZE, type Scenario, type TransportKind } from "./browser/scenario.js";
+import { CHROMIUM_ARGS, ensureChromium } from "../../scripts/chromium.js";
 import { patternBytes } from "./support/pattern.js";
 import { NODE_TRANSPORTS, startSdkServer, type SdkServer } from "./support/sdk-server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ROOT = resolve(import.meta.dirname, "../..");
 const KINDS: TransportKind[] = ["connect-json", "connect-binary-get", "grpc-web"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,7 +35,6 @@ interface Ctx {
 const test = suite<Ctx>("sdk in headless Chromium (connect-web, CORS, real server)", {} as Ctx);
 
 test.before(async (ctx) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const out = await build({
     entryPoints: [join(ROOT, "sdk/test/browser/scenario.ts")],
     bundle: true,
@@ -62,10 +61,7 @@ test.before(async (ctx) => {
   const pagePort = (ctx.pages.address() as net.AddressInfo).port;
   ctx.pageOrigin = `http://127.0.0.1:${pagePort}`;
   ctx.srv = await startSdkServer({ corsOrigins: [ctx.pageOrigin] });
-  ctx.browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ctx.browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
 });
 
 test.after(async (ctx) => {

@@ -49,7 +49,19 @@ export interface VersionRepository {
   get(key: ResourceKey, version: number): Promise<Version | undefined>;
   latest(key: ResourceKey): Promise<Version | undefined>;
   /** Appends the snapshot as the next version (row-locked counter) and returns it. Audited. */
-  append(key: ResourceKey, snapshotId: string, authorId: string, notes: string, now: Date, audit: AuditContext): Promise<Version>;
+  /**
+   * With `idempotency`, a committed earlier request with the same key and fingerprint returns its
+   * version instead (and a different fingerprint fails ALREADY_EXISTS).
+   */
+  append(
+    key: ResourceKey,
+    snapshotId: string,
+    authorId: string,
+    notes: string,
+    now: Date,
+    audit: AuditContext,
+    idempotency?: { key: string; fingerprint: string },
+  ): Promise<Version>;
 }
 
 export interface ResourceKey {

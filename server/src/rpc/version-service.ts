@@ -20,7 +20,7 @@ export function createVersionServiceImpl(versions: VersionUseCases): ServiceImpl
       return { version: versionToPb(version), snapshot: snapshotToPb(snapshot) };
     },
     async createVersion(req, ctx) {
-      const v = await versions.create(keyOf(req), req.snapshotId, req.notes, req.authorId || callerOf(ctx).id, auditOf(ctx));
+      const v = await versions.create(keyOf(req), req.snapshotId, req.notes, req.authorId || callerOf(ctx).id, auditOf(ctx), req.idempotencyKey);
       return { version: versionToPb(v) };
     },
     async getLatestVersion(req) {

@@ -8,20 +8,16 @@ import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { CHROMIUM_ARGS, ensureChromium } from "../../../../scripts/chromium.js";
 import { compare } from "./index.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCRIPT = "<script>alert(1)</script>";
 const IMG = '<img src=x onerror="alert(2)">';
 
 const browserTest = suite<{ browser?: Browser }>("html-diff in headless Chromium", {});
 
 browserTest.before(async (ctx) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  ctx.browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  ctx.browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
 });
 
 browserTest.after(async (ctx) => {

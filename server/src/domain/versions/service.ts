@@ -1,8 +1,9 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "../paging.js";
+import { decodePageToken, encodePageToken, pageSizeOf, stableJson } from "../paging.js";
 import type { Clock, ResourceKey, SnapshotRepository, VersionRepository } from "../ports.js";
-import { RESOURCE_ID_RE, RESOURCE_TYPE_RE, Validator } from "../validate.js";
+import { createHash } from "node:crypto";
+import { IDEMPOTENCY_KEY_RE, RESOURCE_ID_RE, RESOURCE_TYPE_RE, Validator } from "../validate.js";
 
 export interface VersionUseCasesDeps {
   versions: VersionRepository;
@@ -67,11 +68,12 @@ export function createVersionUseCases(deps: VersionUseCasesDeps) {
     },
 
     /** Commits an existing ACTIVE snapshot as the next version of the resource. */
-    async create(key: ResourceKey, snapshotId: string, notes: string, authorId: string, audit: AuditContext) {
+    async create(key: ResourceKey, snapshotId: string, notes: string, authorId: string, audit: AuditContext, idempotencyKey = "") {
       checkedKey(key, (v) => {
         v.uuid("snapshot_id", snapshotId);
         v.maxLength("notes", notes, 4096);
         v.maxLength("author_id", authorId, 256);
+        if (idempotencyKey && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) v.add("idempotency_key", "must be 1-128 printable ASCII characters");
       });
       const s = await snapshots.get(key.storeId, snapshotId.toLowerCase());
       if (!s) throw notFound("snapshot", snapshotId);
@@ -82,7 +84,10 @@ export function createVersionUseCases(deps: VersionUseCasesDeps) {
           "RESOURCE_MISMATCH",
         );
       }
-      return versions.append(key, s.id, authorId, notes, clock.now(), audit);
+      const idempotency = idempotencyKey
+        ? { key: idempotencyKey, fingerprint: createHash("sha256").update(stableJson({ key, snapshotId: s.id, notes, authorId })).digest("hex") }
+        : undefined;
+      return versions.append(key, s.id, authorId, notes, clock.now(), audit, idempotency);
     },
   };
 }

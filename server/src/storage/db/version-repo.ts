@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, sql } from "drizzle-orm";
 import type { ResourceKey, VersionRepository } from "../../domain/ports.js";
+import { claimIdempotencyTx, Replayed } from "./idempotency-tx.js";
 import type { Db } from "./client.js";
 import { versionState } from "../../domain/audit/resource-states.js";
 import { appendAuditTx } from "./audit-repo.js";
@@ -71,7 +72,19 @@ export function createVersionRepository(db: Db): VersionRepository {
       return row && toVersion(row);
     },
 
-    async append(key, snapshotId, authorId, notes, now, audit) {
+    async append(key, snapshotId, authorId, notes, now, audit, idempotency) {
+      try {
+        return await appendTx(key, snapshotId, authorId, notes, now, audit, idempotency);
+      } catch (err) {
+        if (!(err instanceof Replayed)) throw err;
+        const earlier = await this.get(key, Number(err.resultId));
+        if (!earlier) throw err;
+        return earlier;
+      }
+    },
+  };
+
+  function appendTx(...[key, snapshotId, authorId, notes, now, audit, idempotency]: Parameters<VersionRepository["append"]>) {
       return db.transaction(async (tx) => {
         // Lock the snapshot so a concurrent purge cannot remove it under the new version.
         const [snap] = await tx
@@ -94,6 +107,11 @@ export function createVersionRepository(db: Db): VersionRepository {
             .set({ resourceId: key.resourceId, version, generation: sql`${snapshots.generation} + 1` })
             .where(eq(snapshots.id, snapshotId));
         }
+        if (idempotency) {
+          const claim = { storeId: key.storeId, method: "CreateVersion", ...idempotency, resultId: String(version), now };
+          const earlier = await claimIdempotencyTx(tx, claim);
+          if (earlier) throw new Replayed(earlier); // rolls back this attempt's version
+        }
         await appendAuditTx(tx, audit, {
           storeId: key.storeId,
           action: "version.create",
@@ -104,6 +122,5 @@ export function createVersionRepository(db: Db): VersionRepository {
         });
         return created;
       });
-    },
-  };
+  }
 }

@@ -3,6 +3,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { CHANNEL_OPTIONS, failure, grpc, loadVellumProtos, unary } from "./support/grpc-js-client.js";
+import { freePort } from "./support/server-process.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
 
 /**
@@ -10,209 +11,222 @@ import { startTestServer, tempDir, type TestServer } from "./support/test-server
  * real HTTP/2 server on loopback, backed by the machine's PostgreSQL.
  */
 interface Ctx {
-  db: TestDatabase;
+  db?: TestDatabase;
+  env: Record<string, string>;
   dir: { path: string; remove(): void };
   server: TestServer;
   pkgs: ReturnType<typeof loadVellumProtos>;
   snapshots: grpc.Client & Record<string, any>;
   versions: grpc.Client & Record<string, any>;
 }
-const test = suite<Ctx>("interop: @grpc/grpc-js client against the HTTP/2 server (PostgreSQL 15)");
+function defineSuite(label: string, database: () => Promise<{ db?: TestDatabase; env: Record<string, string> }>) {
+  const test = suite<Ctx>(`interop: @grpc/grpc-js client against the HTTP/2 server (${label})`);
 
-function connect(ctx: Ctx) {
-  const addr = `127.0.0.1:${ctx.server.port}`;
-  const creds = grpc.credentials.createInsecure();
-  ctx.snapshots = new ctx.pkgs.vellum.v1.SnapshotService(addr, creds, CHANNEL_OPTIONS) as any;
-  ctx.versions = new ctx.pkgs.vellum.v1.VersionService(addr, creds, CHANNEL_OPTIONS) as any;
-}
-
-test.before(async (ctx) => {
-  ctx.db = await createTestDatabase();
-  ctx.dir = tempDir();
-  ctx.server = await startTestServer({ DATABASE_URL: ctx.db.url, VELLUM_DATA_DIR: ctx.dir.path });
-  ctx.pkgs = loadVellumProtos();
-  connect(ctx);
-});
-test.after(async (ctx) => {
-  ctx.snapshots?.close();
-  ctx.versions?.close();
-  await ctx.server?.stop();
-  await ctx.db?.drop();
-  ctx.dir?.remove();
-});
-
-const STORE = "interop";
-const content = randomBytes(24 * 1024 * 1024);
-const sha = createHash("sha256").update(content).digest("hex");
-let uploadedId = "";
-
-function upload(client: any, header: object, data: Buffer, chunk = 1024 * 1024): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const call = client.UploadSnapshot((err: grpc.ServiceError | null, res: any) => (err ? reject(err) : resolve(res)));
-    call.write({ header });
-    let i = 0;
-    const pump = () => {
-      while (i < data.length) {
-        const ok = call.write({ chunk: data.subarray(i, i + chunk) });
-        i += chunk;
-        if (!ok) return call.once("drain", pump);
-      }
-      call.end();
-    };
-    pump();
-  });
-}
-
-function download(client: any, req: object): Promise<{ bytes: Buffer; first: any }> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let first: any;
-    const call = client.DownloadSnapshot(req);
-    call.on("data", (m: any) => {
-      first ??= m;
-      parts.push(m.chunk);
-    });
-    call.on("error", reject);
-    call.on("end", () => resolve({ bytes: Buffer.concat(parts), first }));
-  });
-}
-
-test("creates snapshots and sees versions 1..n", async (ctx) => {
-  for (let i = 1; i <= 3; i++) {
-    const res: any = await unary(ctx.snapshots, "CreateSnapshot", {
-      store_id: STORE,
-      resource_type: "product",
-      resource_id: "sku-42",
-      json: { structValue: { fields: { price: { numberValue: i * 10 } } } }, // protobufjs names WKT fields in camelCase
-      tags: ["interop"],
-      metadata: { commit_message: `v${i}` },
-    });
-    assert.is(res.snapshot.version, String(i));
-    assert.is(res.snapshot.snapshot_type, "SNAPSHOT_TYPE_JSON");
+  function connect(ctx: Ctx) {
+    const addr = `127.0.0.1:${ctx.server.port}`;
+    const creds = grpc.credentials.createInsecure();
+    ctx.snapshots = new ctx.pkgs.vellum.v1.SnapshotService(addr, creds, CHANNEL_OPTIONS) as any;
+    ctx.versions = new ctx.pkgs.vellum.v1.VersionService(addr, creds, CHANNEL_OPTIONS) as any;
   }
-  const list: any = await unary(ctx.versions, "ListVersions", { store_id: STORE, resource_type: "product", resource_id: "sku-42" });
-  assert.equal(list.versions.map((v: any) => v.version), ["1", "2", "3"]);
-  assert.equal(list.versions.map((v: any) => v.message), ["v1", "v2", "v3"]);
-  const latest: any = await unary(ctx.versions, "GetLatestVersion", { store_id: STORE, resource_type: "product", resource_id: "sku-42" });
-  assert.is(latest.version.version, "3");
-  assert.is(latest.snapshot.snapshot_id, list.versions[2].snapshot_id);
-});
 
-test("lists page by page", async (ctx) => {
-  const seen: string[] = [];
-  let token = "";
-  let pages = 0;
-  do {
-    const page: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: STORE, page_size: 2, page_token: token });
-    seen.push(...page.snapshots.map((s: any) => s.snapshot_id));
-    token = page.next_page_token;
-    pages++;
-    assert.is(page.total_size, 3);
-  } while (token);
-  assert.is(pages, 2);
-  assert.is(new Set(seen).size, 3);
-});
+  test.before(async (ctx) => {
+    const { db, env } = await database();
+    ctx.db = db;
+    ctx.dir = tempDir();
+    ctx.env = { ...env, VELLUM_DATA_DIR: ctx.dir.path };
+    ctx.server = await startTestServer(ctx.env);
+    ctx.pkgs = loadVellumProtos();
+    connect(ctx);
+  });
+  test.after(async (ctx) => {
+    ctx.snapshots?.close();
+    ctx.versions?.close();
+    await ctx.server?.stop();
+    await ctx.db?.drop();
+    ctx.dir?.remove();
+  });
 
-test("uploads 24 MiB by client stream and downloads it whole and by range, byte-exact", async (ctx) => {
-  const res = await upload(ctx.snapshots, {
-    store_id: STORE,
-    resource_type: "db_dump",
-    resource_id: "orders",
-    snapshot_type: "SNAPSHOT_TYPE_DB",
-    expected_sha256: sha,
-    expected_size: String(content.length),
-  }, content);
-  uploadedId = res.snapshot.snapshot_id;
-  assert.is(res.snapshot.sha256, sha);
-  assert.is(res.snapshot.size, String(content.length));
-  const whole = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId });
-  assert.is(whole.first.snapshot.sha256, sha);
-  assert.ok(whole.bytes.equals(content), "whole download must be byte-exact");
-  const offset = 5 * 1024 * 1024 + 12345;
-  const length = 3 * 1024 * 1024 + 7;
-  const part = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(offset), length: String(length) });
-  assert.ok(part.bytes.equals(content.subarray(offset, offset + length)), "range download must be byte-exact");
-  const tail = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(content.length - 10) });
-  assert.ok(tail.bytes.equals(content.subarray(content.length - 10)));
-});
+  const STORE = "interop";
+  const content = randomBytes(24 * 1024 * 1024);
+  const sha = createHash("sha256").update(content).digest("hex");
+  let uploadedId = "";
 
-test("upload mismatches fail and make nothing visible", async (ctx) => {
-  const before: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: "mismatch" });
-  const small = randomBytes(100_000);
-  const badHash = await failure(upload(ctx.snapshots, { store_id: "mismatch", resource_type: "x", snapshot_type: "SNAPSHOT_TYPE_BLOB", expected_sha256: "0".repeat(64) }, small));
-  assert.is(badHash.code, grpc.status.DATA_LOSS);
-  const badSize = await failure(upload(ctx.snapshots, { store_id: "mismatch", resource_type: "x", snapshot_type: "SNAPSHOT_TYPE_BLOB", expected_size: "5" }, small));
-  assert.is(badSize.code, grpc.status.INVALID_ARGUMENT);
-  const after: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: "mismatch" });
-  assert.is(before.total_size, 0);
-  assert.is(after.total_size, 0);
-});
+  function upload(client: any, header: object, data: Buffer, chunk = 1024 * 1024): Promise<any> {
+    return new Promise((resolve, reject) => {
+      const call = client.UploadSnapshot((err: grpc.ServiceError | null, res: any) => (err ? reject(err) : resolve(res)));
+      call.write({ header });
+      let i = 0;
+      const pump = () => {
+        while (i < data.length) {
+          const ok = call.write({ chunk: data.subarray(i, i + chunk) });
+          i += chunk;
+          if (!ok) return call.once("drain", pump);
+        }
+        call.end();
+      };
+      pump();
+    });
+  }
 
-test("NOT_FOUND, INVALID_ARGUMENT with field violations, OUT_OF_RANGE", async (ctx) => {
-  const nf = await failure(unary(ctx.snapshots, "GetSnapshot", { store_id: STORE, snapshot_id: "01900000-0000-7000-8000-000000000000" }));
-  assert.is(nf.code, grpc.status.NOT_FOUND);
-  const ia = await failure(unary(ctx.snapshots, "CreateSnapshot", { store_id: "", resource_type: "product", data: Buffer.from("x"), snapshot_type: "SNAPSHOT_TYPE_BLOB" }));
-  assert.is(ia.code, grpc.status.INVALID_ARGUMENT);
-  const bin = ia.metadata.get("grpc-status-details-bin")[0] as Buffer;
-  assert.ok(bin, "status details are attached");
-  assert.ok(ia.metadata.get("x-request-id")[0], "errors carry the request id");
-  const oor = await failure(download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(content.length + 1) }));
-  assert.is(oor.code, grpc.status.OUT_OF_RANGE);
-  const noHeader = await failure(
-    new Promise((resolve, reject) => {
-      const call = ctx.snapshots.UploadSnapshot((e: any, r: any) => (e ? reject(e) : resolve(r)));
-      call.write({ chunk: Buffer.from("no header") });
-      call.end();
-    }),
-  );
-  assert.is(noHeader.code, grpc.status.INVALID_ARGUMENT);
-});
-
-test("health and reflection answer an independent client", async (ctx) => {
-  const addr = `127.0.0.1:${ctx.server.port}`;
-  const health = new ctx.pkgs.grpc.health.v1.Health(addr, grpc.credentials.createInsecure()) as any;
-  const h: any = await unary(health, "Check", { service: "" });
-  assert.is(h.status, "SERVING");
-  const h2: any = await unary(health, "Check", { service: "vellum.v1.SnapshotService" });
-  assert.is(h2.status, "SERVING");
-  health.close();
-  for (const version of ["v1", "v1alpha"] as const) {
-    const refl = new ctx.pkgs.grpc.reflection[version].ServerReflection(addr, grpc.credentials.createInsecure()) as any;
-    const replies: any[] = await new Promise((resolve, reject) => {
-      const out: any[] = [];
-      const call = refl.ServerReflectionInfo();
-      call.on("data", (m: any) => out.push(m));
+  function download(client: any, req: object): Promise<{ bytes: Buffer; first: any }> {
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let first: any;
+      const call = client.DownloadSnapshot(req);
+      call.on("data", (m: any) => {
+        first ??= m;
+        parts.push(m.chunk);
+      });
       call.on("error", reject);
-      call.on("end", () => resolve(out));
-      call.write({ list_services: "" });
-      call.write({ file_containing_symbol: "vellum.v1.SnapshotService" });
-      call.write({ file_containing_symbol: "vellum.v1.Nope" });
-      call.end();
+      call.on("end", () => resolve({ bytes: Buffer.concat(parts), first }));
     });
-    const names = replies[0].list_services_response.service.map((s: any) => s.name);
-    assert.ok(names.includes("vellum.v1.SnapshotService"));
-    assert.ok(names.includes("grpc.reflection.v1.ServerReflection"));
-    const files: Buffer[] = replies[1].file_descriptor_response.file_descriptor_proto;
-    const text = Buffer.concat(files).toString("latin1");
-    assert.ok(text.includes("vellum/v1/snapshot_service.proto"));
-    assert.ok(text.includes("google/protobuf/struct.proto"), "dependencies are included");
-    assert.is(replies[2].error_response.error_code, grpc.status.NOT_FOUND);
-    refl.close();
   }
-});
 
-test("data is still there after a restart", async (ctx) => {
-  ctx.snapshots.close();
-  ctx.versions.close();
-  await ctx.server.stop();
-  ctx.server = await startTestServer({ DATABASE_URL: ctx.db.url, VELLUM_DATA_DIR: ctx.dir.path });
-  connect(ctx);
-  const got: any = await unary(ctx.snapshots, "GetSnapshot", { store_id: STORE, snapshot_id: uploadedId });
-  assert.is(got.snapshot.sha256, sha);
-  const whole = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId });
-  assert.ok(whole.bytes.equals(content));
-  const latest: any = await unary(ctx.versions, "GetLatestVersion", { store_id: STORE, resource_type: "product", resource_id: "sku-42" });
-  assert.is(latest.version.version, "3");
-});
+  test("creates snapshots and sees versions 1..n", async (ctx) => {
+    for (let i = 1; i <= 3; i++) {
+      const res: any = await unary(ctx.snapshots, "CreateSnapshot", {
+        store_id: STORE,
+        resource_type: "product",
+        resource_id: "sku-42",
+        json: { structValue: { fields: { price: { numberValue: i * 10 } } } }, // protobufjs names WKT fields in camelCase
+        tags: ["interop"],
+        metadata: { commit_message: `v${i}` },
+      });
+      assert.is(res.snapshot.version, String(i));
+      assert.is(res.snapshot.snapshot_type, "SNAPSHOT_TYPE_JSON");
+    }
+    const list: any = await unary(ctx.versions, "ListVersions", { store_id: STORE, resource_type: "product", resource_id: "sku-42" });
+    assert.equal(list.versions.map((v: any) => v.version), ["1", "2", "3"]);
+    assert.equal(list.versions.map((v: any) => v.message), ["v1", "v2", "v3"]);
+    const latest: any = await unary(ctx.versions, "GetLatestVersion", { store_id: STORE, resource_type: "product", resource_id: "sku-42" });
+    assert.is(latest.version.version, "3");
+    assert.is(latest.snapshot.snapshot_id, list.versions[2].snapshot_id);
+  });
 
-test.run();
+  test("lists page by page", async (ctx) => {
+    const seen: string[] = [];
+    let token = "";
+    let pages = 0;
+    do {
+      const page: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: STORE, page_size: 2, page_token: token });
+      seen.push(...page.snapshots.map((s: any) => s.snapshot_id));
+      token = page.next_page_token;
+      pages++;
+      assert.is(page.total_size, 3);
+    } while (token);
+    assert.is(pages, 2);
+    assert.is(new Set(seen).size, 3);
+  });
+
+  test("uploads 24 MiB by client stream and downloads it whole and by range, byte-exact", async (ctx) => {
+    const res = await upload(ctx.snapshots, {
+      store_id: STORE,
+      resource_type: "db_dump",
+      resource_id: "orders",
+      snapshot_type: "SNAPSHOT_TYPE_DB",
+      expected_sha256: sha,
+      expected_size: String(content.length),
+    }, content);
+    uploadedId = res.snapshot.snapshot_id;
+    assert.is(res.snapshot.sha256, sha);
+    assert.is(res.snapshot.size, String(content.length));
+    const whole = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId });
+    assert.is(whole.first.snapshot.sha256, sha);
+    assert.ok(whole.bytes.equals(content), "whole download must be byte-exact");
+    const offset = 5 * 1024 * 1024 + 12345;
+    const length = 3 * 1024 * 1024 + 7;
+    const part = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(offset), length: String(length) });
+    assert.ok(part.bytes.equals(content.subarray(offset, offset + length)), "range download must be byte-exact");
+    const tail = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(content.length - 10) });
+    assert.ok(tail.bytes.equals(content.subarray(content.length - 10)));
+  });
+
+  test("upload mismatches fail and make nothing visible", async (ctx) => {
+    const before: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: "mismatch" });
+    const small = randomBytes(100_000);
+    const badHash = await failure(upload(ctx.snapshots, { store_id: "mismatch", resource_type: "x", snapshot_type: "SNAPSHOT_TYPE_BLOB", expected_sha256: "0".repeat(64) }, small));
+    assert.is(badHash.code, grpc.status.DATA_LOSS);
+    const badSize = await failure(upload(ctx.snapshots, { store_id: "mismatch", resource_type: "x", snapshot_type: "SNAPSHOT_TYPE_BLOB", expected_size: "5" }, small));
+    assert.is(badSize.code, grpc.status.INVALID_ARGUMENT);
+    const after: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: "mismatch" });
+    assert.is(before.total_size, 0);
+    assert.is(after.total_size, 0);
+  });
+
+  test("NOT_FOUND, INVALID_ARGUMENT with field violations, OUT_OF_RANGE", async (ctx) => {
+    const nf = await failure(unary(ctx.snapshots, "GetSnapshot", { store_id: STORE, snapshot_id: "01900000-0000-7000-8000-000000000000" }));
+    assert.is(nf.code, grpc.status.NOT_FOUND);
+    const ia = await failure(unary(ctx.snapshots, "CreateSnapshot", { store_id: "", resource_type: "product", data: Buffer.from("x"), snapshot_type: "SNAPSHOT_TYPE_BLOB" }));
+    assert.is(ia.code, grpc.status.INVALID_ARGUMENT);
+    const bin = ia.metadata.get("grpc-status-details-bin")[0] as Buffer;
+    assert.ok(bin, "status details are attached");
+    assert.ok(ia.metadata.get("x-request-id")[0], "errors carry the request id");
+    const oor = await failure(download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(content.length + 1) }));
+    assert.is(oor.code, grpc.status.OUT_OF_RANGE);
+    const noHeader = await failure(
+      new Promise((resolve, reject) => {
+        const call = ctx.snapshots.UploadSnapshot((e: any, r: any) => (e ? reject(e) : resolve(r)));
+        call.write({ chunk: Buffer.from("no header") });
+        call.end();
+      }),
+    );
+    assert.is(noHeader.code, grpc.status.INVALID_ARGUMENT);
+  });
+
+  test("health and reflection answer an independent client", async (ctx) => {
+    const addr = `127.0.0.1:${ctx.server.port}`;
+    const health = new ctx.pkgs.grpc.health.v1.Health(addr, grpc.credentials.createInsecure()) as any;
+    const h: any = await unary(health, "Check", { service: "" });
+    assert.is(h.status, "SERVING");
+    const h2: any = await unary(health, "Check", { service: "vellum.v1.SnapshotService" });
+    assert.is(h2.status, "SERVING");
+    health.close();
+    for (const version of ["v1", "v1alpha"] as const) {
+      const refl = new ctx.pkgs.grpc.reflection[version].ServerReflection(addr, grpc.credentials.createInsecure()) as any;
+      const replies: any[] = await new Promise((resolve, reject) => {
+        const out: any[] = [];
+        const call = refl.ServerReflectionInfo();
+        call.on("data", (m: any) => out.push(m));
+        call.on("error", reject);
+        call.on("end", () => resolve(out));
+        call.write({ list_services: "" });
+        call.write({ file_containing_symbol: "vellum.v1.SnapshotService" });
+        call.write({ file_containing_symbol: "vellum.v1.Nope" });
+        call.end();
+      });
+      const names = replies[0].list_services_response.service.map((s: any) => s.name);
+      assert.ok(names.includes("vellum.v1.SnapshotService"));
+      assert.ok(names.includes("grpc.reflection.v1.ServerReflection"));
+      const files: Buffer[] = replies[1].file_descriptor_response.file_descriptor_proto;
+      const text = Buffer.concat(files).toString("latin1");
+      assert.ok(text.includes("vellum/v1/snapshot_service.proto"));
+      assert.ok(text.includes("google/protobuf/struct.proto"), "dependencies are included");
+      assert.is(replies[2].error_response.error_code, grpc.status.NOT_FOUND);
+      refl.close();
+    }
+  });
+
+  test("data is still there after a restart", async (ctx) => {
+    ctx.snapshots.close();
+    ctx.versions.close();
+    await ctx.server.stop();
+    ctx.server = await startTestServer(ctx.env);
+    connect(ctx);
+    const got: any = await unary(ctx.snapshots, "GetSnapshot", { store_id: STORE, snapshot_id: uploadedId });
+    assert.is(got.snapshot.sha256, sha);
+    const whole = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId });
+    assert.ok(whole.bytes.equals(content));
+    const latest: any = await unary(ctx.versions, "GetLatestVersion", { store_id: STORE, resource_type: "product", resource_id: "sku-42" });
+    assert.is(latest.version.version, "3");
+  });
+
+  test.run();
+}
+
+defineSuite("PostgreSQL 15 at DATABASE_URL", async () => {
+  const db = await createTestDatabase();
+  return { db, env: { DATABASE_URL: db.url } };
+});
+defineSuite("embedded PostgreSQL 18 default", async () => ({
+  env: { DATABASE_URL: "", VELLUM_EMBEDDED_PG_PORT: String(await freePort()) },
+}));

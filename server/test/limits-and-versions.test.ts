@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
+import { expectError } from "./support/expect-error.js";
 
 /** Size and count limits give precise errors; CreateVersion is idempotent with a key. */
 const test = suite<{ h: MemoryHarness }>("limits and CreateVersion idempotency");
@@ -16,15 +17,6 @@ test.before(async (ctx) => {
   ctx.h = await createMemoryHarness();
 });
 test.after(async (ctx) => ctx.h.close());
-
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected failure");
-}
 
 const base = { storeId: "lim", resourceType: "product", snapshotType: SnapshotType.BLOB, payload: { case: "data" as const, value: new Uint8Array([1]) } };
 
@@ -35,7 +27,7 @@ test("a message over the configured limit is RESOURCE_EXHAUSTED on the real serv
   try {
     for (const transport of [createGrpcTransport({ baseUrl: server.baseUrl }), createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" })]) {
       const client = createClient(SnapshotService, transport);
-      const big = await failure(client.createSnapshot({ ...base, payload: { case: "data", value: new Uint8Array(300 * 1024) } }));
+      const big = await expectError(client.createSnapshot({ ...base, payload: { case: "data", value: new Uint8Array(300 * 1024) } }));
       assert.is(big.code, Code.ResourceExhausted);
       const ok = await client.createSnapshot({ ...base, payload: { case: "data", value: new Uint8Array(200 * 1024) } });
       assert.is(ok.snapshot!.size, BigInt(200 * 1024));
@@ -48,7 +40,7 @@ test("a message over the configured limit is RESOURCE_EXHAUSTED on the real serv
 });
 
 test("too many tags, an oversized label set and a huge ttl are INVALID_ARGUMENT naming each field", async ({ h }) => {
-  const err = await failure(
+  const err = await expectError(
     h.snapshots.createSnapshot({
       ...base,
       tags: Array.from({ length: 65 }, (_, i) => `t${i}`),
@@ -63,7 +55,7 @@ test("too many tags, an oversized label set and a huge ttl are INVALID_ARGUMENT 
 });
 
 test("page_size is clamped to 1000 and negative sizes are rejected", async ({ h }) => {
-  const neg = await failure(h.snapshots.listSnapshots({ storeId: "lim", pageSize: -5 }));
+  const neg = await expectError(h.snapshots.listSnapshots({ storeId: "lim", pageSize: -5 }));
   assert.is(neg.code, Code.InvalidArgument);
   assert.match(neg.rawMessage, /page_size/);
   const huge = await h.snapshots.listSnapshots({ storeId: "lim", pageSize: 1_000_000 });
@@ -79,7 +71,7 @@ test("CreateVersion with an idempotency key: replays and concurrent retries crea
   assert.is(again.version!.version, 1n);
   const list = await h.versions.listVersions({ storeId: "lim", resourceType: "export", resourceId: "feed-1" });
   assert.is(list.totalSize, 1);
-  const reused = await failure(h.versions.createVersion({ ...req, notes: "different" }));
+  const reused = await expectError(h.versions.createVersion({ ...req, notes: "different" }));
   assert.is(reused.code, Code.AlreadyExists);
   const other = await h.versions.createVersion({ ...req, idempotencyKey: "commit-2" });
   assert.is(other.version!.version, 2n);

@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { SnapshotState, SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
+import { expectError } from "./support/expect-error.js";
 
 const test = suite<{ h: MemoryHarness }>("rpc: snapshots (in-memory transport, real Postgres)");
 
@@ -16,15 +17,6 @@ test.before(async (ctx) => {
 test.after(async (ctx) => {
   await ctx.h.close();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected the call to fail");
-}
 
 test("CreateSnapshot with a JSON payload stores compact JSON and appends version 1, 2", async ({ h }) => {
   const doc = { sku: "A-1", name: "Chair", price: 12.5, tags: ["x"] };
@@ -67,7 +59,7 @@ test("CreateSnapshot with a JSON payload stores compact JSON and appends version
 });
 
 test("invalid fields give INVALID_ARGUMENT with one field violation per bad field", async ({ h }) => {
-  const err = await codeOf(
+  const err = await expectError(
     h.snapshots.createSnapshot({
       storeId: "bad store!",
       resourceType: "",
@@ -84,7 +76,7 @@ test("invalid fields give INVALID_ARGUMENT with one field violation per bad fiel
 });
 
 test("JSON snapshots must contain JSON; payload is required", async ({ h }) => {
-  const notJson = await codeOf(
+  const notJson = await expectError(
     h.snapshots.createSnapshot({
       storeId: "s",
       resourceType: "product",
@@ -94,20 +86,20 @@ test("JSON snapshots must contain JSON; payload is required", async ({ h }) => {
   );
   assert.is(notJson.code, Code.InvalidArgument);
   assert.match(notJson.rawMessage, /data/);
-  const emptyValue = await codeOf(
+  const emptyValue = await expectError(
     h.snapshots.createSnapshot({ storeId: "s", resourceType: "product", payload: { case: "json", value: create(ValueSchema) } }),
   );
   assert.is(emptyValue.code, Code.InvalidArgument);
   assert.match(emptyValue.rawMessage, /json/);
-  const none = await codeOf(h.snapshots.createSnapshot({ storeId: "s", resourceType: "product", snapshotType: SnapshotType.BLOB }));
+  const none = await expectError(h.snapshots.createSnapshot({ storeId: "s", resourceType: "product", snapshotType: SnapshotType.BLOB }));
   assert.is(none.code, Code.InvalidArgument);
   assert.match(none.rawMessage, /payload/);
 });
 
 test("unknown snapshot is NOT_FOUND; malformed id is INVALID_ARGUMENT; other stores see nothing", async ({ h }) => {
-  const missing = await codeOf(h.snapshots.getSnapshot({ storeId: "s", snapshotId: "01900000-0000-7000-8000-000000000000" }));
+  const missing = await expectError(h.snapshots.getSnapshot({ storeId: "s", snapshotId: "01900000-0000-7000-8000-000000000000" }));
   assert.is(missing.code, Code.NotFound);
-  const malformed = await codeOf(h.snapshots.getSnapshot({ storeId: "s", snapshotId: "nope" }));
+  const malformed = await expectError(h.snapshots.getSnapshot({ storeId: "s", snapshotId: "nope" }));
   assert.is(malformed.code, Code.InvalidArgument);
   const mine = await h.snapshots.createSnapshot({
     storeId: "store-x",
@@ -115,7 +107,7 @@ test("unknown snapshot is NOT_FOUND; malformed id is INVALID_ARGUMENT; other sto
     snapshotType: SnapshotType.BLOB,
     payload: { case: "data", value: Buffer.from("secret") },
   });
-  const other = await codeOf(h.snapshots.getSnapshot({ storeId: "store-y", snapshotId: mine.snapshot!.snapshotId }));
+  const other = await expectError(h.snapshots.getSnapshot({ storeId: "store-y", snapshotId: mine.snapshot!.snapshotId }));
   assert.is(other.code, Code.NotFound);
 });
 
@@ -154,9 +146,9 @@ test("ListSnapshots pages with keyset tokens, stays stable while rows are added,
   const byJob = await h.snapshots.listSnapshots({ storeId: "paging", jobId: "export-1" });
   assert.equal(byJob.snapshots.map((s) => s.snapshotId).sort(), [ids[0], ids[1]].sort());
 
-  const wrongToken = await codeOf(h.snapshots.listSnapshots({ storeId: "paging", tag: "special", pageToken: p1.nextPageToken }));
+  const wrongToken = await expectError(h.snapshots.listSnapshots({ storeId: "paging", tag: "special", pageToken: p1.nextPageToken }));
   assert.is(wrongToken.code, Code.InvalidArgument);
-  const garbage = await codeOf(h.snapshots.listSnapshots({ storeId: "paging", pageToken: "%%%" }));
+  const garbage = await expectError(h.snapshots.listSnapshots({ storeId: "paging", pageToken: "%%%" }));
   assert.is(garbage.code, Code.InvalidArgument);
 });
 
@@ -164,19 +156,19 @@ test("DeleteSnapshot soft-deletes (hidden unless show_deleted), force removes, e
   const mk = () =>
     h.snapshots.createSnapshot({ storeId: "del", resourceType: "t", resourceId: "r", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: Buffer.from("x") } });
   const a = (await mk()).snapshot!;
-  const stale = await codeOf(h.snapshots.deleteSnapshot({ storeId: "del", snapshotId: a.snapshotId, etag: '"nope-9"' }));
+  const stale = await expectError(h.snapshots.deleteSnapshot({ storeId: "del", snapshotId: a.snapshotId, etag: '"nope-9"' }));
   assert.is(stale.code, Code.Aborted);
   const soft = await h.snapshots.deleteSnapshot({ storeId: "del", snapshotId: a.snapshotId, etag: a.etag });
   assert.is(soft.snapshot!.state, SnapshotState.DELETED);
   assert.ok(soft.snapshot!.deleteTime);
   assert.is((await h.snapshots.listSnapshots({ storeId: "del" })).totalSize, 0);
   assert.is((await h.snapshots.listSnapshots({ storeId: "del", showDeleted: true })).totalSize, 1);
-  const dl = await codeOf((async () => { for await (const _ of h.snapshots.downloadSnapshot({ storeId: "del", snapshotId: a.snapshotId })); })());
+  const dl = await expectError((async () => { for await (const _ of h.snapshots.downloadSnapshot({ storeId: "del", snapshotId: a.snapshotId })); })());
   assert.is(dl.code, Code.FailedPrecondition);
   await h.snapshots.deleteSnapshot({ storeId: "del", snapshotId: a.snapshotId, force: true });
-  const gone = await codeOf(h.snapshots.getSnapshot({ storeId: "del", snapshotId: a.snapshotId }));
+  const gone = await expectError(h.snapshots.getSnapshot({ storeId: "del", snapshotId: a.snapshotId }));
   assert.is(gone.code, Code.NotFound);
-  const v = await codeOf(h.versions.getVersion({ storeId: "del", resourceType: "t", resourceId: "r", version: 1n }));
+  const v = await expectError(h.versions.getVersion({ storeId: "del", resourceType: "t", resourceId: "r", version: 1n }));
   assert.is(v.code, Code.NotFound);
 });
 
@@ -193,7 +185,7 @@ test("idempotency_key: replay returns the original; a different body is ALREADY_
   const unique = new Set(results.map((r) => r.snapshot!.snapshotId));
   assert.is(unique.size, 1);
   assert.is((await h.snapshots.listSnapshots({ storeId: "idem" })).totalSize, 1);
-  const other = await codeOf(h.snapshots.createSnapshot({ ...req, payload: { case: "data", value: Buffer.from("different") } }));
+  const other = await expectError(h.snapshots.createSnapshot({ ...req, payload: { case: "data", value: Buffer.from("different") } }));
   assert.is(other.code, Code.AlreadyExists);
 });
 

@@ -11,6 +11,7 @@ import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { createChunker } from "../../sdk/src/chunking/fastcdc.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
+import { expectError } from "./support/expect-error.js";
 
 /** Resumable sessions and the content-addressed path, through the real HTTP/2 server. */
 interface Ctx {
@@ -49,15 +50,6 @@ async function* stream<T>(items: T[]): AsyncIterable<T> {
   yield* items;
 }
 
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected failure");
-}
-
 test("a resumed upload after a killed connection produces byte-identical content", async (ctx) => {
   const content = randomBytes(12 * 1024 * 1024);
   const sha = createHash("sha256").update(content).digest("hex");
@@ -80,7 +72,7 @@ test("a resumed upload after a killed connection produces byte-identical content
     })(),
     { signal: abort.signal },
   );
-  const cut = await failure(first);
+  const cut = await expectError(first);
   assert.is(cut.code, Code.Canceled);
 
   // The server keeps every byte it received durably; wait for it to record the segment.
@@ -92,7 +84,7 @@ test("a resumed upload after a killed connection produces byte-identical content
   assert.ok(committed > 0n && committed <= BigInt(sentFirst), `committed ${committed}`);
 
   // A wrong resume offset is refused.
-  const wrong = await failure(
+  const wrong = await expectError(
     ctx.snapshots.uploadSnapshot(stream([create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: id, writeOffset: 1n } } })])),
   );
   assert.is(wrong.code, Code.FailedPrecondition);
@@ -112,7 +104,7 @@ test("a resumed upload after a killed connection produces byte-identical content
   const done = (await ctx.uploads.getUpload({ storeId: STORE, uploadId: id })).upload!;
   assert.is(done.state, UploadState.COMMITTED);
   assert.is(done.snapshotId, res.snapshot!.snapshotId);
-  const again = await failure(
+  const again = await expectError(
     ctx.snapshots.uploadSnapshot(stream([create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: id, writeOffset: done.committedSize } } })])),
   );
   assert.is(again.code, Code.FailedPrecondition);
@@ -121,7 +113,7 @@ test("a resumed upload after a killed connection produces byte-identical content
 test("a resumed session with a wrong expected hash fails with DATA_LOSS; cancel makes it CANCELLED", async (ctx) => {
   const content = randomBytes(300_000);
   const { upload } = await ctx.uploads.startUpload({ header: header({ expectedSha256: "a".repeat(64) }) });
-  const bad = await failure(
+  const bad = await expectError(
     ctx.snapshots.uploadSnapshot(stream([
       create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: STORE, uploadId: upload!.uploadId } } }),
       create(UploadSnapshotRequestSchema, { msg: { case: "chunk", value: content } }),
@@ -130,9 +122,9 @@ test("a resumed session with a wrong expected hash fails with DATA_LOSS; cancel 
   assert.is(bad.code, Code.DataLoss);
   const cancelled = await ctx.uploads.cancelUpload({ storeId: STORE, uploadId: upload!.uploadId });
   assert.is(cancelled.upload!.state, UploadState.CANCELLED);
-  const twice = await failure(ctx.uploads.cancelUpload({ storeId: STORE, uploadId: upload!.uploadId }));
+  const twice = await expectError(ctx.uploads.cancelUpload({ storeId: STORE, uploadId: upload!.uploadId }));
   assert.is(twice.code, Code.FailedPrecondition);
-  const unknown = await failure(ctx.uploads.getUpload({ storeId: STORE, uploadId: "01900000-0000-7000-8000-000000000000" }));
+  const unknown = await expectError(ctx.uploads.getUpload({ storeId: STORE, uploadId: "01900000-0000-7000-8000-000000000000" }));
   assert.is(unknown.code, Code.NotFound);
 });
 
@@ -170,9 +162,9 @@ test("client-side dedup: only missing chunks are sent; commit verifies and creat
     assert.ok((await downloadAll(ctx, snapshot!.snapshotId)).equals(content));
   }
   const ghost = createHash("sha256").update("never uploaded").digest();
-  const missing = await failure(ctx.uploads.commitSnapshot({ header: header(), chunks: [{ digest: ghost, size: 14n }] }));
+  const missing = await expectError(ctx.uploads.commitSnapshot({ header: header(), chunks: [{ digest: ghost, size: 14n }] }));
   assert.is(missing.code, Code.FailedPrecondition);
-  const badDigest = await failure(ctx.uploads.findMissingChunks({ storeId: STORE, digests: [new Uint8Array(5)] }));
+  const badDigest = await expectError(ctx.uploads.findMissingChunks({ storeId: STORE, digests: [new Uint8Array(5)] }));
   assert.is(badDigest.code, Code.InvalidArgument);
 });
 

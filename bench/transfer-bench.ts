@@ -54,6 +54,10 @@ async function* generated(total: number) {
   for (let sent = 0; sent < total; sent += PIECE) yield noise(buf).subarray(0, Math.min(PIECE, total - sent));
 }
 
+async function* generatedJson(total: number) {
+  for (let sent = 0, i = 1; sent < total; sent += PIECE, i++) yield jsonLines(Math.min(PIECE, total - sent), i);
+}
+
 type Snapshots = ReturnType<typeof createClient<typeof SnapshotService>>;
 
 async function upload(client: Snapshots, storeId: string, source: AsyncIterable<Uint8Array>) {
@@ -121,16 +125,26 @@ export const bench: BenchModule = {
       report({ name: "  same 5 versions via SDK incremental path: bytes sent", value: sent / 1e6, unit: "MB", baseline: { name: "raw total", value: raw / 1e6 }, ratio: sent / raw });
 
       // Peak RSS of a freshly started server process during a 4 GiB upload of fresh data.
-      const fresh = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: `${dir.path}/fresh`, VELLUM_LOG_LEVEL: "info" });
-      try {
-        const client = createClient(SnapshotService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${fresh.port}`, ...opts }));
-        const before = rssKiB(fresh.child.pid!) / 1024;
-        const stop = sampleRss(fresh.child.pid!);
-        const big = await upload(client, "big", generated(BIG));
-        const peak = stop();
-        report({ name: `server peak RSS during a ${(BIG / GiB).toFixed(0)} GiB upload`, value: peak, unit: "MiB", baseline: { name: "RSS at start", value: before }, target: "< 300 MiB" });
-        report({ name: `  ${(BIG / GiB).toFixed(0)} GiB upload throughput`, value: mbps(BIG, big.ms), unit: "MB/s" });
-      } finally {
+      for (const [kind, source] of [
+        ["incompressible", () => generated(BIG)],
+        ["compressible JSON", () => generatedJson(BIG)],
+      ] as const) {
+        const fresh = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: `${dir.path}/fresh-${kind.length}`, VELLUM_LOG_LEVEL: "info" });
+        try {
+          const client = createClient(SnapshotService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${fresh.port}`, ...opts }));
+          const before = rssKiB(fresh.child.pid!) / 1024;
+          const stop = sampleRss(fresh.child.pid!);
+          const big = await upload(client, `big-${kind.length}`, source());
+          const peak = stop();
+          const label = `${(BIG / GiB).toFixed(0)} GiB ${kind} upload`;
+          report({ name: `server peak RSS during a ${label}`, value: peak, unit: "MiB", baseline: { name: "RSS at start", value: before }, target: "< 300 MiB" });
+          report({ name: `  ${label} throughput`, value: mbps(BIG, big.ms), unit: "MB/s" });
+        } finally {
+          fresh.child.kill("SIGTERM");
+          await fresh.exited;
+        }
+      }
+    } finally {
         fresh.child.kill("SIGTERM");
         await fresh.exited;
       }

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MIN_SAVING_RATIO, decodeChunk, encodeChunk } from "./codec.js";
+import { MIN_SAVING_RATIO, decodeChunk, encodeChunk, looksIncompressible } from "./codec.js";
 import { jsonRecords, noise } from "./engine-test-support.js";
 
 const json = jsonRecords(2000);
@@ -33,6 +33,19 @@ test("zstd is kept only when it saves at least MIN_SAVING_RATIO", () => {
     assert.equal(Buffer.from(decodeChunk(e.codec, e.data, plain.length)), Buffer.from(plain));
   }
   assert.equal([...seen].sort(), ["raw", "zstd"]);
+});
+
+test("the entropy probe skips zstd only for data that cannot compress", () => {
+  assert.ok(looksIncompressible(noise(64 * 1024, 3)), "random bytes");
+  assert.not.ok(looksIncompressible(json), "JSON records");
+  const b64 = Buffer.from(Buffer.from(noise(48 * 1024, 4)).toString("base64"));
+  assert.not.ok(looksIncompressible(b64), "base64 text (6 bits/byte) is still tried");
+  assert.is(encodeChunk(b64, { compress: true }).codec, "zstd");
+  const sparse = new Uint8Array(64 * 1024);
+  sparse.set(noise(32 * 1024, 5));
+  assert.not.ok(looksIncompressible(sparse), "half zeros");
+  assert.is(encodeChunk(sparse, { compress: true }).codec, "zstd");
+  assert.not.ok(looksIncompressible(noise(300, 6)), "tiny chunks are always tried");
 });
 
 test("compress: false and empty input store raw", () => {

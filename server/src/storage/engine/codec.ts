@@ -48,9 +48,35 @@ function choose(plain: Uint8Array, compressed: Uint8Array): EncodedChunk {
  * with several calls in flight on two cores.
  */
 export function encodeChunk(plain: Uint8Array, opts: EncodeOptions): EncodedChunk {
-  if (!opts.compress || plain.length === 0) return { codec: "raw", data: plain };
+  if (!opts.compress || plain.length === 0 || looksIncompressible(plain)) return { codec: "raw", data: plain };
   const level = checkLevel(opts.level ?? DEFAULT_ZSTD_LEVEL);
   return choose(plain, zlib.zstdCompressSync(plain, zstdOptions(plain.length, level)));
+}
+
+/** Bits per byte above which a sample is treated as already compressed or encrypted data. */
+export const INCOMPRESSIBLE_BITS_PER_BYTE = 7.5;
+const SAMPLE_BYTES = 4096;
+const histogram = new Uint32Array(256);
+
+/**
+ * Cheap compressibility probe (in the spirit of borg's "auto" compression): the Shannon entropy of
+ * up to 4 KiB sampled evenly across the chunk. Random, encrypted and already-compressed data sits
+ * near 8 bits/byte and is stored raw without spending a zstd pass on it; text, JSON and database
+ * pages sit far below and are compressed. The result only picks the codec, never correctness.
+ */
+export function looksIncompressible(plain: Uint8Array): boolean {
+  if (plain.length < 512) return false;
+  histogram.fill(0);
+  const n = Math.min(SAMPLE_BYTES, plain.length);
+  const stride = plain.length / n;
+  for (let i = 0; i < n; i++) histogram[plain[Math.floor(i * stride)]]++;
+  let bits = 0;
+  for (let b = 0; b < 256; b++) {
+    const c = histogram[b];
+    if (c) bits -= (c / n) * Math.log2(c / n);
+  }
+  // A 4 KiB sample of uniform bytes measures ~7.95 bits; text and JSON are typically 4.5-6.
+  return bits > INCOMPRESSIBLE_BITS_PER_BYTE;
 }
 
 /**

@@ -145,10 +145,6 @@ export const bench: BenchModule = {
         }
       }
     } finally {
-        fresh.child.kill("SIGTERM");
-        await fresh.exited;
-      }
-    } finally {
       bare.stop();
       server.child.kill("SIGTERM");
       await server.exited;

@@ -8,6 +8,9 @@ import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { createTestDatabase } from "../../server/test/support/test-db.js";
 import { startTestServer, tempDir } from "../../server/test/support/test-server.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createVellumClient, uploadSnapshot } from "../src/node.js";
 import { uploadSnapshotIncremental } from "../src/node/incremental-upload.js";
 
 const test = suite("sdk: incremental upload sends only changed chunks (real server)");
@@ -43,6 +46,13 @@ test("a mostly unchanged new version moves only its changed chunks", async () =>
     assert.is(second.snapshot.sha256, createHash("sha256").update(v2).digest("hex"));
     assert.ok(second.bytesSent < v2.length * 0.2, `second version sent ${second.bytesSent} of ${v2.length} bytes`);
     assert.ok(second.chunksSent < second.chunksTotal / 4);
+    // The SDK's Node uploader takes the same path with `incremental: true`, here from a file path.
+    const file = join(dir.path, "v2.dump");
+    writeFileSync(file, v2);
+    const viaFile = await uploadSnapshot(createVellumClient(transport), header, file, { incremental: true });
+    assert.is(viaFile.sha256, second.snapshot.sha256);
+    assert.is(viaFile.version, 3n);
+    assert.is(viaFile.storedSize, 0n, "nothing new to store");
     const parts: Uint8Array[] = [];
     for await (const m of snapshots.downloadSnapshot({ storeId: "sdk-inc", snapshotId: second.snapshot.snapshotId })) parts.push(m.chunk);
     assert.ok(Buffer.concat(parts).equals(v2));

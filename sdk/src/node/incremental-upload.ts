@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { Client } from "@connectrpc/connect";
-import type { UploadSnapshotHeader } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
 import type { UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -39,7 +38,7 @@ type HeaderInit = MessageInitShape<typeof UploadSnapshotHeaderSchema>;
  */
 export async function uploadSnapshotIncremental(
   uploads: Client<typeof UploadService>,
-  header: HeaderInit & Pick<UploadSnapshotHeader, "storeId">,
+  header: HeaderInit,
   source: AsyncIterable<Uint8Array> | string,
   opts: IncrementalUploadOptions = {},
 ): Promise<IncrementalUploadResult> {
@@ -56,6 +55,7 @@ export async function uploadSnapshotIncremental(
   let overheadBytes = 0;
   const encrypted = header.encrypt ?? false;
 
+  const storeId = header.storeId ?? "";
   const flush = async () => {
     if (!window.length) return;
     const unique = new Map<string, { digest: Buffer; bytes: Uint8Array }>();
@@ -65,14 +65,14 @@ export async function uploadSnapshotIncremental(
     for (let i = 0; i < digests.length; i += 10_000) {
       const batch = digests.slice(i, i + 10_000);
       overheadBytes += batch.length * 34;
-      const res = await uploads.findMissingChunks({ storeId: header.storeId, digests: batch, encrypted }, { signal: opts.signal });
+      const res = await uploads.findMissingChunks({ storeId, digests: batch, encrypted }, { signal: opts.signal });
       for (const d of res.missingDigests) missing.add(Buffer.from(d).toString("hex"));
     }
     const toSend = [...unique.entries()].filter(([hex]) => missing.has(hex)).map(([, c]) => c.bytes);
     if (toSend.length) {
       await uploads.uploadChunks(
         (async function* () {
-          yield { storeId: header.storeId, encrypted };
+          yield { storeId, encrypted };
           for (const bytes of toSend) yield { chunk: bytes };
         })(),
         { signal: opts.signal },

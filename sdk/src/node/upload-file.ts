@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
-import type { ByteSource } from "../byte-source.js";
+import { bytesOf, type ByteSource } from "../byte-source.js";
+import { uploadSnapshotIncremental } from "./incremental-upload.js";
 import type { VellumClient } from "../client.js";
 import {
   checkChunkSize,
@@ -22,6 +23,12 @@ export interface NodeUploadOptions extends UploadOptions {
    * between the passes or the bytes are corrupted on the way. Reads the file twice. Default false.
    */
   verify?: boolean;
+  /**
+   * Use the client-side-dedup path (uploadSnapshotIncremental): chunk locally, send only the chunks
+   * the store lacks, commit the chunk list. Best for new versions of large, mostly unchanged files.
+   * Needs `client.uploads`. Default false (one UploadSnapshot stream).
+   */
+  incremental?: boolean;
 }
 
 /**
@@ -31,11 +38,16 @@ export interface NodeUploadOptions extends UploadOptions {
  * The file is read in chunkSize blocks, so chunks go out without copying.
  */
 export async function uploadSnapshot(
-  client: Pick<VellumClient, "snapshots">,
+  client: Pick<VellumClient, "snapshots"> & Partial<Pick<VellumClient, "uploads">>,
   header: UploadHeader,
   source: NodeUploadSource,
   options: NodeUploadOptions = {},
 ): Promise<Snapshot> {
+  if (options.incremental) {
+    if (!client.uploads) throw new TypeError("incremental upload needs client.uploads (createVellumClient provides it)");
+    const src = typeof source === "string" ? source : bytesOf(source);
+    return (await uploadSnapshotIncremental(client.uploads, header, src, { signal: options.signal })).snapshot;
+  }
   if (typeof source !== "string") return uploadStream(client, header, source, options);
   const chunkSize = checkChunkSize(options.chunkSize ?? DEFAULT_UPLOAD_CHUNK_BYTES);
   const st = await stat(source);

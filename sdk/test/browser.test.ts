@@ -6,7 +6,7 @@
  */
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import type net from "node:net";
 import { join, resolve } from "node:path";

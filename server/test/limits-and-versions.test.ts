@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { createTestDatabase } from "./support/test-db.js";

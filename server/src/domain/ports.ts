@@ -1,6 +1,6 @@
 import type { AuditContext } from "./audit/audit-context.js";
 import type { Job, JobFilter, NewJob } from "./jobs/types.js";
-import type { Snapshot, SnapshotFilter, SnapshotSpec, Version } from "./snapshots/types.js";
+import type { Snapshot, SnapshotFilter, Version } from "./snapshots/types.js";
 
 /** A keyset page: items plus an opaque cursor for the next page (undefined when done). */
 export interface Page<T, C> {

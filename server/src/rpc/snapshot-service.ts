@@ -7,7 +7,6 @@ import {
   SnapshotService,
   type UploadSnapshotRequest,
 } from "../../../gen/vellum/v1/snapshot_service_pb.js";
-import { isDigestHex } from "../domain/digest.js";
 import { invalidField } from "../domain/errors.js";
 import type { JobUseCases } from "../domain/jobs/service.js";
 import { validateSpec } from "../domain/snapshots/spec.js";

@@ -3,7 +3,7 @@
  * no script errors, no console errors (a CSP violation would log one), no network requests, and
  * hostile content shows as text with no element of its own in the DOM.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { suite } from "uvu";

@@ -37,7 +37,7 @@ import type { JobUseCases } from "./domain/jobs/service.js";
 import type { SnapshotUseCases } from "./domain/snapshots/service.js";
 import type { VersionUseCases } from "./domain/versions/service.js";
 import type { Logger } from "./lib/logger.js";
-import type { Authenticate } from "./rpc/auth-interceptor.js";
+import type { Authenticate } from "./rpc/request-gate.js";
 import { createCompareServiceImpl } from "./rpc/compare-service.js";
 import { createHealthImpl, createHealthRegistry } from "./rpc/health.js";
 import { createObservabilityInterceptor } from "./rpc/interceptors.js";

@@ -10,7 +10,6 @@ import { createJobRunner } from "./jobs/runner.js";
 import { createVerifySnapshotHandler } from "./jobs/verify-snapshot.js";
 import { createCheckStoreHandler } from "./jobs/check-store.js";
 import { createCompareSnapshotsHandler } from "./jobs/compare-snapshots.js";
-import { manifestSourceOf } from "./domain/compare/manifest-source.js";
 import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/preview-snapshot.js";
 import { createCompareUseCases, type CompareUseCases } from "./domain/compare/service.js";
 import { encodeComparison } from "./rpc/compare-convert.js";
@@ -117,7 +116,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const compare = createCompareUseCases({
     snapshots,
     jobs,
-    manifests: manifestSourceOf(content) ?? { manifestOf: (s) => chunkedDeps.manifests.load(s.storeId, s.contentRef) },
+    manifests: content,
     encode: encodeComparison,
     limits: config.compare,
     chunking: config.chunking,

@@ -1,7 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
-import { manifestSourceOf } from "../src/domain/compare/manifest-source.js";
 import { createCompareUseCases } from "../src/domain/compare/service.js";
 import type { SnapshotUseCases } from "../src/domain/snapshots/service.js";
 import { encodeComparison } from "../src/rpc/compare-convert.js";
@@ -53,7 +52,7 @@ test("manifests of the chunk engine give the same ranges as chunking the content
   const viaManifests = createCompareUseCases({
     snapshots: counting,
     jobs: h.services.jobs,
-    manifests: manifestSourceOf({ loadManifest: (storeId: string, ref: string) => repo.load(storeId, ref) }),
+    manifests: { manifestOf: (s) => repo.load(s.storeId, s.contentRef) },
     encode: encodeComparison,
     limits,
   });

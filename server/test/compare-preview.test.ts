@@ -6,7 +6,7 @@ import { PreviewType } from "../../gen/vellum/v1/compare_pb.js";
 import { SnapshotType, type Snapshot } from "../../gen/vellum/v1/snapshot_pb.js";
 import { localAdminPrincipal, type Principal } from "../src/domain/auth/principal.js";
 import { makeTar } from "../src/domain/diff/testing/make-tar.js";
-import type { Authenticate } from "../src/rpc/auth-interceptor.js";
+import type { Authenticate } from "../src/rpc/request-gate.js";
 import { createAuditRepository } from "../src/storage/db/audit-repo.js";
 import { SENSITIVE_PREVIEW_ACTION } from "../src/storage/db/sensitive-read-audit.js";
 import { codeOf, createSnapshot, pseudoRandomBytes } from "./compare-helpers.js";

@@ -40,6 +40,9 @@ export class DomainError extends Error {
   }
 }
 
+/** Canonical gRPC status name of an error kind, e.g. "NotFound" -> "NOT_FOUND" (for job errors). */
+export const statusName = (name: DomainErrorName): string => name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+
 export const isDomainError = (e: unknown, name?: DomainErrorName): e is DomainError =>
   e instanceof DomainError && (name === undefined || e.name === name);
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "./audit/canonical-json.js";
 import { invalidField } from "./errors.js";
 
 /** Page size rules shared by every List RPC: default 50, clamped to 1000, negative rejected. */
@@ -36,20 +37,7 @@ export function decodePageToken<C>(token: string, filters: unknown, parse: (c: u
 }
 
 function fingerprint(filters: unknown): string {
-  return createHash("sha256").update(stableJson(filters)).digest("base64url").slice(0, 16);
-}
-
-/** JSON with object keys sorted, so equal values serialise equally. Dates become ISO strings. */
-export function stableJson(value: unknown): string {
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
+  return createHash("sha256").update(canonicalJson(filters)).digest("base64url").slice(0, 16);
 }
 
 /** Parses a {createTime, id} cursor. */

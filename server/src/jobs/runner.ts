@@ -1,4 +1,4 @@
-import { isDomainError } from "../domain/errors.js";
+import { isDomainError, statusName } from "../domain/errors.js";
 import type { Job, JobError, JobResult, JobType } from "../domain/jobs/types.js";
 import type { Logger } from "../lib/logger.js";
 import type { JobQueue } from "../storage/db/job-repo.js";
@@ -73,7 +73,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       } else if (stopping) {
         await deps.queue.release(job.id, deps.workerId);
       } else if (isDomainError(err)) {
-        await deps.queue.finish(job.id, deps.workerId, "FAILED", { logs }, [{ code: grpcName(err.name), message: err.message }]);
+        await deps.queue.finish(job.id, deps.workerId, "FAILED", { logs }, [{ code: statusName(err.name), message: err.message }]);
       } else if (job.attempts >= maxAttempts) {
         log.error("job failed", { err });
         await deps.queue.finish(job.id, deps.workerId, "FAILED", { logs }, [{ code: "INTERNAL", message: "job failed unexpectedly" }]);
@@ -138,23 +138,5 @@ export function createJobRunner(deps: JobRunnerDeps) {
     },
   };
 }
-
-const GRPC_NAMES: Record<string, string> = {
-  InvalidArgument: "INVALID_ARGUMENT",
-  NotFound: "NOT_FOUND",
-  AlreadyExists: "ALREADY_EXISTS",
-  FailedPrecondition: "FAILED_PRECONDITION",
-  Aborted: "ABORTED",
-  OutOfRange: "OUT_OF_RANGE",
-  PermissionDenied: "PERMISSION_DENIED",
-  Unauthenticated: "UNAUTHENTICATED",
-  ResourceExhausted: "RESOURCE_EXHAUSTED",
-  DataLoss: "DATA_LOSS",
-  Cancelled: "CANCELLED",
-  Unavailable: "UNAVAILABLE",
-};
-
-/** Canonical gRPC status name of a domain error, for JobError.code. */
-export const grpcName = (name: string) => GRPC_NAMES[name] ?? "INTERNAL";
 
 export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -4,7 +4,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { RateClass, RateLimiter } from "../domain/ratelimit/rate-limiter.js";
 import { callerKey } from "./context.js";
 import { requirementOf, type Requirement } from "./scopes.js";
-import { createStoreAccess, storeAccessKey, type StoreAccess } from "./store-access.js";
+import { createStoreAccess, type StoreAccess } from "./store-access.js";
 
 /**
  * RPCs whose requests carry no store: they act across stores and their handlers apply the store
@@ -50,8 +50,7 @@ export function rateClassOf(need: Requirement, idempotency: MethodOptions_Idempo
  * rate budget for that store (otherwise RESOURCE_EXHAUSTED with RetryInfo):
  * - unary and server-streaming RPCs: checked before the handler runs;
  * - client and bidi streams: every message that names a store is checked as the handler reads it,
- *   before the handler sees it (so a handler cannot forget; its own `assertStoreAccess` call for
- *   the same store is a no-op);
+ *   before the handler sees it (so a handler cannot forget);
  * - RPCs of STORELESS_SERVICES are charged to the store-less bucket "" (their handlers apply the
  *   store rules);
  * - any other RPC whose request has no store id field is refused (fail closed).
@@ -64,7 +63,6 @@ export function createAccessInterceptor(deps: { limiter: RateLimiter; now?: () =
     if (need === undefined) throw new ConnectError("RPC has no declared scope", Code.Unimplemented);
     if (need === "public") return next(req);
     const access = createStoreAccess(req.contextValues.get(callerKey), rateClassOf(need, req.method.idempotency), deps.limiter, now);
-    req.contextValues.set(storeAccessKey, access);
     const path = storeIdPath(req.method.input);
     const kind = req.method.methodKind;
     let headers: Record<string, string> | undefined;

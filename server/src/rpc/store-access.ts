@@ -1,4 +1,3 @@
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { GLOBAL_AUDIT_STORE } from "../domain/audit/audit-context.js";
 import { canSeeStore, hiddenResource } from "../domain/auth/principal.js";
 import { invalidField } from "../domain/errors.js";
@@ -17,19 +16,6 @@ export interface StoreAccess {
   /** Charges the rate limit of a store-less call (bucket ""), without a visibility check. */
   chargeStoreless(): Record<string, string>;
 }
-
-/** Without the interceptor there is no checker: fail closed. */
-export const storeAccessKey = createContextKey<StoreAccess>(
-  {
-    check() {
-      throw new Error("store access checked outside the access interceptor");
-    },
-    chargeStoreless() {
-      throw new Error("store access checked outside the access interceptor");
-    },
-  },
-  { description: "store access" },
-);
 
 /** True when the caller may address `storeId`; "*" (the global audit chain) needs every store. */
 export const callerSeesStore = (caller: Pick<Caller, "stores">, storeId: string): boolean =>
@@ -67,16 +53,5 @@ export function createStoreAccess(caller: Caller, rateClass: RateClass, limiter:
     },
     chargeStoreless: () => charge(""),
   };
-}
-
-/**
- * For handlers whose request the interceptor cannot see before the handler runs (client streams,
- * e.g. UploadSnapshot: the store is in the first message): call this with the store id before doing
- * anything else with the request. Throws NOT_FOUND for stores the caller cannot see and
- * RESOURCE_EXHAUSTED when over budget; sets the rate-limit response headers.
- */
-export function assertStoreAccess(ctx: HandlerContext, storeId: string): void {
-  const headers = ctx.values.get(storeAccessKey).check(storeId);
-  for (const [k, v] of Object.entries(headers)) ctx.responseHeader.set(k, v);
 }
 

@@ -9,7 +9,6 @@ import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
 import { snapshotToPb, ts } from "./convert.js";
 import { headerFromPb } from "./upload-header.js";
-import { assertStoreAccess } from "./store-access.js";
 
 export function uploadToPb(s: UploadSession): Upload {
   return create(UploadSchema, {
@@ -49,7 +48,6 @@ export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<ty
       const v = new Validator();
       v.storeId("store_id", storeId);
       v.throwIfAny();
-      assertStoreAccess(ctx, storeId);
       const r = await uploads.storeChunks(storeId, encrypted, chunksOf(first.value, it, storeId), ctx.signal);
       return { chunksReceived: BigInt(r.received), chunksStored: BigInt(r.stored), bytesStored: BigInt(r.bytes) };
     },

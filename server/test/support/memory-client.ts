@@ -7,7 +7,7 @@ import { createRoutes } from "../../src/app.js";
 import { composeServices, type Services } from "../../src/compose.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/lib/logger.js";
-import type { Authenticate } from "../../src/rpc/auth-interceptor.js";
+import type { Authenticate } from "../../src/rpc/request-gate.js";
 import { createTestDatabase, type TestDatabase } from "./test-db.js";
 import { tempDir } from "./test-server.js";
 

@@ -1,9 +1,9 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, aborted, notFound, outOfRange, alreadyExists } from "../errors.js";
-import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor, stableJson } from "../paging.js";
+import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock, ContentStore, IngestResult, SnapshotRepository } from "../ports.js";
 import { Validator } from "../validate.js";
-import { createHash } from "node:crypto";
+import { requestFingerprint } from "../audit/request-fingerprint.js";
 import { snapshotEtag, type Snapshot, type SnapshotFilter, type SnapshotSpec } from "./types.js";
 
 export interface SnapshotUseCasesDeps {
@@ -25,7 +25,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
   const { snapshots, content, clock } = deps;
 
   const fingerprintOf = (spec: SnapshotSpec, parts: unknown) =>
-    createHash("sha256").update(stableJson({ spec, body: parts })).digest("hex");
+    requestFingerprint({ spec, body: parts }).toHex();
 
   async function replayed(spec: SnapshotSpec, method: string, fingerprint: string): Promise<Snapshot | undefined> {
     if (!spec.idempotencyKey) return undefined;

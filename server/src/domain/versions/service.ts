@@ -1,8 +1,8 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { decodePageToken, encodePageToken, pageSizeOf, stableJson } from "../paging.js";
+import { decodePageToken, encodePageToken, pageSizeOf } from "../paging.js";
 import type { Clock, ResourceKey, SnapshotRepository, VersionRepository } from "../ports.js";
-import { createHash } from "node:crypto";
+import { requestFingerprint } from "../audit/request-fingerprint.js";
 import { IDEMPOTENCY_KEY_RE, RESOURCE_ID_RE, RESOURCE_TYPE_RE, Validator } from "../validate.js";
 
 export interface VersionUseCasesDeps {
@@ -85,7 +85,7 @@ export function createVersionUseCases(deps: VersionUseCasesDeps) {
         );
       }
       const idempotency = idempotencyKey
-        ? { key: idempotencyKey, fingerprint: createHash("sha256").update(stableJson({ key, snapshotId: s.id, notes, authorId })).digest("hex") }
+        ? { key: idempotencyKey, fingerprint: requestFingerprint({ key, snapshotId: s.id, notes, authorId }).toHex() }
         : undefined;
       return versions.append(key, s.id, authorId, notes, clock.now(), audit, idempotency);
     },

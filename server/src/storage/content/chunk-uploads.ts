@@ -1,10 +1,9 @@
-import { createHasher, digestOf, type Sha256 } from "../../domain/digest.js";
-import { dataLoss, failedPrecondition, invalidField } from "../../domain/errors.js";
+import { digestOf, type Sha256 } from "../../domain/digest.js";
+import { failedPrecondition, invalidField } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
 import type { ChunkUploadStore } from "../../domain/uploads/types.js";
 import { encryptChunk } from "../engine/chunk-crypto.js";
 import { encodeChunk } from "../engine/codec.js";
-import { readContentRange } from "../engine/content-reader.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
@@ -98,17 +97,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
           "CHUNKS_MISSING",
         );
       }
-      const manifest = createManifest(entries);
-      const hasher = createHasher();
-      for await (const piece of readContentRange(await content.readerFor(storeId), manifest, 0, manifest.size, { signal })) {
-        hasher.update(piece);
-      }
-      const sha = hasher.digest();
-      if (expected.size !== undefined && expected.size !== manifest.size) {
-        throw invalidField("header.expected_size", `content is ${manifest.size} bytes, expected ${expected.size}`);
-      }
-      if (expected.sha256 && expected.sha256 !== sha.toHex()) throw dataLoss("content does not match expected_sha256");
-      return content.saveContent(storeId, manifest, sha, 0, encrypted);
+      return content.saveVerified(storeId, createManifest(entries), encrypted, expected, { signal });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { parseDigest, type Sha256 } from "../../domain/digest.js";
+import { createHasher, parseDigest, type Sha256 } from "../../domain/digest.js";
 import { dataLoss, invalidField } from "../../domain/errors.js";
 import type { ContentStore, IngestResult } from "../../domain/ports.js";
 import type { BlobStore } from "../blob/blob-store.js";
@@ -86,6 +86,30 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     if (expected?.sha256 && expected.sha256 !== sha256.toHex()) throw dataLoss("content does not match expected_sha256");
   }
 
+  /**
+   * Commits content assembled from already-indexed chunks (resumed sessions, client chunk lists):
+   * unless its hash is already known from streaming, every chunk is read back and verified while the
+   * whole-content SHA-256 is computed; then the expectations are checked and the manifest saved.
+   */
+  async function saveVerified(
+    storeId: string,
+    manifest: Manifest,
+    encrypted: boolean,
+    expected: { sha256?: string; size?: number },
+    opts: { knownSha256?: Sha256; signal?: AbortSignal } = {},
+  ): Promise<IngestResult> {
+    let sha = opts.knownSha256;
+    if (!sha) {
+      const hasher = createHasher();
+      for await (const piece of readContentRange(await readerFor(storeId), manifest, 0, manifest.size, { signal: opts.signal })) {
+        hasher.update(piece);
+      }
+      sha = hasher.digest();
+    }
+    checkExpected(manifest.size, sha, expected);
+    return saveContent(storeId, manifest, sha, 0, encrypted);
+  }
+
   const store: ContentStore = {
     async ingest(storeId, source, opts) {
       const r = await ingestChunks(storeId, source, opts);
@@ -109,7 +133,16 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     },
   };
 
-  return { ...store, ingestChunks, indexPacks, saveContent, checkExpected, readerFor };
+  return {
+    ...store,
+    ingestChunks,
+    indexPacks,
+    saveContent,
+    saveVerified,
+    readerFor,
+    /** The chunk manifest of a snapshot's content (for chunk-level compare without content reads). */
+    manifestOf: (s: { storeId: string; contentRef: string }) => manifests.load(s.storeId, s.contentRef),
+  };
 }
 
 export type ChunkedContentStore = ReturnType<typeof createChunkedContentStore>;

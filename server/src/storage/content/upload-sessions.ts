@@ -1,11 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
-import { createHasher, parseDigest } from "../../domain/digest.js";
-import { dataLoss, failedPrecondition, invalidField, aborted } from "../../domain/errors.js";
+import { parseDigest } from "../../domain/digest.js";
+import { failedPrecondition, aborted } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
 import type { UploadHeader, UploadSession, UploadSessionStore, UploadState } from "../../domain/uploads/types.js";
 import type { Db } from "../db/client.js";
 import { uploads } from "../db/schema/index.js";
-import { readContentRange } from "../engine/content-reader.js";
 import { createManifest, decodeManifest, encodeManifest, type ManifestEntry } from "../engine/manifest.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 
@@ -111,19 +110,9 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
      * the hash computed while streaming; otherwise every chunk is read back and verified.
      */
     async finish(session: UploadSession, encrypt: boolean, expected: { sha256?: string; size?: number }, singleSegmentSha?: string): Promise<IngestResult> {
-      const entries = await entriesOf(session.storeId, session.id);
-      const manifest = createManifest(entries);
-      let sha = singleSegmentSha;
-      if (session.segments !== 1 || !sha) {
-        const hasher = createHasher();
-        for await (const piece of readContentRange(await content.readerFor(session.storeId), manifest, 0, manifest.size)) hasher.update(piece);
-        sha = hasher.digest().toHex();
-      }
-      if (expected.size !== undefined && expected.size !== manifest.size) {
-        throw invalidField("header.expected_size", `content was ${manifest.size} bytes, expected ${expected.size}`);
-      }
-      if (expected.sha256 && expected.sha256 !== sha) throw dataLoss("content does not match expected_sha256");
-      return content.saveContent(session.storeId, manifest, parseDigest(sha)!, 0, encrypt);
+      const manifest = createManifest(await entriesOf(session.storeId, session.id));
+      const knownSha256 = session.segments === 1 && singleSegmentSha ? parseDigest(singleSegmentSha) : undefined;
+      return content.saveVerified(session.storeId, manifest, encrypt, expected, { knownSha256 });
     },
 
     async setState(storeId: string, id: string, from: UploadState, to: UploadState, snapshotId?: string): Promise<UploadSession | undefined> {

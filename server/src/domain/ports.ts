@@ -93,7 +93,8 @@ export interface ContentStore {
   /**
    * Streams `source` into durable storage, hashing as it goes. Fails with DATA_LOSS when
    * `expected.sha256` differs and INVALID_ARGUMENT when `expected.size` differs; nothing is then kept
-   * that any snapshot references.
+   * that any snapshot references. The store may keep references to the yielded buffers until it
+   * resolves: a source must not write to a buffer after yielding it.
    */
   ingest(
     storeId: string,

@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
+const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: { start: string } };
+/** The Node flags of `npm start`, read from package.json so the two cannot drift apart. */
+export const START_NODE_FLAGS = PACKAGE.scripts.start.split(/\s+/).filter((a) => a.startsWith("--"));
 
 /** A free loopback TCP port (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -33,8 +37,9 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env, PORT: String(port) };
   delete childEnv.DATABASE_URL;
   if (env.DATABASE_URL) childEnv.DATABASE_URL = env.DATABASE_URL;
-  // The same Node flags as `npm start` (package.json): a small young generation bounds RSS.
-  const child = spawn(process.execPath, ["--max-semi-space-size=4", "--import", "tsx", MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  // The same Node flags as `npm start` (package.json): a small young generation bounds RSS, and a
+  // larger old-generation growing factor cuts the full GCs that streaming buffers trigger.
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, "--import", "tsx", MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   await new Promise<void>((resolve, reject) => {

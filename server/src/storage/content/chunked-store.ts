@@ -51,7 +51,8 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     const index = createPgChunkIndex(db, { encrypted: opts.encrypt });
     const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
     const packWriter = createPackWriter({ blobStore: blobs, storeId, targetBytes: deps.packTargetBytes, signal: opts.signal });
-    const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, encryption, signal: opts.signal });
+    // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
+    const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, encryption, copyInput: false, signal: opts.signal });
     await indexPacks(storeId, r);
     return r;
   }

@@ -163,6 +163,20 @@ test("a failing source leaves no packs behind", async () => {
   assert.equal(await keysUnder(e.blobs, "packs/"), []);
 });
 
+test("copyInput: false (fresh source buffers, kept as views) stores exactly what copying stores", async () => {
+  const data = concat([jsonRecords(20_000), noise(900_000, 3), jsonRecords(5_000)]);
+  const fresh = async function* () {
+    for (let i = 0; i < data.length; i += 70_000) yield data.slice(i, i + 70_000); // a new buffer each time
+  };
+  const copied = await ingest(env(), fresh());
+  const e = env();
+  const viewed = await ingest(e, fresh(), { copyInput: false });
+  assert.ok(viewed.sha256.equals(copied.sha256));
+  assert.equal(viewed.manifest.entries.map((x) => x.digest.toHex()), copied.manifest.entries.map((x) => x.digest.toHex()));
+  assert.is(viewed.storedBytesNew, copied.storedBytesNew);
+  assert.is(hex(await readAll(e, viewed)), hex(data));
+});
+
 test("64 MiB from a reused source buffer: correct content, bounded memory", async () => {
   const e = env();
   const piece = 1024 * 1024;

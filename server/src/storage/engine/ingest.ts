@@ -35,6 +35,11 @@ export interface IngestOptions {
   zstdLevel?: number;
   /** Whole-content hasher; default SHA-256. */
   hasher?: { update(data: Uint8Array): void; digest(): Sha256 };
+  /**
+   * False when the source never writes to a buffer after yielding it (gRPC messages, request
+   * bodies): pending chunks then stay views of the source's buffers instead of copies. Default true.
+   */
+  copyInput?: boolean;
   /** Chunks are checked against the index in batches of about this many bytes; default 8 MiB. */
   batchBytes?: number;
   signal?: AbortSignal;
@@ -65,6 +70,7 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
   const chunker = createChunker(o.chunking);
   const hasher = o.hasher ?? createHasher();
   const batchLimit = o.batchBytes ?? 8 * 1024 * 1024;
+  const copyInput = o.copyInput ?? true;
   const encode = { compress: o.compress ?? true, level: o.zstdLevel ?? DEFAULT_ZSTD_LEVEL };
   const known = new Set<string>(); // in the index, or written by this ingest
   const entries: ManifestEntry[] = [];
@@ -80,8 +86,8 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
     const hex = digest.toHex();
     entries.push({ digest, size: chunk.length });
     if (known.has(hex) || batchHex.has(hex)) return;
-    // A copy: the chunk may be a view of a source buffer that the source reuses later.
-    batch.push({ digest, hex, data: new Uint8Array(chunk) });
+    // A copy unless the source promised not to reuse its buffers (chunks may be views of them).
+    batch.push({ digest, hex, data: copyInput ? new Uint8Array(chunk) : chunk });
     batchHex.add(hex);
     batchSize += chunk.length;
   };

@@ -36,10 +36,16 @@ export async function readExact(
   length: number,
   what: string,
 ): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+  let out: Uint8Array | undefined;
   let at = 0;
   try {
     for await (const part of blobStore.get(key, { offset, length })) {
+      if (out === undefined && at === 0 && part.length === length) {
+        out = part; // the whole range in one part (local disk): no copy
+        at = length;
+        continue;
+      }
+      out ??= new Uint8Array(length);
       if (at + part.length > length) throw dataLoss(`${what} is longer than requested`);
       out.set(part, at);
       at += part.length;
@@ -48,7 +54,7 @@ export async function readExact(
     throw blobFailure(e, what);
   }
   if (at !== length) throw dataLoss(`${what} is truncated (${at} of ${length} bytes)`);
-  return out;
+  return out ?? new Uint8Array(0);
 }
 
 /** The chunk locations recorded in a pack's trailer. Fails with DATA_LOSS when it is malformed. */

@@ -1,0 +1,60 @@
+import * as zlib from "node:zlib";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createZstdContexts } from "./zstd-context.js";
+
+const ctx = createZstdContexts();
+const text = (seed: number, bytes: number) => {
+  let s = "";
+  for (let i = 0; s.length < bytes; i++) s += `{"id":${seed * 100000 + i},"name":"item ${(i * 7919) % 997}","price":${i % 500}.25}\n`;
+  return Buffer.from(s.slice(0, bytes));
+};
+
+test("this Node exposes what the reused contexts need", () => {
+  assert.ok(ctx, "createZstdContexts returned undefined: codec.ts would fall back to per-call contexts");
+});
+
+test("every frame is complete and independent, whatever was compressed before it", () => {
+  const inputs = [text(1, 40_000), text(2, 100), text(3, 131_072), text(1, 40_000), Buffer.alloc(70_000, 7)];
+  const frames = inputs.map((p) => ctx!.compress(p, 3));
+  // Decoded out of order, by the stock one-shot decoder and by the reused one.
+  for (const i of [4, 2, 0, 3, 1]) {
+    assert.equal(zlib.zstdDecompressSync(frames[i]), inputs[i]);
+    assert.equal(Buffer.from(ctx!.decompress(frames[i], inputs[i].length)), inputs[i]);
+  }
+  assert.equal(Buffer.from(frames[0]), Buffer.from(frames[3]), "same input, same frame: no state carried over");
+});
+
+test("each level keeps its own parameters", () => {
+  const p = text(9, 120_000);
+  const sizes = [1, 19, 3, 19, 1].map((l) => ctx!.compress(p, l).length);
+  assert.is(sizes[0], sizes[4]);
+  assert.is(sizes[1], sizes[3]);
+  assert.ok(new Set(sizes).size === 3, `levels 1, 3 and 19 give three different frames: ${sizes.join(" ")}`);
+});
+
+test("frames made by the one-shot API decode too (chunks stored before contexts were reused)", () => {
+  const p = text(4, 50_000);
+  const old = zlib.zstdCompressSync(p, { pledgedSrcSize: p.length });
+  assert.equal(Buffer.from(ctx!.decompress(old, p.length)), p);
+});
+
+test("a damaged, truncated or mis-sized frame throws, and the next good frame still decodes", () => {
+  const p = text(5, 60_000);
+  const frame = ctx!.compress(p, 3);
+  const damaged = Uint8Array.from(frame);
+  damaged[damaged.length >> 1] ^= 0x04;
+  const cases: [string, Uint8Array, number][] = [
+    ["damaged", damaged, p.length],
+    ["truncated", frame.subarray(0, frame.length - 9), p.length],
+    ["longer than expected", frame, p.length - 1],
+    ["shorter than expected", frame, p.length + 1],
+    ["not zstd", p.subarray(0, 1000), p.length],
+  ];
+  for (const [what, input, size] of cases) {
+    assert.throws(() => ctx!.decompress(input, size), (e: unknown) => e instanceof RangeError, what);
+    assert.equal(Buffer.from(ctx!.decompress(frame, p.length)), p, `after ${what}`);
+  }
+});
+
+test.run();

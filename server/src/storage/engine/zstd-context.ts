@@ -1,0 +1,123 @@
+/**
+ * One-shot zstd frames through a reused native context.
+ *
+ * `zlib.zstdCompressSync` and `zstdDecompressSync` create and free a native context on every call.
+ * Per chunk that costs time (context allocation and table set-up) and, worse, memory: tens of
+ * thousands of short-lived contexts fragment the C heap, and a 4 GiB upload grew the process by
+ * about 100 MB from that alone. A context kept for the life of the process avoids both.
+ *
+ * node:zlib has no public synchronous API on a long-lived context, so this drives the stream
+ * object's native handle the way node:zlib's own sync path does (`_handle.writeSync` and
+ * `_writeState`), without its final close. Those are internals: `createZstdContexts` checks they
+ * exist and returns undefined otherwise, and callers then use the per-call functions. A context
+ * that reports an error is dropped and a fresh one is made for the next call, so a corrupt frame
+ * can never leave state behind for the next chunk.
+ */
+import * as zlib from "node:zlib";
+
+const C = zlib.constants;
+
+/** The internals of a node:zlib stream that this module drives. */
+interface NativeZstd {
+  _handle: { writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void } | null;
+  _writeState: Uint32Array;
+  destroyed: boolean;
+  reset(): void;
+  on(event: "error", listener: (e: Error) => void): unknown;
+}
+
+/** Reused compression and decompression contexts. Not re-entrant; one per thread. */
+export interface ZstdContexts {
+  /** A complete zstd frame holding `plain`, compressed at `level`. */
+  compress(plain: Uint8Array, level: number): Uint8Array;
+  /**
+   * The content of one complete frame, which must be exactly `plainSize` bytes. Throws RangeError
+   * on a corrupt or truncated frame or a size mismatch; never produces more than `plainSize` bytes.
+   */
+  decompress(frame: Uint8Array, plainSize: number): Uint8Array;
+}
+
+/**
+ * Chunks are at most 16 MiB (the chunker's limit) and Vellum's default maximum is 128 KiB; a
+ * 2^17 window covers a default chunk whole, keeps the context small and lets the decoder size
+ * its window to match.
+ */
+const WINDOW_LOG = 17;
+/*
+ * Streamed frames do not record their content size, which a one-shot frame does and the decoder
+ * checks. Each frame carries a content checksum (4 bytes) instead, so a damaged frame fails in the
+ * decoder even before the chunk's SHA-256 is checked.
+ */
+
+function usable(z: unknown): z is NativeZstd {
+  const n = z as Partial<NativeZstd>;
+  return typeof n._handle?.writeSync === "function" && n._writeState instanceof Uint32Array && typeof n.reset === "function";
+}
+
+/** Runs one writeSync; returns [bytes written to out, input bytes left], or undefined on error. */
+function step(z: NativeZstd, flush: number, input: Uint8Array, out: Uint8Array): [number, number] | undefined {
+  const handle = z._handle;
+  if (handle === null || z.destroyed) return undefined;
+  handle.writeSync(flush, input, 0, input.length, out, 0, out.length);
+  if (z._handle === null || z.destroyed) return undefined; // the handle reported an error and closed
+  return [out.length - z._writeState[0], z._writeState[1]];
+}
+
+/** Reused contexts, or undefined when this Node's zlib does not expose what they need. */
+export function createZstdContexts(): ZstdContexts | undefined {
+  const compressors = new Map<number, NativeZstd>();
+  let decompressor: NativeZstd | undefined;
+  let scratch = Buffer.allocUnsafe(0); // compressor output, copied out at its exact size
+
+  const make = (z: unknown): NativeZstd | undefined => {
+    if (!usable(z)) return undefined;
+    z.on("error", () => undefined); // errors are read synchronously in step(); never let one go unhandled
+    return z;
+  };
+  const compressor = (level: number) => {
+    let z = compressors.get(level);
+    if (z === undefined || z.destroyed) {
+      const params = { [C.ZSTD_c_compressionLevel]: level, [C.ZSTD_c_windowLog]: WINDOW_LOG, [C.ZSTD_c_checksumFlag]: 1 };
+      z = make(zlib.createZstdCompress({ params }));
+      if (z === undefined) throw new Error("zstd context unavailable");
+      compressors.set(level, z);
+    }
+    return z;
+  };
+  if (make(zlib.createZstdCompress()) === undefined) return undefined;
+
+  return {
+    compress(plain, level) {
+      // No reset(): node's resets the parameters too (the level). A context that finished its last
+      // frame (ZSTD_e_end, all input taken) starts the next one clean; any other is dropped below.
+      const z = compressor(level);
+      const bound = plain.length + (plain.length >>> 7) + 256; // > ZSTD_compressBound
+      if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, 256 * 1024));
+      const out = scratch.subarray(0, bound);
+      const r = step(z, C.ZSTD_e_end, plain, out);
+      if (r === undefined || r[1] !== 0 || r[0] === out.length) {
+        compressors.delete(level);
+        return zlib.zstdCompressSync(plain, { params: { [C.ZSTD_c_compressionLevel]: level } });
+      }
+      return Uint8Array.prototype.slice.call(out, 0, r[0]);
+    },
+
+    decompress(frame, plainSize) {
+      if (decompressor === undefined || decompressor.destroyed) decompressor = make(zlib.createZstdDecompress());
+      const z = decompressor;
+      if (z === undefined) throw new Error("zstd context unavailable");
+      z.reset(); // a previous frame may have ended short of its end (truncated input)
+      const out = Buffer.allocUnsafe(plainSize + 1);
+      const r = step(z, C.ZSTD_e_end, frame, out);
+      if (r === undefined) {
+        decompressor = undefined;
+        throw new RangeError("corrupt zstd frame");
+      }
+      if (r[1] !== 0 || r[0] !== plainSize) {
+        decompressor = undefined; // possibly mid-frame: never reuse
+        throw new RangeError(`decoded ${r[0]}${r[0] > plainSize ? "+" : ""} bytes, expected ${plainSize}`);
+      }
+      return out.subarray(0, plainSize);
+    },
+  };
+}

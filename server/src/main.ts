@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { withCors } from "./http/cors.js";
 import { listen } from "./http/listen.js";
 import { createLogger } from "./lib/logger.js";
+import { releaseStartupMemory } from "./lib/startup-memory.js";
 
 /** Composition root: config -> dependencies -> listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
   const served = config.corsOrigins ? withCors(handler, { allowedOrigins: config.corsOrigins }) : handler;
+  const released = releaseStartupMemory();
+  if (released) log.info("start-up memory released", released);
   const listener = await listen(served, { port: config.port, host: config.host });
   if (config.security.auth === "none") {
     log.warn("VELLUM_AUTH=none: requests without credentials act as a local admin with every scope; listening on loopback only");

@@ -79,27 +79,30 @@ export function locateRange(m: Manifest, offset: number, length: number): ChunkS
 const MAGIC = Buffer.from("VMF", "ascii");
 const VERSION = 1;
 
-function pushVarint(out: number[], n: number): void {
+/** Writes `n` as a varint at `at`; returns the position after it. */
+function putVarint(out: Uint8Array, at: number, n: number): number {
   while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
+    out[at++] = (n % 0x80) | 0x80;
     n = Math.floor(n / 0x80);
   }
-  out.push(n);
+  out[at++] = n;
+  return at;
 }
 
 export function encodeManifest(m: Manifest): Uint8Array {
-  const head: number[] = [...MAGIC, VERSION];
-  pushVarint(head, m.entries.length);
-  const parts: Buffer[] = [Buffer.from(head)];
-  const sizeBytes: number[] = [];
+  // One buffer sized for the worst case (a varint of a safe integer is at most 8 bytes): a manifest
+  // of a multi-gigabyte snapshot has hundreds of thousands of entries, so no per-entry allocation.
+  const out = Buffer.allocUnsafe(MAGIC.length + 1 + 8 + m.entries.length * (32 + 8) + 32);
+  out.set(MAGIC, 0);
+  out[MAGIC.length] = VERSION;
+  let at = putVarint(out, MAGIC.length + 1, m.entries.length);
   for (const e of m.entries) {
-    parts.push(Buffer.from(e.digest.bytes));
-    sizeBytes.length = 0;
-    pushVarint(sizeBytes, e.size);
-    parts.push(Buffer.from(sizeBytes));
+    out.set(e.digest.bytes, at);
+    at = putVarint(out, at + 32, e.size);
   }
-  const body = Buffer.concat(parts);
-  return new Uint8Array(Buffer.concat([body, createHash("sha256").update(body).digest()]));
+  const body = out.subarray(0, at);
+  out.set(createHash("sha256").update(body).digest(), at);
+  return Uint8Array.prototype.slice.call(out, 0, at + 32);
 }
 
 /** Parses an encoded manifest. Any malformation or checksum mismatch fails with DATA_LOSS. */

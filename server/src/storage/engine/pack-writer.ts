@@ -2,8 +2,11 @@
  * Groups chunk records into pack objects (format in pack-format.ts) and writes them to a
  * BlobStore under packKey(storeId, packId), with a random 128-bit hex pack id.
  *
- * Memory: at most one pack being filled plus one pack being written. When the filling pack is
- * full while the previous one is still being written, `add` waits (backpressure).
+ * Memory: two pack buffers of `targetBytes`, allocated once per writer and reused: records are
+ * copied into the filling one while the other is being written. When the filling pack is full
+ * while the previous one is still being written, `add` waits (backpressure). Copying every record
+ * into a long-lived buffer (rather than keeping thousands of small record buffers per pack) keeps
+ * the C heap from fragmenting and lets the caller's buffers go as soon as `add` returns.
  * Durability: a pack's locations are reported (by `finish`) only after its `put` resolved, so
  * callers insert them into the chunk index only once the bytes are durable.
  */
@@ -13,7 +16,6 @@ import type { BlobStore } from "../blob/blob-store.js";
 import {
   PACK_FOOTER_BYTES,
   PACK_HEADER_BYTES,
-  type PackEntry,
   encodePackFooter,
   encodePackHeader,
   encodePackIndex,
@@ -32,7 +34,7 @@ export interface PackRecord {
   codec: Codec;
   encrypted: boolean;
   plainSize: number;
-  /** The stored bytes. Kept by reference until the pack is written: do not mutate. */
+  /** The stored bytes; copied by `add` before it first awaits, so the caller may reuse them then. */
   data: Uint8Array;
 }
 
@@ -77,8 +79,9 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   }
   packKey(opts.storeId, "0".repeat(32)); // validates the store id as a key segment
 
-  let records: Uint8Array[] = [];
-  let entries: PackEntry[] = [];
+  let buf: Buffer | undefined; // the filling pack: header and records so far
+  let spare: Buffer | undefined; // a pack buffer whose write has finished
+  let entries: ChunkLocation[] = []; // packId is filled in when the pack is written
   let size = PACK_HEADER_BYTES;
   let writing: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
@@ -86,34 +89,47 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   const written: FlushedPack[] = []; // since the last finish
   const unreported: string[] = []; // keys of packs started since the last finish
 
-  async function write(parts: Uint8Array[], packEntries: PackEntry[], indexOffset: number): Promise<FlushedPack> {
+  /** A buffer for a new pack that will hold at least `need` bytes: the spare when it fits. */
+  function packBuffer(need: number): Buffer {
+    const cap = Math.max(target, need);
+    const b = spare !== undefined && spare.length >= cap ? spare : Buffer.allocUnsafe(cap);
+    if (b === spare) spare = undefined;
+    b.set(encodePackHeader(), 0);
+    return b;
+  }
+
+  async function write(pack: Buffer, packEntries: ChunkLocation[], indexOffset: number): Promise<FlushedPack> {
     const packId = newPackId();
+    for (const e of packEntries) e.packId = packId; // one object per chunk: no copies
     const key = packKey(opts.storeId, packId);
     const index = encodePackIndex(packEntries);
     const footer = encodePackFooter(indexOffset, index);
     unreported.push(key);
     async function* body() {
-      yield encodePackHeader();
-      yield* parts;
+      yield pack.subarray(0, indexOffset);
       yield index;
       yield footer;
     }
     await opts.blobStore.put(key, body(), { ifAbsent: true, signal: opts.signal });
     const packSize = indexOffset + index.length + PACK_FOOTER_BYTES;
-    return { packId, key, size: packSize, locations: packEntries.map((e) => ({ ...e, packId })) };
+    return { packId, key, size: packSize, locations: packEntries };
   }
 
   /** Waits for the running write, then starts writing the filled pack without waiting for it. */
   async function rotate(): Promise<void> {
     await writing;
     if (failure) throw failure.error;
-    if (entries.length === 0) return;
-    const job = write(records, entries, size);
-    records = [];
+    if (entries.length === 0 || buf === undefined) return;
+    const pack = buf;
+    const job = write(pack, entries, size);
+    buf = undefined;
     entries = [];
     size = PACK_HEADER_BYTES;
     writing = job.then(
-      (pack) => void written.push(pack),
+      (done) => {
+        written.push(done);
+        spare = pack; // the blob store is done with it
+      },
       (error: unknown) => void (failure ??= { error }),
     );
   }
@@ -124,8 +140,14 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
       busy = true;
       try {
         if (failure) throw failure.error;
-        if (entries.length > 0 && size + record.data.length > target) await rotate();
+        // Copy first: the caller may reuse record.data once this awaits.
+        const full = entries.length > 0 && size + record.data.length > target;
+        const data = full ? Uint8Array.from(record.data) : record.data;
+        if (full) await rotate();
+        buf ??= packBuffer(PACK_HEADER_BYTES + data.length);
+        buf.set(data, size);
         entries.push({
+          packId: "",
           digest: record.digest,
           offset: size,
           length: record.data.length,
@@ -133,8 +155,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
           codec: record.codec,
           encrypted: record.encrypted,
         });
-        records.push(record.data);
-        size += record.data.length;
+        size += data.length;
         if (size >= target) await rotate();
       } finally {
         busy = false;
@@ -150,7 +171,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     },
 
     async abort() {
-      records = [];
+      buf = undefined;
       entries = [];
       size = PACK_HEADER_BYTES;
       await writing;

@@ -1,39 +1,48 @@
 import { createHash } from "node:crypto";
 
 /**
- * Digest bytes are copied into shared slabs of SLAB_DIGESTS digests: a multi-gigabyte ingest holds
- * hundreds of thousands of digests, and a separate 32-byte ArrayBuffer for each costs about 140
- * bytes of bookkeeping on top of the 32. A slab lives while any of its digests does; at 16 KiB
+ * Digest bytes live in shared slabs of SLAB_DIGESTS digests, and a digest object holds only its
+ * slab and offset: a multi-gigabyte ingest keeps hundreds of thousands of digests, and a typed
+ * array (plus, unshared, an ArrayBuffer) per digest costs several times the 32 bytes it holds.
+ * `bytes` is a fresh view on each access. A slab lives while any of its digests does; at 16 KiB
  * that bounds what one long-lived digest can pin.
  */
 const SLAB_DIGESTS = 512;
-let slab = new Uint8Array(0);
+let slab = Buffer.alloc(0);
 let slabAt = 0;
-
-function copyToSlab(bytes: Uint8Array): Uint8Array {
-  if (slabAt === slab.length) {
-    slab = new Uint8Array(SLAB_DIGESTS * 32);
-    slabAt = 0;
-  }
-  const out = slab.subarray(slabAt, slabAt + 32);
-  out.set(bytes);
-  slabAt += 32;
-  return out;
-}
 
 /** A SHA-256 content digest. Construct with `digestOf`, `parseDigest` or `Sha256.fromBytes`. */
 export class Sha256 {
-  private constructor(readonly bytes: Uint8Array) {}
+  private constructor(
+    private readonly slab: Buffer,
+    private readonly at: number,
+  ) {}
 
   /** A digest holding a copy of `bytes` (32 bytes). */
   static fromBytes(bytes: Uint8Array): Sha256 {
     if (bytes.length !== 32) throw new TypeError(`sha256 digest must be 32 bytes, got ${bytes.length}`);
-    return new Sha256(copyToSlab(bytes));
+    if (slabAt === slab.length) {
+      slab = Buffer.allocUnsafe(SLAB_DIGESTS * 32);
+      slabAt = 0;
+    }
+    slab.set(bytes, slabAt);
+    slabAt += 32;
+    return new Sha256(slab, slabAt - 32);
+  }
+
+  /** The 32 digest bytes (a view: do not modify). */
+  get bytes(): Uint8Array {
+    return this.slab.subarray(this.at, this.at + 32);
   }
 
   /** Lowercase hex, 64 characters. */
   toHex(): string {
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, 32).toString("hex");
+    return this.slab.toString("hex", this.at, this.at + 32);
+  }
+
+  /** A compact map key: the 32 bytes as a Latin-1 string (half the size of the hex). */
+  key(): string {
+    return this.slab.toString("latin1", this.at, this.at + 32);
   }
 
   toString(): string {
@@ -41,7 +50,7 @@ export class Sha256 {
   }
 
   equals(other: Sha256): boolean {
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, 32).equals(other.bytes);
+    return this.slab.compare(other.slab, other.at, other.at + 32, this.at, this.at + 32) === 0;
   }
 }
 

@@ -62,7 +62,7 @@ export interface IngestResult {
 
 interface Pending {
   digest: Sha256;
-  hex: string;
+  key: string; // Sha256.key()
   data: Uint8Array;
 }
 
@@ -72,10 +72,10 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
   const batchLimit = o.batchBytes ?? 8 * 1024 * 1024;
   const copyInput = o.copyInput ?? true;
   const encode = { compress: o.compress ?? true, level: o.zstdLevel ?? DEFAULT_ZSTD_LEVEL };
-  const known = new Set<string>(); // in the index, or written by this ingest
+  const known = new Set<string>(); // Sha256.key() of chunks in the index or written by this ingest
   const entries: ManifestEntry[] = [];
   let batch: Pending[] = [];
-  let batchHex = new Set<string>();
+  let batchKeys = new Set<string>();
   let batchSize = 0;
   let size = 0;
   let storedBytesNew = 0;
@@ -83,12 +83,12 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
 
   const addChunk = (chunk: Uint8Array) => {
     const digest = digestOf(chunk);
-    const hex = digest.toHex();
+    const key = digest.key();
     entries.push({ digest, size: chunk.length });
-    if (known.has(hex) || batchHex.has(hex)) return;
+    if (known.has(key) || batchKeys.has(key)) return;
     // A copy unless the source promised not to reuse its buffers (chunks may be views of them).
-    batch.push({ digest, hex, data: copyInput ? new Uint8Array(chunk) : chunk });
-    batchHex.add(hex);
+    batch.push({ digest, key, data: copyInput ? new Uint8Array(chunk) : chunk });
+    batchKeys.add(key);
     batchSize += chunk.length;
   };
 
@@ -96,12 +96,12 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
-    batchHex = new Set();
+    batchKeys = new Set();
     batchSize = 0;
-    const missing = new Set((await o.index.findMissing(o.storeId, items.map((p) => p.digest))).map((d) => d.toHex()));
-    for (const p of items) known.add(p.hex);
+    const missing = new Set((await o.index.findMissing(o.storeId, items.map((p) => p.digest))).map((d) => d.key()));
+    for (const p of items) known.add(p.key);
     for (const p of items) {
-      if (!missing.has(p.hex)) continue;
+      if (!missing.has(p.key)) continue;
       o.signal?.throwIfAborted();
       const e = encodeChunk(p.data, encode);
       const data = o.encryption

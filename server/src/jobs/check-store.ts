@@ -2,10 +2,9 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { Sha256 } from "../domain/digest.js";
 import { isDomainError } from "../domain/errors.js";
 import type { Db } from "../storage/db/client.js";
-import { chunks, manifests, snapshots } from "../storage/db/schema/index.js";
+import { chunks, snapshots } from "../storage/db/schema/index.js";
 import type { ChunkedContentStore } from "../storage/content/chunked-store.js";
 import { codecFromId } from "../storage/engine/types.js";
-import { decodeManifest } from "../storage/engine/manifest.js";
 import type { JobHandler } from "./runner.js";
 
 const PAGE = 500;
@@ -56,12 +55,15 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
     const indexed = new Set((await db.select({ d: chunks.digest }).from(chunks).where(eq(chunks.storeId, storeId))).map((r) => Buffer.from(r.d).toString("hex")));
     const snaps = await db.select({ id: snapshots.id, ref: snapshots.contentRef }).from(snapshots).where(eq(snapshots.storeId, storeId));
     for (const s of snaps) {
-      const [m] = await db.select({ body: manifests.body }).from(manifests).where(and(eq(manifests.storeId, storeId), eq(manifests.id, s.ref)));
-      if (!m) {
-        errors.push({ code: "DATA_LOSS", message: `snapshot ${s.id}: manifest ${s.ref} is missing`, subject: `snapshot ${s.id}` });
+      let manifest;
+      try {
+        manifest = await deps.content.manifestOf({ storeId, contentRef: s.ref });
+      } catch (e) {
+        if (!isDomainError(e, "DataLoss")) throw e;
+        errors.push({ code: "DATA_LOSS", message: `snapshot ${s.id}: ${e.message}`, subject: `snapshot ${s.id}` });
         continue;
       }
-      for (const e of decodeManifest(m.body).entries) {
+      for (const e of manifest.entries) {
         const hex = e.digest.toHex();
         if (!indexed.has(hex)) bad.set(hex, bad.get(hex) ?? "chunk is not in the chunk index");
         if (bad.has(hex)) affected.set(hex, [...new Set([...(affected.get(hex) ?? []), s.id])]);

@@ -32,13 +32,13 @@ test("computeManifestChunks: contiguous chunks covering the content, the same ho
   }
   const whole = await computeManifestChunks(pieces(data.length), { minSize: 2048, avgSize: 8192, maxSize: 32768 });
   const split = await computeManifestChunks(pieces(1000), { minSize: 2048, avgSize: 8192, maxSize: 32768 });
-  const plain = (cs: typeof whole) => cs.map((c) => ({ ...c, digest: c.digest.toHex() }));
+  const plain = (cs: typeof whole) => cs.map((c) => ({ ...c, digest: String(c.digest) }));
   assert.equal(plain(split), plain(whole));
   assert.ok(whole.length > 10);
   let at = 0;
   for (const c of whole) {
     assert.is(c.offset, at);
-    assert.ok(c.digest.equals(digestOf(data.subarray(c.offset, c.offset + c.length))));
+    assert.is(String(c.digest), digestOf(data.subarray(c.offset, c.offset + c.length)).toHex());
     at += c.length;
   }
   assert.is(at, data.length);

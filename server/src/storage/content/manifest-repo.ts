@@ -1,11 +1,18 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { dataLoss } from "../../domain/errors.js";
 import type { Db } from "../db/client.js";
-import { manifests } from "../db/schema/index.js";
+import { manifestParts, manifests } from "../db/schema/index.js";
 import { decodeManifest, encodeManifest, type Manifest } from "../engine/manifest.js";
 
+/**
+ * Encoded manifests are stored in parts of this many bytes (about 7,000 chunks): the first in
+ * `manifests.body`, the rest in `manifest_parts`. A body shorter than this has no parts.
+ */
+export const MANIFEST_PART_BYTES = 256 * 1024;
+
 /** Manifests in Postgres, with a small in-process cache of decoded manifests (immutable rows). */
-export function createManifestRepo(db: Db, opts: { cacheEntries?: number } = {}) {
+export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBytes?: number } = {}) {
+  const partBytes = opts.partBytes ?? MANIFEST_PART_BYTES;
   const budget = opts.cacheEntries ?? 200_000;
   const cache = new Map<string, Manifest>();
   let cached = 0;
@@ -23,14 +30,12 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number } = {})
 
   return {
     async save(id: string, storeId: string, m: Manifest, sha256: string, encrypted: boolean): Promise<void> {
-      await db.insert(manifests).values({
-        id,
-        storeId,
-        size: m.size,
-        sha256,
-        chunkCount: m.entries.length,
-        encrypted,
-        body: encodeManifest(m),
+      const body = encodeManifest(m);
+      const part = (i: number) => body.subarray(i * partBytes, (i + 1) * partBytes);
+      await db.transaction(async (tx) => {
+        await tx.insert(manifests).values({ id, storeId, size: m.size, sha256, chunkCount: m.entries.length, encrypted, body: part(0) });
+        // One statement per part: each parameter stays small (see manifest_parts in the schema).
+        for (let i = 1; i * partBytes < body.length; i++) await tx.insert(manifestParts).values({ manifestId: id, part: i, body: part(i) });
       });
       remember(id, m);
     },
@@ -44,7 +49,16 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number } = {})
         .from(manifests)
         .where(and(eq(manifests.storeId, storeId), eq(manifests.id, id)));
       if (!row) throw dataLoss(`manifest ${id} is missing`);
-      const m = decodeManifest(row.body);
+      let body = row.body;
+      if (body.length === partBytes) {
+        const rest = await db
+          .select({ body: manifestParts.body })
+          .from(manifestParts)
+          .where(eq(manifestParts.manifestId, id))
+          .orderBy(asc(manifestParts.part));
+        body = Buffer.concat([body, ...rest.map((r) => r.body)]);
+      }
+      const m = decodeManifest(body); // checksummed: a missing or damaged part is DATA_LOSS
       remember(id, m);
       return m;
     },

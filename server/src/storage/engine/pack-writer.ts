@@ -89,6 +89,20 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   const written: FlushedPack[] = []; // since the last finish
   const unreported: string[] = []; // keys of packs started since the last finish
 
+  /**
+   * Frees a pack buffer now rather than at the next full GC (which streaming can put off by tens of
+   * megabytes): detaching the ArrayBuffer releases its memory at once. Only for buffers this writer
+   * allocated and no longer lends to a running write.
+   */
+  const release = (b: Buffer | undefined) => {
+    if (b === undefined || b.byteOffset !== 0 || b.buffer.byteLength !== b.length) return; // pooled: not ours alone
+    try {
+      (b.buffer as { transfer?(length: number): ArrayBuffer }).transfer?.(0);
+    } catch {
+      // not detachable on this runtime: the GC frees it later
+    }
+  };
+
   /** A buffer for a new pack that will hold at least `need` bytes: the spare when it fits. */
   function packBuffer(need: number): Buffer {
     const cap = Math.max(target, need);
@@ -128,6 +142,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     writing = job.then(
       (done) => {
         written.push(done);
+        if (spare !== undefined) release(spare); // an older spare nobody took
         spare = pack; // the blob store is done with it
       },
       (error: unknown) => void (failure ??= { error }),
@@ -165,16 +180,21 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     async finish() {
       await rotate();
       await writing;
+      release(spare); // the next add allocates afresh
+      spare = undefined;
       if (failure) throw failure.error;
       unreported.length = 0;
       return written.splice(0);
     },
 
     async abort() {
+      release(buf);
       buf = undefined;
       entries = [];
       size = PACK_HEADER_BYTES;
       await writing;
+      release(spare);
+      spare = undefined;
       written.length = 0;
       const keys = unreported.splice(0);
       await Promise.all(keys.map((k) => opts.blobStore.delete(k).catch(() => undefined)));

@@ -57,6 +57,24 @@ export const manifests = pgTable(
   (t) => [index("manifests_store_idx").on(t.storeId, t.createTime)],
 );
 
+/**
+ * The rest of a large manifest's encoded body, in order: `manifests.body` holds the first
+ * MANIFEST_PART_BYTES and parts 1..n the remainder. Writing a multi-megabyte bytea as one
+ * parameter costs the driver several times its size in transient memory (hex text, then a
+ * growing write buffer); bounded parts keep that small. Deleted with their manifest.
+ */
+export const manifestParts = pgTable(
+  "manifest_parts",
+  {
+    manifestId: uuid("manifest_id")
+      .notNull()
+      .references(() => manifests.id, { onDelete: "cascade" }),
+    part: integer("part").notNull(),
+    body: bytea("body").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.manifestId, t.part] })],
+);
+
 /** Each store's data key, wrapped by the KMS master key. */
 export const storeKeys = pgTable("store_keys", {
   storeId: text("store_id").primaryKey(),

@@ -226,4 +226,19 @@ test("stopping early leaves no stray work or unhandled rejections", async () => 
   assert.equal(unhandled, []);
 });
 
+test("neighbouring chunks of one group come out as adjacent views of one buffer (zstd and raw alike)", async () => {
+  for (const compress of [true, false]) {
+    const blobs = createMemoryBlobStore();
+    const chunks = Array.from({ length: 6 }, (_, i) => (compress ? jsonRecords(200 + i) : noise(10_000 + i, i)));
+    const locs = await writeChunks(blobs, chunks, { compress, targetBytes: 1024 * 1024 });
+    const got: Uint8Array[] = [];
+    for await (const c of createChunkReader({ blobStore: blobs, storeId: STORE }).readInOrder(locs)) got.push(c); // no copies
+    got.forEach((c, i) => assert.equal(Buffer.from(c), Buffer.from(chunks[i]), `chunk ${i}`));
+    for (let i = 1; i < got.length; i++) {
+      assert.is(got[i].buffer, got[0].buffer, `compress ${compress}: chunk ${i} shares the buffer`);
+      assert.is(got[i].byteOffset, got[i - 1].byteOffset + got[i - 1].length, `compress ${compress}: chunk ${i} follows`);
+    }
+  }
+});
+
 test.run();

@@ -86,8 +86,8 @@ async function* groupLocations(
 export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
   const { blobStore, storeId, dataKey } = opts;
 
-  /** Decrypts, decodes and verifies one stored record. */
-  function open(record: Uint8Array, l: ChunkLocation): Uint8Array {
+  /** Decrypts, decodes (a zstd chunk into `into` when given) and verifies one stored record. */
+  function open(record: Uint8Array, l: ChunkLocation, into?: Uint8Array): Uint8Array {
     const hex = l.digest.toHex();
     if (l.encrypted && dataKey === undefined) {
       throw failedPrecondition(`chunk ${hex} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
@@ -95,7 +95,7 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
     let plain: Uint8Array;
     try {
       const encoded = l.encrypted ? decryptChunk(dataKey!, record, { storeId, digest: l.digest, codec: l.codec }) : record;
-      plain = decodeChunk(l.codec, encoded, l.plainSize);
+      plain = decodeChunk(l.codec, encoded, l.plainSize, into);
     } catch (e) {
       throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
     }
@@ -123,10 +123,19 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
         return { g, bytes: await fetch(g.packId, g.start, g.end - g.start, what) };
       });
       for await (const { g, bytes } of fetched) {
+        // A group's zstd chunks decode back to back into one buffer and its plain raw chunks are
+        // views of the fetched bytes, so neighbouring chunks come out as adjacent views of one
+        // buffer (which a consumer may merge, see coalesceViews) instead of a buffer each.
+        const zstdBytes = g.locations.reduce((n, l) => n + (l.codec === "zstd" ? l.plainSize : 0), 0);
+        const decoded = zstdBytes > 0 ? Buffer.allocUnsafe(zstdBytes + 1) : undefined;
+        let used = 0;
         for (const l of g.locations) {
           o.signal?.throwIfAborted();
           const at = l.offset - g.start;
-          yield open(bytes.subarray(at, at + l.length), l);
+          const into = l.codec === "zstd" ? decoded!.subarray(used) : undefined;
+          const plain = open(bytes.subarray(at, at + l.length), l, into);
+          if (into !== undefined) used += l.plainSize;
+          yield plain;
         }
       }
     },

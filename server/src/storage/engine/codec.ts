@@ -85,18 +85,20 @@ export function looksIncompressible(plain: Uint8Array): boolean {
 }
 
 /**
- * Decodes a stored chunk of `plainSize` plaintext bytes. Throws (a zlib error or RangeError) on
- * corrupt input or a size mismatch; decompression never produces more than `plainSize` bytes, so
- * a corrupt frame cannot exhaust memory. Callers turn failures into DATA_LOSS.
+ * Decodes a stored chunk of `plainSize` plaintext bytes: a zstd chunk into `into` when given (at
+ * least plainSize + 1 bytes, see ZstdContexts.decompress), a raw one as is. Throws (a zlib error
+ * or RangeError) on corrupt input or a size mismatch; decompression never produces more than
+ * `plainSize` bytes, so a corrupt frame cannot exhaust memory. Callers turn failures into DATA_LOSS.
  */
-export function decodeChunk(codec: Codec, data: Uint8Array, plainSize: number): Uint8Array {
+export function decodeChunk(codec: Codec, data: Uint8Array, plainSize: number, into?: Uint8Array): Uint8Array {
   let out: Uint8Array;
   switch (codec) {
     case "raw":
       out = data;
       break;
     case "zstd":
-      out = contexts ? contexts.decompress(data, plainSize) : zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, plainSize) });
+      if (into !== undefined && contexts) out = contexts.decompress(data, plainSize, into);
+      else out = contexts ? contexts.decompress(data, plainSize) : zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, plainSize) });
       break;
     default:
       throw new RangeError(`unknown codec ${String(codec satisfies never)}`);

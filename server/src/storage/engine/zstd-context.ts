@@ -33,8 +33,10 @@ export interface ZstdContexts {
   /**
    * The content of one complete frame, which must be exactly `plainSize` bytes. Throws RangeError
    * on a corrupt or truncated frame or a size mismatch; never produces more than `plainSize` bytes.
+   * With `into` (at least plainSize + 1 bytes; the spare byte detects an oversized frame) the
+   * content is written there and a view of it returned; `into[plainSize]` may be overwritten.
    */
-  decompress(frame: Uint8Array, plainSize: number): Uint8Array;
+  decompress(frame: Uint8Array, plainSize: number, into?: Uint8Array): Uint8Array;
 }
 
 /**
@@ -102,12 +104,13 @@ export function createZstdContexts(): ZstdContexts | undefined {
       return Uint8Array.prototype.slice.call(out, 0, r[0]);
     },
 
-    decompress(frame, plainSize) {
+    decompress(frame, plainSize, into) {
       if (decompressor === undefined || decompressor.destroyed) decompressor = make(zlib.createZstdDecompress());
       const z = decompressor;
       if (z === undefined) throw new Error("zstd context unavailable");
       z.reset(); // a previous frame may have ended short of its end (truncated input)
-      const out = Buffer.allocUnsafe(plainSize + 1);
+      if (into !== undefined && into.length < plainSize + 1) throw new RangeError("output needs plainSize + 1 bytes");
+      const out = into === undefined ? Buffer.allocUnsafe(plainSize + 1) : into.subarray(0, plainSize + 1);
       const r = step(z, C.ZSTD_e_end, frame, out);
       if (r === undefined) {
         decompressor = undefined;

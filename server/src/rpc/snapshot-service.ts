@@ -14,14 +14,16 @@ import type { SnapshotUseCases } from "../domain/snapshots/service.js";
 import type { SnapshotFilter } from "../domain/snapshots/types.js";
 import { Validator } from "../domain/validate.js";
 import type { UploadUseCases } from "../domain/uploads/service.js";
-import { rechunk } from "../../../sdk/src/byte-source.js";
 import { coalesceViews } from "../lib/coalesce-views.js";
+import { messagePieces } from "../lib/message-pieces.js";
 import { auditOf, callerOf } from "./context.js";
 import { headerFromPb } from "./upload-header.js";
 import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
 
 /** Largest chunk in one DownloadSnapshot message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+/** Download pieces at least this large are sent without copying (smaller ones are packed). */
+const DOWNLOAD_MIN_ZERO_COPY_BYTES = 128 * 1024;
 
 export function createSnapshotServiceImpl(deps: {
   snapshots: SnapshotUseCases;
@@ -88,9 +90,10 @@ export function createSnapshotServiceImpl(deps: {
     async *downloadSnapshot(req, ctx) {
       const opened = await snapshots.openRange(req.storeId, req.snapshotId, Number(req.offset), Number(req.length));
       let first = true;
-      // Neighbouring chunks arrive as adjacent views of one buffer: merged, most messages are
-      // zero-copy slices; rechunk copies only where pieces do not line up.
-      for await (const piece of rechunk(coalesceViews(opened.stream(ctx.signal), 4 * DOWNLOAD_CHUNK_BYTES), DOWNLOAD_CHUNK_BYTES)) {
+      // Neighbouring chunks arrive as adjacent views of one buffer: merged, they go out as
+      // zero-copy slices of up to 1 MiB; only pieces that stand alone and are small are copied.
+      const pieces = coalesceViews(opened.stream(ctx.signal), 4 * DOWNLOAD_CHUNK_BYTES);
+      for await (const piece of messagePieces(pieces, DOWNLOAD_CHUNK_BYTES, DOWNLOAD_MIN_ZERO_COPY_BYTES)) {
         yield create(DownloadSnapshotResponseSchema, {
           snapshot: first ? snapshotToPb(opened.snapshot) : undefined,
           chunk: piece,

@@ -2,11 +2,12 @@
  * Groups chunk records into pack objects (format in pack-format.ts) and writes them to a
  * BlobStore under packKey(storeId, packId), with a random 128-bit hex pack id.
  *
- * Memory: two pack buffers of `targetBytes`, allocated once per writer and reused: records are
- * copied into the filling one while the other is being written. When the filling pack is full
- * while the previous one is still being written, `add` waits (backpressure). Copying every record
- * into a long-lived buffer (rather than keeping thousands of small record buffers per pack) keeps
- * the C heap from fragmenting and lets the caller's buffers go as soon as `add` returns.
+ * Memory: records are copied into 1 MiB segments of the filling pack, so the writer holds what the
+ * filling pack holds so far plus, while it is being written, the previous pack; a written pack's
+ * segments are reused (a few) or freed at once. When the filling pack is full while the previous
+ * one is still being written, `add` waits (backpressure). Copying records into segments (rather
+ * than keeping thousands of small record buffers per pack) keeps the C heap from fragmenting and
+ * lets the caller's buffers go as soon as `add` returns.
  * Durability: a pack's locations are reported (by `finish`) only after its `put` resolved, so
  * callers insert them into the chunk index only once the bytes are durable.
  */
@@ -15,7 +16,6 @@ import type { Sha256 } from "../../domain/digest.js";
 import type { BlobStore } from "../blob/blob-store.js";
 import {
   PACK_FOOTER_BYTES,
-  PACK_HEADER_BYTES,
   encodePackFooter,
   encodePackHeader,
   encodePackIndex,
@@ -70,6 +70,11 @@ export interface PackWriterOptions {
   signal?: AbortSignal;
 }
 
+/** Packs are assembled in segments of this size, so memory follows what a pack holds so far. */
+const SEGMENT_BYTES = 1024 * 1024;
+/** Segments of written packs kept for the next pack; the rest are freed at once. */
+const FREE_SEGMENTS = 4;
+
 export const newPackId = (): string => randomBytes(16).toString("hex");
 
 export function createPackWriter(opts: PackWriterOptions): PackWriter {
@@ -79,10 +84,10 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   }
   packKey(opts.storeId, "0".repeat(32)); // validates the store id as a key segment
 
-  let buf: Buffer | undefined; // the filling pack: header and records so far
-  let spare: Buffer | undefined; // a pack buffer whose write has finished
+  let segs: Buffer[] = []; // the filling pack, SEGMENT_BYTES each: header and records so far
+  const free: Buffer[] = []; // segments of written packs, for reuse (at most FREE_SEGMENTS)
   let entries: ChunkLocation[] = []; // packId is filled in when the pack is written
-  let size = PACK_HEADER_BYTES;
+  let size = 0; // bytes in the filling pack
   let writing: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
   let busy = false;
@@ -90,29 +95,38 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   const unreported: string[] = []; // keys of packs started since the last finish
 
   /**
-   * Frees a pack buffer now rather than at the next full GC (which streaming can put off by tens of
-   * megabytes): detaching the ArrayBuffer releases its memory at once. Only for buffers this writer
-   * allocated and no longer lends to a running write.
+   * Frees a segment now rather than at the next full GC (which streaming can put off by tens of
+   * megabytes): detaching the ArrayBuffer releases its memory at once. Only for segments this
+   * writer allocated and no longer lends to a running write.
    */
-  const release = (b: Buffer | undefined) => {
-    if (b === undefined || b.byteOffset !== 0 || b.buffer.byteLength !== b.length) return; // pooled: not ours alone
+  const release = (b: Buffer) => {
+    if (b.byteOffset !== 0 || b.buffer.byteLength !== b.length) return; // pooled: not ours alone
     try {
       (b.buffer as { transfer?(length: number): ArrayBuffer }).transfer?.(0);
     } catch {
       // not detachable on this runtime: the GC frees it later
     }
   };
+  const recycle = (done: Buffer[]) => {
+    for (const b of done) {
+      if (free.length < FREE_SEGMENTS) free.push(b);
+      else release(b);
+    }
+  };
 
-  /** A buffer for a new pack that will hold at least `need` bytes: the spare when it fits. */
-  function packBuffer(need: number): Buffer {
-    const cap = Math.max(target, need);
-    const b = spare !== undefined && spare.length >= cap ? spare : Buffer.allocUnsafe(cap);
-    if (b === spare) spare = undefined;
-    b.set(encodePackHeader(), 0);
-    return b;
+  /** Copies `data` to the end of the filling pack, adding segments as needed. */
+  function append(data: Uint8Array): void {
+    for (let at = 0; at < data.length; ) {
+      const off = size % SEGMENT_BYTES;
+      if (off === 0 && size / SEGMENT_BYTES === segs.length) segs.push(free.pop() ?? Buffer.allocUnsafe(SEGMENT_BYTES));
+      const n = Math.min(SEGMENT_BYTES - off, data.length - at);
+      segs[segs.length - 1].set(data.subarray(at, at + n), off);
+      size += n;
+      at += n;
+    }
   }
 
-  async function write(pack: Buffer, packEntries: ChunkLocation[], indexOffset: number): Promise<FlushedPack> {
+  async function write(pack: Buffer[], packEntries: ChunkLocation[], indexOffset: number): Promise<FlushedPack> {
     const packId = newPackId();
     for (const e of packEntries) e.packId = packId; // one object per chunk: no copies
     const key = packKey(opts.storeId, packId);
@@ -120,7 +134,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     const footer = encodePackFooter(indexOffset, index);
     unreported.push(key);
     async function* body() {
-      yield pack.subarray(0, indexOffset);
+      for (let i = 0; i < pack.length; i++) yield pack[i].subarray(0, Math.min(SEGMENT_BYTES, indexOffset - i * SEGMENT_BYTES));
       yield index;
       yield footer;
     }
@@ -133,17 +147,16 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   async function rotate(): Promise<void> {
     await writing;
     if (failure) throw failure.error;
-    if (entries.length === 0 || buf === undefined) return;
-    const pack = buf;
+    if (entries.length === 0) return;
+    const pack = segs;
     const job = write(pack, entries, size);
-    buf = undefined;
+    segs = [];
     entries = [];
-    size = PACK_HEADER_BYTES;
+    size = 0;
     writing = job.then(
       (done) => {
         written.push(done);
-        if (spare !== undefined) release(spare); // an older spare nobody took
-        spare = pack; // the blob store is done with it
+        recycle(pack); // the blob store is done with them
       },
       (error: unknown) => void (failure ??= { error }),
     );
@@ -159,18 +172,18 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
         const full = entries.length > 0 && size + record.data.length > target;
         const data = full ? Uint8Array.from(record.data) : record.data;
         if (full) await rotate();
-        buf ??= packBuffer(PACK_HEADER_BYTES + data.length);
-        buf.set(data, size);
+        if (size === 0) append(encodePackHeader());
+        const offset = size;
+        append(data);
         entries.push({
           packId: "",
           digest: record.digest,
-          offset: size,
-          length: record.data.length,
+          offset,
+          length: data.length,
           plainSize: record.plainSize,
           codec: record.codec,
           encrypted: record.encrypted,
         });
-        size += data.length;
         if (size >= target) await rotate();
       } finally {
         busy = false;
@@ -180,21 +193,20 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     async finish() {
       await rotate();
       await writing;
-      release(spare); // the next add allocates afresh
-      spare = undefined;
+      free.splice(0).forEach(release); // the next add allocates afresh
       if (failure) throw failure.error;
       unreported.length = 0;
       return written.splice(0);
     },
 
     async abort() {
-      release(buf);
-      buf = undefined;
+      const dropped = segs;
+      segs = [];
       entries = [];
-      size = PACK_HEADER_BYTES;
+      size = 0;
       await writing;
-      release(spare);
-      spare = undefined;
+      dropped.forEach(release);
+      free.splice(0).forEach(release);
       written.length = 0;
       const keys = unreported.splice(0);
       await Promise.all(keys.map((k) => opts.blobStore.delete(k).catch(() => undefined)));

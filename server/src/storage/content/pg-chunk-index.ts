@@ -15,6 +15,18 @@ type ChunkRow = {
 };
 
 /**
+ * The JSON text of chunk rows for json_to_recordset, written directly: one string per row rather
+ * than an object per row and then JSON.stringify (an ingest commits hundreds of thousands of rows).
+ * Every value is a hex digest, a pack id (hex), a number or a boolean: nothing needs escaping.
+ */
+function rowsJson(batch: readonly ChunkLocation[]): string {
+  const rows = batch.map(
+    (l) => `{"d":"${l.digest.toHex()}","e":${l.encrypted},"p":"${l.packId}","o":${l.offset},"l":${l.length},"s":${l.plainSize},"c":${CODEC_IDS[l.codec]}}`,
+  );
+  return `[${rows.join(",")}]`;
+}
+
+/**
  * Postgres ChunkIndex. `encrypted` selects which records an ingest may dedup against: an encrypted
  * ingest only reuses encrypted records; a plaintext ingest reuses any (the server can read both).
  * `findMissing` also touches `last_seen` of every chunk it reports present, so garbage collection
@@ -77,9 +89,7 @@ export function createPgChunkIndex(db: Db, opts: { encrypted: boolean }): ChunkI
         await db.execute(sql`
           insert into chunks (store_id, digest, encrypted, pack_id, "offset", length, plain_size, codec)
           select ${storeId}, decode(x.d, 'hex'), x.e, x.p, x.o, x.l, x.s, x.c
-          from json_to_recordset(${JSON.stringify(
-            batch.map((l) => ({ d: l.digest.toHex(), e: l.encrypted, p: l.packId, o: l.offset, l: l.length, s: l.plainSize, c: CODEC_IDS[l.codec] })),
-          )}::json) as x(d text, e boolean, p text, o bigint, l int, s int, c smallint)
+          from json_to_recordset(${rowsJson(batch)}::json) as x(d text, e boolean, p text, o bigint, l int, s int, c smallint)
           on conflict do nothing`);
       }
     },

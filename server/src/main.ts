@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { withCors } from "./http/cors.js";
 import { listen } from "./http/listen.js";
 import { createLogger } from "./lib/logger.js";
-import { releaseStartupMemory } from "./lib/startup-memory.js";
+import { releaseStartupMemory } from "./lib/memory.js";
 
 /** Composition root: config -> dependencies -> listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import { ingestStream, type IngestResult as EngineIngest } from "../engine/inges
 import type { Manifest } from "../engine/manifest.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import { LARGE_INGEST_BYTES, collectAfterStreaming } from "../../lib/memory.js";
 import type { ManifestRepo } from "./manifest-repo.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
@@ -53,6 +54,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     const packWriter = createPackWriter({ blobStore: blobs, storeId, targetBytes: deps.packTargetBytes, signal: opts.signal });
     // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
     const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, encryption, copyInput: false, signal: opts.signal });
+    if (r.size >= LARGE_INGEST_BYTES) collectAfterStreaming();
     await indexPacks(storeId, r);
     return r;
   }

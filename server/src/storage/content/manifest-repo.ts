@@ -10,6 +10,20 @@ import { decodeManifest, encodeManifest, type Manifest } from "../engine/manifes
  */
 export const MANIFEST_PART_BYTES = 256 * 1024;
 
+/**
+ * The whole encoded body of manifest `id` whose `manifests.body` is `first`: the parts follow
+ * when `first` fills a part. Every reader of stored manifests goes through this.
+ */
+export async function readManifestBody(db: Db, id: string, first: Uint8Array, partBytes = MANIFEST_PART_BYTES): Promise<Uint8Array> {
+  if (first.length !== partBytes) return first;
+  const rest = await db
+    .select({ body: manifestParts.body })
+    .from(manifestParts)
+    .where(eq(manifestParts.manifestId, id))
+    .orderBy(asc(manifestParts.part));
+  return Buffer.concat([first, ...rest.map((r) => r.body)]);
+}
+
 /** Manifests in Postgres, with a small in-process cache of decoded manifests (immutable rows). */
 export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBytes?: number } = {}) {
   const partBytes = opts.partBytes ?? MANIFEST_PART_BYTES;
@@ -49,16 +63,7 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBy
         .from(manifests)
         .where(and(eq(manifests.storeId, storeId), eq(manifests.id, id)));
       if (!row) throw dataLoss(`manifest ${id} is missing`);
-      let body = row.body;
-      if (body.length === partBytes) {
-        const rest = await db
-          .select({ body: manifestParts.body })
-          .from(manifestParts)
-          .where(eq(manifestParts.manifestId, id))
-          .orderBy(asc(manifestParts.part));
-        body = Buffer.concat([body, ...rest.map((r) => r.body)]);
-      }
-      const m = decodeManifest(body); // checksummed: a missing or damaged part is DATA_LOSS
+      const m = decodeManifest(await readManifestBody(db, id, row.body, partBytes)); // checksummed: a lost or damaged part is DATA_LOSS
       remember(id, m);
       return m;
     },

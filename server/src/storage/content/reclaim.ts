@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt, notExists, sql } from "drizzle-orm";
 import type { Logger } from "../../lib/logger.js";
 import type { BlobStore } from "../blob/blob-store.js";
+import { readManifestBody } from "./manifest-repo.js";
 import type { Db } from "../db/client.js";
 import { chunks, manifests, packs, snapshots, uploads } from "../db/schema/index.js";
 import { decodeManifest } from "../engine/manifest.js";
@@ -54,13 +55,15 @@ export async function reclaimStorage(deps: { db: Db; blobs: BlobStore; log: Logg
   return report;
 }
 
-async function liveDigests(db: Db, storeId: string): Promise<Set<string>> {
+/** Hex digests of every chunk a manifest or an open upload session of the store uses. */
+export async function liveDigests(db: Db, storeId: string): Promise<Set<string>> {
   const live = new Set<string>();
   const add = (body: Uint8Array | null) => {
     if (!body) return;
     for (const e of decodeManifest(body).entries) live.add(e.digest.toHex());
   };
-  for (const m of await db.select({ body: manifests.body }).from(manifests).where(eq(manifests.storeId, storeId))) add(m.body);
+  const stored = await db.select({ id: manifests.id, body: manifests.body }).from(manifests).where(eq(manifests.storeId, storeId));
+  for (const m of stored) add(await readManifestBody(db, m.id, m.body));
   for (const u of await db.select({ m: uploads.manifest }).from(uploads).where(and(eq(uploads.storeId, storeId), eq(uploads.state, "OPEN")))) add(u.m);
   return live;
 }

@@ -97,8 +97,7 @@ export function decodeChunk(codec: Codec, data: Uint8Array, plainSize: number, i
       out = data;
       break;
     case "zstd":
-      if (into !== undefined && contexts) out = contexts.decompress(data, plainSize, into);
-      else out = contexts ? contexts.decompress(data, plainSize) : zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, plainSize) });
+      out = contexts ? contexts.decompress(data, plainSize, into) : zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, plainSize) });
       break;
     default:
       throw new RangeError(`unknown codec ${String(codec satisfies never)}`);

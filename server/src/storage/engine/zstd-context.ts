@@ -45,11 +45,6 @@ export interface ZstdContexts {
  * its window to match.
  */
 const WINDOW_LOG = 17;
-/*
- * Streamed frames do not record their content size, which a one-shot frame does and the decoder
- * checks. Each frame carries a content checksum (4 bytes) instead, so a damaged frame fails in the
- * decoder even before the chunk's SHA-256 is checked.
- */
 
 function usable(z: unknown): z is NativeZstd {
   const n = z as Partial<NativeZstd>;
@@ -79,6 +74,8 @@ export function createZstdContexts(): ZstdContexts | undefined {
   const compressor = (level: number) => {
     let z = compressors.get(level);
     if (z === undefined || z.destroyed) {
+      // Streamed frames do not record their content size, which a one-shot frame does and the
+      // decoder checks; a content checksum (4 bytes) makes a damaged frame fail in the decoder.
       const params = { [C.ZSTD_c_compressionLevel]: level, [C.ZSTD_c_windowLog]: WINDOW_LOG, [C.ZSTD_c_checksumFlag]: 1 };
       z = make(zlib.createZstdCompress({ params }));
       if (z === undefined) throw new Error("zstd context unavailable");
@@ -86,7 +83,9 @@ export function createZstdContexts(): ZstdContexts | undefined {
     }
     return z;
   };
-  if (make(zlib.createZstdCompress()) === undefined) return undefined;
+  // The decompressor doubles as the probe: when it cannot be driven, neither can a compressor.
+  decompressor = make(zlib.createZstdDecompress());
+  if (decompressor === undefined) return undefined;
 
   return {
     compress(plain, level) {

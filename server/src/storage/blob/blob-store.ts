@@ -88,11 +88,3 @@ export function assertValidKey(key: string): void {
   }
 }
 
-/** Normalises a BlobBody to an async iterable of chunks. */
-export async function* bodyChunks(body: BlobBody): AsyncIterable<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    yield body;
-    return;
-  }
-  yield* body;
-}

@@ -87,7 +87,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
         const found = await index.lookup(storeId, slice.map((e) => e.digest));
         for (const e of slice) {
           const loc = found.get(e.digest.toHex());
-          if (!loc || (encrypted && !loc.encrypted)) missing.push(e.digest.toHex());
+          if (!loc) missing.push(e.digest.toHex()); // an encrypted index finds encrypted records only
           else if (loc.plainSize !== e.size) throw invalidField("chunks", `chunk ${e.digest.toHex()} has size ${loc.plainSize}, not ${e.size}`);
         }
       }

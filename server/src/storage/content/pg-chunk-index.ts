@@ -27,8 +27,9 @@ function rowsJson(batch: readonly ChunkLocation[]): string {
 }
 
 /**
- * Postgres ChunkIndex. `encrypted` selects which records an ingest may dedup against: an encrypted
- * ingest only reuses encrypted records; a plaintext ingest reuses any (the server can read both).
+ * Postgres ChunkIndex. `encrypted` selects which records an ingest may dedup against and lookups
+ * return: an encrypted ingest only reuses encrypted records; a plaintext ingest reuses any (the
+ * server can read both).
  * `findMissing` also touches `last_seen` of every chunk it reports present, so garbage collection
  * (which only removes chunks unseen for its grace period) cannot delete a chunk an ingest in
  * progress has just decided to reuse.
@@ -66,7 +67,7 @@ export function createPgChunkIndex(db: Db, opts: { encrypted: boolean }): ChunkI
       if (digests.length === 0) return out;
       const rows = await db.execute<ChunkRow>(sql`
         select digest, encrypted, pack_id, "offset", length, plain_size, codec from chunks
-        where store_id = ${storeId} and digest in ${inList(digests)}
+        where store_id = ${storeId} and digest in ${inList(digests)}${encOnly}
         order by encrypted`);
       for (const r of rows) {
         // Rows come plaintext first; an encrypted copy of the same chunk overrides (deterministic).

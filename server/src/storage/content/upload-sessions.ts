@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { parseDigest } from "../../domain/digest.js";
 import { failedPrecondition, aborted } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
@@ -8,7 +8,9 @@ import { uploads } from "../db/schema/index.js";
 import { createManifest, decodeManifest, encodeManifest, type ManifestEntry } from "../engine/manifest.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 
-type Row = typeof uploads.$inferSelect;
+/** Every column but the manifest (megabytes for a large session), which only entriesOf reads. */
+const { manifest: _manifest, ...sessionColumns } = getTableColumns(uploads);
+type Row = Omit<typeof uploads.$inferSelect, "manifest">;
 
 function toSession(r: Row): UploadSession {
   const expired = r.state === "OPEN" && r.expireTime.getTime() < Date.now();
@@ -37,7 +39,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
   const { db, content } = deps;
 
   async function get(storeId: string, id: string): Promise<UploadSession | undefined> {
-    const [row] = await db.select().from(uploads).where(and(eq(uploads.storeId, storeId), eq(uploads.id, id)));
+    const [row] = await db.select(sessionColumns).from(uploads).where(and(eq(uploads.storeId, storeId), eq(uploads.id, id)));
     return row && toSession(row);
   }
 
@@ -62,7 +64,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
           updateTime: now,
           expireTime: new Date(now.getTime() + deps.ttlMs),
         })
-        .returning();
+        .returning(sessionColumns);
       return toSession(row);
     },
 
@@ -100,7 +102,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
           expireTime: new Date(now.getTime() + deps.ttlMs),
         })
         .where(and(eq(uploads.id, session.id), eq(uploads.state, "OPEN"), eq(uploads.committedSize, writeOffset)))
-        .returning();
+        .returning(sessionColumns);
       if (!row) throw aborted("another stream wrote to this upload concurrently; check GetUpload and resume", "UPLOAD_CONCURRENT_WRITE");
       return { session: toSession(row), sourceError, segmentSha256: r.sha256 };
     },
@@ -120,7 +122,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
         .update(uploads)
         .set({ state: to, snapshotId: snapshotId ?? null, updateTime: new Date() })
         .where(and(eq(uploads.storeId, storeId), eq(uploads.id, id), eq(uploads.state, from)))
-        .returning();
+        .returning(sessionColumns);
       return row && toSession(row);
     },
   };

@@ -115,7 +115,7 @@ async function serveShareDownload(req: Req, response: Res, deps: ShareDownloadDe
       return;
     }
     const [offset, length] = decision.kind === "partial" ? [decision.start, decision.end - decision.start + 1] : [0, snapshot.size];
-    opened = await deps.snapshots.openRange(snapshot.storeId, snapshot.id, offset, length);
+    opened = await deps.snapshots.openRange(snapshot.storeId, snapshot.id, offset, length, snapshot);
     headers["content-length"] = String(opened.range.length);
     if (decision.kind === "partial") {
       status = 206;

@@ -20,6 +20,7 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
     const storeId = job.storeId;
     const { reader } = await deps.content.readerFor(storeId);
     const bad = new Map<string, string>();
+    const indexed = new Set<string>(); // hex digests seen by the scan below
     let checked = 0;
     let bytes = 0;
     const total = await db.$count(chunks, eq(chunks.storeId, storeId));
@@ -35,6 +36,7 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
       if (rows.length === 0) break;
       for (const r of rows) {
         const digest = Sha256.fromBytes(r.digest);
+        indexed.add(digest.toHex());
         try {
           const plain = await reader.read({ digest, packId: r.packId, offset: r.offset, length: r.length, plainSize: r.plainSize, codec: codecFromId(r.codec) ?? "raw", encrypted: r.encrypted });
           bytes += plain.length;
@@ -51,8 +53,7 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
 
     // Which snapshots do the bad chunks (or missing manifests/chunks) affect?
     const errors: { code: string; message: string; subject: string }[] = [];
-    const affected = new Map<string, string[]>();
-    const indexed = new Set((await db.select({ d: chunks.digest }).from(chunks).where(eq(chunks.storeId, storeId))).map((r) => Buffer.from(r.d).toString("hex")));
+    const affected = new Map<string, Set<string>>();
     const snaps = await db.select({ id: snapshots.id, ref: snapshots.contentRef }).from(snapshots).where(eq(snapshots.storeId, storeId));
     for (const s of snaps) {
       let manifest;
@@ -66,11 +67,11 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
       for (const e of manifest.entries) {
         const hex = e.digest.toHex();
         if (!indexed.has(hex)) bad.set(hex, bad.get(hex) ?? "chunk is not in the chunk index");
-        if (bad.has(hex)) affected.set(hex, [...new Set([...(affected.get(hex) ?? []), s.id])]);
+        if (bad.has(hex)) (affected.get(hex) ?? affected.set(hex, new Set()).get(hex)!).add(s.id);
       }
     }
     for (const [hex, why] of bad) {
-      const users = affected.get(hex) ?? [];
+      const users = [...(affected.get(hex) ?? [])];
       errors.push({ code: "DATA_LOSS", message: `${why}; used by ${users.length ? users.join(", ") : "no snapshot"}`, subject: `chunk ${hex}` });
     }
     const details = { chunks_checked: checked, bytes_checked: bytes, bad_chunks: bad.size, snapshots_checked: snaps.length };

@@ -1,6 +1,4 @@
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import type { Logger } from "../lib/logger.js";
-import { silentLogger } from "../lib/logger.js";
 import type { AuditContext } from "../domain/audit/audit-context.js";
 import type { Principal, Scope } from "../domain/auth/principal.js";
 import { unauthenticated } from "../domain/errors.js";
@@ -25,7 +23,6 @@ export const callerKey = createContextKey<Caller>(
 /** The TCP peer address of the request (set by the HTTP adapter; empty in in-memory transports). */
 export const clientIpKey = createContextKey<string>("", { description: "client ip" });
 export const requestIdKey = createContextKey<string>("", { description: "request id" });
-export const loggerKey = createContextKey<Logger>(silentLogger, { description: "request logger" });
 
 export const callerOf = (ctx: HandlerContext) => ctx.values.get(callerKey);
 export const requestIdOf = (ctx: HandlerContext) => ctx.values.get(requestIdKey);

@@ -1,27 +1,23 @@
-import { randomUUID } from "node:crypto";
 import type { Interceptor, StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "../lib/logger.js";
-import { loggerKey, requestIdKey } from "./context.js";
+import { requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";
-
-const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+import { requestIdFrom } from "./request-gate.js";
 
 /**
  * Outermost interceptor: assigns a request id (honouring a well-formed incoming x-request-id),
- * echoes it in response headers and trailers, gives the call a child logger, and maps every error,
+ * echoes it in response headers and trailers, and maps every error,
  * including ones raised mid-stream, through toConnectError. Internal errors are logged with their
  * cause; clients only see a generic message plus the request id.
  */
 export function createObservabilityInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     // The request gate assigned the id already (it runs before the body is read); reuse it.
-    const incoming = req.header.get("x-request-id");
-    const requestId = req.contextValues.get(requestIdKey) || (incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID());
-    const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
+    const requestId = req.contextValues.get(requestIdKey) || requestIdFrom(req.header.get("x-request-id"));
     req.contextValues.set(requestIdKey, requestId);
-    req.contextValues.set(loggerKey, rlog);
     const fail = (err: unknown): never => {
       const { error, internal } = toConnectError(err);
+      const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
       if (internal) rlog.error("internal error", { err });
       else rlog.info("request failed", { code: error.code, msg: error.rawMessage });
       error.metadata.set("x-request-id", requestId);

@@ -17,7 +17,7 @@ export function requireActive(s: Snapshot): void {
 export async function readPrefix(snapshots: SnapshotUseCases, s: Snapshot, limit: number, signal?: AbortSignal): Promise<Uint8Array> {
   const want = Math.min(s.size, limit);
   if (want <= 0) return new Uint8Array(0);
-  const opened = await snapshots.openRange(s.storeId, s.id, 0, want);
+  const opened = await snapshots.openRange(s.storeId, s.id, 0, want, s);
   const out = new Uint8Array(want);
   let at = 0;
   for await (const piece of opened.stream(signal)) {

@@ -118,7 +118,7 @@ export function createPreviewUseCases(deps: PreviewUseCasesDeps) {
           p = await preview(await textHead(), "text", opts);
           break;
         case "tar": {
-          const opened = await snapshots.openRange(s.storeId, s.id, 0, s.size);
+          const opened = await snapshots.openRange(s.storeId, s.id, 0, s.size, s);
           const scan = await scanTarMembers(opened.stream(signal), { maxScanBytes: maxTarScanBytes, signal });
           const r = previewTarMembers(scan.members, { maxMembers: 1000, redact });
           const t = truncateUtf8(r.text, maxBytes);

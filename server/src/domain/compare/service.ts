@@ -63,7 +63,7 @@ export function createCompareUseCases(deps: CompareUseCasesDeps) {
   const chunkDeps = {
     manifests: deps.manifests,
     chunking: deps.chunking,
-    stream: async (s: Snapshot, signal?: AbortSignal) => (await snapshots.openRange(s.storeId, s.id, 0, s.size)).stream(signal),
+    stream: async (s: Snapshot, signal?: AbortSignal) => (await snapshots.openRange(s.storeId, s.id, 0, s.size, s)).stream(signal),
   };
 
   async function load(req: CompareRequest): Promise<{ left: Snapshot; right: Snapshot }> {

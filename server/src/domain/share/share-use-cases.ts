@@ -1,6 +1,6 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { decodeBase64url } from "../auth/base64url.js";
-import { failedPrecondition, isDomainError, notFound, type DomainError } from "../errors.js";
+import { failedPrecondition, notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Snapshot } from "../snapshots/types.js";
 import { IDEMPOTENCY_KEY_RE, Validator } from "../validate.js";
@@ -193,6 +193,7 @@ export function createShareUseCases(deps: ShareUseCasesDeps) {
     ): Promise<VerifiedShare> {
       const peek = peekClaims(token);
       const now = deps.now();
+      let found: ShareRecord | undefined;
       const claims = await verifyShareToken(token, [deps.key], {
         now,
         clientIp: opts.clientIp,
@@ -200,11 +201,12 @@ export function createShareUseCases(deps: ShareUseCasesDeps) {
         isRevoked: async (shareId) => {
           // Reached only for authentic tokens, so the peeked store is the signed one.
           opts.admit?.({ shareId, storeId: String(peek?.storeId) });
-          const s = await shares.findById(shareId);
-          return !s || s.revoked;
+          found = await shares.findById(shareId);
+          return !found || found.revoked;
         },
       });
-      const share = await shares.get(claims.storeId, claims.shareId);
+      // The row read by the revocation check, when it is the signed store's (repo.get's condition).
+      const share = found?.storeId === claims.storeId ? found : undefined;
       if (!share) throw notFound("share", claims.shareId);
       const snapshot = await liveSnapshot(claims.storeId, claims.snapshotId);
       await shares.recordUse(share, opts.action, { clientIp: opts.clientIp ?? "", ...opts.detail }, now, {
@@ -247,7 +249,3 @@ export function createShareUseCases(deps: ShareUseCasesDeps) {
 }
 
 export type ShareUseCases = ReturnType<typeof createShareUseCases>;
-
-/** True for rejections of a share token (as opposed to failures of the server). */
-export const isShareRejection = (e: unknown): e is DomainError =>
-  isDomainError(e) && typeof e.details.reason === "string" && e.details.reason.startsWith("SHARE_");

@@ -152,13 +152,16 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       return snapshots.softDelete(storeId, s.id, clock.now(), expected, audit);
     },
 
-    /** Resolves a download range against the snapshot; offset past the end is OUT_OF_RANGE. */
-    async openRange(storeId: string, snapshotId: string, offset: number, length: number) {
+    /**
+     * Resolves a download range against the snapshot; offset past the end is OUT_OF_RANGE. A caller
+     * that has just loaded the snapshot passes it as `known` instead of having it read again.
+     */
+    async openRange(storeId: string, snapshotId: string, offset: number, length: number, known?: Snapshot) {
       const v = new Validator();
       if (offset < 0) v.add("offset", "must not be negative");
       if (length < 0) v.add("length", "must not be negative");
       v.throwIfAny();
-      const s = await this.get(storeId, snapshotId);
+      const s = known ?? (await this.get(storeId, snapshotId));
       if (s.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its content cannot be read", "SNAPSHOT_DELETED");
       if (offset > s.size) throw outOfRange(`offset ${offset} is past the end of the content (${s.size} bytes)`);
       const len = length === 0 ? s.size - offset : Math.min(length, s.size - offset);

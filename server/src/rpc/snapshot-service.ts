@@ -1,12 +1,12 @@
 import { create, toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { createHash } from "node:crypto";
 import {
   DownloadSnapshotResponseSchema,
   SnapshotService,
   type UploadSnapshotRequest,
 } from "../../../gen/vellum/v1/snapshot_service_pb.js";
+import { digestOf } from "../domain/digest.js";
 import { invalidField } from "../domain/errors.js";
 import type { JobUseCases } from "../domain/jobs/service.js";
 import { validateSpec } from "../domain/snapshots/spec.js";
@@ -51,11 +51,10 @@ export function createSnapshotServiceImpl(deps: {
       }
       const spec = validateSpec({ ...req, snapshotType: type, metadata: metadataFromPb(req.metadata) }, v);
       v.throwIfAny();
-      const digest = createHash("sha256").update(bytes).digest("hex");
       const snapshot = await snapshots.create(spec, once(bytes), {
         actor: callerOf(ctx).id,
         method: "CreateSnapshot",
-        fingerprintParts: { sha256: digest },
+        fingerprintParts: () => ({ sha256: digestOf(bytes).toHex() }),
         signal: ctx.signal,
         audit: auditOf(ctx),
       });

@@ -197,7 +197,7 @@ export function createCompareUseCases(deps: CompareUseCasesDeps) {
       const saved = await snapshots.create(spec, once(out.bytes), {
         actor: job.createdBy,
         method: "CompareSnapshots",
-        fingerprintParts: { sha256: digestOf(out.bytes).toHex() },
+        fingerprintParts: () => ({ sha256: digestOf(out.bytes).toHex() }),
         signal: ctx.signal,
         audit: {
           actor: typeof job.params.auditActor === "string" ? job.params.auditActor : job.createdBy,

@@ -20,14 +20,22 @@ export interface Expected {
 
 const DAY_MS = 86_400_000;
 
+/** What identifies a request body for idempotency: a value, or a function computing it on demand. */
+export type FingerprintParts = unknown;
+
 /** Snapshot use-cases. Inputs are already validated specs; identifiers are validated here. */
 export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
   const { snapshots, content, clock } = deps;
 
-  const fingerprintOf = (spec: SnapshotSpec, parts: unknown) =>
-    requestFingerprint({ spec, body: parts }).toHex();
+  /**
+   * The request fingerprint for idempotency checks, computed only when the spec carries an
+   * idempotency key: `parts` may be a function, so costly parts (a hash of a 16 MiB payload or of
+   * a million chunk refs) are never computed for requests without one.
+   */
+  const fingerprintOf = (spec: SnapshotSpec, parts: FingerprintParts): string | undefined =>
+    spec.idempotencyKey ? requestFingerprint({ spec, body: typeof parts === "function" ? parts() : parts }).toHex() : undefined;
 
-  async function replayed(spec: SnapshotSpec, method: string, fingerprint: string): Promise<Snapshot | undefined> {
+  async function replayed(spec: SnapshotSpec, method: string, fingerprint: string | undefined): Promise<Snapshot | undefined> {
     if (!spec.idempotencyKey) return undefined;
     const hit = await snapshots.findIdempotent(spec.storeId, method, spec.idempotencyKey);
     if (!hit) return undefined;
@@ -49,7 +57,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
         actor: string;
         method: string;
         expected?: Expected;
-        fingerprintParts: unknown;
+        fingerprintParts: FingerprintParts;
         signal?: AbortSignal;
         audit: AuditContext;
       },
@@ -66,7 +74,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     },
 
     /** Returns the snapshot an earlier request with the same idempotency key created, if any. */
-    async replay(spec: SnapshotSpec, method: string, fingerprintParts: unknown): Promise<Snapshot | undefined> {
+    async replay(spec: SnapshotSpec, method: string, fingerprintParts: FingerprintParts): Promise<Snapshot | undefined> {
       return replayed(spec, method, fingerprintOf(spec, fingerprintParts));
     },
 
@@ -77,7 +85,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     async commit(
       spec: SnapshotSpec,
       stored: IngestResult,
-      opts: { actor: string; method: string; fingerprint?: string; fingerprintParts?: unknown; audit: AuditContext },
+      opts: { actor: string; method: string; fingerprint?: string; fingerprintParts?: FingerprintParts; audit: AuditContext },
     ): Promise<Snapshot> {
       const fingerprint = opts.fingerprint ?? fingerprintOf(spec, opts.fingerprintParts);
       const now = clock.now();
@@ -109,9 +117,8 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
         {
           audit: opts.audit,
           versionMessage: spec.metadata.commitMessage,
-          idempotency: spec.idempotencyKey
-            ? { key: spec.idempotencyKey, fingerprint, method: opts.method }
-            : undefined,
+          idempotency:
+            spec.idempotencyKey && fingerprint !== undefined ? { key: spec.idempotencyKey, fingerprint, method: opts.method } : undefined,
         },
       );
       return snapshot;

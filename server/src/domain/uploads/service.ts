@@ -104,9 +104,13 @@ export function createUploadUseCases(deps: UploadUseCasesDeps) {
         if (r.size <= 0n || r.size > 64n * 1024n * 1024n) throw invalidField(`chunks[${i}].size`, "must be between 1 and 64 MiB");
         return { digest: digests[i], size: Number(r.size) };
       });
-      const listHash = createHash("sha256");
-      for (const e of entries) listHash.update(e.digest.bytes).update(String(e.size));
-      const fingerprintParts = { chunks: listHash.digest("hex"), expected: header.expected };
+      let parts: { chunks: string; expected: typeof header.expected } | undefined; // replay and commit share it
+      const fingerprintParts = () => {
+        if (parts) return parts;
+        const listHash = createHash("sha256");
+        for (const e of entries) listHash.update(e.digest.bytes).update(String(e.size));
+        return (parts = { chunks: listHash.digest("hex"), expected: header.expected });
+      };
       const earlier = await snapshots.replay(header.spec, "CommitSnapshot", fingerprintParts);
       if (earlier) return earlier;
       const stored = await chunks.assemble(header.spec.storeId, entries, header.spec.encrypt, header.expected, opts.signal);

@@ -23,14 +23,13 @@ import { ingestStream } from "../server/src/storage/engine/ingest.js";
 import { generateDataKey } from "../server/src/storage/engine/kms.js";
 import { createPackWriter } from "../server/src/storage/engine/pack-writer.js";
 import type { Codec } from "../server/src/storage/engine/types.js";
-import { type BenchModule, type Report, formatRow } from "./report.js";
+import { type BenchModule, type Report, formatRow, mbps, median } from "./report.js";
 
 const MiB = 1024 * 1024;
 const ROUND = 64 * MiB;
 const ROUNDS = 8; // 512 MiB in all
 const PIECE = MiB;
 
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 function noiseInto(out: Uint8Array, seed: number): void {
   const key = createHash("sha256").update(`bench ${seed}`).digest();
@@ -64,7 +63,6 @@ function fillRound(buf: Uint8Array, text: Uint8Array, k: number): void {
   for (let i = k; i < sparse.length; i += 97) sparse[i] = (i * 31) & 0xff;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function chunkVsSha(report: Report): Promise<void> {
   const buf = new Uint8Array(ROUND);

@@ -4,7 +4,7 @@
  * documents with JSON.parse. Each figure is the median of several runs after a warm-up.
  */
 import { diffJson } from "../server/src/domain/diff/json-diff.js";
-import type { BenchModule } from "./report.js";
+import { type BenchModule, median } from "./report.js";
 
 /** mulberry32: a small deterministic PRNG returning floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -120,7 +120,6 @@ export function catalogPair(products: number, changedFraction: number, seed = 42
   return { left, right: JSON.stringify(doc), changed };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function time(fn: () => void, runs: number): number {
   fn(); // warm-up

@@ -24,3 +24,9 @@ export function formatRow(r: BenchRow): string {
   const target = r.target ? `  (target ${r.target})` : "";
   return `${r.name.padEnd(58)} ${v}${base}${ratio}${target}`;
 }
+
+/** Megabytes (10^6 bytes) per second. */
+export const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+/** The middle value (the upper one of an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

@@ -18,7 +18,7 @@ import { createTestDatabase } from "../server/test/support/test-db.js";
 import { startServerProcess } from "../server/test/support/server-process.js";
 import { tempDir } from "../server/test/support/test-server.js";
 import { createNoise, dumpVersion, jsonLines } from "./data.js";
-import type { BenchModule, Report } from "./report.js";
+import { type BenchModule, type Report, mbps } from "./report.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -78,7 +78,6 @@ async function download(client: Snapshots, storeId: string, snapshotId: string, 
   return { ms: performance.now() - t0, n };
 }
 
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
 export const bench: BenchModule = {
   title: "Storage through the real server (gRPC on loopback) vs a bare gRPC stream",

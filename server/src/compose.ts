@@ -46,6 +46,8 @@ export interface Services extends SecurityServices {
   runner: ReturnType<typeof createJobRunner>;
   compare: CompareUseCases;
   previews: PreviewUseCases;
+  /** Request limits the RPC layer enforces. */
+  limits: { maxMessageBytes: number; maxTimeoutMs: number };
   close(graceMs: number): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     compare,
     previews,
     uploads,
+    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
     ...security,
     async close(graceMs) {
       clearInterval(reclaimer);

@@ -24,7 +24,6 @@ async function main(): Promise<void> {
   const { handler, health } = createApp({
     ...services,
     log,
-    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
   const served = config.corsOrigins ? withCors(handler, { allowedOrigins: config.corsOrigins }) : handler;
   const released = releaseStartupMemory();

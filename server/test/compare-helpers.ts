@@ -1,7 +1,6 @@
 /** Shared fixtures of the compare-*.test.ts suites: snapshot creation, download, job waiting. */
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { ConnectError } from "@connectrpc/connect";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JsonDiff, WordPartKind } from "../../gen/vellum/v1/compare_pb.js";
@@ -20,14 +19,8 @@ export const GOLDEN_OPTIONS = {
   ignorePaths: ["/updated_at", "/products/*/variants/*/sync_time"],
 };
 
-export async function codeOf(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (e) {
-    return ConnectError.from(e);
-  }
-  throw new Error("expected the call to fail");
-}
+/** The ConnectError a call fails with (throws when it succeeds). */
+export { expectError as codeOf } from "./support/expect-error.js";
 
 /** Creates a snapshot from raw bytes through CreateSnapshot. */
 export async function createSnapshot(

@@ -37,7 +37,6 @@ export async function createMemoryHarness(authenticate?: Authenticate, env: Reco
     ...services,
     authenticate: authenticate ?? services.authenticate,
     log: silentLogger,
-    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
   const transport = createRouterTransport(routes, { router: { interceptors, requestGate } });
   return {

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: { start: string } };
 /** The Node flags of `npm start`, read from package.json so the two cannot drift apart. */
-export const START_NODE_FLAGS = PACKAGE.scripts.start.split(/\s+/).filter((a) => a.startsWith("--"));
+const START_NODE_FLAGS = PACKAGE.scripts.start.split(/\s+/).filter((a) => a.startsWith("--"));
 
 /** A free loopback TCP port (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -45,8 +45,9 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${logs.join("\n")}`)), timeoutMs);
     const onLine = (d: Buffer) => {
-      logs.push(...d.toString().split("\n").filter(Boolean));
-      if (logs.some((l) => l.includes('"vellum listening"'))) {
+      const lines = d.toString().split("\n").filter(Boolean);
+      logs.push(...lines);
+      if (lines.some((l) => l.includes('"vellum listening"'))) {
         clearTimeout(timer);
         resolve();
       }

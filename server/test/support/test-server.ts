@@ -45,7 +45,6 @@ export async function startTestServer(
   const { handler } = createApp({
     ...services,
     log,
-    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
   });
   const served = opts.corsOrigins ? withCors(handler, { allowedOrigins: opts.corsOrigins }) : handler;
   const listener = await listen(opts.wrap ? opts.wrap(served) : served, { port: 0, host: "127.0.0.1" });

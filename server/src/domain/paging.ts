@@ -40,11 +40,11 @@ function fingerprint(filters: unknown): string {
   return createHash("sha256").update(canonicalJson(filters)).digest("base64url").slice(0, 16);
 }
 
-/** Parses a {createTime, id} cursor. */
-export function parseTimeIdCursor(c: unknown): { createTime: Date; id: string } | undefined {
+/** Parses a {createTime, id} cursor; `idPattern` says what an id looks like (default: a UUID). */
+export function parseTimeIdCursor(c: unknown, idPattern = /^[0-9a-f-]{36}$/): { createTime: Date; id: string } | undefined {
   if (!c || typeof c !== "object") return undefined;
   const { t, id } = c as { t?: unknown; id?: unknown };
-  if (typeof t !== "string" || typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+  if (typeof t !== "string" || typeof id !== "string" || !idPattern.test(id)) return undefined;
   const createTime = new Date(t);
   return Number.isNaN(createTime.getTime()) ? undefined : { createTime, id };
 }

@@ -1,6 +1,6 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { alreadyExists, invalidArgument, type FieldViolation } from "../errors.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "../paging.js";
+import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import { IDEMPOTENCY_KEY_RE, STORE_ID_RE } from "../validate.js";
 import type { ApiKeyHashConfig, StoredApiKey } from "./api-key.js";
 import { createApiKey, revokeApiKey } from "./manage-api-keys.js";
@@ -155,11 +155,5 @@ export function createApiKeyAdmin(deps: ApiKeyAdminDeps) {
 
 export type ApiKeyAdmin = ReturnType<typeof createApiKeyAdmin>;
 
-function parseKeyCursor(c: unknown): { createTime: Date; id: string } | undefined {
-  if (!c || typeof c !== "object") return undefined;
-  const { t, id } = c as { t?: unknown; id?: unknown };
-  if (typeof t !== "string" || typeof id !== "string" || !/^[A-Za-z0-9]{8,64}$/.test(id)) return undefined;
-  const createTime = new Date(t);
-  return Number.isNaN(createTime.getTime()) ? undefined : { createTime, id };
-}
+const parseKeyCursor = (c: unknown) => parseTimeIdCursor(c, /^[A-Za-z0-9]{8,64}$/);
 

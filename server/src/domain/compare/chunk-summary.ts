@@ -1,4 +1,4 @@
-import { createChunker, type ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import { chunkStream, type ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { digestOf } from "../digest.js";
 import { diffChunks, type ChunkDiff, type ManifestChunk } from "../diff/index.js";
 import type { Snapshot } from "../snapshots/types.js";
@@ -19,15 +19,12 @@ export function toManifestChunks(entries: readonly ManifestEntryLike[]): Manifes
  * content that has no stored manifest. Memory: one chunk at a time.
  */
 export async function computeManifestChunks(source: AsyncIterable<Uint8Array>, chunking?: Partial<ChunkerOptions>): Promise<ManifestChunk[]> {
-  const chunker = createChunker(chunking);
   const out: ManifestChunk[] = [];
   let offset = 0;
-  const add = (chunk: Uint8Array) => {
+  for await (const chunk of chunkStream(source, chunking)) {
     out.push({ digest: digestOf(chunk), offset, length: chunk.length });
     offset += chunk.length;
-  };
-  for await (const piece of source) chunker.push(piece).forEach(add);
-  chunker.finish().forEach(add);
+  }
   return out;
 }
 

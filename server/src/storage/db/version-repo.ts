@@ -6,8 +6,7 @@ import { versionState } from "../../domain/audit/resource-states.js";
 import { appendAuditTx } from "./audit-repo.js";
 import { toVersion } from "./mappers.js";
 import { resources, snapshots, versions } from "./schema/index.js";
-
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+import type { Tx } from "./audit-repo.js";
 
 /**
  * Allocates the next version number of a resource. The upsert takes the counter row's lock, so

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { Sha256 } from "../domain/digest.js";
 import { isDomainError } from "../domain/errors.js";
 import type { Db } from "../storage/db/client.js";
@@ -24,14 +24,19 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
     let checked = 0;
     let bytes = 0;
     const total = await db.$count(chunks, eq(chunks.storeId, storeId));
-    let after: Buffer | undefined;
+    // Keyset paging on the whole key: a digest can have a plaintext and an encrypted row.
+    let after: { digest: Buffer; encrypted: boolean } | undefined;
     for (;;) {
       signal.throwIfAborted();
       const rows = await db
         .select()
         .from(chunks)
-        .where(after ? and(eq(chunks.storeId, storeId), gt(chunks.digest, after)) : eq(chunks.storeId, storeId))
-        .orderBy(asc(chunks.digest))
+        .where(
+          after
+            ? and(eq(chunks.storeId, storeId), sql`(${chunks.digest}, ${chunks.encrypted}) > (${after.digest}, ${after.encrypted})`)
+            : eq(chunks.storeId, storeId),
+        )
+        .orderBy(asc(chunks.digest), asc(chunks.encrypted))
         .limit(PAGE);
       if (rows.length === 0) break;
       for (const r of rows) {
@@ -46,7 +51,8 @@ export function createCheckStoreHandler(deps: { db: Db; content: ChunkedContentS
         }
         checked++;
       }
-      after = Buffer.from(rows[rows.length - 1].digest);
+      const last = rows[rows.length - 1];
+      after = { digest: Buffer.from(last.digest), encrypted: last.encrypted };
       progress(total ? (checked / total) * 90 : 90);
     }
     log(`checked ${checked} chunks (${bytes} bytes); ${bad.size} bad`);

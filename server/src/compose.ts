@@ -25,6 +25,7 @@ import { createSnapshotRepository } from "./storage/db/snapshot-repo.js";
 import { createVersionRepository } from "./storage/db/version-repo.js";
 import { createUploadUseCases, type UploadUseCases } from "./domain/uploads/service.js";
 import { createChunkUploads } from "./storage/content/chunk-uploads.js";
+import { createWorkerScanner } from "./storage/engine/worker-scanner.js";
 import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
 import { createUploadSessions } from "./storage/content/upload-sessions.js";
 import { reclaimStorage } from "./storage/content/reclaim.js";
@@ -85,6 +86,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const newId = () => uuidv7();
   const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
   const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
+  const scanner = config.scanWorkers > 0 ? createWorkerScanner({ workers: config.scanWorkers }) : undefined;
   const chunkedDeps = {
     db: database.db,
     blobs,
@@ -93,6 +95,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     newId,
     chunking: config.chunking,
     packTargetBytes: config.packTargetBytes,
+    scanner: scanner?.scan,
   };
   const content = createChunkedContentStore(chunkedDeps);
   const snapshotRepo = createSnapshotRepository(database.db);
@@ -156,6 +159,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     async close(graceMs) {
       clearInterval(reclaimer);
       await runner.stop(graceMs);
+      await scanner?.close();
       await database.close();
       await embedded?.stop();
     },

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { chunkerOptionProblems } from "../../sdk/src/chunking/fastcdc.js";
 import { parseSecurityConfig, type SecurityConfig } from "./security-config.js";
@@ -34,6 +35,8 @@ export interface Config {
   chunking: { minSize: number; avgSize: number; maxSize: number };
   /** Target pack object size in bytes. */
   packTargetBytes: number;
+  /** Threads that chunk and hash uploads (VELLUM_SCAN_WORKERS); 0 does it on the event loop. */
+  scanWorkers: number;
   /** Browser origins allowed by CORS (VELLUM_CORS_ORIGINS, comma-separated, or "*"); none by default. */
   corsOrigins?: string[] | "*";
   /** How often unreachable storage is reclaimed (0 disables), and the grace period protecting in-flight writes, in ms. */
@@ -103,6 +106,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     masterKey,
     chunking,
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 16 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
+    scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 0, 30 * 24 * 3600_000),

@@ -192,6 +192,41 @@ export function chunkBoundaries(buf: Uint8Array, options?: Partial<ChunkerOption
   return out;
 }
 
+/**
+ * Boundary finding without holding any bytes: for callers that keep the data themselves (or only
+ * need digests, like a hashing worker). Boundaries are identical however the stream is split.
+ */
+export interface BoundaryScanner {
+  /** Feeds the next bytes; returns the end offsets, relative to `bytes`, of the chunks they complete. */
+  push(bytes: Uint8Array): number[];
+  /** Ends the stream: returns the size of its last, incomplete chunk (0 for none) and starts afresh. */
+  finish(): number;
+}
+
+export function createBoundaryScanner(options?: Partial<ChunkerOptions>): BoundaryScanner {
+  const p = paramsFor(resolveChunkerOptions(options));
+  const s: ScanState = { len: 0, h: 0 };
+  return {
+    push(bytes) {
+      const ends: number[] = [];
+      let pos = 0;
+      while (pos < bytes.length) {
+        const r = scan(bytes, pos, bytes.length, s, p);
+        if (r < 0) break;
+        ends.push(r);
+        pos = r;
+      }
+      return ends;
+    },
+    finish() {
+      const last = s.len;
+      s.len = 0;
+      s.h = 0;
+      return last;
+    },
+  };
+}
+
 export interface Chunker {
   /**
    * Feeds the next bytes of the stream; returns the chunks completed by them, in order. A chunk
@@ -209,8 +244,8 @@ export interface Chunker {
  * chunk. Boundaries are identical however the stream is split across `push` calls.
  */
 export function createChunker(options?: Partial<ChunkerOptions>): Chunker {
-  const p = paramsFor(resolveChunkerOptions(options));
-  const s: ScanState = { len: 0, h: 0 };
+  const o = resolveChunkerOptions(options);
+  const scanner = createBoundaryScanner(o);
   let carry: Uint8Array | undefined;
   let carryLen = 0;
 
@@ -227,25 +262,22 @@ export function createChunker(options?: Partial<ChunkerOptions>): Chunker {
     push(bytes) {
       const out: Uint8Array[] = [];
       let pos = 0;
-      while (pos < bytes.length) {
-        const r = scan(bytes, pos, bytes.length, s, p);
-        if (r < 0) {
-          carry ??= new Uint8Array(p.max);
-          carry.set(bytes.subarray(pos), carryLen);
-          carryLen += bytes.length - pos;
-          break;
-        }
-        out.push(take(bytes.subarray(pos, r)));
-        pos = r;
+      for (const end of scanner.push(bytes)) {
+        out.push(take(bytes.subarray(pos, end)));
+        pos = end;
+      }
+      if (pos < bytes.length) {
+        carry ??= new Uint8Array(o.maxSize);
+        carry.set(bytes.subarray(pos), carryLen);
+        carryLen += bytes.length - pos;
       }
       return out;
     },
     finish() {
+      scanner.finish();
       if (carryLen === 0) return [];
       const last = carry!.slice(0, carryLen);
       carryLen = 0;
-      s.len = 0;
-      s.h = 0;
       return [last];
     },
   };

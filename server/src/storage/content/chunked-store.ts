@@ -4,6 +4,7 @@ import type { ContentStore, IngestResult } from "../../domain/ports.js";
 import type { BlobStore } from "../blob/blob-store.js";
 import type { Db } from "../db/client.js";
 import { packs as packsTable } from "../db/schema/index.js";
+import type { ChunkScanner } from "../engine/content-scan.js";
 import { createChunkReader } from "../engine/chunk-reader.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
 import { readContentRange, verifyContent } from "../engine/content-reader.js";
@@ -24,6 +25,8 @@ export interface ChunkedStoreDeps {
   newId: () => string;
   chunking?: Partial<ChunkerOptions>;
   packTargetBytes?: number;
+  /** Chunks and hashes ingested content; default on the event loop (inlineScanner). */
+  scanner?: ChunkScanner;
   /** Chunk reads in flight per download. */
   readConcurrency?: number;
 }
@@ -53,7 +56,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
     const packWriter = createPackWriter({ blobStore: blobs, storeId, targetBytes: deps.packTargetBytes, signal: opts.signal });
     // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
-    const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, encryption, copyInput: false, signal: opts.signal });
+    const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, scanner: deps.scanner, encryption, copyInput: false, signal: opts.signal });
     if (r.size >= LARGE_INGEST_BYTES) collectAfterStreaming();
     await indexPacks(storeId, r);
     return r;

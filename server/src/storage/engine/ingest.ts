@@ -1,19 +1,21 @@
 /**
- * Streams content into packs: chunk (FastCDC), hash every chunk and the whole content, skip chunks
- * the store already has (index) or that this ingest already wrote, encode and encrypt the new ones,
- * and write them into packs. Resolves once every pack it wrote is durable; the caller inserts
- * `newLocations` into the chunk index in the transaction that commits the snapshot.
+ * Streams content into packs: the scanner chunks (FastCDC) and hashes every chunk and the whole
+ * content; chunks the store already has (index) or that this ingest already wrote are skipped; the
+ * new ones are encoded, encrypted and written into packs. Resolves once every pack it wrote is
+ * durable; the caller inserts `newLocations` into the chunk index in the transaction that commits
+ * the snapshot.
  *
- * Memory is bounded: the chunker carry (maxSize), one dedup batch (`batchBytes`) and the pack
- * writer's two pack buffers (one filling, one being written while chunking continues). Only the manifest and the set of digests seen
- * grow with the content (about 100 bytes per unique chunk).
+ * Memory is bounded: what the scanner holds (see its implementation), one dedup batch
+ * (`batchBytes`) and the pack writer's two pack buffers (one filling, one being written). Only the
+ * manifest and the set of digests seen grow with the content (about 100 bytes per unique chunk).
  * On failure or abort, packs written so far are deleted (best effort) and the error rethrown.
  */
-import { type ChunkerOptions, createChunker } from "../../../../sdk/src/chunking/fastcdc.js";
-import { type Sha256, createHasher, digestOf } from "../../domain/digest.js";
+import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import type { Sha256 } from "../../domain/digest.js";
 import type { ChunkIndex } from "./chunk-index.js";
 import { CHUNK_ENCRYPTION_ALGORITHM, type EncryptionMetadata, encryptChunk } from "./chunk-crypto.js";
 import { DEFAULT_ZSTD_LEVEL, encodeChunk } from "./codec.js";
+import { type ChunkScanner, type ScannedChunk, inlineScanner } from "./content-scan.js";
 import { type Manifest, type ManifestEntry, createManifest } from "./manifest.js";
 import type { FlushedPack, PackWriter } from "./pack-writer.js";
 import type { ChunkLocation } from "./types.js";
@@ -33,14 +35,14 @@ export interface IngestOptions {
   /** Compress new chunks with zstd (kept only when it saves >= 5%); default true. */
   compress?: boolean;
   zstdLevel?: number;
-  /** Whole-content hasher; default SHA-256. */
-  hasher?: { update(data: Uint8Array): void; digest(): Sha256 };
+  /** Chunks and hashes the source; default `inlineScanner` (on this thread). */
+  scanner?: ChunkScanner;
   /**
    * False when the source never writes to a buffer after yielding it (gRPC messages, request
    * bodies): pending chunks then stay views of the source's buffers instead of copies. Default true.
    */
   copyInput?: boolean;
-  /** Chunks are checked against the index in batches of about this many bytes; default 8 MiB. */
+  /** Chunks are checked against the index in batches covering about this many bytes; default 8 MiB. */
   batchBytes?: number;
   signal?: AbortSignal;
 }
@@ -67,29 +69,22 @@ interface Pending {
 }
 
 export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestOptions): Promise<IngestResult> {
-  const chunker = createChunker(o.chunking);
-  const hasher = o.hasher ?? createHasher();
-  const batchLimit = o.batchBytes ?? 8 * 1024 * 1024;
+  const batchLimit = o.batchBytes ?? 4 * 1024 * 1024;
   const copyInput = o.copyInput ?? true;
   const encode = { compress: o.compress ?? true, level: o.zstdLevel ?? DEFAULT_ZSTD_LEVEL };
   const known = new Set<string>(); // Sha256.key() of chunks in the index or written by this ingest
   const entries: ManifestEntry[] = [];
   let batch: Pending[] = [];
   let batchKeys = new Set<string>();
-  let batchSize = 0;
-  let size = 0;
   let storedBytesNew = 0;
   let chunksNew = 0;
 
-  const addChunk = (chunk: Uint8Array) => {
-    const digest = digestOf(chunk);
+  const addChunk = ({ data, digest }: ScannedChunk) => {
     const key = digest.key();
-    entries.push({ digest, size: chunk.length });
+    entries.push({ digest, size: data.length });
     if (known.has(key) || batchKeys.has(key)) return;
-    // A copy unless the source promised not to reuse its buffers (chunks may be views of them).
-    batch.push({ digest, key, data: copyInput ? new Uint8Array(chunk) : chunk });
+    batch.push({ digest, key, data });
     batchKeys.add(key);
-    batchSize += chunk.length;
   };
 
   const flushBatch = async () => {
@@ -97,7 +92,6 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
     const items = batch;
     batch = [];
     batchKeys = new Set();
-    batchSize = 0;
     const missing = new Set((await o.index.findMissing(o.storeId, items.map((p) => p.digest))).map((d) => d.key()));
     for (const p of items) known.add(p.key);
     for (const p of items) {
@@ -120,21 +114,28 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
   };
 
   try {
-    for await (const bytes of source) {
+    const scan = (o.scanner ?? inlineScanner)(source, { chunking: o.chunking, copyInput });
+    let span = 0; // content bytes yielded since the scanner last got its memory back
+    for await (const chunks of scan.batches) {
       o.signal?.throwIfAborted();
-      hasher.update(bytes);
-      size += bytes.length;
-      for (const chunk of chunker.push(bytes)) addChunk(chunk);
-      if (batchSize >= batchLimit) await flushBatch();
+      for (const chunk of chunks) {
+        addChunk(chunk);
+        span += chunk.data.length;
+      }
+      if (span >= batchLimit) await flushBatch();
+      if (batch.length === 0) {
+        scan.release(); // every chunk yielded so far is packed (copied) or a duplicate
+        span = 0;
+      }
     }
-    for (const chunk of chunker.finish()) addChunk(chunk);
     await flushBatch();
+    const { size, sha256 } = scan.result();
     o.signal?.throwIfAborted();
     const packs = await o.packWriter.finish();
     return {
       manifest: createManifest(entries),
       size,
-      sha256: hasher.digest(),
+      sha256,
       storedBytesNew,
       chunksNew,
       chunksTotal: entries.length,

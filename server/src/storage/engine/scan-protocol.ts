@@ -1,0 +1,22 @@
+/**
+ * Messages between createWorkerScanner (main thread) and scan-worker.ts. A stream is opened,
+ * fed pieces in order, then ended or closed. Every `data` message gets one `data` answer, in order,
+ * carrying the piece's buffer back (transferred) and the chunks the piece completed.
+ */
+import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+
+export type ToWorker =
+  | { t: "open"; id: number; chunking?: Partial<ChunkerOptions> }
+  /** The next `len` bytes of the stream, at the start of `buf` (transferred). */
+  | { t: "data"; id: number; buf: ArrayBuffer; len: number }
+  /** The stream is complete: answer with the last chunk and the content digest. */
+  | { t: "end"; id: number }
+  /** Forget the stream (the main thread gave up on it); no answer. */
+  | { t: "close"; id: number };
+
+export type ToMain =
+  /** `ends`: ends (relative to the piece) of the chunks it completed; `digests`: 32 bytes each. */
+  | { t: "data"; id: number; buf: ArrayBuffer; ends: number[]; digests: Uint8Array }
+  /** `last`: size of the final, incomplete chunk (0: none) and its digest; `sha256`: whole content. */
+  | { t: "end"; id: number; last: number; lastDigest?: Uint8Array; sha256: Uint8Array }
+  | { t: "error"; id: number; message: string };

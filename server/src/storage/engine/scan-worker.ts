@@ -1,0 +1,70 @@
+/**
+ * Worker thread behind createWorkerScanner: finds chunk boundaries (FastCDC) and computes the
+ * SHA-256 of every chunk and of the whole content, for any number of interleaved streams. It never
+ * keeps bytes: each piece is hashed where it lies (a chunk spanning pieces is hashed incrementally)
+ * and its buffer goes back to the main thread with the answer. Protocol: scan-protocol.ts.
+ */
+import { type Hash, createHash } from "node:crypto";
+import { parentPort } from "node:worker_threads";
+import { type BoundaryScanner, createBoundaryScanner } from "../../../../sdk/src/chunking/fastcdc.js";
+import type { ToMain, ToWorker } from "./scan-protocol.js";
+
+interface StreamState {
+  boundaries: BoundaryScanner;
+  chunk: Hash;
+  content: Hash;
+}
+
+const port = parentPort!;
+const streams = new Map<number, StreamState>();
+
+function piece(s: StreamState, bytes: Uint8Array): { ends: number[]; digests: Uint8Array } {
+  s.content.update(bytes);
+  const ends = s.boundaries.push(bytes);
+  const digests = new Uint8Array(ends.length * 32);
+  let from = 0;
+  ends.forEach((end, i) => {
+    digests.set(s.chunk.update(bytes.subarray(from, end)).digest(), i * 32);
+    s.chunk = createHash("sha256");
+    from = end;
+  });
+  if (from < bytes.length) s.chunk.update(bytes.subarray(from));
+  return { ends, digests };
+}
+
+function handle(m: ToWorker): ToMain | undefined {
+  if (m.t === "open") {
+    streams.set(m.id, {
+      boundaries: createBoundaryScanner(m.chunking),
+      chunk: createHash("sha256"),
+      content: createHash("sha256"),
+    });
+    return undefined;
+  }
+  if (m.t === "close") {
+    streams.delete(m.id);
+    return undefined;
+  }
+  const s = streams.get(m.id);
+  if (!s) return undefined; // closed by the main thread while this message was queued
+  if (m.t === "data") {
+    const { ends, digests } = piece(s, new Uint8Array(m.buf, 0, m.len));
+    return { t: "data", id: m.id, buf: m.buf, ends, digests };
+  }
+  streams.delete(m.id);
+  const last = s.boundaries.finish();
+  return { t: "end", id: m.id, last, lastDigest: last > 0 ? s.chunk.digest() : undefined, sha256: s.content.digest() };
+}
+
+port.on("message", (m: ToWorker) => {
+  let reply: ToMain | undefined;
+  try {
+    reply = handle(m);
+  } catch (err) {
+    streams.delete(m.id);
+    reply = { t: "error", id: m.id, message: err instanceof Error ? err.message : String(err) };
+  }
+  if (!reply) return;
+  if (reply.t === "data") port.postMessage(reply, [reply.buf, reply.digests.buffer as ArrayBuffer]);
+  else port.postMessage(reply);
+});

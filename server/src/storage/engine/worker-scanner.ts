@@ -1,0 +1,213 @@
+/**
+ * A ChunkScanner whose hashing and boundary scan run on worker threads (scan-worker.ts). SHA-256
+ * twice over every byte plus the FastCDC scan are most of an ingest's CPU; off the event loop they
+ * overlap with receiving, compressing and writing.
+ *
+ * Memory: each piece of the source is copied once into a transfer buffer, which goes to the worker
+ * and comes back with the piece's chunk boundaries and digests; chunks are views of these buffers
+ * (a chunk spanning two is a copy). So the source's buffers die young, and the transfer buffers
+ * are recycled once the consumer calls `release()`. Copying makes `copyInput` irrelevant here. A
+ * scan holds at most `windowBytes` (plus one piece) not yet handed to its consumer, plus what the
+ * consumer has not released.
+ *
+ * A stream stays on one worker (its state lives there); streams go to the least busy worker.
+ * Workers start on first use and hold the process open only while they have work. A worker that
+ * dies fails its streams with an error; the next scan starts a fresh one.
+ */
+import { Worker } from "node:worker_threads";
+import { Sha256 } from "../../domain/digest.js";
+import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
+import type { ToMain, ToWorker } from "./scan-protocol.js";
+
+export interface WorkerScannerOptions {
+  /** Worker threads; at least 1. */
+  workers: number;
+  /** Source bytes a scan may hold ahead of its consumer; default 8 MiB. */
+  windowBytes?: number;
+  /** Size of the transfer buffers pieces are copied into; default 1 MiB. */
+  pieceBytes?: number;
+}
+
+interface Slot {
+  worker: Worker;
+  streams: Map<number, (m: ToMain) => void>;
+}
+
+const WORKER_URL = new URL("./scan-worker.ts", import.meta.url);
+
+export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScanner; close(): Promise<void> } {
+  const windowBytes = o.windowBytes ?? 4 * 1024 * 1024;
+  const pieceBytes = o.pieceBytes ?? 1024 * 1024;
+  const slots: Slot[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function spawn(): Slot {
+    const slot: Slot = { worker: new Worker(WORKER_URL), streams: new Map() };
+    const fail = (message: string) => {
+      const at = slots.indexOf(slot);
+      if (at >= 0) slots.splice(at, 1);
+      for (const [id, deliver] of slot.streams) deliver({ t: "error", id, message });
+      slot.streams.clear();
+    };
+    slot.worker.on("message", (m: ToMain) => slot.streams.get(m.id)?.(m));
+    slot.worker.on("error", (err) => fail(`chunk scan worker failed: ${err.message}`));
+    slot.worker.on("exit", (code) => fail(`chunk scan worker exited with code ${code}`));
+    slot.worker.unref();
+    slots.push(slot);
+    return slot;
+  }
+
+  function acquire(): Slot {
+    if (closed) throw new Error("chunk scanner is closed");
+    const idle = slots.length < o.workers ? undefined : slots.reduce((a, b) => (b.streams.size < a.streams.size ? b : a));
+    return idle ?? spawn();
+  }
+
+  const scan: ChunkScanner = (source, so) => {
+    const slot = acquire();
+    const id = nextId++;
+    const post = (m: ToWorker, transfer?: ArrayBuffer[]) => slot.worker.postMessage(m, transfer);
+    const maxFree = Math.ceil(windowBytes / pieceBytes) + 2;
+
+    const held: { buf: Uint8Array; start: number }[] = []; // scanned pieces, in stream order
+    const sent: { start: number; len: number }[] = []; // pieces awaiting an answer, in order
+    const free: ArrayBuffer[] = [];
+    let ready: ScannedChunk[] = [];
+    let streamPos = 0;
+    let chunkStart = 0;
+    let yieldedEnd = 0; // stream offset just past the last chunk handed to the consumer
+    let buffered = 0; // sent to the worker and not yet handed to the consumer
+    let failure: unknown;
+    let result: { size: number; sha256: Sha256 } | undefined;
+    let stopped = false;
+    let wakeConsumer: (() => void) | undefined;
+    let wakePump: (() => void) | undefined;
+    const wake = () => {
+      wakeConsumer?.();
+      wakeConsumer = undefined;
+    };
+    const drained = () => {
+      wakePump?.();
+      wakePump = undefined;
+    };
+
+    /** Stream bytes [from, to): a view when they lie in one held piece, else a copy. */
+    const slice = (from: number, to: number): Uint8Array => {
+      let i = 0;
+      while (held[i].start + held[i].buf.length <= from) i++;
+      const first = held[i];
+      if (to <= first.start + first.buf.length) return first.buf.subarray(from - first.start, to - first.start);
+      const out = new Uint8Array(to - from);
+      for (let at = from; at < to; i++) {
+        const h = held[i];
+        const part = h.buf.subarray(at - h.start, Math.min(h.buf.length, to - h.start));
+        out.set(part, at - from);
+        at += part.length;
+      }
+      return out;
+    };
+
+    const take = (end: number, digest: Uint8Array) => {
+      ready.push({ data: slice(chunkStart, end), digest: Sha256.fromBytes(digest) });
+      chunkStart = end;
+    };
+
+    slot.streams.set(id, (m) => {
+      if (m.t === "data") {
+        const { start, len } = sent.shift()!;
+        held.push({ buf: new Uint8Array(m.buf, 0, len), start });
+        m.ends.forEach((end, i) => take(start + end, m.digests.subarray(i * 32, i * 32 + 32)));
+      } else if (m.t === "end") {
+        if (m.last > 0) take(chunkStart + m.last, m.lastDigest!);
+        result = { size: streamPos, sha256: Sha256.fromBytes(m.sha256) };
+        release();
+      } else {
+        failure = new Error(m.message);
+        release();
+        drained();
+      }
+      wake();
+    });
+    if (slot.streams.size === 1) slot.worker.ref();
+
+    function release() {
+      if (!slot.streams.delete(id)) return;
+      if (slot.streams.size === 0) slot.worker.unref();
+    }
+
+    async function pump(): Promise<void> {
+      try {
+        for await (const bytes of source) {
+          for (let at = 0; at < bytes.length; ) {
+            while (buffered >= windowBytes && !stopped && failure === undefined) await new Promise<void>((r) => (wakePump = r));
+            if (stopped || failure !== undefined) return;
+            const len = Math.min(pieceBytes, bytes.length - at);
+            const buf = free.pop() ?? new ArrayBuffer(pieceBytes);
+            new Uint8Array(buf, 0, len).set(bytes.subarray(at, at + len));
+            sent.push({ start: streamPos, len });
+            post({ t: "data", id, buf, len }, [buf]);
+            streamPos += len;
+            buffered += len;
+            at += len;
+          }
+          if (stopped) return;
+        }
+        if (!stopped && failure === undefined) post({ t: "end", id });
+      } catch (err) {
+        failure ??= err;
+        wake();
+      }
+    }
+
+    post({ t: "open", id, chunking: so.chunking });
+    return {
+      batches: (async function* () {
+        void pump(); // settles on its own: failures land in `failure`
+        try {
+          for (;;) {
+            if (ready.length) {
+              const out = ready;
+              ready = [];
+              for (const c of out) buffered -= c.data.length;
+              yieldedEnd = chunkStart;
+              drained();
+              yield out;
+            } else if (failure !== undefined) {
+              throw failure;
+            } else if (result) {
+              return;
+            } else {
+              await new Promise<void>((r) => (wakeConsumer = r));
+            }
+          }
+        } finally {
+          if (!result) {
+            stopped = true;
+            drained();
+            if (slot.streams.has(id)) post({ t: "close", id });
+            release();
+          }
+        }
+      })(),
+      result() {
+        if (!result || ready.length) throw new Error("content scan result read before the scan finished");
+        return result;
+      },
+      release() {
+        while (held.length && held[0].start + held[0].buf.length <= yieldedEnd) {
+          const { buffer } = held.shift()!.buf;
+          if (free.length < maxFree) free.push(buffer as ArrayBuffer);
+        }
+      },
+    };
+  };
+
+  return {
+    scan,
+    async close() {
+      closed = true;
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+}

@@ -5,8 +5,10 @@ import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: { start: string } };
-/** The Node flags of `npm start`, read from package.json so the two cannot drift apart. */
-const START_NODE_FLAGS = PACKAGE.scripts.start.split(/\s+/).filter((a) => a.startsWith("--"));
+/** The Node flags and environment of `npm start`, read from package.json so the two cannot drift apart. */
+const START_WORDS = PACKAGE.scripts.start.split(/\s+/);
+const START_NODE_FLAGS = START_WORDS.filter((a) => a.startsWith("--"));
+const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=", 2)));
 
 /** A free loopback TCP port (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -34,7 +36,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const port = Number(env.PORT) || (await freePort());
-  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...env, PORT: String(port) };
+  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...START_ENV, ...env, PORT: String(port) };
   delete childEnv.DATABASE_URL;
   if (env.DATABASE_URL) childEnv.DATABASE_URL = env.DATABASE_URL;
   // The same Node flags as `npm start` (package.json): a small young generation bounds RSS, and a

@@ -4,14 +4,15 @@
  * keeps bytes: each piece is hashed where it lies (a chunk spanning pieces is hashed incrementally)
  * and its buffer goes back to the main thread with the answer. Protocol: scan-protocol.ts.
  */
-import { type Hash, createHash } from "node:crypto";
+import { type Hash, createHash, hash } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { type BoundaryScanner, createBoundaryScanner } from "../../../../sdk/src/chunking/fastcdc.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
 
 interface StreamState {
   boundaries: BoundaryScanner;
-  chunk: Hash;
+  /** The chunk that began in an earlier piece, hashed so far; undefined when none is open. */
+  chunk?: Hash;
   content: Hash;
 }
 
@@ -24,11 +25,14 @@ function piece(s: StreamState, bytes: Uint8Array): { ends: number[]; digests: Ui
   const digests = new Uint8Array(ends.length * 32);
   let from = 0;
   ends.forEach((end, i) => {
-    digests.set(s.chunk.update(bytes.subarray(from, end)).digest(), i * 32);
-    s.chunk = createHash("sha256");
+    const part = bytes.subarray(from, end);
+    // One-shot hashing for chunks within the piece: no Hash object, whose native context would
+    // otherwise wait for this thread's rare GCs (a Hash per chunk grew RSS linearly).
+    digests.set(s.chunk ? s.chunk.update(part).digest() : hash("sha256", part, "buffer"), i * 32);
+    s.chunk = undefined;
     from = end;
   });
-  if (from < bytes.length) s.chunk.update(bytes.subarray(from));
+  if (from < bytes.length) (s.chunk ??= createHash("sha256")).update(bytes.subarray(from));
   return { ends, digests };
 }
 
@@ -36,7 +40,6 @@ function handle(m: ToWorker): ToMain | undefined {
   if (m.t === "open") {
     streams.set(m.id, {
       boundaries: createBoundaryScanner(m.chunking),
-      chunk: createHash("sha256"),
       content: createHash("sha256"),
     });
     return undefined;
@@ -53,7 +56,7 @@ function handle(m: ToWorker): ToMain | undefined {
   }
   streams.delete(m.id);
   const last = s.boundaries.finish();
-  return { t: "end", id: m.id, last, lastDigest: last > 0 ? s.chunk.digest() : undefined, sha256: s.content.digest() };
+  return { t: "end", id: m.id, last, lastDigest: last > 0 ? s.chunk!.digest() : undefined, sha256: s.content.digest() };
 }
 
 port.on("message", (m: ToWorker) => {

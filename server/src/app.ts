@@ -39,6 +39,7 @@ import type { VersionUseCases } from "./domain/versions/service.js";
 import type { Logger } from "./lib/logger.js";
 import type { Authenticate } from "./rpc/request-gate.js";
 import { createCompareServiceImpl } from "./rpc/compare-service.js";
+import { createDeadlineInterceptor, PROTOCOL_MAX_TIMEOUT_MS, type DeadlineLimits } from "./rpc/deadline-interceptor.js";
 import { createHealthImpl, createHealthRegistry } from "./rpc/health.js";
 import { createObservabilityInterceptor } from "./rpc/interceptors.js";
 import { createJobServiceImpl } from "./rpc/job-service.js";
@@ -63,7 +64,8 @@ export interface AppDeps {
   publicUrl?: string;
   authenticate: Authenticate;
   log: Logger;
-  limits: { maxMessageBytes: number; maxTimeoutMs: number };
+  /** Largest message in either direction, and deadline rules (see createDeadlineInterceptor). */
+  limits: { maxMessageBytes: number } & DeadlineLimits;
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */
@@ -121,7 +123,11 @@ export function createRoutes(deps: AppDeps) {
   };
   // The gate authenticates before any body byte is read; the interceptors then see the message.
   const requestGate = createRequestGate({ authenticate: deps.authenticate, log: deps.log });
-  const interceptors = [createObservabilityInterceptor(deps.log), createAccessInterceptor({ limiter: deps.limiter })];
+  const interceptors = [
+    createObservabilityInterceptor(deps.log),
+    createDeadlineInterceptor(deps.limits),
+    createAccessInterceptor({ limiter: deps.limiter }),
+  ];
   return { routes, health, interceptors, requestGate };
 }
 
@@ -135,7 +141,9 @@ export function createApp(deps: AppDeps) {
     contextValues: (req) => createContextValues().set(clientIpKey, req.socket.remoteAddress ?? ""),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
-    maxTimeoutMs: deps.limits.maxTimeoutMs,
+    // Accept long client deadlines here so the deadline interceptor can cap them at
+    // limits.maxTimeoutMs instead of the protocol layer refusing them.
+    maxTimeoutMs: PROTOCOL_MAX_TIMEOUT_MS,
     // Never compress responses: snapshot content is already compressed (or incompressible), and
     // gzip on a download stream costs ~6x its throughput. Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,

@@ -13,6 +13,7 @@ import { createCompareSnapshotsHandler } from "./jobs/compare-snapshots.js";
 import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/preview-snapshot.js";
 import { createCompareUseCases, type CompareUseCases } from "./domain/compare/service.js";
 import { encodeComparison } from "./rpc/compare-convert.js";
+import type { DeadlineLimits } from "./rpc/deadline-interceptor.js";
 import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
 import type { Logger } from "./lib/logger.js";
 import type { BlobStore } from "./storage/blob/blob-store.js";
@@ -47,8 +48,8 @@ export interface Services extends SecurityServices {
   runner: ReturnType<typeof createJobRunner>;
   compare: CompareUseCases;
   previews: PreviewUseCases;
-  /** Request limits the RPC layer enforces. */
-  limits: { maxMessageBytes: number; maxTimeoutMs: number };
+  /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
+  limits: { maxMessageBytes: number } & DeadlineLimits;
   close(graceMs: number): Promise<void>;
 }
 
@@ -154,7 +155,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     compare,
     previews,
     uploads,
-    limits: { maxMessageBytes: config.maxMessageBytes, maxTimeoutMs: config.maxTimeoutMs },
+    limits: { maxMessageBytes: config.maxMessageBytes, defaultTimeoutMs: config.defaultTimeoutMs, maxTimeoutMs: config.maxTimeoutMs },
     ...security,
     async close(graceMs) {
       clearInterval(reclaimer);

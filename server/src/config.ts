@@ -19,8 +19,9 @@ export interface Config {
   blobUrl: string;
   /** Largest accepted message (and CreateSnapshot payload), in bytes. */
   maxMessageBytes: number;
-  /** Deadline applied when a client sets none, and the cap on client deadlines, in ms. */
+  /** Deadline of a unary RPC whose client sets none, in ms; streaming RPCs get no default. */
   defaultTimeoutMs: number;
+  /** Cap on client deadlines, in ms: a longer one is shortened to this. */
   maxTimeoutMs: number;
   /** Time allowed to drain in-flight calls on SIGTERM before they are cancelled, in ms. */
   shutdownGraceMs: number;

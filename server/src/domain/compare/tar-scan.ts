@@ -1,7 +1,6 @@
 import { once } from "node:events";
 import tar from "tar-stream";
-import { createHasher } from "../digest.js";
-import type { TarMember } from "../diff/index.js";
+import { collectTarMembers, sortedByName, type TarMember } from "../diff/tar-members.js";
 import { failedPrecondition } from "../errors.js";
 
 export interface TarScan {
@@ -20,26 +19,7 @@ export interface TarScan {
 export async function scanTarMembers(source: AsyncIterable<Uint8Array>, opts: { maxScanBytes: number; signal?: AbortSignal }): Promise<TarScan> {
   const extract = tar.extract();
   const members = new Map<string, TarMember>();
-  const reading = (async () => {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const hasher = createHasher();
-      let size = 0;
-      for await (const chunk of entry as AsyncIterable<Buffer>) {
-        hasher.update(chunk);
-        size += chunk.length;
-      }
-      members.set(h.name, {
-        name: h.name,
-        type: h.type ?? "file",
-        size,
-        mode: h.mode ?? 0,
-        mtime: h.mtime,
-        ...(h.linkname ? { linkname: h.linkname } : {}),
-        digest: hasher.digest(),
-      });
-    }
-  })();
+  const reading = collectTarMembers(extract, members);
   // A failed parse must not leave the writer waiting for "drain" forever.
   const failed = reading.then(
     () => "done" as const,
@@ -70,6 +50,5 @@ export async function scanTarMembers(source: AsyncIterable<Uint8Array>, opts: { 
   } catch {
     if (complete) throw failedPrecondition("snapshot content is not a readable tar archive", "INVALID_TAR");
   }
-  const sorted = [...members.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { members: sorted, complete };
+  return { members: sortedByName(members), complete };
 }

@@ -1,21 +1,8 @@
 import tar from "tar-stream";
-import { createHasher, type Sha256 } from "../digest.js";
 import { failedPrecondition, isDomainError } from "../errors.js";
+import { collectTarMembers, sortedByName, type TarMember } from "./tar-members.js";
 
-/** One member of a tar archive. */
-export interface TarMember {
-  name: string;
-  /** tar-stream entry type: "file", "directory", "symlink", "link", ... */
-  type: string;
-  size: number;
-  mode: number;
-  mtime?: Date;
-  linkname?: string;
-  /** SHA-256 of the member's content (of zero bytes for entries without content). */
-  digest: Sha256;
-  /** The content, kept only for members of at most `keepContentBytes` bytes. */
-  content?: Uint8Array;
-}
+export type { TarMember } from "./tar-members.js";
 
 export interface ReadTarOptions {
   /** Members up to this size keep their bytes in `content` (default 1 MiB; 0 keeps none). */
@@ -35,32 +22,7 @@ export async function readTar(bytes: Uint8Array, opts: ReadTarOptions = {}): Pro
   const members = new Map<string, TarMember>();
   if (bytes.length === 0) return [];
   const extract = tar.extract();
-  const reading = (async () => {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const hasher = createHasher();
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of entry as AsyncIterable<Buffer>) {
-        hasher.update(chunk);
-        size += chunk.length;
-        if (size <= keep) chunks.push(chunk);
-      }
-      members.set(h.name, {
-        name: h.name,
-        type: h.type ?? "file",
-        size,
-        mode: h.mode ?? 0,
-        mtime: h.mtime,
-        ...(h.linkname ? { linkname: h.linkname } : {}),
-        digest: hasher.digest(),
-        ...(size <= keep ? { content: new Uint8Array(Buffer.concat(chunks)) } : {}),
-      });
-      if (members.size > maxMembers) {
-        throw failedPrecondition(`tar archive has more than ${maxMembers} members`, "TAR_TOO_MANY_MEMBERS");
-      }
-    }
-  })();
+  const reading = collectTarMembers(extract, members, { keepContentBytes: keep, maxMembers });
   extract.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   try {
     await reading;
@@ -68,7 +30,7 @@ export async function readTar(bytes: Uint8Array, opts: ReadTarOptions = {}): Pro
     if (isDomainError(e)) throw e;
     throw failedPrecondition("snapshot content is not a readable tar archive", "INVALID_TAR");
   }
-  return [...members.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortedByName(members);
 }
 
 /**

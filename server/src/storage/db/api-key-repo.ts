@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { GLOBAL_AUDIT_STORE } from "../../domain/audit/audit-context.js";
 import type { StoredApiKey } from "../../domain/auth/api-key.js";
 import type { ApiKeyAdminRepository, ApiKeyRecord } from "../../domain/auth/api-key-admin.js";
@@ -7,6 +7,7 @@ import { parseDigest } from "../../domain/digest.js";
 import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { claimIdempotencyTx, findIdempotency, Replayed } from "./idempotency-tx.js";
+import { afterCursor, newestFirst } from "./keyset.js";
 import { apiKeys, type ApiKeyRow } from "./schema/index.js";
 
 const METHOD = "CreateApiKey";
@@ -99,12 +100,10 @@ export function createApiKeyRepository(db: Db): ApiKeyAdminRepository & {
             filter.stores === "*"
               ? undefined
               : and(eq(apiKeys.allStores, false), sql`${apiKeys.stores} <@ ${sql`array[${sql.join(filter.stores.map((s) => sql`${s}`), sql`, `)}]::text[]`}`),
-            after
-              ? or(lt(apiKeys.createTime, after.createTime), and(eq(apiKeys.createTime, after.createTime), lt(apiKeys.keyId, after.id)))
-              : undefined,
+            afterCursor(apiKeys.createTime, apiKeys.keyId, after),
           ),
         )
-        .orderBy(desc(apiKeys.createTime), desc(apiKeys.keyId))
+        .orderBy(...newestFirst(apiKeys.createTime, apiKeys.keyId))
         .limit(limit);
       return rows.map(toRecord);
     },

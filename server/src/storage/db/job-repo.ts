@@ -1,9 +1,10 @@
-import { and, count, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { Job, JobError, JobResult, JobState } from "../../domain/jobs/types.js";
 import type { JobRepository } from "../../domain/ports.js";
 import type { Db } from "./client.js";
 import { jobState } from "../../domain/audit/resource-states.js";
 import { appendAuditTx } from "./audit-repo.js";
+import { afterCursor, newestFirst } from "./keyset.js";
 import { toJob } from "./mappers.js";
 import { jobs } from "./schema/index.js";
 
@@ -44,14 +45,11 @@ export function createJobRepository(db: Db): JobRepository & JobQueue {
         filter.type ? eq(jobs.type, filter.type) : undefined,
         filter.state ? eq(jobs.state, filter.state) : undefined,
       )!;
-      const keyset = after
-        ? or(lt(jobs.createTime, after.createTime), and(eq(jobs.createTime, after.createTime), lt(jobs.id, after.id)))
-        : undefined;
       const rows = await db
         .select()
         .from(jobs)
-        .where(keyset ? and(base, keyset) : base)
-        .orderBy(desc(jobs.createTime), desc(jobs.id))
+        .where(and(base, afterCursor(jobs.createTime, jobs.id, after)))
+        .orderBy(...newestFirst(jobs.createTime, jobs.id))
         .limit(pageSize + 1);
       const [{ n }] = await db.select({ n: count() }).from(jobs).where(base);
       const items = rows.slice(0, pageSize).map(toJob);
@@ -64,42 +62,51 @@ export function createJobRepository(db: Db): JobRepository & JobQueue {
     },
 
     async requestCancel(storeId, id, now, audit) {
-      const changed = await db.transaction(async (tx) => {
-        const [before] = await tx.select().from(jobs).where(and(eq(jobs.storeId, storeId), eq(jobs.id, id))).for("update");
+      // The row stays locked until commit: when the update matches nothing (unknown or finished
+      // job), the locked row is the current one, so it is the answer without a second read.
+      return db.transaction(async (tx) => {
+        const [locked] = await tx.select().from(jobs).where(and(eq(jobs.storeId, storeId), eq(jobs.id, id))).for("update");
+        const before = locked && toJob(locked);
         const [row] = await tx
-        .update(jobs)
-        .set({
-          state: sql`case when ${jobs.state} = 'QUEUED' then 'CANCELLED' else ${jobs.state} end`,
-          endTime: sql`case when ${jobs.state} = 'QUEUED' then ${now.toISOString()}::timestamptz else ${jobs.endTime} end`,
-          cancelRequested: true,
-          updateTime: now,
-        })
-        .where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), inArray(jobs.state, ["QUEUED", "RUNNING"])))
-        .returning();
-        if (!row) return undefined;
+          .update(jobs)
+          .set({
+            state: sql`case when ${jobs.state} = 'QUEUED' then 'CANCELLED' else ${jobs.state} end`,
+            endTime: sql`case when ${jobs.state} = 'QUEUED' then ${now.toISOString()}::timestamptz else ${jobs.endTime} end`,
+            cancelRequested: true,
+            updateTime: now,
+          })
+          .where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), inArray(jobs.state, ["QUEUED", "RUNNING"])))
+          .returning();
+        if (!row || !before) return before;
         const after = toJob(row);
-        const state = jobState(toJob(before));
-        await appendAuditTx(tx, audit, { storeId, action: "job.cancel", resourceType: "job", resourceId: id, before: state, after: jobState(after) });
+        await appendAuditTx(tx, audit, { storeId, action: "job.cancel", resourceType: "job", resourceId: id, before: jobState(before), after: jobState(after) });
         return after;
       });
-      return changed ?? this.get(storeId, id);
     },
 
     async claim(workerId, leaseMs) {
-      const rows = await db.execute<{ id: string }>(sql`
-        update jobs set state = 'RUNNING', lease_owner = ${workerId},
-          lease_expire_time = now() + (${leaseMs} * interval '1 millisecond'),
-          attempts = attempts + 1, start_time = coalesce(start_time, now()), update_time = now()
-        where id = (
-          select id from jobs
-          where state = 'QUEUED' or (state = 'RUNNING' and lease_expire_time < now())
-          order by priority desc, create_time
-          limit 1 for update skip locked)
-        returning id`);
-      const id = rows[0]?.id;
-      if (!id) return undefined;
-      const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
-      return toJob(row);
+      // The update returns the claimed row it locked: no second read.
+      const [row] = await db
+        .update(jobs)
+        .set({
+          state: "RUNNING",
+          leaseOwner: workerId,
+          leaseExpireTime: sql`now() + (${leaseMs} * interval '1 millisecond')`,
+          attempts: sql`${jobs.attempts} + 1`,
+          startTime: sql`coalesce(${jobs.startTime}, now())`,
+          updateTime: sql`now()`,
+        })
+        .where(
+          eq(
+            jobs.id,
+            sql`(select id from jobs
+              where state = 'QUEUED' or (state = 'RUNNING' and lease_expire_time < now())
+              order by priority desc, create_time
+              limit 1 for update skip locked)`,
+          ),
+        )
+        .returning();
+      return row && toJob(row);
     },
 
     async heartbeat(id, workerId, leaseMs, progressPercent) {

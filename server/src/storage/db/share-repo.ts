@@ -1,9 +1,10 @@
-import { and, desc, eq, gt, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import type { ShareAccess } from "../../domain/share/share-token.js";
 import { shareState, type ShareRecord, type ShareRepository } from "../../domain/share/share-use-cases.js";
 import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { claimIdempotencyTx, Replayed } from "./idempotency-tx.js";
+import { afterCursor, newestFirst } from "./keyset.js";
 import { shares, type ShareRow } from "./schema/index.js";
 
 const METHOD = "ShareSnapshot";
@@ -111,10 +112,10 @@ export function createShareRepository(db: Db): ShareRepository {
             eq(shares.storeId, filter.storeId),
             filter.snapshotId ? eq(shares.snapshotId, filter.snapshotId) : undefined,
             filter.activeAt ? and(eq(shares.revoked, false), gt(shares.expireTime, filter.activeAt)) : undefined,
-            after ? or(lt(shares.createTime, after.createTime), and(eq(shares.createTime, after.createTime), lt(shares.id, after.id))) : undefined,
+            afterCursor(shares.createTime, shares.id, after),
           ),
         )
-        .orderBy(desc(shares.createTime), desc(shares.id))
+        .orderBy(...newestFirst(shares.createTime, shares.id))
         .limit(limit);
       return rows.map(toRecord);
     },

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { aborted, notFound } from "../../domain/errors.js";
 import type { SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
@@ -7,6 +7,7 @@ import { snapshotState } from "../../domain/audit/resource-states.js";
 import { appendAuditTx } from "./audit-repo.js";
 import { toSnapshot } from "./mappers.js";
 import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
+import { afterCursor, newestFirst } from "./keyset.js";
 import { snapshots } from "./schema/index.js";
 import { insertVersionTx, nextVersionTx } from "./version-repo.js";
 
@@ -111,17 +112,11 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
 
     async list(filter, pageSize, after?: SnapshotCursor) {
       const base = where(filter);
-      const keyset = after
-        ? or(
-            lt(snapshots.createTime, after.createTime),
-            and(eq(snapshots.createTime, after.createTime), lt(snapshots.id, after.id)),
-          )
-        : undefined;
       const rows = await db
         .select()
         .from(snapshots)
-        .where(keyset ? and(base, keyset) : base)
-        .orderBy(desc(snapshots.createTime), desc(snapshots.id))
+        .where(and(base, afterCursor(snapshots.createTime, snapshots.id, after)))
+        .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
         .limit(pageSize + 1);
       const [{ n }] = await db.select({ n: count() }).from(snapshots).where(base);
       const items = rows.slice(0, pageSize).map(toSnapshot);
@@ -134,37 +129,39 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
     },
 
     async softDelete(storeId, id, now, expectedGeneration, audit) {
-      const deleted = await db.transaction(async (tx) => {
-        const [before] = await tx
+      // The row stays locked until commit, so when the conditional update matches nothing the
+      // locked row is the current one and explains why: no second read.
+      return db.transaction(async (tx) => {
+        const [locked] = await tx
           .select()
           .from(snapshots)
           .where(and(eq(snapshots.storeId, storeId), eq(snapshots.id, id)))
           .for("update");
-        const rows = await tx
-        .update(snapshots)
-        .set({ state: "DELETED", deleteTime: now, generation: sql`${snapshots.generation} + 1` })
-        .where(
-          and(
-            eq(snapshots.storeId, storeId),
-            eq(snapshots.id, id),
-            eq(snapshots.state, "ACTIVE"),
-            expectedGeneration === undefined ? undefined : eq(snapshots.generation, expectedGeneration),
-          ),
-        )
-        .returning();
-        if (!rows[0]) return undefined;
-        const after = toSnapshot(rows[0]);
+        const before = locked && toSnapshot(locked);
+        const [row] = await tx
+          .update(snapshots)
+          .set({ state: "DELETED", deleteTime: now, generation: sql`${snapshots.generation} + 1` })
+          .where(
+            and(
+              eq(snapshots.storeId, storeId),
+              eq(snapshots.id, id),
+              eq(snapshots.state, "ACTIVE"),
+              expectedGeneration === undefined ? undefined : eq(snapshots.generation, expectedGeneration),
+            ),
+          )
+          .returning();
+        if (!row || !before) return settle(before, id, expectedGeneration);
+        const after = toSnapshot(row);
         await appendAuditTx(tx, audit, {
           storeId,
           action: "snapshot.delete",
           resourceType: "snapshot",
           resourceId: id,
-          before: snapshotState(toSnapshot(before)),
+          before: snapshotState(before),
           after: snapshotState(after),
         });
         return after;
       });
-      return deleted ?? settle(await this.get(storeId, id), id, expectedGeneration);
     },
 
     async purge(storeId, id, expectedGeneration, audit) {

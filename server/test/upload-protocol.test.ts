@@ -7,7 +7,9 @@ import * as assert from "uvu/assert";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService, UploadSnapshotRequestSchema } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadState } from "../../gen/vellum/v1/upload_pb.js";
-import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
+import { ChunkEncoding, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
+import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { zstdCompressSync } from "node:zlib";
 import { createChunker } from "../../sdk/src/chunking/fastcdc.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
@@ -166,6 +168,63 @@ test("client-side dedup: only missing chunks are sent; commit verifies and creat
   assert.is(missing.code, Code.FailedPrecondition);
   const badDigest = await expectError(ctx.uploads.findMissingChunks({ storeId: STORE, digests: [new Uint8Array(5)] }));
   assert.is(badDigest.code, Code.InvalidArgument);
+});
+
+test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and sizes are INVALID_ARGUMENT", async (ctx) => {
+  const store = "uploads-zstd";
+  const text = Buffer.from(Array.from({ length: 3000 }, (_, i) => `{"id":${i},"sku":"SKU-${i * 7}","price":${i % 97}.5}`).join("\n"));
+  const chunks = chunkLocally(text);
+  const frames = chunks.map((c) => zstdCompressSync(c.bytes));
+  assert.ok(frames.every((f, i) => f.length < chunks[i].bytes.length / 2), "the frames compress");
+  const stored = await ctx.uploads.uploadChunks(
+    (async function* () {
+      yield { storeId: store };
+      for (const [i, c] of chunks.entries()) yield { chunk: frames[i], encoding: ChunkEncoding.ZSTD, size: c.size };
+    })(),
+  );
+  assert.is(Number(stored.chunksStored), chunks.length);
+  assert.ok(Number(stored.bytesStored) <= frames.reduce((n, f) => n + f.length, 0), "stored no more than the frames");
+  const { missingDigests } = await ctx.uploads.findMissingChunks({ storeId: store, digests: chunks.map((c) => c.digest) });
+  assert.is(missingDigests.length, 0, "chunks are indexed under the digest of their plaintext");
+  const sha = createHash("sha256").update(text).digest("hex");
+  const { snapshot } = await ctx.uploads.commitSnapshot({
+    header: { ...header({ resourceId: "zstd", expectedSha256: sha }), storeId: store },
+    chunks: chunks.map((c) => ({ digest: c.digest, size: c.size })),
+  });
+  const parts: Uint8Array[] = [];
+  for await (const m of ctx.snapshots.downloadSnapshot({ storeId: store, snapshotId: snapshot!.snapshotId })) parts.push(m.chunk);
+  assert.ok(Buffer.concat(parts).equals(text));
+
+  const send = (msgs: object[]) =>
+    expectError(
+      ctx.uploads.uploadChunks(
+        (async function* () {
+          yield { storeId: store };
+          yield* msgs;
+        })(),
+      ),
+    );
+  const fieldOf = (e: Awaited<ReturnType<typeof send>>) => e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
+  const bomb = zstdCompressSync(Buffer.alloc(4 * 1024 * 1024)); // 4 MiB of zeros in a few hundred bytes
+  const damaged = Buffer.from(frames[0]);
+  damaged[damaged.length >> 1] ^= 0xff;
+  const cases: [string, object, string][] = [
+    ["declared size smaller than the frame decodes to", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: 1024n }, "chunk"],
+    ["declared size larger than the frame decodes to", { chunk: frames[0], encoding: ChunkEncoding.ZSTD, size: chunks[0].size + 1n }, "chunk"],
+    ["a damaged frame", { chunk: damaged, encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
+    ["not zstd at all", { chunk: text.subarray(0, 500), encoding: ChunkEncoding.ZSTD, size: 500n }, "chunk"],
+    ["zstd without a size", { chunk: frames[0], encoding: ChunkEncoding.ZSTD }, "size"],
+    ["a size beyond 8 MiB", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: BigInt(9 * 1024 * 1024) }, "size"],
+    ["identity with a wrong size", { chunk: chunks[0].bytes, size: 7n }, "size"],
+    ["an unknown encoding", { chunk: chunks[0].bytes, encoding: 9 }, "encoding"],
+  ];
+  for (const [what, msg, field] of cases) {
+    const e = await send([msg]);
+    assert.is(e.code, Code.InvalidArgument, what);
+    assert.equal(fieldOf(e), [field], what);
+  }
+  const ghost = createHash("sha256").update(Buffer.alloc(4 * 1024 * 1024)).digest();
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests: [ghost] })).missingDigests.length, 1, "nothing stored by failed streams");
 });
 
 test.run();

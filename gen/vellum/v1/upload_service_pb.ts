@@ -2,8 +2,8 @@
 // @generated from file vellum/v1/upload_service.proto (package vellum.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Snapshot } from "./snapshot_pb.js";
 import { file_vellum_v1_snapshot } from "./snapshot_pb.js";
 import type { UploadSnapshotHeader } from "./snapshot_service_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/upload_service.proto.
  */
 export const file_vellum_v1_upload_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch52ZWxsdW0vdjEvdXBsb2FkX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSJFChJTdGFydFVwbG9hZFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyIjgKE1N0YXJ0VXBsb2FkUmVzcG9uc2USIQoGdXBsb2FkGAEgASgLMhEudmVsbHVtLnYxLlVwbG9hZCI3ChBHZXRVcGxvYWRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSI2ChFHZXRVcGxvYWRSZXNwb25zZRIhCgZ1cGxvYWQYASABKAsyES52ZWxsdW0udjEuVXBsb2FkIjoKE0NhbmNlbFVwbG9hZFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJIjkKFENhbmNlbFVwbG9hZFJlc3BvbnNlEiEKBnVwbG9hZBgBIAEoCzIRLnZlbGx1bS52MS5VcGxvYWQiUAoYRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg8KB2RpZ2VzdHMYAiADKAwSEQoJZW5jcnlwdGVkGAMgASgIIjQKGUZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2USFwoPbWlzc2luZ19kaWdlc3RzGAEgAygMIkkKE1VwbG9hZENodW5rc1JlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJZW5jcnlwdGVkGAIgASgIEg0KBWNodW5rGAMgASgMIlwKFFVwbG9hZENodW5rc1Jlc3BvbnNlEhcKD2NodW5rc19yZWNlaXZlZBgBIAEoAxIVCg1jaHVua3Nfc3RvcmVkGAIgASgDEhQKDGJ5dGVzX3N0b3JlZBgDIAEoAyJtChVDb21taXRTbmFwc2hvdFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyEiMKBmNodW5rcxgCIAMoCzITLnZlbGx1bS52MS5DaHVua1JlZiI/ChZDb21taXRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90MooECg1VcGxvYWRTZXJ2aWNlEkwKC1N0YXJ0VXBsb2FkEh0udmVsbHVtLnYxLlN0YXJ0VXBsb2FkUmVxdWVzdBoeLnZlbGx1bS52MS5TdGFydFVwbG9hZFJlc3BvbnNlEksKCUdldFVwbG9hZBIbLnZlbGx1bS52MS5HZXRVcGxvYWRSZXF1ZXN0GhwudmVsbHVtLnYxLkdldFVwbG9hZFJlc3BvbnNlIgOQAgESTwoMQ2FuY2VsVXBsb2FkEh4udmVsbHVtLnYxLkNhbmNlbFVwbG9hZFJlcXVlc3QaHy52ZWxsdW0udjEuQ2FuY2VsVXBsb2FkUmVzcG9uc2USYwoRRmluZE1pc3NpbmdDaHVua3MSIy52ZWxsdW0udjEuRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0GiQudmVsbHVtLnYxLkZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2UiA5ACARJRCgxVcGxvYWRDaHVua3MSHi52ZWxsdW0udjEuVXBsb2FkQ2h1bmtzUmVxdWVzdBofLnZlbGx1bS52MS5VcGxvYWRDaHVua3NSZXNwb25zZSgBElUKDkNvbW1pdFNuYXBzaG90EiAudmVsbHVtLnYxLkNvbW1pdFNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5Db21taXRTbmFwc2hvdFJlc3BvbnNlYgZwcm90bzM", [file_vellum_v1_snapshot, file_vellum_v1_snapshot_service, file_vellum_v1_upload]);
+  fileDesc("Ch52ZWxsdW0vdjEvdXBsb2FkX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSJFChJTdGFydFVwbG9hZFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyIjgKE1N0YXJ0VXBsb2FkUmVzcG9uc2USIQoGdXBsb2FkGAEgASgLMhEudmVsbHVtLnYxLlVwbG9hZCI3ChBHZXRVcGxvYWRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSI2ChFHZXRVcGxvYWRSZXNwb25zZRIhCgZ1cGxvYWQYASABKAsyES52ZWxsdW0udjEuVXBsb2FkIjoKE0NhbmNlbFVwbG9hZFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJIjkKFENhbmNlbFVwbG9hZFJlc3BvbnNlEiEKBnVwbG9hZBgBIAEoCzIRLnZlbGx1bS52MS5VcGxvYWQiUAoYRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg8KB2RpZ2VzdHMYAiADKAwSEQoJZW5jcnlwdGVkGAMgASgIIjQKGUZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2USFwoPbWlzc2luZ19kaWdlc3RzGAEgAygMIoMBChNVcGxvYWRDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCWVuY3J5cHRlZBgCIAEoCBINCgVjaHVuaxgDIAEoDBIqCghlbmNvZGluZxgEIAEoDjIYLnZlbGx1bS52MS5DaHVua0VuY29kaW5nEgwKBHNpemUYBSABKAMiXAoUVXBsb2FkQ2h1bmtzUmVzcG9uc2USFwoPY2h1bmtzX3JlY2VpdmVkGAEgASgDEhUKDWNodW5rc19zdG9yZWQYAiABKAMSFAoMYnl0ZXNfc3RvcmVkGAMgASgDIm0KFUNvbW1pdFNuYXBzaG90UmVxdWVzdBIvCgZoZWFkZXIYASABKAsyHy52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RIZWFkZXISIwoGY2h1bmtzGAIgAygLMhMudmVsbHVtLnYxLkNodW5rUmVmIj8KFkNvbW1pdFNuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QqZQoNQ2h1bmtFbmNvZGluZxIeChpDSFVOS19FTkNPRElOR19VTlNQRUNJRklFRBAAEhsKF0NIVU5LX0VOQ09ESU5HX0lERU5USVRZEAESFwoTQ0hVTktfRU5DT0RJTkdfWlNURBACMooECg1VcGxvYWRTZXJ2aWNlEkwKC1N0YXJ0VXBsb2FkEh0udmVsbHVtLnYxLlN0YXJ0VXBsb2FkUmVxdWVzdBoeLnZlbGx1bS52MS5TdGFydFVwbG9hZFJlc3BvbnNlEksKCUdldFVwbG9hZBIbLnZlbGx1bS52MS5HZXRVcGxvYWRSZXF1ZXN0GhwudmVsbHVtLnYxLkdldFVwbG9hZFJlc3BvbnNlIgOQAgESTwoMQ2FuY2VsVXBsb2FkEh4udmVsbHVtLnYxLkNhbmNlbFVwbG9hZFJlcXVlc3QaHy52ZWxsdW0udjEuQ2FuY2VsVXBsb2FkUmVzcG9uc2USYwoRRmluZE1pc3NpbmdDaHVua3MSIy52ZWxsdW0udjEuRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0GiQudmVsbHVtLnYxLkZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2UiA5ACARJRCgxVcGxvYWRDaHVua3MSHi52ZWxsdW0udjEuVXBsb2FkQ2h1bmtzUmVxdWVzdBofLnZlbGx1bS52MS5VcGxvYWRDaHVua3NSZXNwb25zZSgBElUKDkNvbW1pdFNuYXBzaG90EiAudmVsbHVtLnYxLkNvbW1pdFNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5Db21taXRTbmFwc2hvdFJlc3BvbnNlYgZwcm90bzM", [file_vellum_v1_snapshot, file_vellum_v1_snapshot_service, file_vellum_v1_upload]);
 
 /**
  * Request for StartUpload.
@@ -235,11 +235,27 @@ export type UploadChunksRequest = Message<"vellum.v1.UploadChunksRequest"> & {
   encrypted: boolean;
 
   /**
-   * One chunk's bytes (1 byte to 8 MiB). May be empty in the first message.
+   * One chunk (1 byte to 8 MiB once decoded), as `encoding` says. May be empty in the first message.
    *
    * @generated from field: bytes chunk = 3;
    */
   chunk: Uint8Array;
+
+  /**
+   * How `chunk` is encoded; unspecified means identity. A ZSTD frame that is corrupt or does not
+   * decode to exactly `size` bytes is INVALID_ARGUMENT.
+   *
+   * @generated from field: vellum.v1.ChunkEncoding encoding = 4;
+   */
+  encoding: ChunkEncoding;
+
+  /**
+   * The chunk's decoded size in bytes (1 to 8 MiB); required with CHUNK_ENCODING_ZSTD, otherwise
+   * 0 or the length of `chunk`.
+   *
+   * @generated from field: int64 size = 5;
+   */
+  size: bigint;
 };
 
 /**
@@ -334,6 +350,42 @@ export const CommitSnapshotResponseSchema: GenMessage<CommitSnapshotResponse> = 
   messageDesc(file_vellum_v1_upload_service, 11);
 
 /**
+ * How an UploadChunks message carries its chunk.
+ *
+ * @generated from enum vellum.v1.ChunkEncoding
+ */
+export enum ChunkEncoding {
+  /**
+   * Same as CHUNK_ENCODING_IDENTITY.
+   *
+   * @generated from enum value: CHUNK_ENCODING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * `chunk` holds the chunk's bytes.
+   *
+   * @generated from enum value: CHUNK_ENCODING_IDENTITY = 1;
+   */
+  IDENTITY = 1,
+
+  /**
+   * `chunk` holds one zstd frame of the chunk's bytes, and `size` their number. The server decodes
+   * it (never beyond `size` bytes) and hashes the decoded bytes, so the chunk's id is unchanged;
+   * the frame may be stored as it is. Saves the network most of a compressible chunk.
+   *
+   * @generated from enum value: CHUNK_ENCODING_ZSTD = 2;
+   */
+  ZSTD = 2,
+}
+
+/**
+ * Describes the enum vellum.v1.ChunkEncoding.
+ */
+export const ChunkEncodingSchema: GenEnum<ChunkEncoding> = /*@__PURE__*/
+  enumDesc(file_vellum_v1_upload_service, 0);
+
+/**
  * Resumable uploads and the client-side-dedup (content-addressed) upload path for pipelines.
  *
  * @generated from service vellum.v1.UploadService
@@ -386,8 +438,8 @@ export const UploadService: GenService<{
   },
   /**
    * Stores chunks: the first message names the store, every message may carry one chunk (at most
-   * 8 MiB). The server hashes each chunk itself; chunks are durable and indexed when the response
-   * arrives. Requires snapshot:write.
+   * 8 MiB), raw or as a zstd frame (see ChunkEncoding). The server hashes each chunk's plaintext
+   * itself; chunks are durable and indexed when the response arrives. Requires snapshot:write.
    *
    * @generated from rpc vellum.v1.UploadService.UploadChunks
    */

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { UploadSchema, UploadState, type Upload } from "../../../gen/vellum/v1/upload_pb.js";
-import { UploadService, type UploadChunksRequest } from "../../../gen/vellum/v1/upload_service_pb.js";
+import { ChunkEncoding, UploadService, type UploadChunksRequest } from "../../../gen/vellum/v1/upload_service_pb.js";
 import { invalidField } from "../domain/errors.js";
-import type { UploadSession } from "../domain/uploads/types.js";
+import type { UploadSession, UploadedChunk } from "../domain/uploads/types.js";
 import type { UploadUseCases } from "../domain/uploads/service.js";
 import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
@@ -59,12 +59,34 @@ export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<ty
   };
 }
 
-async function* chunksOf(first: UploadChunksRequest, it: AsyncIterator<UploadChunksRequest>, storeId: string): AsyncIterable<Uint8Array> {
-  if (first.chunk.length) yield first.chunk;
+/** Decoded sizes an uploaded chunk may declare (the store enforces the same bound on raw chunks). */
+const MAX_DECLARED_SIZE = 8 * 1024 * 1024;
+
+/** The chunk a message carries (undefined for none), its encoding and declared size checked. */
+function chunkOf(m: UploadChunksRequest): UploadedChunk | undefined {
+  const size = Number(m.size);
+  switch (m.encoding) {
+    case ChunkEncoding.UNSPECIFIED:
+    case ChunkEncoding.IDENTITY:
+      if (size !== 0 && size !== m.chunk.length) throw invalidField("size", "must be 0 or the length of chunk unless encoding is ZSTD");
+      return m.chunk.length ? { bytes: m.chunk } : undefined;
+    case ChunkEncoding.ZSTD:
+      if (!m.chunk.length) throw invalidField("chunk", "must hold a zstd frame when encoding is ZSTD");
+      if (!(size >= 1 && size <= MAX_DECLARED_SIZE)) throw invalidField("size", `must be 1..${MAX_DECLARED_SIZE} when encoding is ZSTD`);
+      return { bytes: m.chunk, zstdSize: size };
+    default:
+      throw invalidField("encoding", `unknown chunk encoding ${m.encoding}`);
+  }
+}
+
+async function* chunksOf(first: UploadChunksRequest, it: AsyncIterator<UploadChunksRequest>, storeId: string): AsyncIterable<UploadedChunk> {
+  const head = chunkOf(first);
+  if (head) yield head;
   for (;;) {
     const n = await it.next();
     if (n.done) return;
     if (n.value.storeId && n.value.storeId !== storeId) throw invalidField("store_id", "must not change within a stream");
-    if (n.value.chunk.length) yield n.value.chunk;
+    const c = chunkOf(n.value);
+    if (c) yield c;
   }
 }

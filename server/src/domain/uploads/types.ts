@@ -44,13 +44,19 @@ export interface UploadSessionStore {
   setState(storeId: string, id: string, from: UploadState, to: UploadState, snapshotId?: string): Promise<UploadSession | undefined>;
 }
 
+/** One chunk as a client sent it: its bytes, or one zstd frame of `zstdSize` decoded bytes. */
+export interface UploadedChunk {
+  bytes: Uint8Array;
+  zstdSize?: number;
+}
+
 /** Content-addressed chunk storage for client-side dedup. */
 export interface ChunkUploadStore {
   findMissing(storeId: string, digests: Sha256[], encrypted: boolean): Promise<Sha256[]>;
   storeChunks(
     storeId: string,
     encrypted: boolean,
-    chunks: AsyncIterable<Uint8Array>,
+    chunks: AsyncIterable<UploadedChunk>,
     signal?: AbortSignal,
   ): Promise<{ received: number; stored: number; bytes: number }>;
   assemble(storeId: string, entries: ChunkEntry[], encrypted: boolean, expected: UploadHeader["expected"], signal?: AbortSignal): Promise<IngestResult>;

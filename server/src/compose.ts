@@ -29,7 +29,7 @@ import { createChunkUploads } from "./storage/content/chunk-uploads.js";
 import { createWorkerScanner } from "./storage/engine/worker-scanner.js";
 import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
 import { createUploadSessions } from "./storage/content/upload-sessions.js";
-import { reclaimStorage } from "./storage/content/reclaim.js";
+import { type ReclaimOptions, type ReclaimReport, reclaimStorage } from "./storage/content/reclaim.js";
 import { createManifestRepo } from "./storage/content/manifest-repo.js";
 import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
 import { createStoreKeys } from "./storage/content/store-keys.js";
@@ -48,6 +48,8 @@ export interface Services extends SecurityServices {
   runner: ReturnType<typeof createJobRunner>;
   compare: CompareUseCases;
   previews: PreviewUseCases;
+  /** One storage reclaim run (the server also runs one every VELLUM_RECLAIM_INTERVAL_MS). */
+  reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
   limits: { maxMessageBytes: number } & DeadlineLimits;
   close(graceMs: number): Promise<void>;
@@ -137,11 +139,11 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const previews = createPreviewUseCases({ snapshots, audit: createSensitiveReadAudit(database.db) });
   const security = await composeSecurity(config, { db: database.db, snapshots: snapshotRepo, log });
   runner.start();
+  const reclaim = (opts: ReclaimOptions) =>
+    reclaimStorage({ db: database.db, blobs, keys: chunkedDeps.keys, packTargetBytes: config.packTargetBytes, log }, opts);
   const reclaimer = config.reclaimIntervalMs
     ? setInterval(() => {
-        reclaimStorage({ db: database.db, blobs, log }, { graceMs: config.reclaimGraceMs }).catch((err) =>
-          log.error("storage reclaim failed", { err }),
-        );
+        reclaim({ graceMs: config.reclaimGraceMs }).catch((err) => log.error("storage reclaim failed", { err }));
       }, config.reclaimIntervalMs).unref()
     : undefined;
   return {
@@ -155,6 +157,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     compare,
     previews,
     uploads,
+    reclaim,
     limits: { maxMessageBytes: config.maxMessageBytes, defaultTimeoutMs: config.defaultTimeoutMs, maxTimeoutMs: config.maxTimeoutMs },
     ...security,
     async close(graceMs) {

@@ -4,8 +4,7 @@ import { sql } from "drizzle-orm";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
-import { silentLogger } from "../src/lib/logger.js";
-import { reclaimStorage } from "../src/storage/content/reclaim.js";
+import { packKey } from "../src/storage/engine/pack-format.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
 
 /** Garbage reclaim: expired sessions, orphaned manifests and dead packs go; live data never does. */
@@ -51,14 +50,14 @@ test("expired session data, force-deleted content and orphans are reclaimed; liv
   const before = await packKeys(h);
 
   // With the default grace period nothing recent is touched.
-  const early = await reclaimStorage({ db: services.database.db, blobs: services.blobs, log: silentLogger }, { graceMs: 3600_000 });
+  const early = await services.reclaim({ graceMs: 3600_000 });
   assert.is(early.packsDeleted, 0);
   assert.equal(await packKeys(h), before);
 
   // Later: the session has expired and everything is older than the grace period.
   await services.database.db.execute(sql`update uploads set expire_time = now() - interval '1 minute'`);
   const later = new Date(Date.now() + 2 * 3600_000);
-  const report = await reclaimStorage({ db: services.database.db, blobs: services.blobs, log: silentLogger }, { graceMs: 3600_000, now: later });
+  const report = await services.reclaim({ graceMs: 3600_000, now: later });
   assert.is(report.sessionsExpired, 1);
   assert.is(report.manifestsDeleted, 1, "the force-deleted snapshot's manifest");
   assert.ok(report.packsDeleted >= 2, `packs deleted: ${report.packsDeleted}`);
@@ -93,12 +92,54 @@ test("a chunk an ingest just decided to reuse is never deleted, even when unrefe
   const rows = await services.database.db.execute<{ digest: Buffer }>(sql`select digest from chunks where store_id = ${STORE}`);
   const digests = rows.map((r) => new Uint8Array(r.digest));
   assert.is((await services.uploads.findMissing(STORE, digests, false)).length, 0);
-  const r = await reclaimStorage({ db: services.database.db, blobs: services.blobs, log: silentLogger }, { graceMs: 3600_000 });
+  const r = await services.reclaim({ graceMs: 3600_000 });
   assert.is(r.chunksDeleted, 0);
   assert.is(r.manifestsDeleted, 1);
   const reuse = (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: data } })).snapshot!;
   assert.is(reuse.storedSize, 0n);
   assert.ok((await readAll(h, reuse.snapshotId)).equals(data));
 });
+
+for (const encrypt of [false, true]) {
+  test(`a partly dead pack is repacked (${encrypt ? "encrypted" : "plaintext"}): live chunks move, the old pack is deleted after the grace period`, async ({ h }) => {
+    const { services } = h;
+    const store = encrypt ? "gc-repack-enc" : "gc-repack";
+    const db = services.database.db;
+    const create = async (data: Buffer) =>
+      (await h.snapshots.createSnapshot({ storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB, encrypt, payload: { case: "data", value: data } })).snapshot!;
+    const download = async (snapshotId: string) => {
+      const parts: Uint8Array[] = [];
+      for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId })) parts.push(m.chunk);
+      return Buffer.concat(parts);
+    };
+    const packsOf = async () =>
+      (await db.execute<{ pack_id: string; retired: boolean; rows: number }>(sql`
+        select p.pack_id, p.retire_time is not null as retired, (select count(*)::int from chunks c where c.store_id = p.store_id and c.pack_id = p.pack_id) as rows
+        from packs p where p.store_id = ${store}`)).map((r) => ({ ...r }));
+    // One pack holds both halves; a second snapshot keeps the first half alive.
+    const kept = randomBytes(100_000);
+    const both = await create(Buffer.concat([kept, randomBytes(150_000)]));
+    const [shared] = await packsOf();
+    const survivor = await create(kept);
+    await h.snapshots.deleteSnapshot({ storeId: store, snapshotId: both.snapshotId, force: true });
+
+    const later = new Date(Date.now() + 2 * 3600_000);
+    const first = await services.reclaim({ graceMs: 3600_000, now: later });
+    assert.ok(first.chunksDeleted >= 1, `chunks deleted: ${first.chunksDeleted}`);
+    assert.ok(first.packsRepacked >= 1 && first.chunksMoved >= 1, JSON.stringify(first));
+    const retired = (await packsOf()).find((p) => p.pack_id === shared.pack_id)!;
+    assert.equal({ retired: retired.retired, rows: retired.rows }, { retired: true, rows: 0 }, "retired, nothing points at it");
+    assert.ok((await services.blobs.stat(packKey(store, shared.pack_id))) !== undefined, "kept during the grace period");
+    assert.ok((await download(survivor.snapshotId)).equals(kept), "reads from the new pack");
+
+    const second = await services.reclaim({ graceMs: 3600_000, now: new Date(later.getTime() + 2 * 3600_000) });
+    assert.ok(second.packsDeleted >= 1);
+    assert.is(await services.blobs.stat(packKey(store, shared.pack_id)), undefined, "deleted after the grace period");
+    assert.ok((await packsOf()).every((p) => !p.retired && p.rows > 0), "only live packs are left");
+    assert.ok((await download(survivor.snapshotId)).equals(kept));
+    const again = await create(kept);
+    assert.is(again.storedSize, 0n, "the moved chunks still dedup");
+  });
+}
 
 test.run();

@@ -5,7 +5,6 @@ import type { ChunkUploadStore, UploadedChunk } from "../../domain/uploads/types
 import { encryptChunk } from "../engine/chunk-crypto.js";
 import { MIN_SAVING_RATIO, decodeChunk, encodeChunk, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
-import { createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { ChunkedStoreDeps } from "./chunked-store.js";
@@ -46,7 +45,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
     async storeChunks(storeId: string, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
       const index = createPgChunkIndex(deps.db, { encrypted });
       const dataKey = encrypted ? await deps.keys.getOrCreate(storeId) : undefined;
-      const packWriter = createPackWriter({ blobStore: deps.blobs, storeId, targetBytes: deps.packTargetBytes, signal });
+      const packWriter = content.indexingPackWriter(storeId, signal);
       let count = 0;
       let stored = 0;
       let bytes = 0;
@@ -75,11 +74,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
           if (batch.length >= DEDUP_BATCH) await flush();
         }
         await flush();
-        const packs = await packWriter.finish();
-        await content.indexPacks(storeId, {
-          packs: packs.map(({ packId, key, size }) => ({ packId, key, size })),
-          newLocations: packs.flatMap((p) => p.locations),
-        });
+        await packWriter.finish(); // every pack is indexed once durable
       } catch (err) {
         await packWriter.abort();
         throw err;

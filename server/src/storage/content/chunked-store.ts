@@ -46,7 +46,22 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey }) };
   }
 
-  /** Chunks, packs and indexes a stream; packs are durable and indexed when this resolves. */
+  /** A pack writer that indexes each pack's chunks as soon as the pack is durable. */
+  function indexingPackWriter(storeId: string, signal?: AbortSignal) {
+    return createPackWriter({
+      blobStore: blobs,
+      storeId,
+      targetBytes: deps.packTargetBytes,
+      signal,
+      onDurable: (p) => indexPacks(storeId, { packs: [p], newLocations: p.locations }),
+    });
+  }
+
+  /**
+   * Chunks, packs and indexes a stream; packs are durable and indexed when this resolves. Each pack
+   * is indexed as soon as it is durable (so no location is held to the end); a failed ingest leaves
+   * those chunks unreferenced, and reclaim removes them after its grace period.
+   */
   async function ingestChunks(
     storeId: string,
     source: AsyncIterable<Uint8Array>,
@@ -54,11 +69,10 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   ): Promise<EngineIngest> {
     const index = createPgChunkIndex(db, { encrypted: opts.encrypt });
     const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
-    const packWriter = createPackWriter({ blobStore: blobs, storeId, targetBytes: deps.packTargetBytes, signal: opts.signal });
+    const packWriter = indexingPackWriter(storeId, opts.signal);
     // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
     const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, scanner: deps.scanner, encryption, copyInput: false, signal: opts.signal });
     if (r.size >= LARGE_INGEST_BYTES) collectAfterStreaming();
-    await indexPacks(storeId, r);
     return r;
   }
 
@@ -142,7 +156,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   return {
     ...store,
     ingestChunks,
-    indexPacks,
+    indexingPackWriter,
     saveContent,
     saveVerified,
     readerFor,

@@ -1,10 +1,10 @@
-import { and, eq, inArray, lt, notExists, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import type { Logger } from "../../lib/logger.js";
-import type { BlobStore } from "../blob/blob-store.js";
 import { readManifestBody } from "./manifest-repo.js";
 import type { Db } from "../db/client.js";
 import { chunks, manifests, packs, snapshots, uploads } from "../db/schema/index.js";
 import { decodeManifest } from "../engine/manifest.js";
+import { type RepackDeps, repackPacks } from "./repack.js";
 
 export interface ReclaimReport {
   sessionsExpired: number;
@@ -12,7 +12,24 @@ export interface ReclaimReport {
   chunksDeleted: number;
   packsDeleted: number;
   bytesFreed: number;
+  /** Partly dead packs whose live chunks were moved into new packs (retired, deleted after the grace period). */
+  packsRepacked: number;
+  chunksMoved: number;
+  /** Bytes of the new packs that received the moved chunks. */
+  bytesRepacked: number;
 }
+
+export interface ReclaimOptions {
+  /** Nothing younger than this is touched, and retired packs are kept this long. */
+  graceMs: number;
+  now?: Date;
+  /** A pack is repacked when its live chunks fill less than this share of it; default 0.5. */
+  repackBelowLiveRatio?: number;
+  /** Packs repacked per store and run (bounds one run's reading); default 64. */
+  maxRepackPacks?: number;
+}
+
+type ReclaimDeps = RepackDeps & { log: Logger };
 
 /**
  * Reclaims storage nothing can reach any more: expired upload sessions, manifests no snapshot
@@ -22,13 +39,24 @@ export interface ReclaimReport {
  * candidates, and a chunk is removed only while its `last_seen` (touched whenever an ingest decides
  * to reuse it) is older than the grace period, checked in the DELETE itself. A pack object is
  * deleted only after every one of its chunks left the index, so no index row ever points at a
- * missing pack. Partially dead packs are kept (their dead bytes are reported by the next rewrite).
+ * missing pack. A pack whose live chunks fill less than `repackBelowLiveRatio` of it is repacked
+ * (repack.ts): its live chunks move to new packs and it is retired, then deleted by a run after the
+ * grace period.
  */
-export async function reclaimStorage(deps: { db: Db; blobs: BlobStore; log: Logger }, opts: { graceMs: number; now?: Date }): Promise<ReclaimReport> {
+export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): Promise<ReclaimReport> {
   const { db } = deps;
   const now = opts.now ?? new Date();
   const cutoff = new Date(now.getTime() - opts.graceMs);
-  const report: ReclaimReport = { sessionsExpired: 0, manifestsDeleted: 0, chunksDeleted: 0, packsDeleted: 0, bytesFreed: 0 };
+  const report: ReclaimReport = {
+    sessionsExpired: 0,
+    manifestsDeleted: 0,
+    chunksDeleted: 0,
+    packsDeleted: 0,
+    bytesFreed: 0,
+    packsRepacked: 0,
+    chunksMoved: 0,
+    bytesRepacked: 0,
+  };
 
   const expired = await db
     .update(uploads)
@@ -50,7 +78,7 @@ export async function reclaimStorage(deps: { db: Db; blobs: BlobStore; log: Logg
   report.manifestsDeleted = orphans.length;
 
   const stores = await db.selectDistinct({ storeId: packs.storeId }).from(packs).where(lt(packs.createTime, cutoff));
-  for (const { storeId } of stores) await reclaimStore(deps, storeId, cutoff, report);
+  for (const { storeId } of stores) await reclaimStore(deps, storeId, { ...opts, now, cutoff }, report);
   deps.log.info("storage reclaimed", { ...report });
   return report;
 }
@@ -68,27 +96,58 @@ export async function liveDigests(db: Db, storeId: string): Promise<Set<string>>
   return live;
 }
 
-async function reclaimStore(deps: { db: Db; blobs: BlobStore }, storeId: string, cutoff: Date, report: ReclaimReport): Promise<void> {
+async function reclaimStore(
+  deps: ReclaimDeps,
+  storeId: string,
+  opts: ReclaimOptions & { now: Date; cutoff: Date },
+  report: ReclaimReport,
+): Promise<void> {
   const { db } = deps;
-  const live = await liveDigests(db, storeId);
-  const candidates = await db.select().from(packs).where(and(eq(packs.storeId, storeId), lt(packs.createTime, cutoff)));
-  for (const pack of candidates) {
-    const rows = await db.select({ digest: chunks.digest }).from(chunks).where(and(eq(chunks.storeId, storeId), eq(chunks.packId, pack.packId)));
-    const dead = rows.filter((r) => !live.has(Buffer.from(r.digest).toString("hex"))).map((r) => Buffer.from(r.digest));
-    if (dead.length === 0) continue;
-    const removed = await db
-      .delete(chunks)
-      .where(and(eq(chunks.storeId, storeId), eq(chunks.packId, pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))
-      .returning({ digest: chunks.digest });
-    report.chunksDeleted += removed.length;
-    const [{ left }] = await db
-      .select({ left: sql<number>`count(*)::int` })
-      .from(chunks)
-      .where(and(eq(chunks.storeId, storeId), eq(chunks.packId, pack.packId)));
-    if (left > 0) continue;
+  const { cutoff } = opts;
+  const deletePack = async (pack: { packId: string; blobKey: string; size: number }) => {
     await deps.blobs.delete(pack.blobKey);
     await db.delete(packs).where(and(eq(packs.storeId, storeId), eq(packs.packId, pack.packId)));
     report.packsDeleted++;
     report.bytesFreed += pack.size;
+  };
+  const inPack = (packId: string) => and(eq(chunks.storeId, storeId), eq(chunks.packId, packId));
+
+  // Packs retired by an earlier repack, once readers of their old locations have had the grace period.
+  const retired = await db.select().from(packs).where(and(eq(packs.storeId, storeId), lt(packs.retireTime, cutoff)));
+  for (const pack of retired) {
+    if ((await db.$count(chunks, inPack(pack.packId))) === 0) await deletePack(pack);
+  }
+
+  const live = await liveDigests(db, storeId);
+  const candidates = await db
+    .select()
+    .from(packs)
+    .where(and(eq(packs.storeId, storeId), lt(packs.createTime, cutoff), isNull(packs.retireTime)));
+  const sparse: string[] = [];
+  for (const pack of candidates) {
+    const rows = await db.select({ digest: chunks.digest }).from(chunks).where(inPack(pack.packId));
+    const dead = rows.filter((r) => !live.has(Buffer.from(r.digest).toString("hex"))).map((r) => Buffer.from(r.digest));
+    if (dead.length === 0) continue;
+    const removed = await db
+      .delete(chunks)
+      .where(and(inPack(pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))
+      .returning({ digest: chunks.digest });
+    report.chunksDeleted += removed.length;
+    const [left] = await db
+      .select({ count: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${chunks.length}), 0)::bigint` })
+      .from(chunks)
+      .where(inPack(pack.packId));
+    if (left.count === 0) await deletePack(pack);
+    else if (Number(left.bytes) < pack.size * (opts.repackBelowLiveRatio ?? 0.5)) sparse.push(pack.packId);
+  }
+  if (sparse.length === 0) return;
+  try {
+    const r = await repackPacks(deps, storeId, sparse.slice(0, opts.maxRepackPacks ?? 64), opts.now);
+    report.packsRepacked += r.packsRetired;
+    report.chunksMoved += r.chunksMoved;
+    report.bytesRepacked += r.bytesWritten;
+  } catch (err) {
+    // A chunk that fails verification keeps its packs as they are; CHECK_STORE reports it.
+    deps.log.error("repack failed; the packs are kept", { storeId, err });
   }
 }

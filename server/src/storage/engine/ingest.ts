@@ -2,8 +2,9 @@
  * Streams content into packs: the scanner chunks (FastCDC) and hashes every chunk and the whole
  * content; chunks the store already has (index) or that this ingest already wrote are skipped; the
  * new ones are encoded, encrypted and written into packs. Resolves once every pack it wrote is
- * durable; the caller inserts `newLocations` into the chunk index in the transaction that commits
- * the snapshot.
+ * durable. The caller indexes the new chunks before it saves a manifest that uses them: from
+ * `newLocations`, or pack by pack through the pack writer's `onDurable` (then `newLocations`
+ * holds none).
  *
  * Memory is bounded: what the scanner holds (see its implementation), one dedup batch
  * (`batchBytes`) and the pack writer's two pack buffers (one filling, one being written). Only the
@@ -55,7 +56,7 @@ export interface IngestResult {
   storedBytesNew: number;
   chunksNew: number;
   chunksTotal: number;
-  /** Locations of the chunks written, all durable: insert them into the index on commit. */
+  /** Locations of the chunks written, all durable, except those handed to the pack writer's onDurable. */
   newLocations: ChunkLocation[];
   packs: Omit<FlushedPack, "locations">[];
   /** Present when the content was ingested encrypted: what the snapshot records. */

@@ -151,6 +151,53 @@ test("a failed write fails the next add or finish, and abort removes unreported 
   assert.equal((await keysUnder(inner, "packs/")).sort(), first.map((p) => p.key).sort());
 });
 
+test("onDurable gets each pack once durable; finish releases their locations; abort keeps handed-over packs", async () => {
+  const blobs = createMemoryBlobStore();
+  const seen: { key: string; locations: number; stored: boolean }[] = [];
+  const w = createPackWriter({
+    blobStore: blobs,
+    storeId: STORE,
+    targetBytes: 8 * 1024,
+    onDurable: async (p) => void seen.push({ key: p.key, locations: p.locations.length, stored: (await blobs.stat(p.key)) !== undefined }),
+  });
+  for (let i = 0; i < 20; i++) await w.add(record(i));
+  const packs = await w.finish();
+  assert.ok(packs.length >= 2);
+  assert.equal(seen.map((x) => x.key), packs.map((p) => p.key));
+  assert.ok(seen.every((x) => x.stored && x.locations > 0), "durable, with locations, when handed over");
+  assert.is(seen.reduce((n, x) => n + x.locations, 0), 20);
+  assert.ok(packs.every((p) => p.locations.length === 0), "released after the hand-over");
+
+  // abort deletes only the packs nobody was handed yet.
+  const gated = gatedStore();
+  const handed: string[] = [];
+  const w2 = createPackWriter({ blobStore: gated.store, storeId: STORE, targetBytes: 4 * 1024, onDurable: async (p) => void handed.push(p.key) });
+  const adding = (async () => {
+    for (let i = 0; i < 12; i++) await w2.add(record(100 + i));
+  })();
+  await gated.release(); // the first pack becomes durable and is handed over
+  while (handed.length === 0) await new Promise((r) => setTimeout(r, 5));
+  const aborting = w2.abort();
+  while (gated.stats().waiting > 0 || gated.stats().pending > 0) await gated.release();
+  await aborting;
+  await adding.catch(() => undefined);
+  const left = await keysUnder(gated.store, `packs/${STORE}/`);
+  assert.equal(left.filter((k) => handed.includes(k)).sort(), [...handed].sort(), "handed-over packs stay");
+  assert.ok(left.every((k) => handed.includes(k)), "the others are deleted");
+});
+
+test("a rejecting onDurable fails the writer like a failed write", async () => {
+  const boom = new Error("index unavailable");
+  const w = createPackWriter({ blobStore: createMemoryBlobStore(), storeId: STORE, targetBytes: 4 * 1024, onDurable: () => Promise.reject(boom) });
+  try {
+    for (let i = 0; i < 20; i++) await w.add(record(200 + i));
+    await w.finish();
+    assert.unreachable("should have failed");
+  } catch (err) {
+    assert.is(err, boom);
+  }
+});
+
 test("overlapping add calls are rejected", async () => {
   const g = gatedStore();
   const w = createPackWriter({ blobStore: g.store, storeId: STORE, targetBytes: 4096 });

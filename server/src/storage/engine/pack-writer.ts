@@ -8,8 +8,8 @@
  * one is still being written, `add` waits (backpressure). Copying records into segments (rather
  * than keeping thousands of small record buffers per pack) keeps the C heap from fragmenting and
  * lets the caller's buffers go as soon as `add` returns.
- * Durability: a pack's locations are reported (by `finish`) only after its `put` resolved, so
- * callers insert them into the chunk index only once the bytes are durable.
+ * Durability: a pack's locations are reported (to `onDurable`, and by `finish`) only after its
+ * `put` resolved, so callers insert them into the chunk index only once the bytes are durable.
  */
 import { randomBytes } from "node:crypto";
 import type { Sha256 } from "../../domain/digest.js";
@@ -68,6 +68,14 @@ export interface PackWriterOptions {
   targetBytes?: number;
   /** Cancels writes in progress. */
   signal?: AbortSignal;
+  /**
+   * Called with each pack as soon as it is durable, before the next pack is written (a rejection
+   * fails the writer like a failed write). Typically indexes the pack's chunks at once, so a long
+   * ingest does not hold every location until it ends. Once called, the pack belongs to the
+   * caller, who may have published it: `abort` no longer deletes it (reclaim removes it if nothing
+   * comes to reference it), and `finish` reports it with its locations released (empty).
+   */
+  onDurable?: (pack: FlushedPack) => Promise<void>;
 }
 
 /** Packs are assembled in segments of this size, so memory follows what a pack holds so far. */
@@ -154,12 +162,17 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     entries = [];
     size = 0;
     writing = job.then(
-      (done) => {
-        written.push(done);
+      async (done) => {
         recycle(pack); // the blob store is done with them
+        if (opts.onDurable) {
+          unreported.splice(unreported.indexOf(done.key), 1); // handed over, whatever the hook does
+          await opts.onDurable(done);
+          done = { ...done, locations: [] };
+        }
+        written.push(done);
       },
       (error: unknown) => void (failure ??= { error }),
-    );
+    ).catch((error: unknown) => void (failure ??= { error }));
   }
 
   return {

@@ -28,7 +28,11 @@ export const chunks = pgTable(
   (t) => [primaryKey({ columns: [t.storeId, t.digest, t.encrypted] }), index("chunks_pack_idx").on(t.storeId, t.packId)],
 );
 
-/** Pack objects written to the BlobStore (committed only after they are durable). */
+/**
+ * Pack objects written to the BlobStore (committed only after they are durable). `retire_time` is
+ * set when a repack has moved every live chunk out: no index row points at the pack any more, and
+ * its object is deleted once readers that looked up the old locations have had a grace period.
+ */
 export const packs = pgTable(
   "packs",
   {
@@ -37,6 +41,7 @@ export const packs = pgTable(
     blobKey: text("blob_key").notNull(),
     size: bigint("size", { mode: "number" }).notNull(),
     createTime: timestamp("create_time", { withTimezone: true, precision: 6 }).notNull().default(sql`now()`),
+    retireTime: timestamp("retire_time", { withTimezone: true, precision: 6 }),
   },
   (t) => [primaryKey({ columns: [t.storeId, t.packId] })],
 );

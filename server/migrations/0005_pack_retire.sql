@@ -1,0 +1,1 @@
+ALTER TABLE "packs" ADD COLUMN "retire_time" timestamp (6) with time zone;

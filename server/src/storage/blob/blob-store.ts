@@ -30,7 +30,11 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
-/** Bytes to store: a whole buffer or a stream of chunks. */
+/**
+ * Bytes to store: a whole buffer or a stream of chunks. A put may keep references to the chunks it
+ * has pulled until it resolves (to gather them into one write, or to choose an upload kind), so a
+ * producer must not change a chunk after yielding it.
+ */
 export type BlobBody = Uint8Array | AsyncIterable<Uint8Array>;
 
 export interface PutOptions {

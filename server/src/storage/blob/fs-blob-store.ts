@@ -42,7 +42,14 @@ export interface FsBlobStoreOptions {
 const READ_HIGH_WATER_MARK = 1024 * 1024;
 /** Ranges up to this size are read with positional reads into one buffer instead of a stream. */
 const DIRECT_READ_MAX = 16 * 1024 * 1024;
-const WRITE_BUFFER = 1024 * 1024;
+/**
+ * Body chunks are gathered (not copied) until this many bytes or WRITE_IOVECS chunks, then written
+ * with one writev: a 16 MiB pack is four system calls and four event-loop hops instead of sixteen
+ * of each, which matters when the event loop is busy and every hop waits for it. A pack streams
+ * to its put as it fills, so these writes spread over the filling.
+ */
+const WRITE_GATHER_BYTES = 4 * 1024 * 1024;
+const WRITE_IOVECS = 256;
 /** Directory under the root that holds in-flight writes; `~` cannot occur in a key. */
 export const FS_TMP_DIR = "~tmp";
 const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
@@ -168,26 +175,23 @@ async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | u
     throw translate(e, key);
   }
   try {
-    const buf = Buffer.allocUnsafe(WRITE_BUFFER);
-    let buffered = 0;
+    // The BlobStore contract lets a put keep yielded chunks until it resolves, so they are
+    // gathered as they are.
+    let gathered: Uint8Array[] = [];
+    let gatheredBytes = 0;
     let size = 0;
     for await (const chunk of abortableChunks(body, signal)) {
+      if (chunk.byteLength === 0) continue;
       size += chunk.byteLength;
-      if (buffered + chunk.byteLength <= WRITE_BUFFER) {
-        buf.set(chunk, buffered);
-        buffered += chunk.byteLength;
-        continue;
-      }
-      if (buffered > 0) await writeAll(fh, buf.subarray(0, buffered), key);
-      buffered = 0;
-      if (chunk.byteLength >= WRITE_BUFFER / 2) {
-        await writeAll(fh, chunk, key);
-      } else {
-        buf.set(chunk, 0);
-        buffered = chunk.byteLength;
+      gathered.push(chunk);
+      gatheredBytes += chunk.byteLength;
+      if (gatheredBytes >= WRITE_GATHER_BYTES || gathered.length >= WRITE_IOVECS) {
+        await writeAll(fh, gathered, key);
+        gathered = [];
+        gatheredBytes = 0;
       }
     }
-    if (buffered > 0) await writeAll(fh, buf.subarray(0, buffered), key);
+    if (gathered.length) await writeAll(fh, gathered, key);
     await fh.sync().catch((e: unknown) => {
       throw translate(e, key);
     });
@@ -197,12 +201,17 @@ async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | u
   }
 }
 
-async function writeAll(fh: FileHandle, data: Uint8Array, key: string): Promise<void> {
+/** Writes every byte of `parts` in order with writev, continuing after short writes. */
+async function writeAll(fh: FileHandle, parts: Uint8Array[], key: string): Promise<void> {
   try {
-    let at = 0;
-    while (at < data.byteLength) {
-      const { bytesWritten } = await fh.write(data, at, data.byteLength - at);
-      at += bytesWritten;
+    let rest = parts;
+    while (rest.length) {
+      const { bytesWritten } = await fh.writev(rest as NodeJS.ArrayBufferView[]);
+      let n = bytesWritten;
+      let i = 0;
+      while (i < rest.length && n >= rest[i].byteLength) n -= rest[i++].byteLength;
+      rest = rest.slice(i);
+      if (n > 0) rest[0] = rest[0].subarray(n);
     }
   } catch (e) {
     throw translate(e, key);

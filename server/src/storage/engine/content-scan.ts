@@ -29,10 +29,10 @@ export interface ContentScan {
   /** Size and SHA-256 of the whole content; only once `batches` has been read to its end. */
   result(): { size: number; sha256: Sha256 };
   /**
-   * The consumer no longer uses any chunk yielded so far, so the scanner may reuse their memory.
-   * A scanner may hold what it has yielded until this is called: call it whenever nothing is pending.
+   * The consumer no longer uses the chunks that end at or before content offset `upTo`, so the
+   * scanner may reuse their memory. A scanner may hold what it has yielded until this is called.
    */
-  release(): void;
+  release(upTo: number): void;
 }
 
 export type ChunkScanner = (source: AsyncIterable<Uint8Array>, o: ScanOptions) => ContentScan;

@@ -151,6 +151,7 @@ test("a failing source leaves no packs behind", async () => {
   const ac = new AbortController();
   async function* slow() {
     yield noise(500_000, 1);
+    await new Promise((r) => setTimeout(r, 50)); // batches are written in the background: let packs land
     ac.abort(new Error("cancelled by caller"));
     yield noise(500_000, 2);
   }

@@ -6,17 +6,18 @@
  * `newLocations`, or pack by pack through the pack writer's `onDurable` (then `newLocations`
  * holds none).
  *
- * Memory is bounded: what the scanner holds (see its implementation), one dedup batch
- * (`batchBytes`) and the pack writer's two pack buffers (one filling, one being written). Only the
- * manifest and the set of digests seen grow with the content (about 100 bytes per unique chunk).
- * On failure or abort, packs written so far are deleted (best effort) and the error rethrown.
+ * Memory is bounded: what the scanner holds (see its implementation), two dedup batches
+ * (`batchBytes`: one being written, one being gathered) and the pack writer's two packs (one
+ * filling, one finishing). Only the manifest and the set of digests seen grow with the content
+ * (about 100 bytes per unique chunk). On failure or abort, packs written so far and not handed to
+ * the pack writer's onDurable are deleted (best effort) and the error rethrown.
  */
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import type { Sha256 } from "../../domain/digest.js";
 import type { ChunkIndex } from "./chunk-index.js";
 import { CHUNK_ENCRYPTION_ALGORITHM, type EncryptionMetadata, encryptChunk } from "./chunk-crypto.js";
 import { DEFAULT_ZSTD_LEVEL, encodeChunk } from "./codec.js";
-import { type ChunkScanner, type ScannedChunk, inlineScanner } from "./content-scan.js";
+import { type ChunkScanner, type ContentScan, type ScannedChunk, inlineScanner } from "./content-scan.js";
 import { type Manifest, type ManifestEntry, createManifest } from "./manifest.js";
 import type { FlushedPack, PackWriter } from "./pack-writer.js";
 import type { ChunkLocation } from "./types.js";
@@ -43,7 +44,10 @@ export interface IngestOptions {
    * bodies): pending chunks then stay views of the source's buffers instead of copies. Default true.
    */
   copyInput?: boolean;
-  /** Chunks are checked against the index in batches covering about this many bytes; default 8 MiB. */
+  /**
+   * Chunks are checked against the index in batches covering about this many bytes; default 2 MiB.
+   * One batch is written while the next is gathered.
+   */
   batchBytes?: number;
   signal?: AbortSignal;
 }
@@ -70,12 +74,12 @@ interface Pending {
 }
 
 export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestOptions): Promise<IngestResult> {
-  const batchLimit = o.batchBytes ?? 4 * 1024 * 1024;
+  const batchLimit = o.batchBytes ?? 2 * 1024 * 1024;
   const copyInput = o.copyInput ?? true;
   const encode = { compress: o.compress ?? true, level: o.zstdLevel ?? DEFAULT_ZSTD_LEVEL };
   const known = new Set<string>(); // Sha256.key() of chunks in the index or written by this ingest
   const entries: ManifestEntry[] = [];
-  let batch: Pending[] = [];
+  let batch: Pending[] = []; // chunks gathered since the last flush that may be new
   let batchKeys = new Set<string>();
   let storedBytesNew = 0;
   let chunksNew = 0;
@@ -88,13 +92,9 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
     batchKeys.add(key);
   };
 
-  const flushBatch = async () => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
-    batchKeys = new Set();
-    const missing = new Set((await o.index.findMissing(o.storeId, items.map((p) => p.digest))).map((d) => d.key()));
-    for (const p of items) known.add(p.key);
+  /** Looks the batch up and writes its new chunks; `end`: content offset just past its last chunk. */
+  const writeBatch = async (items: Pending[], lookup: Promise<Sha256[]>, release: () => void) => {
+    const missing = new Set((await lookup).map((d) => d.key()));
     for (const p of items) {
       if (!missing.has(p.key)) continue;
       o.signal?.throwIfAborted();
@@ -112,24 +112,41 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
       storedBytesNew += data.length;
       chunksNew++;
     }
+    release();
+  };
+
+  // Batches are written one after another on `writing`, while the next batch is being gathered:
+  // the index lookup (a database round trip) and the writes overlap with receiving and scanning.
+  // At most two batches are pending: the one being written and the one being gathered.
+  let writing: Promise<void> = Promise.resolve();
+  const flushBatch = async (scan: ContentScan, end: number) => {
+    await writing;
+    const items = batch;
+    batch = [];
+    batchKeys = new Set();
+    for (const p of items) known.add(p.key); // later chunks dedup against this batch at once
+    const lookup = items.length ? o.index.findMissing(o.storeId, items.map((p) => p.digest)) : Promise.resolve([]);
+    writing = writeBatch(items, lookup, () => scan.release(end));
+    writing.catch(() => undefined); // observed by the next flush or at the end
   };
 
   try {
     const scan = (o.scanner ?? inlineScanner)(source, { chunking: o.chunking, copyInput });
-    let span = 0; // content bytes yielded since the scanner last got its memory back
+    let at = 0; // content offset just past the last chunk yielded
+    let flushedAt = 0;
     for await (const chunks of scan.batches) {
       o.signal?.throwIfAborted();
       for (const chunk of chunks) {
         addChunk(chunk);
-        span += chunk.data.length;
+        at += chunk.data.length;
       }
-      if (span >= batchLimit) await flushBatch();
-      if (batch.length === 0) {
-        scan.release(); // every chunk yielded so far is packed (copied) or a duplicate
-        span = 0;
+      if (at - flushedAt >= batchLimit) {
+        await flushBatch(scan, at);
+        flushedAt = at;
       }
     }
-    await flushBatch();
+    await flushBatch(scan, at);
+    await writing;
     const { size, sha256 } = scan.result();
     o.signal?.throwIfAborted();
     const packs = await o.packWriter.finish();
@@ -145,6 +162,7 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
       encryption: o.encryption && { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId: o.encryption.kmsKeyId },
     };
   } catch (e) {
+    await writing.catch(() => undefined); // no add may run while the writer aborts
     await o.packWriter.abort();
     throw e;
   }

@@ -95,17 +95,18 @@ test("finish with nothing buffered writes nothing; bad options are rejected", as
   assert.throws(() => createPackWriter({ blobStore: blobs, storeId: "a/b" }), (e: unknown) => e instanceof TypeError);
 });
 
-test("at most one pack is written at a time: add waits for the running write", async () => {
+test("a pack streams to its put while it fills; at most two packs are in flight, and a full one waits for the previous", async () => {
   const g = gatedStore();
   const w = createPackWriter({ blobStore: g.store, storeId: STORE, targetBytes: 4096 });
-  await w.add(record(1, 3000));
-  await w.add(record(2, 3000)); // pack 1 starts writing, add returns
+  await w.add(record(1, 3000)); // pack 1's put starts with its first record
   assert.is(g.stats().pending, 1);
+  await w.add(record(2, 3000)); // pack 1 is full and finishing; pack 2 starts
+  assert.is(g.stats().pending, 2);
   let third = false;
-  const p3 = w.add(record(3, 3000)).then(() => (third = true)); // pack 2 is full: must wait for pack 1
+  const p3 = w.add(record(3, 3000)).then(() => (third = true)); // pack 2 is full: waits for pack 1
   await new Promise((r) => setTimeout(r, 20));
   assert.is(third, false);
-  await g.release();
+  await g.release(); // pack 1 durable
   await p3;
   assert.ok(third);
   let finished = false;
@@ -115,7 +116,8 @@ test("at most one pack is written at a time: add waits for the running write", a
   await g.release();
   const packs = await f;
   assert.is(packs.length, 3);
-  assert.is(g.stats().maxPending, 1);
+  assert.is(g.stats().maxPending, 2);
+  for (const p of packs) assert.is((await readPackIndex(g.store, STORE, p.packId)).length, 1);
 });
 
 test("a failed write fails the next add or finish, and abort removes unreported packs", async () => {

@@ -2,12 +2,18 @@
  * Groups chunk records into pack objects (format in pack-format.ts) and writes them to a
  * BlobStore under packKey(storeId, packId), with a random 128-bit hex pack id.
  *
- * Memory: records are copied into 1 MiB segments of the filling pack, so the writer holds what the
- * filling pack holds so far plus, while it is being written, the previous pack; a written pack's
- * segments are reused (a few) or freed at once. When the filling pack is full while the previous
- * one is still being written, `add` waits (backpressure). Copying records into segments (rather
- * than keeping thousands of small record buffers per pack) keeps the C heap from fragmenting and
- * lets the caller's buffers go as soon as `add` returns.
+ * Streaming: a pack's put starts with its first record and takes each 1 MiB segment as soon as it
+ * is full, so the bytes are mostly written by the time the pack is; what is left when it is full is
+ * its last segment, index, footer and fsync. Under a busy event loop every step of a put waits for
+ * a turn of the loop, and writing a whole pack only once it was full left `add` waiting for the
+ * previous pack about a fifth of the time.
+ *
+ * Memory: records are copied into the filling pack's segments; the writer holds the filling pack
+ * plus, until its put resolves, the previous one (the BlobStore may keep the chunks it pulled
+ * until then). A written pack's segments are reused (a few) or freed at once. When the filling
+ * pack is full while the previous one is still finishing, `add` waits (backpressure). Copying
+ * records into segments (rather than keeping thousands of small record buffers per pack) keeps
+ * the C heap from fragmenting and lets the caller's buffers go as soon as `add` returns.
  * Durability: a pack's locations are reported (to `onDurable`, and by `finish`) only after its
  * `put` resolved, so callers insert them into the chunk index only once the bytes are durable.
  */
@@ -92,11 +98,22 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   }
   packKey(opts.storeId, "0".repeat(32)); // validates the store id as a key segment
 
-  let segs: Buffer[] = []; // the filling pack, SEGMENT_BYTES each: header and records so far
+  /** The pack being filled: its put starts with the first record and takes segments as they fill. */
+  interface Filling {
+    packId: string;
+    key: string;
+    segs: Buffer[]; // SEGMENT_BYTES each: header and records so far (kept until the put resolves)
+    size: number;
+    sent: number; // segments handed to the put
+    tail?: Uint8Array[]; // the last, partial segment, the index and the footer, once the pack is full
+    stop?: unknown; // ends the body with this error (abort)
+    wake?: () => void;
+    put: Promise<void>;
+  }
+  let filling: Filling | undefined;
   const free: Buffer[] = []; // segments of written packs, for reuse (at most FREE_SEGMENTS)
-  let entries: ChunkLocation[] = []; // packId is filled in when the pack is written
-  let size = 0; // bytes in the filling pack
-  let writing: Promise<void> = Promise.resolve();
+  let entries: ChunkLocation[] = [];
+  let writing: Promise<void> = Promise.resolve(); // the previous pack: its tail, fsync, onDurable
   let failure: { error: unknown } | undefined;
   let busy = false;
   const written: FlushedPack[] = []; // since the last finish
@@ -122,57 +139,83 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     }
   };
 
+  /** The pack's bytes for its put: full segments as they fill, then the tail once it is known. */
+  async function* body(f: Filling) {
+    for (;;) {
+      if (f.stop !== undefined) throw f.stop;
+      if (f.sent < Math.floor(f.size / SEGMENT_BYTES)) {
+        yield f.segs[f.sent++];
+      } else if (f.tail) {
+        yield* f.tail;
+        return;
+      } else {
+        await new Promise<void>((r) => (f.wake = r));
+      }
+    }
+  }
+
+  function start(): Filling {
+    const packId = newPackId();
+    const key = packKey(opts.storeId, packId);
+    unreported.push(key);
+    const f: Filling = { packId, key, segs: [], size: 0, sent: 0, put: Promise.resolve() };
+    f.put = opts.blobStore.put(key, body(f), { ifAbsent: true, signal: opts.signal }).then(() => undefined);
+    // A put that fails while the pack is still filling fails the next add.
+    f.put.catch((error: unknown) => void (failure ??= { error }));
+    return f;
+  }
+
+  const throwIfFailed = () => {
+    if (failure) throw failure.error;
+  };
+
+  const wake = (f: Filling) => {
+    f.wake?.();
+    f.wake = undefined;
+  };
+
   /** Copies `data` to the end of the filling pack, adding segments as needed. */
-  function append(data: Uint8Array): void {
+  function append(f: Filling, data: Uint8Array): void {
     for (let at = 0; at < data.length; ) {
-      const off = size % SEGMENT_BYTES;
-      if (off === 0 && size / SEGMENT_BYTES === segs.length) segs.push(free.pop() ?? Buffer.allocUnsafe(SEGMENT_BYTES));
+      const off = f.size % SEGMENT_BYTES;
+      if (off === 0 && f.size / SEGMENT_BYTES === f.segs.length) f.segs.push(free.pop() ?? Buffer.allocUnsafe(SEGMENT_BYTES));
       const n = Math.min(SEGMENT_BYTES - off, data.length - at);
-      segs[segs.length - 1].set(data.subarray(at, at + n), off);
-      size += n;
+      f.segs[f.segs.length - 1].set(data.subarray(at, at + n), off);
+      f.size += n;
       at += n;
     }
+    wake(f);
   }
 
-  async function write(pack: Buffer[], packEntries: ChunkLocation[], indexOffset: number): Promise<FlushedPack> {
-    const packId = newPackId();
-    for (const e of packEntries) e.packId = packId; // one object per chunk: no copies
-    const key = packKey(opts.storeId, packId);
-    const index = encodePackIndex(packEntries);
-    const footer = encodePackFooter(indexOffset, index);
-    unreported.push(key);
-    async function* body() {
-      for (let i = 0; i < pack.length; i++) yield pack[i].subarray(0, Math.min(SEGMENT_BYTES, indexOffset - i * SEGMENT_BYTES));
-      yield index;
-      yield footer;
-    }
-    await opts.blobStore.put(key, body(), { ifAbsent: true, signal: opts.signal });
-    const packSize = indexOffset + index.length + PACK_FOOTER_BYTES;
-    return { packId, key, size: packSize, locations: packEntries };
-  }
-
-  /** Waits for the running write, then starts writing the filled pack without waiting for it. */
+  /**
+   * Waits for the previous pack, then ends the filling one (its tail goes to its put) without
+   * waiting for it: at most two packs are in memory, one finishing and one filling.
+   */
   async function rotate(): Promise<void> {
     await writing;
     if (failure) throw failure.error;
-    if (entries.length === 0) return;
-    const pack = segs;
-    const job = write(pack, entries, size);
-    segs = [];
+    const f = filling;
+    if (!f) return;
+    const packEntries = entries;
+    filling = undefined;
     entries = [];
-    size = 0;
-    writing = job.then(
-      async (done) => {
-        recycle(pack); // the blob store is done with them
+    const index = encodePackIndex(packEntries);
+    const footer = encodePackFooter(f.size, index);
+    const last = f.size % SEGMENT_BYTES > 0 ? [f.segs[f.segs.length - 1].subarray(0, f.size % SEGMENT_BYTES)] : [];
+    f.tail = [...last, index, footer];
+    wake(f);
+    const done: FlushedPack = { packId: f.packId, key: f.key, size: f.size + index.length + PACK_FOOTER_BYTES, locations: packEntries };
+    writing = f.put
+      .then(async () => {
+        recycle(f.segs); // the blob store is done with them
         if (opts.onDurable) {
           unreported.splice(unreported.indexOf(done.key), 1); // handed over, whatever the hook does
           await opts.onDurable(done);
-          done = { ...done, locations: [] };
+          done.locations = [];
         }
         written.push(done);
-      },
-      (error: unknown) => void (failure ??= { error }),
-    ).catch((error: unknown) => void (failure ??= { error }));
+      })
+      .catch((error: unknown) => void (failure ??= { error }));
   }
 
   return {
@@ -182,14 +225,18 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
       try {
         if (failure) throw failure.error;
         // Copy first: the caller may reuse record.data once this awaits.
-        const full = entries.length > 0 && size + record.data.length > target;
+        const full = entries.length > 0 && filling!.size + record.data.length > target;
         const data = full ? Uint8Array.from(record.data) : record.data;
         if (full) await rotate();
-        if (size === 0) append(encodePackHeader());
-        const offset = size;
-        append(data);
+        throwIfFailed(); // a put may have failed while this waited
+        if (!filling) {
+          filling = start();
+          append(filling, encodePackHeader());
+        }
+        const offset = filling.size;
+        append(filling, data);
         entries.push({
-          packId: "",
+          packId: filling.packId,
           digest: record.digest,
           offset,
           length: data.length,
@@ -197,7 +244,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
           codec: record.codec,
           encrypted: record.encrypted,
         });
-        if (size >= target) await rotate();
+        if (filling.size >= target) await rotate();
       } finally {
         busy = false;
       }
@@ -213,12 +260,16 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     },
 
     async abort() {
-      const dropped = segs;
-      segs = [];
+      const f = filling;
+      filling = undefined;
       entries = [];
-      size = 0;
+      if (f) {
+        f.stop = new Error("pack writer aborted"); // the put fails and leaves no object
+        wake(f);
+        await f.put.catch(() => undefined);
+        f.segs.forEach(release);
+      }
       await writing;
-      dropped.forEach(release);
       free.splice(0).forEach(release);
       written.length = 0;
       const keys = unreported.splice(0);

@@ -194,8 +194,9 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
         if (!result || ready.length) throw new Error("content scan result read before the scan finished");
         return result;
       },
-      release() {
-        while (held.length && held[0].start + held[0].buf.length <= yieldedEnd) {
+      release(upTo) {
+        const limit = Math.min(upTo, yieldedEnd);
+        while (held.length && held[0].start + held[0].buf.length <= limit) {
           const { buffer } = held.shift()!.buf;
           if (free.length < maxFree) free.push(buffer as ArrayBuffer);
         }

@@ -139,8 +139,13 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const previews = createPreviewUseCases({ snapshots, audit: createSensitiveReadAudit(database.db) });
   const security = await composeSecurity(config, { db: database.db, snapshots: snapshotRepo, log });
   runner.start();
+  // One run at a time in this process (a run can outlast the interval); runs in other processes are
+  // safe against each other (reclaim.ts), only wasteful.
+  let reclaiming: Promise<ReclaimReport> | undefined;
   const reclaim = (opts: ReclaimOptions) =>
-    reclaimStorage({ db: database.db, blobs, keys: chunkedDeps.keys, packTargetBytes: config.packTargetBytes, log }, opts);
+    (reclaiming ??= reclaimStorage({ db: database.db, blobs, keys: chunkedDeps.keys, packTargetBytes: config.packTargetBytes, log }, opts).finally(
+      () => (reclaiming = undefined),
+    ));
   const reclaimer = config.reclaimIntervalMs
     ? setInterval(() => {
         reclaim({ graceMs: config.reclaimGraceMs }).catch((err) => log.error("storage reclaim failed", { err }));

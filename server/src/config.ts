@@ -110,7 +110,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),
-    reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 0, 30 * 24 * 3600_000),
+    // At least an hour: chunks an upload in progress has written or reused are protected only by
+    // this grace period until its manifest is saved, so it must outlast the longest upload.
+    reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 3600_000, 30 * 24 * 3600_000),
     corsOrigins: !env.VELLUM_CORS_ORIGINS
       ? undefined
       : env.VELLUM_CORS_ORIGINS.trim() === "*"

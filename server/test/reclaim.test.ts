@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { packKey } from "../src/storage/engine/pack-format.js";
+import { dropUnindexedPacks } from "../src/storage/content/pack-rows.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
 
 /** Garbage reclaim: expired sessions, orphaned manifests and dead packs go; live data never does. */
@@ -141,5 +142,23 @@ for (const encrypt of [false, true]) {
     assert.is(again.storedSize, 0n, "the moved chunks still dedup");
   });
 }
+
+test("a durable pack whose indexing failed is deleted only when it has no row", async ({ h }) => {
+  const { services } = h;
+  const store = "gc-unindexed";
+  const snap = (await h.snapshots.createSnapshot({ storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: randomBytes(50_000) } })).snapshot!;
+  const [indexed] = await services.database.db.execute<{ pack_id: string }>(sql`select pack_id from packs where store_id = ${store}`);
+  const orphanId = "ab".repeat(16);
+  await services.blobs.put(packKey(store, orphanId), randomBytes(1000));
+  await dropUnindexedPacks(services.database.db, services.blobs, store, [
+    { packId: indexed.pack_id, key: packKey(store, indexed.pack_id) },
+    { packId: orphanId, key: packKey(store, orphanId) },
+  ]);
+  assert.ok((await services.blobs.stat(packKey(store, indexed.pack_id))) !== undefined, "a pack with a row stays");
+  assert.is(await services.blobs.stat(packKey(store, orphanId)), undefined, "an object without a row goes");
+  const parts: Uint8Array[] = [];
+  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
+  assert.is(Buffer.concat(parts).length, 50_000);
+});
 
 test.run();

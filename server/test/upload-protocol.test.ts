@@ -212,6 +212,7 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
     ["declared size smaller than the frame decodes to", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: 1024n }, "chunk"],
     ["declared size larger than the frame decodes to", { chunk: frames[0], encoding: ChunkEncoding.ZSTD, size: chunks[0].size + 1n }, "chunk"],
     ["a damaged frame", { chunk: damaged, encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
+    ["a frame cut short", { chunk: frames[0].subarray(0, frames[0].length - 3), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["not zstd at all", { chunk: text.subarray(0, 500), encoding: ChunkEncoding.ZSTD, size: 500n }, "chunk"],
     ["zstd without a size", { chunk: frames[0], encoding: ChunkEncoding.ZSTD }, "size"],
     ["a size beyond 8 MiB", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: BigInt(9 * 1024 * 1024) }, "size"],

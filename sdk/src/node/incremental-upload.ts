@@ -63,6 +63,7 @@ export async function uploadSnapshotIncremental(
   let chunkBytesSent = 0;
   let overheadBytes = 0;
   const level = opts.zstdLevel ?? 3;
+  if (!Number.isInteger(level) || level < 0 || level > 19) throw new RangeError(`zstdLevel must be 0..19, got ${level}`);
   const encrypted = header.encrypt ?? false;
 
   const storeId = header.storeId ?? "";

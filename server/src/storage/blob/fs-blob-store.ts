@@ -5,8 +5,8 @@
  *   key, so temp files are never listed), are fsynced, then renamed (or, with `ifAbsent`,
  *   hard-linked: link() fails with EEXIST if the key exists, so of two racing puts exactly one
  *   wins) into place, and the directory is fsynced. When `put` resolves the object is durable.
- * - Streaming puts pull one chunk at a time and write it before pulling the next (small chunks are
- *   coalesced up to 1 MiB), so memory stays bounded whatever the object's size.
+ * - Streaming puts gather the chunks they pull (without copying them) up to 4 MiB or 256 chunks
+ *   and write them with one writev, so memory stays bounded whatever the object's size.
  * - A put that fails or is aborted removes its temp file and leaves no object. Temp files of a
  *   process that crashed mid-put stay in `~tmp/`; they are never listed and can be deleted
  *   whenever no put is running.

@@ -1,32 +1,50 @@
+import { constants as zlibConstants, zstdDecompressSync } from "node:zlib";
 import { digestOf, type Sha256 } from "../../domain/digest.js";
 import { failedPrecondition, invalidField } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
 import type { ChunkUploadStore, UploadedChunk } from "../../domain/uploads/types.js";
 import { encryptChunk } from "../engine/chunk-crypto.js";
-import { MIN_SAVING_RATIO, decodeChunk, encodeChunk, type EncodedChunk } from "../engine/codec.js";
+import { MIN_SAVING_RATIO, encodeChunk, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { ChunkedStoreDeps } from "./chunked-store.js";
 
 export const MAX_UPLOADED_CHUNK_BYTES = 8 * 1024 * 1024;
+/** A batch is looked up once it holds this many chunks or this many bytes (bounded memory). */
 const DEDUP_BATCH = 256;
+const DEDUP_BATCH_BYTES = 16 * 1024 * 1024;
+
+/** Client frames may not ask for a window above 8 MiB (the decoder's memory for one frame). */
+const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
 
 /**
- * The chunk's plaintext and how to store it: a client's zstd frame is decoded (never beyond its
- * declared size) so the server hashes the real bytes, and the frame itself is kept when it saves
- * what the server's own compression would have to (no second compression of the same chunk).
+ * A received chunk: its digest (of the plaintext, which the server computes itself) and how to
+ * store it. A client's zstd frame is decoded strictly: one complete frame, output capped at the
+ * declared size (a frame that would produce more fails) and a bounded window, so a small message
+ * cannot make the server allocate more than the 8 MiB a chunk may have. When the frame saves what
+ * the server's own compression would have to, it is stored as it is and the plaintext dropped.
  */
-function received(c: UploadedChunk): { plain: Uint8Array; encoded?: EncodedChunk } {
-  if (c.zstdSize === undefined) return { plain: new Uint8Array(c.bytes) }; // a copy: the batch outlives the message
+function received(c: UploadedChunk): { digest: Sha256; size: number; plain?: Uint8Array; encoded?: EncodedChunk } {
+  if (c.zstdSize === undefined) {
+    const plain = new Uint8Array(c.bytes); // a copy: the batch outlives the message
+    return { digest: digestOf(plain), size: plain.length, plain };
+  }
   let plain: Uint8Array;
   try {
-    plain = decodeChunk("zstd", c.bytes, c.zstdSize);
+    plain = zstdDecompressSync(c.bytes, {
+      maxOutputLength: c.zstdSize,
+      params: { [zlibConstants.ZSTD_d_windowLogMax]: CLIENT_ZSTD_WINDOW_LOG_MAX },
+    });
   } catch {
-    throw invalidField("chunk", `is not one zstd frame of ${c.zstdSize} bytes`);
+    plain = new Uint8Array(0); // fails the size check below
   }
+  if (plain.length !== c.zstdSize) throw invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
+  const digest = digestOf(plain);
   const saves = c.bytes.length <= plain.length * (1 - MIN_SAVING_RATIO);
-  return { plain, encoded: saves ? { codec: "zstd", data: new Uint8Array(c.bytes) } : undefined };
+  return saves
+    ? { digest, size: plain.length, encoded: { codec: "zstd", data: new Uint8Array(c.bytes) } }
+    : { digest, size: plain.length, plain };
 }
 
 /**
@@ -49,29 +67,37 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
       let count = 0;
       let stored = 0;
       let bytes = 0;
-      let batch: { digest: Sha256; data: Uint8Array; encoded?: EncodedChunk }[] = [];
+      let batch: ReturnType<typeof received>[] = [];
+      let batchBytes = 0;
+      const inBatch = new Set<string>();
       const written = new Set<string>();
       const flush = async () => {
         const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.toHex()));
-        for (const { digest, data, encoded } of batch) {
+        for (const { digest, size, plain, encoded } of batch) {
           const hex = digest.toHex();
           if (!missing.has(hex) || written.has(hex)) continue;
           written.add(hex);
-          const e = encoded ?? encodeChunk(data, { compress: true });
+          const e = encoded ?? encodeChunk(plain!, { compress: true });
           const rec = dataKey ? encryptChunk(dataKey, e.data, { storeId, digest, codec: e.codec }) : e.data;
-          await packWriter.add({ digest, codec: e.codec, encrypted, plainSize: data.length, data: rec });
+          await packWriter.add({ digest, codec: e.codec, encrypted, plainSize: size, data: rec });
           stored++;
           bytes += rec.length;
         }
         batch = [];
+        batchBytes = 0;
+        inBatch.clear();
       };
       try {
         for await (const chunk of chunks) {
           if (chunk.bytes.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField("chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
-          const { plain, encoded } = received(chunk);
+          const r = received(chunk);
           count++;
-          batch.push({ digest: digestOf(plain), data: plain, encoded });
-          if (batch.length >= DEDUP_BATCH) await flush();
+          const hex = r.digest.toHex();
+          if (written.has(hex) || inBatch.has(hex)) continue; // a repeat: nothing to keep
+          inBatch.add(hex);
+          batch.push(r);
+          batchBytes += (r.plain ?? r.encoded!.data).length;
+          if (batch.length >= DEDUP_BATCH || batchBytes >= DEDUP_BATCH_BYTES) await flush();
         }
         await flush();
         await packWriter.finish(); // every pack is indexed once durable

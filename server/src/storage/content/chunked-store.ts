@@ -14,6 +14,7 @@ import { createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { LARGE_INGEST_BYTES, collectAfterStreaming } from "../../lib/memory.js";
 import type { ManifestRepo } from "./manifest-repo.js";
+import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
 
@@ -53,7 +54,14 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
       storeId,
       targetBytes: deps.packTargetBytes,
       signal,
-      onDurable: (p) => indexPacks(storeId, { packs: [p], newLocations: p.locations }),
+      onDurable: async (p) => {
+        try {
+          await indexPacks(storeId, { packs: [p], newLocations: p.locations });
+        } catch (err) {
+          await dropUnindexedPacks(db, blobs, storeId, [p]).catch(() => undefined); // else an orphan object
+          throw err;
+        }
+      },
     });
   }
 
@@ -76,14 +84,17 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     return r;
   }
 
+  /** Records packs and indexes their chunks, all or nothing. */
   async function indexPacks(storeId: string, r: Pick<EngineIngest, "packs" | "newLocations">): Promise<void> {
-    if (r.packs.length) {
-      await db
-        .insert(packsTable)
-        .values(r.packs.map((p) => ({ storeId, packId: p.packId, blobKey: p.key, size: p.size })))
-        .onConflictDoNothing();
-    }
-    await createPgChunkIndex(db, { encrypted: false }).insert(storeId, r.newLocations);
+    await db.transaction(async (tx) => {
+      if (r.packs.length) {
+        await tx
+          .insert(packsTable)
+          .values(r.packs.map((p) => ({ storeId, packId: p.packId, blobKey: p.key, size: p.size })))
+          .onConflictDoNothing();
+      }
+      await createPgChunkIndex(tx, { encrypted: false }).insert(storeId, r.newLocations);
+    });
   }
 
   /** Saves a manifest and returns the ContentStore ingest result for it. */

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { Sha256 } from "../../domain/digest.js";
 import type { Db } from "../db/client.js";
+import type { Tx } from "../db/audit-repo.js";
 import type { ChunkIndex } from "../engine/chunk-index.js";
 import { CODEC_IDS, codecFromId, type ChunkLocation } from "../engine/types.js";
 
@@ -45,7 +46,7 @@ const INSERT_BATCH = 500;
  * Hot path: every statement is one round trip with one JSON parameter (`json_to_recordset`),
  * written as SQL rather than through the query builder, which cost more CPU than the database did.
  */
-export function createPgChunkIndex(db: Db, opts: { encrypted: boolean }): ChunkIndex {
+export function createPgChunkIndex(db: Db | Tx, opts: { encrypted: boolean }): ChunkIndex {
   const encOnly = opts.encrypted ? sql` and encrypted` : sql``;
   // Digest lists travel as one JSON text parameter of hex strings (decoded in SQL).
   const hexList = (digests: readonly Sha256[]) => JSON.stringify(digests.map((d) => d.toHex()));

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, notExists, sql, type SQL } from "drizzle-orm";
 import type { Logger } from "../../lib/logger.js";
 import { readManifestBody } from "./manifest-repo.js";
 import type { Db } from "../db/client.js";
@@ -104,19 +104,26 @@ async function reclaimStore(
 ): Promise<void> {
   const { db } = deps;
   const { cutoff } = opts;
-  const deletePack = async (pack: { packId: string; blobKey: string; size: number }) => {
-    await deps.blobs.delete(pack.blobKey);
-    await db.delete(packs).where(and(eq(packs.storeId, storeId), eq(packs.packId, pack.packId)));
+  const inPack = (packId: string) => and(eq(chunks.storeId, storeId), eq(chunks.packId, packId));
+  /**
+   * Deletes a pack's row, then its object. The row goes only while no index row points at the pack
+   * and it is still in the state this run saw (live, or retired before the cutoff): a concurrent
+   * run that retired it in between keeps it for the grace period.
+   */
+  const deletePack = async (pack: { packId: string; blobKey: string; size: number }, state: SQL) => {
+    const gone = await db
+      .delete(packs)
+      .where(and(eq(packs.storeId, storeId), eq(packs.packId, pack.packId), state, notExists(db.select({ one: sql`1` }).from(chunks).where(inPack(pack.packId)))))
+      .returning({ packId: packs.packId });
+    if (gone.length === 0) return;
+    await deps.blobs.delete(pack.blobKey); // if this fails, an unreferenced object is left
     report.packsDeleted++;
     report.bytesFreed += pack.size;
   };
-  const inPack = (packId: string) => and(eq(chunks.storeId, storeId), eq(chunks.packId, packId));
 
   // Packs retired by an earlier repack, once readers of their old locations have had the grace period.
   const retired = await db.select().from(packs).where(and(eq(packs.storeId, storeId), lt(packs.retireTime, cutoff)));
-  for (const pack of retired) {
-    if ((await db.$count(chunks, inPack(pack.packId))) === 0) await deletePack(pack);
-  }
+  for (const pack of retired) await deletePack(pack, lt(packs.retireTime, cutoff));
 
   const live = await liveDigests(db, storeId);
   const candidates = await db
@@ -137,7 +144,7 @@ async function reclaimStore(
       .select({ count: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${chunks.length}), 0)::bigint` })
       .from(chunks)
       .where(inPack(pack.packId));
-    if (left.count === 0) await deletePack(pack);
+    if (left.count === 0) await deletePack(pack, isNull(packs.retireTime));
     else if (Number(left.bytes) < pack.size * (opts.repackBelowLiveRatio ?? 0.5)) sparse.push(pack.packId);
   }
   if (sparse.length === 0) return;

@@ -22,6 +22,7 @@ import { encodeChunk } from "../engine/codec.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import { CODEC_IDS, codecFromId, type ChunkLocation } from "../engine/types.js";
 import { Sha256 } from "../../domain/digest.js";
+import { dropUnindexedPacks } from "./pack-rows.js";
 import type { StoreKeys } from "./store-keys.js";
 
 export interface RepackDeps {
@@ -97,6 +98,9 @@ export async function repackPacks(deps: RepackDeps, storeId: string, packIds: st
         ),
       )
       .returning({ packId: packs.packId });
+  }).catch(async (err: unknown) => {
+    await dropUnindexedPacks(db, deps.blobs, storeId, written).catch(() => undefined);
+    throw err;
   });
   return {
     chunksMoved: moved.length,

@@ -78,8 +78,9 @@ export interface PackWriterOptions {
    * Called with each pack as soon as it is durable, before the next pack is written (a rejection
    * fails the writer like a failed write). Typically indexes the pack's chunks at once, so a long
    * ingest does not hold every location until it ends. Once called, the pack belongs to the
-   * caller, who may have published it: `abort` no longer deletes it (reclaim removes it if nothing
-   * comes to reference it), and `finish` reports it with its locations released (empty).
+   * caller, who may have published it: `abort` no longer deletes it (the hook cleans up after its
+   * own failure), and `finish` reports it with its locations released (empty). The next pack is
+   * already streaming to its put meanwhile; it is not ended before the hook has settled.
    */
   onDurable?: (pack: FlushedPack) => Promise<void>;
 }
@@ -164,6 +165,18 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     f.put.catch((error: unknown) => void (failure ??= { error }));
     return f;
   }
+
+  /** Ends the filling pack's body with `reason` and forgets the pack. */
+  const stopFilling = (reason: unknown): Filling | undefined => {
+    const f = filling;
+    filling = undefined;
+    entries = [];
+    if (f) {
+      f.stop = reason;
+      wake(f);
+    }
+    return f;
+  };
 
   const throwIfFailed = () => {
     if (failure) throw failure.error;
@@ -251,24 +264,24 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     },
 
     async finish() {
-      await rotate();
-      await writing;
+      try {
+        await rotate();
+        await writing;
+        throwIfFailed();
+      } catch (err) {
+        stopFilling(err); // its put must not wait for a body that will never end
+        throw err;
+      }
       free.splice(0).forEach(release); // the next add allocates afresh
-      if (failure) throw failure.error;
       unreported.length = 0;
       return written.splice(0);
     },
 
     async abort() {
-      const f = filling;
-      filling = undefined;
-      entries = [];
-      if (f) {
-        f.stop = new Error("pack writer aborted"); // the put fails and leaves no object
-        wake(f);
-        await f.put.catch(() => undefined);
-        f.segs.forEach(release);
-      }
+      const f = stopFilling(new Error("pack writer aborted")); // the put fails and leaves no object
+      // A failed put's segments are left to the GC: the store may still hold them (a network
+      // stream), so they are not detached.
+      await f?.put.catch(() => undefined);
       await writing;
       free.splice(0).forEach(release);
       written.length = 0;

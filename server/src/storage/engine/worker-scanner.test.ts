@@ -98,6 +98,16 @@ test("the source is read at most windowBytes (plus two of its buffers) ahead of 
   await it.return!();
 });
 
+test("a maximum-size chunk larger than the window does not stall the scan", async () => {
+  const big = { minSize: 64 * 1024, avgSize: 256 * 1024, maxSize: 1024 * 1024 }; // window is 256 KiB
+  const data = new Uint8Array(3 * 1024 * 1024); // zeros: chunks run to the maximum size
+  const scan = workers.scan(streamOf(data, 64 * 1024), { chunking: big, copyInput: false });
+  let total = 0;
+  for await (const batch of scan.batches) total += batch.reduce((n, c) => n + c.data.length, 0);
+  assert.is(total, data.length);
+  assert.ok(scan.result().sha256.equals(digestOf(data)));
+});
+
 test("a failing source fails the scan with the source's error; a stopped consumer stops reading", async () => {
   const boom = new Error("source broke");
   const failing = workers.scan((async function* () {

@@ -6,15 +6,16 @@
  * Memory: each piece of the source is copied once into a transfer buffer, which goes to the worker
  * and comes back with the piece's chunk boundaries and digests; chunks are views of these buffers
  * (a chunk spanning two is a copy). So the source's buffers die young, and the transfer buffers
- * are recycled once the consumer calls `release()`. Copying makes `copyInput` irrelevant here. A
- * scan holds at most `windowBytes` (plus one piece) not yet handed to its consumer, plus what the
- * consumer has not released.
+ * are recycled once the consumer calls `release(upTo)`. Copying makes `copyInput` irrelevant here.
+ * A scan holds at most `windowBytes` (at least the chunker's maximum chunk plus two pieces), plus
+ * one piece, not yet handed to its consumer, plus what the consumer has not released.
  *
  * A stream stays on one worker (its state lives there); streams go to the least busy worker.
  * Workers start on first use and hold the process open only while they have work. A worker that
  * dies fails its streams with an error; the next scan starts a fresh one.
  */
 import { Worker } from "node:worker_threads";
+import { resolveChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { Sha256 } from "../../domain/digest.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
@@ -22,7 +23,7 @@ import type { ToMain, ToWorker } from "./scan-protocol.js";
 export interface WorkerScannerOptions {
   /** Worker threads; at least 1. */
   workers: number;
-  /** Source bytes a scan may hold ahead of its consumer; default 8 MiB. */
+  /** Source bytes a scan may hold ahead of its consumer; default 4 MiB, raised to fit the largest chunk. */
   windowBytes?: number;
   /** Size of the transfer buffers pieces are copied into; default 1 MiB. */
   pieceBytes?: number;
@@ -68,7 +69,10 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
     const slot = acquire();
     const id = nextId++;
     const post = (m: ToWorker, transfer?: ArrayBuffer[]) => slot.worker.postMessage(m, transfer);
-    const maxFree = Math.ceil(windowBytes / pieceBytes) + 2;
+    // The chunk being built counts against the window until it ends, so the window must hold a
+    // whole maximum-size chunk plus the pieces around it, or the scan would wait on itself.
+    const window = Math.max(windowBytes, resolveChunkerOptions(so.chunking).maxSize + 2 * pieceBytes);
+    const maxFree = Math.ceil(window / pieceBytes) + 2;
 
     const held: { buf: Uint8Array; start: number }[] = []; // scanned pieces, in stream order
     const sent: { start: number; len: number }[] = []; // pieces awaiting an answer, in order
@@ -140,7 +144,7 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
       try {
         for await (const bytes of source) {
           for (let at = 0; at < bytes.length; ) {
-            while (buffered >= windowBytes && !stopped && failure === undefined) await new Promise<void>((r) => (wakePump = r));
+            while (buffered >= window && !stopped && failure === undefined) await new Promise<void>((r) => (wakePump = r));
             if (stopped || failure !== undefined) return;
             const len = Math.min(pieceBytes, bytes.length - at);
             const buf = free.pop() ?? new ArrayBuffer(pieceBytes);

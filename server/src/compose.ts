@@ -99,6 +99,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     chunking: config.chunking,
     packTargetBytes: config.packTargetBytes,
     scanner: scanner?.scan,
+    decodeGroup: scanner?.decode,
   };
   const content = createChunkedContentStore(chunkedDeps);
   const snapshotRepo = createSnapshotRepository(database.db);

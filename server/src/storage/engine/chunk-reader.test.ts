@@ -12,6 +12,7 @@ import { generateDataKey } from "./kms.js";
 import { packKey } from "./pack-format.js";
 import { createPackWriter } from "./pack-writer.js";
 import type { ChunkLocation } from "./types.js";
+import { createWorkerScanner } from "./worker-scanner.js";
 
 const STORE = "store-r";
 const combos = [
@@ -64,8 +65,12 @@ async function drain(reader: ChunkReader, locs: ChunkLocation[], opts = {}): Pro
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
+const workers = createWorkerScanner({ workers: 1 });
+test.after(() => workers.close());
+
+for (const [where, decodeGroup] of [["event loop", undefined], ["worker", workers.decode]] as const)
 for (const c of combos) {
-  const label = `compress=${c.compress} encrypt=${c.encrypt}`;
+  const label = `compress=${c.compress} encrypt=${c.encrypt}, opened on the ${where}`;
 
   test(`round trip (${label})`, async () => {
     const blobs = createMemoryBlobStore();
@@ -75,7 +80,7 @@ for (const c of combos) {
     assert.ok(locs.every((l) => l.encrypted === c.encrypt));
     if (c.compress) assert.ok(locs.some((l) => l.codec === "zstd") && locs.some((l) => l.codec === "raw"));
     else assert.ok(locs.every((l) => l.codec === "raw"));
-    const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey });
+    const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey, decodeGroup });
     for (let i = 0; i < chunks.length; i++) assert.is(hex(await reader.read(locs[i])), hex(chunks[i]));
     const order = [4, 0, 0, 2, 1, 3, 2];
     const got = await drain(reader, order.map((i) => locs[i]), { concurrency: 2 });
@@ -91,7 +96,7 @@ for (const c of combos) {
       const l = locs[where === "start" ? 0 : where === "middle" ? 1 : 2];
       const at = where === "start" ? l.offset : where === "middle" ? l.offset + (l.length >> 1) : l.offset + l.length - 1;
       await flipBit(blobs, packKey(STORE, l.packId), at, 3);
-      const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey });
+      const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey, decodeGroup });
       await rejects(reader.read(l), "DataLoss", new RegExp(`chunk ${l.digest.toHex()}`));
       // In-order reads yield the good chunks before it and never a wrong byte.
       const got: string[] = [];
@@ -99,13 +104,21 @@ for (const c of combos) {
         for await (const x of reader.readInOrder(locs)) got.push(hex(x));
         assert.unreachable("expected DataLoss");
       } catch (e) {
-        assert.ok(isDomainError(e, "DataLoss"));
+        assert.ok(isDomainError(e, "DataLoss"), String(e));
+        assert.match((e as Error).message, new RegExp(`chunk ${l.digest.toHex()}`));
       }
       const bad = locs.indexOf(l);
       assert.equal(got, chunks.slice(0, bad).map(hex));
     }
   });
 }
+
+test("worker: an encrypted chunk without the data key is FAILED_PRECONDITION", async () => {
+  const blobs = createMemoryBlobStore();
+  const locs = await writeChunks(blobs, sample(), { compress: true, dataKey: generateDataKey() });
+  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, decodeGroup: workers.decode });
+  await rejects(drain(reader, locs), "FailedPrecondition", /no data key/);
+});
 
 test("an encrypted record under another store id or digest is DATA_LOSS", async () => {
   const blobs = createMemoryBlobStore();

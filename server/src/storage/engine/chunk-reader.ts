@@ -18,6 +18,8 @@ export interface ChunkReaderOptions {
   storeId: string;
   /** The store's unwrapped data key; required to read encrypted chunks. */
   dataKey?: Uint8Array;
+  /** Opens fetched groups off the event loop (readInOrder); default: on the event loop. */
+  decodeGroup?: GroupDecoder;
 }
 
 export interface ReadInOrderOptions {
@@ -83,27 +85,44 @@ async function* groupLocations(
   if (g !== undefined) yield g;
 }
 
+/**
+ * Decrypts (when encrypted), decodes (a zstd chunk into `into` when given) and verifies one stored
+ * record: the chunk's plaintext, or DATA_LOSS naming the chunk, or FAILED_PRECONDITION when the
+ * chunk is encrypted and no key is at hand. Pure: the scan worker runs it too.
+ */
+export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }, into?: Uint8Array): Uint8Array {
+  const hex = l.digest.toHex();
+  if (l.encrypted && ctx.dataKey === undefined) {
+    throw failedPrecondition(`chunk ${hex} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
+  }
+  let plain: Uint8Array;
+  try {
+    const encoded = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
+    plain = decodeChunk(l.codec, encoded, l.plainSize, into);
+  } catch (e) {
+    throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
+  }
+  if (!createHash("sha256").update(plain).digest().equals(l.digest.bytes)) {
+    throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: content hash mismatch`);
+  }
+  return plain;
+}
+
+/**
+ * Opens the records of a fetched group (`bytes` holds the pack from offset `start`) somewhere
+ * other than the event loop: the plaintexts in order, or those before the first record that
+ * failed and openRecord's error for it.
+ */
+export type GroupDecoder = (
+  ctx: { storeId: string; dataKey?: Uint8Array },
+  bytes: Uint8Array,
+  start: number,
+  locations: ChunkLocation[],
+) => Promise<{ plain: Uint8Array[]; error?: unknown }>;
+
 export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
   const { blobStore, storeId, dataKey } = opts;
-
-  /** Decrypts, decodes (a zstd chunk into `into` when given) and verifies one stored record. */
-  function open(record: Uint8Array, l: ChunkLocation, into?: Uint8Array): Uint8Array {
-    const hex = l.digest.toHex();
-    if (l.encrypted && dataKey === undefined) {
-      throw failedPrecondition(`chunk ${hex} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
-    }
-    let plain: Uint8Array;
-    try {
-      const encoded = l.encrypted ? decryptChunk(dataKey!, record, { storeId, digest: l.digest, codec: l.codec }) : record;
-      plain = decodeChunk(l.codec, encoded, l.plainSize, into);
-    } catch (e) {
-      throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
-    }
-    if (!createHash("sha256").update(plain).digest().equals(l.digest.bytes)) {
-      throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: content hash mismatch`);
-    }
-    return plain;
-  }
+  const open = (record: Uint8Array, l: ChunkLocation, into?: Uint8Array) => openRecord(record, l, { storeId, dataKey }, into);
 
   const fetch = (packId: string, offset: number, length: number, what: string) =>
     readExact(blobStore, packKey(storeId, packId), offset, length, what);
@@ -120,9 +139,18 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
       const groups = groupLocations(locations, maxSpan, maxGap);
       const fetched = orderedPool(groups, o.concurrency ?? 4, async (g) => {
         const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
-        return { g, bytes: await fetch(g.packId, g.start, g.end - g.start, what) };
+        const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
+        return { g, bytes, plain: opts.decodeGroup ? await opts.decodeGroup({ storeId, dataKey }, bytes, g.start, g.locations) : undefined };
       });
-      for await (const { g, bytes } of fetched) {
+      for await (const { g, bytes, plain: opened } of fetched) {
+        if (opened) {
+          for (const p of opened.plain) {
+            o.signal?.throwIfAborted();
+            yield p;
+          }
+          if (opened.error !== undefined) throw opened.error;
+          continue;
+        }
         // A group's zstd chunks decode back to back into one buffer and its plain raw chunks are
         // views of the fetched bytes, so neighbouring chunks come out as adjacent views of one
         // buffer (which a consumer may merge, see coalesceViews) instead of a buffer each.

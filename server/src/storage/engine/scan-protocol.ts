@@ -4,6 +4,7 @@
  * carrying the piece's buffer back (transferred) and the chunks the piece completed.
  */
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import type { ChunkLocation } from "./types.js";
 
 export type ToWorker =
   | { t: "open"; id: number; chunking?: Partial<ChunkerOptions> }
@@ -12,11 +13,25 @@ export type ToWorker =
   /** The stream is complete: answer with the last chunk and the content digest. */
   | { t: "end"; id: number }
   /** Forget the stream (the main thread gave up on it); no answer. */
-  | { t: "close"; id: number };
+  | { t: "close"; id: number }
+  /**
+   * Open the records of one fetched pack range (`buf`, transferred, starts at pack offset `start`):
+   * answered by `decoded` with every plaintext back to back, or by `failed`.
+   */
+  | { t: "decode"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number; records: WireLocation[] };
+
+/** A chunk location as it crosses threads (the digest as bytes). */
+export type WireLocation = Omit<ChunkLocation, "digest"> & { digest: Uint8Array };
 
 export type ToMain =
   /** `ends`: ends (relative to the piece) of the chunks it completed; `digests`: 32 bytes each. */
   | { t: "data"; id: number; buf: ArrayBuffer; ends: number[]; digests: Uint8Array }
   /** `last`: size of the final, incomplete chunk (0: none) and its digest; `sha256`: whole content. */
   | { t: "end"; id: number; last: number; lastDigest?: Uint8Array; sha256: Uint8Array }
-  | { t: "error"; id: number; message: string };
+  | { t: "error"; id: number; message: string }
+  | { t: "decoded"; id: number; buf: ArrayBuffer }
+  /**
+   * The first `opened` records opened (in `buf`), then one failed with the domain error openRecord
+   * raised (DataLoss, FailedPrecondition), to raise the same one after yielding those.
+   */
+  | { t: "failed"; id: number; buf: ArrayBuffer; opened: number; name: "DataLoss" | "FailedPrecondition" | "Other"; reason?: string; message: string };

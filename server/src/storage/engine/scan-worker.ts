@@ -1,12 +1,16 @@
 /**
  * Worker thread behind createWorkerScanner: finds chunk boundaries (FastCDC) and computes the
- * SHA-256 of every chunk and of the whole content, for any number of interleaved streams. It never
+ * SHA-256 of every chunk and of the whole content, for any number of interleaved streams; and opens
+ * (decrypts, decodes, verifies) the records of fetched pack ranges for downloads. It never
  * keeps bytes: each piece is hashed where it lies (a chunk spanning pieces is hashed incrementally)
  * and its buffer goes back to the main thread with the answer. Protocol: scan-protocol.ts.
  */
 import { type Hash, createHash, hash } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { type BoundaryScanner, createBoundaryScanner } from "../../../../sdk/src/chunking/fastcdc.js";
+import { Sha256 } from "../../domain/digest.js";
+import { isDomainError } from "../../domain/errors.js";
+import { openRecord } from "./chunk-reader.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
 
 interface StreamState {
@@ -36,7 +40,33 @@ function piece(s: StreamState, bytes: Uint8Array): { ends: number[]; digests: Ui
   return { ends, digests };
 }
 
+/** Opens a fetched group's records into one buffer, plaintexts back to back. */
+function decode(m: Extract<ToWorker, { t: "decode" }>): ToMain {
+  const bytes = new Uint8Array(m.buf);
+  const total = m.records.reduce((n, r) => n + r.plainSize, 0);
+  const out = new Uint8Array(new ArrayBuffer(total + 1)); // +1: zstd's spare byte (see ZstdContexts)
+  let at = 0;
+  let opened = 0;
+  try {
+    for (const r of m.records) {
+      const l = { ...r, digest: Sha256.fromBytes(r.digest) };
+      const record = bytes.subarray(r.offset - m.start, r.offset - m.start + r.length);
+      const into = r.codec === "zstd" ? out.subarray(at) : undefined;
+      const plain = openRecord(record, l, { storeId: m.storeId, dataKey: m.dataKey }, into);
+      if (into === undefined) out.set(plain, at);
+      at += r.plainSize;
+      opened++;
+    }
+  } catch (err) {
+    const name = isDomainError(err, "DataLoss") ? "DataLoss" : isDomainError(err, "FailedPrecondition") ? "FailedPrecondition" : "Other";
+    const reason = isDomainError(err) ? err.details.reason : undefined;
+    return { t: "failed", id: m.id, buf: out.buffer, opened, name, reason, message: err instanceof Error ? err.message : String(err) };
+  }
+  return { t: "decoded", id: m.id, buf: out.buffer };
+}
+
 function handle(m: ToWorker): ToMain | undefined {
+  if (m.t === "decode") return decode(m);
   if (m.t === "open") {
     streams.set(m.id, {
       boundaries: createBoundaryScanner(m.chunking),
@@ -69,5 +99,6 @@ port.on("message", (m: ToWorker) => {
   }
   if (!reply) return;
   if (reply.t === "data") port.postMessage(reply, [reply.buf, reply.digests.buffer as ArrayBuffer]);
+  else if (reply.t === "decoded" || reply.t === "failed") port.postMessage(reply, [reply.buf]);
   else port.postMessage(reply);
 });

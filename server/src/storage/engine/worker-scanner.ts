@@ -17,6 +17,8 @@
 import { Worker } from "node:worker_threads";
 import { resolveChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { Sha256 } from "../../domain/digest.js";
+import { dataLoss, failedPrecondition } from "../../domain/errors.js";
+import type { GroupDecoder } from "./chunk-reader.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
 
@@ -36,7 +38,7 @@ interface Slot {
 
 const WORKER_URL = new URL("./scan-worker.ts", import.meta.url);
 
-export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScanner; close(): Promise<void> } {
+export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScanner; decode: GroupDecoder; close(): Promise<void> } {
   const windowBytes = o.windowBytes ?? 4 * 1024 * 1024;
   const pieceBytes = o.pieceBytes ?? 1024 * 1024;
   const slots: Slot[] = [];
@@ -126,7 +128,7 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
         if (m.last > 0) take(chunkStart + m.last, m.lastDigest!);
         result = { size: streamPos, sha256: Sha256.fromBytes(m.sha256) };
         release();
-      } else {
+      } else if (m.t === "error") {
         failure = new Error(m.message);
         release();
         drained();
@@ -208,8 +210,39 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
     };
   };
 
+  /** Opens a fetched group's records on a worker; the group's bytes are copied over (cheap next to decoding). */
+  const decode: GroupDecoder = (ctx, bytes, start, locations) => {
+    const slot = acquire();
+    const id = nextId++;
+    const buf = Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer; // a copy (Buffer#slice is a view)
+    const views = (buf: ArrayBuffer, n: number) => {
+      const out = new Uint8Array(buf);
+      let at = 0;
+      return locations.slice(0, n).map((l) => out.subarray(at, (at += l.plainSize)));
+    };
+    return new Promise<{ plain: Uint8Array[]; error?: unknown }>((resolve, reject) => {
+      slot.streams.set(id, (m) => {
+        slot.streams.delete(id);
+        if (slot.streams.size === 0) slot.worker.unref();
+        if (m.t === "decoded") {
+          resolve({ plain: views(m.buf, locations.length) });
+        } else if (m.t === "failed") {
+          const error = m.name === "DataLoss" ? dataLoss(m.message) : m.name === "FailedPrecondition" ? failedPrecondition(m.message, m.reason) : new Error(m.message);
+          resolve({ plain: views(m.buf, m.opened), error });
+        } else if (m.t === "error") {
+          reject(new Error(m.message));
+        }
+      });
+      if (slot.streams.size === 1) slot.worker.ref();
+      const records = locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
+      const msg: ToWorker = { t: "decode", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records };
+      slot.worker.postMessage(msg, [buf]);
+    });
+  };
+
   return {
     scan,
+    decode,
     async close() {
       closed = true;
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));

@@ -18,7 +18,10 @@ export interface ChunkReaderOptions {
   storeId: string;
   /** The store's unwrapped data key; required to read encrypted chunks. */
   dataKey?: Uint8Array;
-  /** Opens fetched groups off the event loop (readInOrder); default: on the event loop. */
+  /**
+   * Opens fetched groups that hold compressed or encrypted records off the event loop
+   * (readInOrder); default, and for groups of plain raw records: on the event loop.
+   */
   decodeGroup?: GroupDecoder;
 }
 
@@ -140,7 +143,10 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
       const fetched = orderedPool(groups, o.concurrency ?? 4, async (g) => {
         const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
         const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
-        return { g, bytes, plain: opts.decodeGroup ? await opts.decodeGroup({ storeId, dataKey }, bytes, g.start, g.locations) : undefined };
+        // Plain raw records only need their hash, cheaper here than shipping them to a thread.
+        const heavy = g.locations.some((l) => l.encrypted || l.codec !== "raw");
+        const plain = opts.decodeGroup && heavy ? await opts.decodeGroup({ storeId, dataKey }, bytes, g.start, g.locations) : undefined;
+        return { g, bytes, plain };
       });
       for await (const { g, bytes, plain: opened } of fetched) {
         if (opened) {

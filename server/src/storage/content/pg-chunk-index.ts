@@ -20,9 +20,11 @@ type ChunkRow = {
  * than an object per row and then JSON.stringify (an ingest commits hundreds of thousands of rows).
  * Every value is a hex digest, a pack id (hex), a number or a boolean: nothing needs escaping.
  */
-function rowsJson(batch: readonly ChunkLocation[]): string {
+function rowsJson(batch: readonly ChunkLocation[], from?: (l: ChunkLocation) => string): string {
   const rows = batch.map(
-    (l) => `{"d":"${l.digest.toHex()}","e":${l.encrypted},"p":"${l.packId}","o":${l.offset},"l":${l.length},"s":${l.plainSize},"c":${CODEC_IDS[l.codec]}}`,
+    (l) =>
+      `{"d":"${l.digest.toHex()}","e":${l.encrypted},"p":"${l.packId}","o":${l.offset},"l":${l.length},"s":${l.plainSize},"c":${CODEC_IDS[l.codec]}` +
+      (from ? `,"f":"${from(l)}"}` : "}"),
   );
   return `[${rows.join(",")}]`;
 }
@@ -46,7 +48,16 @@ const INSERT_BATCH = 500;
  * Hot path: every statement is one round trip with one JSON parameter (`json_to_recordset`),
  * written as SQL rather than through the query builder, which cost more CPU than the database did.
  */
-export function createPgChunkIndex(db: Db | Tx, opts: { encrypted: boolean }): ChunkIndex {
+export function createPgChunkIndex(
+  db: Db | Tx,
+  opts: { encrypted: boolean },
+): ChunkIndex & {
+  /**
+   * Points index rows at new locations (a repack), each only while it still points at the pack
+   * `from` names for it, so a row deleted or moved meanwhile is left alone.
+   */
+  relocate(storeId: string, locations: readonly ChunkLocation[], from: (l: ChunkLocation) => string): Promise<void>;
+} {
   const encOnly = opts.encrypted ? sql` and encrypted` : sql``;
   // Digest lists travel as one JSON text parameter of hex strings (decoded in SQL).
   const hexList = (digests: readonly Sha256[]) => JSON.stringify(digests.map((d) => d.toHex()));
@@ -101,6 +112,15 @@ export function createPgChunkIndex(db: Db | Tx, opts: { encrypted: boolean }): C
           select ${storeId}, decode(x.d, 'hex'), x.e, x.p, x.o, x.l, x.s, x.c
           from json_to_recordset(${rowsJson(batch)}::json) as x(d text, e boolean, p text, o bigint, l int, s int, c smallint)
           on conflict do nothing`);
+      }
+    },
+
+    async relocate(storeId, locations, from) {
+      for (let i = 0; i < locations.length; i += INSERT_BATCH) {
+        await db.execute(sql`
+          update chunks c set pack_id = x.p, "offset" = x.o, length = x.l, codec = x.c
+          from json_to_recordset(${rowsJson(locations.slice(i, i + INSERT_BATCH), from)}::json) as x(d text, e boolean, f text, p text, o bigint, l int, c smallint)
+          where c.store_id = ${storeId} and c.digest = decode(x.d, 'hex') and c.encrypted = x.e and c.pack_id = x.f`);
       }
     },
   };

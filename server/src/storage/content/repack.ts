@@ -20,9 +20,10 @@ import { encryptChunk } from "../engine/chunk-crypto.js";
 import { createChunkReader } from "../engine/chunk-reader.js";
 import { encodeChunk } from "../engine/codec.js";
 import { createPackWriter } from "../engine/pack-writer.js";
-import { CODEC_IDS, codecFromId, type ChunkLocation } from "../engine/types.js";
+import { codecFromId, type ChunkLocation } from "../engine/types.js";
 import { Sha256 } from "../../domain/digest.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
+import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
 
 export interface RepackDeps {
@@ -77,15 +78,9 @@ export async function repackPacks(deps: RepackDeps, storeId: string, packIds: st
     throw err;
   }
   const moved = written.flatMap((p) => p.locations);
-  const rowsJson = JSON.stringify(
-    moved.map((l) => ({ d: l.digest.toHex(), e: l.encrypted, old: from.get(rowKey(l)), p: l.packId, o: l.offset, l: l.length, c: CODEC_IDS[l.codec] })),
-  );
   const retired = await db.transaction(async (tx) => {
     if (written.length) await tx.insert(packs).values(written.map((p) => ({ storeId, packId: p.packId, blobKey: p.key, size: p.size })));
-    await tx.execute(sql`
-      update chunks c set pack_id = x.p, "offset" = x.o, length = x.l, codec = x.c
-      from json_to_recordset(${rowsJson}::json) as x(d text, e boolean, old text, p text, o bigint, l int, c smallint)
-      where c.store_id = ${storeId} and c.digest = decode(x.d, 'hex') and c.encrypted = x.e and c.pack_id = x.old`);
+    await createPgChunkIndex(tx, { encrypted: false }).relocate(storeId, moved, (l) => from.get(rowKey(l))!);
     return tx
       .update(packs)
       .set({ retireTime: now })

@@ -61,6 +61,19 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
     return slot;
   }
 
+  /** Routes the worker's answers for `id` to `deliver`; the worker holds the process open meanwhile. */
+  function attach(slot: Slot, id: number, deliver: (m: ToMain) => void): void {
+    slot.streams.set(id, deliver);
+    if (slot.streams.size === 1) slot.worker.ref();
+  }
+
+  /** Stops routing `id`; false when it was not attached (any more). */
+  function detach(slot: Slot, id: number): boolean {
+    if (!slot.streams.delete(id)) return false;
+    if (slot.streams.size === 0) slot.worker.unref();
+    return true;
+  }
+
   function acquire(): Slot {
     if (closed) throw new Error("chunk scanner is closed");
     const idle = slots.length < o.workers ? undefined : slots.reduce((a, b) => (b.streams.size < a.streams.size ? b : a));
@@ -119,7 +132,8 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
       chunkStart = end;
     };
 
-    slot.streams.set(id, (m) => {
+    const release = () => void detach(slot, id);
+    attach(slot, id, (m) => {
       if (m.t === "data") {
         const { start, len } = sent.shift()!;
         held.push({ buf: new Uint8Array(m.buf, 0, len), start });
@@ -135,12 +149,6 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
       }
       wake();
     });
-    if (slot.streams.size === 1) slot.worker.ref();
-
-    function release() {
-      if (!slot.streams.delete(id)) return;
-      if (slot.streams.size === 0) slot.worker.unref();
-    }
 
     async function pump(): Promise<void> {
       try {
@@ -221,9 +229,8 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
       return locations.slice(0, n).map((l) => out.subarray(at, (at += l.plainSize)));
     };
     return new Promise<{ plain: Uint8Array[]; error?: unknown }>((resolve, reject) => {
-      slot.streams.set(id, (m) => {
-        slot.streams.delete(id);
-        if (slot.streams.size === 0) slot.worker.unref();
+      attach(slot, id, (m) => {
+        detach(slot, id);
         if (m.t === "decoded") {
           resolve({ plain: views(m.buf, locations.length) });
         } else if (m.t === "failed") {
@@ -233,7 +240,6 @@ export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScann
           reject(new Error(m.message));
         }
       });
-      if (slot.streams.size === 1) slot.worker.ref();
       const records = locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
       const msg: ToWorker = { t: "decode", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records };
       slot.worker.postMessage(msg, [buf]);

@@ -3,8 +3,8 @@ import { digestOf, type Sha256 } from "../../domain/digest.js";
 import { failedPrecondition, invalidField } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
 import type { ChunkUploadStore, UploadedChunk } from "../../domain/uploads/types.js";
-import { encryptChunk } from "../engine/chunk-crypto.js";
-import { MIN_SAVING_RATIO, encodeChunk, type EncodedChunk } from "../engine/codec.js";
+import { addChunkRecord } from "../engine/chunk-record.js";
+import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
@@ -77,11 +77,8 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
           const hex = digest.toHex();
           if (!missing.has(hex) || written.has(hex)) continue;
           written.add(hex);
-          const e = encoded ?? encodeChunk(plain!, { compress: true });
-          const rec = dataKey ? encryptChunk(dataKey, e.data, { storeId, digest, codec: e.codec }) : e.data;
-          await packWriter.add({ digest, codec: e.codec, encrypted, plainSize: size, data: rec });
+          bytes += await addChunkRecord(packWriter, { digest, plainSize: size, plain, encoded }, { storeId, dataKey, encode: { compress: true } });
           stored++;
-          bytes += rec.length;
         }
         batch = [];
         batchBytes = 0;

@@ -16,9 +16,8 @@ import { and, eq, inArray, isNull, notExists, sql } from "drizzle-orm";
 import type { BlobStore } from "../blob/blob-store.js";
 import type { Db } from "../db/client.js";
 import { chunks, packs } from "../db/schema/index.js";
-import { encryptChunk } from "../engine/chunk-crypto.js";
 import { createChunkReader } from "../engine/chunk-reader.js";
-import { encodeChunk } from "../engine/codec.js";
+import { addChunkRecord } from "../engine/chunk-record.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import { codecFromId, type ChunkLocation } from "../engine/types.js";
 import { Sha256 } from "../../domain/digest.js";
@@ -68,9 +67,8 @@ export async function repackPacks(deps: RepackDeps, storeId: string, packIds: st
     let i = 0;
     for await (const plain of reader.readInOrder(locations)) {
       const l = locations[i++];
-      const e = encodeChunk(plain, { compress: true });
-      const data = l.encrypted ? encryptChunk(dataKey!, e.data, { storeId, digest: l.digest, codec: e.codec }) : e.data;
-      await writer.add({ digest: l.digest, codec: e.codec, encrypted: l.encrypted, plainSize: l.plainSize, data });
+      // A plaintext record stays plaintext, even in a store that has a key.
+      await addChunkRecord(writer, { digest: l.digest, plainSize: l.plainSize, plain }, { storeId, dataKey: l.encrypted ? dataKey : undefined, encode: { compress: true } });
     }
     written = await writer.finish();
   } catch (err) {

@@ -15,8 +15,9 @@
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import type { Sha256 } from "../../domain/digest.js";
 import type { ChunkIndex } from "./chunk-index.js";
-import { CHUNK_ENCRYPTION_ALGORITHM, type EncryptionMetadata, encryptChunk } from "./chunk-crypto.js";
-import { DEFAULT_ZSTD_LEVEL, encodeChunk } from "./codec.js";
+import { CHUNK_ENCRYPTION_ALGORITHM, type EncryptionMetadata } from "./chunk-crypto.js";
+import { addChunkRecord } from "./chunk-record.js";
+import { DEFAULT_ZSTD_LEVEL } from "./codec.js";
 import { type ChunkScanner, type ContentScan, type ScannedChunk, inlineScanner } from "./content-scan.js";
 import { type Manifest, type ManifestEntry, createManifest } from "./manifest.js";
 import type { FlushedPack, PackWriter } from "./pack-writer.js";
@@ -98,18 +99,11 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
     for (const p of items) {
       if (!missing.has(p.key)) continue;
       o.signal?.throwIfAborted();
-      const e = encodeChunk(p.data, encode);
-      const data = o.encryption
-        ? encryptChunk(o.encryption.dataKey, e.data, { storeId: o.storeId, digest: p.digest, codec: e.codec })
-        : e.data;
-      await o.packWriter.add({
-        digest: p.digest,
-        codec: e.codec,
-        encrypted: o.encryption !== undefined,
-        plainSize: p.data.length,
-        data,
-      });
-      storedBytesNew += data.length;
+      storedBytesNew += await addChunkRecord(
+        o.packWriter,
+        { digest: p.digest, plainSize: p.data.length, plain: p.data },
+        { storeId: o.storeId, dataKey: o.encryption?.dataKey, encode },
+      );
       chunksNew++;
     }
     release();

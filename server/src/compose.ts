@@ -29,6 +29,7 @@ import { createChunkUploads } from "./storage/content/chunk-uploads.js";
 import { createWorkerScanner } from "./storage/engine/worker-scanner.js";
 import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
 import { createUploadSessions } from "./storage/content/upload-sessions.js";
+import { createIngestLeases } from "./storage/content/ingest-leases.js";
 import { type ReclaimOptions, type ReclaimReport, reclaimStorage } from "./storage/content/reclaim.js";
 import { createManifestRepo } from "./storage/content/manifest-repo.js";
 import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
@@ -90,8 +91,10 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
   const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
   const scanner = config.scanWorkers > 0 ? createWorkerScanner({ workers: config.scanWorkers }) : undefined;
+  const leases = createIngestLeases(database.db);
   const chunkedDeps = {
     db: database.db,
+    leases,
     blobs,
     keys: createStoreKeys(database.db, kms),
     manifests: createManifestRepo(database.db),
@@ -132,7 +135,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   });
   const uploads = createUploadUseCases({
     snapshots,
-    sessions: createUploadSessions({ db: database.db, content, ttlMs: config.uploadSessionTtlMs }),
+    sessions: createUploadSessions({ db: database.db, content, leases, ttlMs: config.uploadSessionTtlMs }),
     chunks: createChunkUploads(chunkedDeps, content),
     clock: systemClock,
     newId,
@@ -144,7 +147,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   // safe against each other (reclaim.ts), only wasteful.
   let reclaiming: Promise<ReclaimReport> | undefined;
   const reclaim = (opts: ReclaimOptions) =>
-    (reclaiming ??= reclaimStorage({ db: database.db, blobs, keys: chunkedDeps.keys, packTargetBytes: config.packTargetBytes, log }, opts).finally(
+    (reclaiming ??= reclaimStorage({ db: database.db, blobs, keys: chunkedDeps.keys, leases, packTargetBytes: config.packTargetBytes, log }, opts).finally(
       () => (reclaiming = undefined),
     ));
   const reclaimer = config.reclaimIntervalMs

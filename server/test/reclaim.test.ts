@@ -161,4 +161,110 @@ test("a durable pack whose indexing failed is deleted only when it has no row", 
   assert.is(Buffer.concat(parts).length, 50_000);
 });
 
+/** A paused UploadSnapshot into `store` that has made packs durable and indexed them. */
+async function pausedUpload(h: MemoryHarness, store: string, data: Buffer) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const split = data.length - 100_000;
+  const done = h.snapshots.uploadSnapshot(
+    (async function* () {
+      yield { msg: { case: "header" as const, value: { storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB } } };
+      yield { msg: { case: "chunk" as const, value: data.subarray(0, split) } };
+      await gate;
+      yield { msg: { case: "chunk" as const, value: data.subarray(split) } };
+    })(),
+  );
+  done.catch(() => undefined); // observed by the test
+  const db = h.services.database.db;
+  // Wait until it has indexed packs and then stalls at the gate (its row count stops changing).
+  let last = -1;
+  for (let i = 0; ; i++) {
+    const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from chunks where store_id = ${store}`);
+    if (n > 0 && n === last) break;
+    if (i > 100) throw new Error("the upload did not settle");
+    last = n;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { done, release };
+}
+
+/** Makes the store's upload look four hours long, everything it wrote three hours old. */
+async function ageUpload(h: MemoryHarness, store: string, leaseRenewedAgo = "0 minutes") {
+  const db = h.services.database.db;
+  await db.execute(sql`update ingest_leases set start_time = now() - interval '4 hours', renew_time = now() - ${leaseRenewedAgo}::interval where store_id = ${store}`);
+  await db.execute(sql`update chunks set last_seen = now() - interval '3 hours', create_time = now() - interval '3 hours' where store_id = ${store}`);
+  await db.execute(sql`update packs set create_time = now() - interval '3 hours' where store_id = ${store}`);
+}
+
+const chunkRows = async (h: MemoryHarness, store: string) =>
+  (await h.services.database.db.execute<{ n: number }>(sql`select count(*)::int as n from chunks where store_id = ${store}`))[0].n;
+
+test("an upload running longer than the grace period keeps every chunk it wrote (its ingest lease)", async ({ h }) => {
+  const store = "gc-lease";
+  const data = randomBytes(12_000_000);
+  const { done, release } = await pausedUpload(h, store, data);
+  await ageUpload(h, store);
+  const rows = await chunkRows(h, store);
+  assert.ok(rows > 0);
+  const r = await h.services.reclaim({ graceMs: 3600_000 });
+  assert.is(r.leasesDropped, 0);
+  assert.is(await chunkRows(h, store), rows, "no chunk of the running upload was deleted");
+  release();
+  const snap = (await done).snapshot!;
+  const parts: Uint8Array[] = [];
+  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
+  assert.ok(Buffer.concat(parts).equals(data), "byte-exact after the reclaim");
+});
+
+test("an upload whose lease went stale loses its chunks to reclaim and cannot commit (ABORTED)", async ({ h }) => {
+  const store = "gc-lease-stale";
+  const { done, release } = await pausedUpload(h, store, randomBytes(12_000_000));
+  await ageUpload(h, store, "10 minutes"); // not renewed for longer than a lease lives
+  const r = await h.services.reclaim({ graceMs: 3600_000 });
+  assert.ok(r.leasesDropped >= 1);
+  assert.is(await chunkRows(h, store), 0, "without a lease, three-hour-old unreferenced chunks go");
+  release();
+  const err = ConnectError.from(await done.then(() => assert.unreachable("the commit must fail"), (e) => e));
+  assert.is(err.code, Code.Aborted);
+  assert.match(err.message, /lease/);
+  const [{ n }] = await h.services.database.db.execute<{ n: number }>(sql`select count(*)::int as n from snapshots where store_id = ${store}`);
+  assert.is(n, 0, "no snapshot points at missing chunks");
+});
+
+test("a pack object without a row is deleted only after it was seen rowless for the grace period and no older lease is held", async ({ h }) => {
+  const { services } = h;
+  const store = "gc-orphan";
+  const db = services.database.db;
+  const snap = (await h.snapshots.createSnapshot({ storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: randomBytes(50_000) } })).snapshot!;
+  const orphan = packKey(store, "cd".repeat(16));
+  const other = `packs/${store}/notes.txt`; // under the prefix but not a pack key: never touched
+  await services.blobs.put(orphan, randomBytes(1000));
+  await services.blobs.put(other, randomBytes(10));
+  const later = () => new Date(Date.now() + 2 * 3600_000);
+  const exists = async (key: string) => (await services.blobs.stat(key)) !== undefined;
+
+  const first = await services.reclaim({ graceMs: 3600_000, now: later() });
+  assert.is(first.orphanObjectsDeleted, 0, "the first sighting only records it");
+  assert.ok(await exists(orphan));
+  const early = await services.reclaim({ graceMs: 3600_000 });
+  assert.is(early.orphanObjectsDeleted, 0, "not yet seen for the grace period");
+
+  // A lease older than the sighting may belong to the object's writer, still about to index it.
+  await db.execute(sql`insert into ingest_leases (id, store_id, start_time) values (gen_random_uuid(), ${store}, now() - interval '1 day')`);
+  const held = await services.reclaim({ graceMs: 3600_000, now: later() });
+  assert.is(held.orphanObjectsDeleted, 0);
+  assert.ok(await exists(orphan));
+  await db.execute(sql`delete from ingest_leases where store_id = ${store}`);
+
+  const last = await services.reclaim({ graceMs: 3600_000, now: later() });
+  assert.is(last.orphanObjectsDeleted, 1);
+  assert.not.ok(await exists(orphan));
+  assert.ok(await exists(other));
+  const parts: Uint8Array[] = [];
+  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
+  assert.is(Buffer.concat(parts).length, 50_000, "the indexed pack stays");
+  const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from orphan_objects where store_id = ${store}`);
+  assert.is(n, 0, "no sighting is left behind");
+});
+
 test.run();

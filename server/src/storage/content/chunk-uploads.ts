@@ -59,83 +59,90 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
       return createPgChunkIndex(deps.db, { encrypted }).findMissing(storeId, digests);
     },
 
-    /** Stores each received chunk once; durable and indexed when this resolves. */
-    async storeChunks(storeId: string, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
-      const index = createPgChunkIndex(deps.db, { encrypted });
-      const dataKey = encrypted ? await deps.keys.getOrCreate(storeId) : undefined;
-      const packWriter = content.indexingPackWriter(storeId, signal);
-      let count = 0;
-      let stored = 0;
-      let bytes = 0;
-      let batch: ReturnType<typeof received>[] = [];
-      let batchBytes = 0;
-      const inBatch = new Set<string>();
-      const written = new Set<string>();
-      const flush = async () => {
-        const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.toHex()));
-        for (const { digest, size, plain, encoded } of batch) {
-          const hex = digest.toHex();
-          if (!missing.has(hex) || written.has(hex)) continue;
-          written.add(hex);
-          bytes += await addChunkRecord(packWriter, { digest, plainSize: size, plain, encoded }, { storeId, dataKey, encode: { compress: true } });
-          stored++;
-        }
-        batch = [];
-        batchBytes = 0;
-        inBatch.clear();
-      };
-      try {
-        for await (const chunk of chunks) {
-          if (chunk.bytes.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField("chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
-          const r = received(chunk);
-          count++;
-          const hex = r.digest.toHex();
-          if (written.has(hex) || inBatch.has(hex)) continue; // a repeat: nothing to keep
-          inBatch.add(hex);
-          batch.push(r);
-          batchBytes += (r.plain ?? r.encoded!.data).length;
-          if (batch.length >= DEDUP_BATCH || batchBytes >= DEDUP_BATCH_BYTES) await flush();
-        }
-        await flush();
-        await packWriter.finish(); // every pack is indexed once durable
-      } catch (err) {
-        await packWriter.abort();
-        throw err;
-      }
-      return { received: count, stored, bytes };
+    /**
+     * Stores each received chunk once; durable and indexed when this resolves. The stream holds an
+     * ingest lease; afterwards the chunks are protected by reclaim's grace period from their
+     * `last_seen` (FindMissingChunks refreshes it) until a commit references them.
+     */
+    storeChunks(storeId: string, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
+      return deps.leases.hold(storeId, () => storeUnderLease(storeId, encrypted, chunks, signal));
     },
 
     /**
      * Builds content from an ordered chunk list the store already holds: every chunk must be
      * present (as an encrypted copy when `encrypted`) with the stated size; every chunk is read
-     * back and verified while the content hash is computed.
+     * back and verified while the content hash is computed. Under an ingest lease, the lookup also
+     * touches every chunk, so reclaim cannot remove one between the lookup and the commit.
      */
-    async assemble(
-      storeId: string,
-      entries: ManifestEntry[],
-      encrypted: boolean,
-      expected: { sha256?: string; size?: number },
-      signal?: AbortSignal,
-    ): Promise<IngestResult> {
-      const index = createPgChunkIndex(deps.db, { encrypted });
-      const missing: string[] = [];
-      for (let i = 0; i < entries.length; i += 5000) {
-        const slice = entries.slice(i, i + 5000);
-        const found = await index.lookup(storeId, slice.map((e) => e.digest));
-        for (const e of slice) {
-          const loc = found.get(e.digest.toHex());
-          if (!loc) missing.push(e.digest.toHex()); // an encrypted index finds encrypted records only
-          else if (loc.plainSize !== e.size) throw invalidField("chunks", `chunk ${e.digest.toHex()} has size ${loc.plainSize}, not ${e.size}`);
+    assemble(storeId: string, entries: ManifestEntry[], encrypted: boolean, expected: { sha256?: string; size?: number }, signal?: AbortSignal): Promise<IngestResult> {
+      return deps.leases.hold(storeId, async (lease) => {
+        const index = createPgChunkIndex(deps.db, { encrypted });
+        const missing: string[] = [];
+        for (let i = 0; i < entries.length; i += 5000) {
+          const slice = entries.slice(i, i + 5000);
+          await index.findMissing(storeId, slice.map((e) => e.digest)); // touches last_seen of every present chunk
+          const found = await index.lookup(storeId, slice.map((e) => e.digest));
+          for (const e of slice) {
+            const loc = found.get(e.digest.toHex());
+            if (!loc) missing.push(e.digest.toHex()); // an encrypted index finds encrypted records only
+            else if (loc.plainSize !== e.size) throw invalidField("chunks", `chunk ${e.digest.toHex()} has size ${loc.plainSize}, not ${e.size}`);
+          }
         }
-      }
-      if (missing.length) {
-        throw failedPrecondition(
-          `${missing.length} chunk(s) are missing, e.g. ${missing.slice(0, 3).join(", ")}; upload them with UploadChunks first`,
-          "CHUNKS_MISSING",
-        );
-      }
-      return content.saveVerified(storeId, createManifest(entries), encrypted, expected, { signal });
+        if (missing.length) {
+          throw failedPrecondition(
+            `${missing.length} chunk(s) are missing, e.g. ${missing.slice(0, 3).join(", ")}; upload them with UploadChunks first`,
+            "CHUNKS_MISSING",
+          );
+        }
+        return content.saveVerified(lease, createManifest(entries), encrypted, expected, { signal });
+      });
     },
   };
+
+  /** UploadChunks under a held lease: batches are looked up (touching what exists) and new chunks packed. */
+  async function storeUnderLease(storeId: string, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
+    const index = createPgChunkIndex(deps.db, { encrypted });
+    const dataKey = encrypted ? await deps.keys.getOrCreate(storeId) : undefined;
+    const packWriter = content.indexingPackWriter(storeId, signal);
+    let count = 0;
+    let stored = 0;
+    let bytes = 0;
+    let batch: ReturnType<typeof received>[] = [];
+    let batchBytes = 0;
+    const inBatch = new Set<string>();
+    const written = new Set<string>();
+    const flush = async () => {
+      const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.toHex()));
+      for (const { digest, size, plain, encoded } of batch) {
+        const hex = digest.toHex();
+        if (!missing.has(hex) || written.has(hex)) continue;
+        written.add(hex);
+        bytes += await addChunkRecord(packWriter, { digest, plainSize: size, plain, encoded }, { storeId, dataKey, encode: { compress: true } });
+        stored++;
+      }
+      batch = [];
+      batchBytes = 0;
+      inBatch.clear();
+    };
+    try {
+      for await (const chunk of chunks) {
+        if (chunk.bytes.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField("chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
+        const r = received(chunk);
+        count++;
+        const hex = r.digest.toHex();
+        if (written.has(hex) || inBatch.has(hex)) continue; // a repeat: nothing to keep
+        inBatch.add(hex);
+        batch.push(r);
+        batchBytes += (r.plain ?? r.encoded!.data).length;
+        if (batch.length >= DEDUP_BATCH || batchBytes >= DEDUP_BATCH_BYTES) await flush();
+      }
+      await flush();
+      await packWriter.finish(); // every pack is indexed once durable
+    } catch (err) {
+      await packWriter.abort();
+      throw err;
+    }
+    return { received: count, stored, bytes };
+  }
 }
 

@@ -13,6 +13,7 @@ import type { Manifest } from "../engine/manifest.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { LARGE_INGEST_BYTES, collectAfterStreaming } from "../../lib/memory.js";
+import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import type { ManifestRepo } from "./manifest-repo.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
@@ -23,6 +24,8 @@ export interface ChunkedStoreDeps {
   blobs: BlobStore;
   keys: StoreKeys;
   manifests: ManifestRepo;
+  /** Held by every operation that writes or reuses chunks, until what references them is saved. */
+  leases: IngestLeases;
   newId: () => string;
   chunking?: Partial<ChunkerOptions>;
   packTargetBytes?: number;
@@ -39,7 +42,8 @@ export interface ChunkedStoreDeps {
  * through the Postgres chunk index, compressed and (optionally) encrypted per chunk, grouped into
  * pack objects. A content ref is a manifest id. Packs are durable before their chunks are indexed,
  * and chunks are indexed before a manifest that uses them is saved, so every saved manifest is
- * readable.
+ * readable. Each ingest holds an ingest lease until its manifest is saved, so reclaim cannot remove
+ * its chunks however long it runs (ingest-leases.ts).
  */
 export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   const { db, blobs, keys, manifests } = deps;
@@ -99,10 +103,10 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     });
   }
 
-  /** Saves a manifest and returns the ContentStore ingest result for it. */
-  async function saveContent(storeId: string, manifest: Manifest, sha256: Sha256, storedBytes: number, encrypted: boolean): Promise<IngestResult> {
+  /** Saves a manifest (checking `lease` is still held) and returns the ContentStore ingest result for it. */
+  async function saveContent(lease: IngestLease, manifest: Manifest, sha256: Sha256, storedBytes: number, encrypted: boolean): Promise<IngestResult> {
     const id = deps.newId();
-    await manifests.save(id, storeId, manifest, sha256.toHex(), encrypted);
+    await manifests.save(id, lease.storeId, manifest, sha256.toHex(), encrypted, lease.fence);
     return {
       contentRef: id,
       sha256: sha256.toHex(),
@@ -125,7 +129,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
    * whole-content SHA-256 is computed; then the expectations are checked and the manifest saved.
    */
   async function saveVerified(
-    storeId: string,
+    lease: IngestLease,
     manifest: Manifest,
     encrypted: boolean,
     expected: { sha256?: string; size?: number },
@@ -134,20 +138,22 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     let sha = opts.knownSha256;
     if (!sha) {
       const hasher = createHasher();
-      for await (const piece of readContentRange(await readerFor(storeId), manifest, 0, manifest.size, { signal: opts.signal })) {
+      for await (const piece of readContentRange(await readerFor(lease.storeId), manifest, 0, manifest.size, { signal: opts.signal })) {
         hasher.update(piece);
       }
       sha = hasher.digest();
     }
     checkExpected(manifest.size, sha, expected);
-    return saveContent(storeId, manifest, sha, 0, encrypted);
+    return saveContent(lease, manifest, sha, 0, encrypted);
   }
 
   const store: ContentStore = {
-    async ingest(storeId, source, opts) {
-      const r = await ingestChunks(storeId, source, opts);
-      checkExpected(r.size, r.sha256, opts.expected);
-      return saveContent(storeId, r.manifest, r.sha256, r.storedBytesNew, opts.encrypt);
+    ingest(storeId, source, opts) {
+      return deps.leases.hold(storeId, async (lease) => {
+        const r = await ingestChunks(storeId, source, opts);
+        checkExpected(r.size, r.sha256, opts.expected);
+        return saveContent(lease, r.manifest, r.sha256, r.storedBytesNew, opts.encrypt);
+      });
     },
 
     async *read(snapshot, range, signal) {
@@ -170,7 +176,6 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     ...store,
     ingestChunks,
     indexingPackWriter,
-    saveContent,
     saveVerified,
     readerFor,
     /** The chunk manifest of a snapshot's content (for chunk-level compare without content reads). */

@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { dataLoss } from "../../domain/errors.js";
+import type { Tx } from "../db/audit-repo.js";
 import type { Db } from "../db/client.js";
 import { manifestParts, manifests } from "../db/schema/index.js";
 import { decodeManifest, encodeManifest, type Manifest } from "../engine/manifest.js";
@@ -43,10 +44,12 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBy
   }
 
   return {
-    async save(id: string, storeId: string, m: Manifest, sha256: string, encrypted: boolean): Promise<void> {
+    /** Saves a manifest; `fence` runs first in the same transaction (an ingest lease's check). */
+    async save(id: string, storeId: string, m: Manifest, sha256: string, encrypted: boolean, fence?: (tx: Tx) => Promise<void>): Promise<void> {
       const body = encodeManifest(m);
       const part = (i: number) => body.subarray(i * partBytes, (i + 1) * partBytes);
       await db.transaction(async (tx) => {
+        await fence?.(tx);
         await tx.insert(manifests).values({ id, storeId, size: m.size, sha256, chunkCount: m.entries.length, encrypted, body: part(0) });
         // One statement per part: each parameter stays small (see manifest_parts in the schema).
         for (let i = 1; i * partBytes < body.length; i++) await tx.insert(manifestParts).values({ manifestId: id, part: i, body: part(i) });

@@ -2,8 +2,9 @@ import { and, eq, inArray, isNull, lt, notExists, sql, type SQL } from "drizzle-
 import type { Logger } from "../../lib/logger.js";
 import { readManifestBody } from "./manifest-repo.js";
 import type { Db } from "../db/client.js";
-import { chunks, manifests, packs, snapshots, uploads } from "../db/schema/index.js";
+import { chunks, manifests, orphanObjects, packs, snapshots, uploads } from "../db/schema/index.js";
 import { decodeManifest } from "../engine/manifest.js";
+import { sweepOrphanObjects } from "./orphan-objects.js";
 import { type RepackDeps, repackPacks } from "./repack.js";
 
 export interface ReclaimReport {
@@ -17,6 +18,10 @@ export interface ReclaimReport {
   chunksMoved: number;
   /** Bytes of the new packs that received the moved chunks. */
   bytesRepacked: number;
+  /** Ingest leases dropped because their holders stopped renewing them. */
+  leasesDropped: number;
+  /** Pack objects no pack row named for the whole grace period (orphan-objects.ts). */
+  orphanObjectsDeleted: number;
 }
 
 export interface ReclaimOptions {
@@ -35,9 +40,12 @@ type ReclaimDeps = RepackDeps & { log: Logger };
  * Reclaims storage nothing can reach any more: expired upload sessions, manifests no snapshot
  * uses (left by failed commits), and then chunks and whole packs that no live manifest references.
  *
- * Safety against concurrent writers rests on a grace period: only rows older than `graceMs` are
- * candidates, and a chunk is removed only while its `last_seen` (touched whenever an ingest decides
- * to reuse it) is older than the grace period, checked in the DELETE itself. A pack object is
+ * Safety against concurrent writers: only rows older than `graceMs` are candidates, and a chunk is
+ * removed only while its `last_seen` (touched whenever an ingest decides to reuse it) is older than
+ * the grace period and than the start of the store's oldest held ingest lease, checked in the
+ * DELETE itself; so an ingest keeps everything it wrote or reused however long it runs
+ * (ingest-leases.ts: dead leases are dropped first, and an ingest whose lease was dropped cannot
+ * save its manifest). A pack object is
  * deleted only after every one of its chunks left the index, so no index row ever points at a
  * missing pack. A pack whose live chunks fill less than `repackBelowLiveRatio` of it is repacked
  * (repack.ts): its live chunks move to new packs and it is retired, then deleted by a run after the
@@ -56,7 +64,11 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
     packsRepacked: 0,
     chunksMoved: 0,
     bytesRepacked: 0,
+    leasesDropped: 0,
+    orphanObjectsDeleted: 0,
   };
+  // First, before any store's live set is read (see ingest-leases.ts for why this order).
+  report.leasesDropped = await deps.leases.dropStale();
 
   const expired = await db
     .update(uploads)
@@ -77,8 +89,10 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
     .returning({ id: manifests.id });
   report.manifestsDeleted = orphans.length;
 
-  const stores = await db.selectDistinct({ storeId: packs.storeId }).from(packs).where(lt(packs.createTime, cutoff));
-  for (const { storeId } of stores) await reclaimStore(deps, storeId, { ...opts, now, cutoff }, report);
+  const withPacks = await db.selectDistinct({ storeId: packs.storeId }).from(packs).where(lt(packs.createTime, cutoff));
+  const withOrphans = await db.selectDistinct({ storeId: orphanObjects.storeId }).from(orphanObjects);
+  const stores = new Set([...withPacks, ...withOrphans].map((r) => r.storeId));
+  for (const storeId of stores) await reclaimStore(deps, storeId, { ...opts, now, cutoff }, report);
   deps.log.info("storage reclaimed", { ...report });
   return report;
 }
@@ -103,7 +117,9 @@ async function reclaimStore(
   report: ReclaimReport,
 ): Promise<void> {
   const { db } = deps;
-  const { cutoff } = opts;
+  // Nothing seen or written since the oldest held lease started is a candidate.
+  const leaseFloor = await deps.leases.floor(storeId);
+  const cutoff = leaseFloor && leaseFloor < opts.cutoff ? leaseFloor : opts.cutoff;
   const inPack = (packId: string) => and(eq(chunks.storeId, storeId), eq(chunks.packId, packId));
   /**
    * Deletes a pack's row, then its object. The row goes only while no index row points at the pack
@@ -122,8 +138,12 @@ async function reclaimStore(
   };
 
   // Packs retired by an earlier repack, once readers of their old locations have had the grace period.
-  const retired = await db.select().from(packs).where(and(eq(packs.storeId, storeId), lt(packs.retireTime, cutoff)));
-  for (const pack of retired) await deletePack(pack, lt(packs.retireTime, cutoff));
+  const retired = await db.select().from(packs).where(and(eq(packs.storeId, storeId), lt(packs.retireTime, opts.cutoff)));
+  for (const pack of retired) await deletePack(pack, lt(packs.retireTime, opts.cutoff));
+
+  const orphans = await sweepOrphanObjects(deps, storeId, { cutoff: opts.cutoff, leaseFloor });
+  report.orphanObjectsDeleted += orphans.objects;
+  report.bytesFreed += orphans.bytes;
 
   const live = await liveDigests(db, storeId);
   const candidates = await db

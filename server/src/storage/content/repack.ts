@@ -21,6 +21,7 @@ import { addChunkRecord } from "../engine/chunk-record.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import { codecFromId, type ChunkLocation } from "../engine/types.js";
 import { Sha256 } from "../../domain/digest.js";
+import type { IngestLeases } from "./ingest-leases.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
@@ -29,6 +30,8 @@ export interface RepackDeps {
   db: Db;
   blobs: BlobStore;
   keys: StoreKeys;
+  /** A repack writes packs like an ingest, so it holds a lease too (orphan-objects.ts relies on it). */
+  leases: IngestLeases;
   packTargetBytes?: number;
 }
 
@@ -42,7 +45,11 @@ export interface RepackResult {
 const rowKey = (l: { digest: Sha256; encrypted: boolean }) => `${l.digest.key()}${l.encrypted ? 1 : 0}`;
 
 /** Moves the live chunks of `packIds` (packs of `storeId`) into new packs and retires the old ones. */
-export async function repackPacks(deps: RepackDeps, storeId: string, packIds: string[], now: Date): Promise<RepackResult> {
+export function repackPacks(deps: RepackDeps, storeId: string, packIds: string[], now: Date): Promise<RepackResult> {
+  return deps.leases.hold(storeId, () => repackUnderLease(deps, storeId, packIds, now));
+}
+
+async function repackUnderLease(deps: RepackDeps, storeId: string, packIds: string[], now: Date): Promise<RepackResult> {
   const { db } = deps;
   const rows = await db
     .select()

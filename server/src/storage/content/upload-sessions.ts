@@ -7,6 +7,7 @@ import type { Db } from "../db/client.js";
 import { uploads } from "../db/schema/index.js";
 import { createManifest, decodeManifest, encodeManifest, type ManifestEntry } from "../engine/manifest.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
+import type { IngestLeases } from "./ingest-leases.js";
 
 /** Every column but the manifest (megabytes for a large session), which only entriesOf reads. */
 const { manifest: _manifest, ...sessionColumns } = getTableColumns(uploads);
@@ -34,8 +35,10 @@ function toSession(r: Row): UploadSession {
  * segment: its bytes are chunked and made durable, and the session's manifest and committed size
  * advance in one conditional update (committed_size must still be the segment's start offset, so
  * two writers cannot both append). A stream cut off mid-way still keeps every byte it delivered.
+ * A segment holds an ingest lease until the session records it; from then on the open session's
+ * manifest keeps its chunks live.
  */
-export function createUploadSessions(deps: { db: Db; content: ChunkedContentStore; ttlMs: number }): UploadSessionStore {
+export function createUploadSessions(deps: { db: Db; content: ChunkedContentStore; leases: IngestLeases; ttlMs: number }): UploadSessionStore {
   const { db, content } = deps;
 
   async function get(storeId: string, id: string): Promise<UploadSession | undefined> {
@@ -88,23 +91,28 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
           sourceError = err;
         }
       })();
-      const r = await content.ingestChunks(session.storeId, guarded, { encrypt });
-      if (r.size === 0) return { session, sourceError, segmentSha256: r.sha256 };
-      const entries = [...(await entriesOf(session.storeId, session.id)), ...r.manifest.entries];
-      const now = new Date();
-      const [row] = await db
-        .update(uploads)
-        .set({
-          manifest: encodeManifest(createManifest(entries)),
-          committedSize: sql`${uploads.committedSize} + ${r.size}`,
-          segments: sql`${uploads.segments} + 1`,
-          updateTime: now,
-          expireTime: new Date(now.getTime() + deps.ttlMs),
-        })
-        .where(and(eq(uploads.id, session.id), eq(uploads.state, "OPEN"), eq(uploads.committedSize, writeOffset)))
-        .returning(sessionColumns);
-      if (!row) throw aborted("another stream wrote to this upload concurrently; check GetUpload and resume", "UPLOAD_CONCURRENT_WRITE");
-      return { session: toSession(row), sourceError, segmentSha256: r.sha256 };
+      return deps.leases.hold(session.storeId, async (lease) => {
+        const r = await content.ingestChunks(session.storeId, guarded, { encrypt });
+        if (r.size === 0) return { session, sourceError, segmentSha256: r.sha256 };
+        const entries = [...(await entriesOf(session.storeId, session.id)), ...r.manifest.entries];
+        const now = new Date();
+        const [row] = await db.transaction(async (tx) => {
+          await lease.fence(tx);
+          return tx
+            .update(uploads)
+            .set({
+              manifest: encodeManifest(createManifest(entries)),
+              committedSize: sql`${uploads.committedSize} + ${r.size}`,
+              segments: sql`${uploads.segments} + 1`,
+              updateTime: now,
+              expireTime: new Date(now.getTime() + deps.ttlMs),
+            })
+            .where(and(eq(uploads.id, session.id), eq(uploads.state, "OPEN"), eq(uploads.committedSize, writeOffset)))
+            .returning(sessionColumns);
+        });
+        if (!row) throw aborted("another stream wrote to this upload concurrently; check GetUpload and resume", "UPLOAD_CONCURRENT_WRITE");
+        return { session: toSession(row), sourceError, segmentSha256: r.sha256 };
+      });
     },
 
     /**
@@ -114,7 +122,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
     async finish(session: UploadSession, encrypt: boolean, expected: { sha256?: string; size?: number }, singleSegmentSha?: string): Promise<IngestResult> {
       const manifest = createManifest(await entriesOf(session.storeId, session.id));
       const knownSha256 = session.segments === 1 && singleSegmentSha ? parseDigest(singleSegmentSha) : undefined;
-      return content.saveVerified(session.storeId, manifest, encrypt, expected, { knownSha256 });
+      return deps.leases.hold(session.storeId, (lease) => content.saveVerified(lease, manifest, encrypt, expected, { knownSha256 }));
     },
 
     async setState(storeId: string, id: string, from: UploadState, to: UploadState, snapshotId?: string): Promise<UploadSession | undefined> {

@@ -110,3 +110,36 @@ export const uploads = pgTable(
   },
   (t) => [index("uploads_expire_idx").on(t.state, t.expireTime)],
 );
+
+/**
+ * Ingest leases: an operation that writes or reuses chunks (an upload, a chunk upload, a commit, a
+ * repack) holds one from before its first chunk until its manifest is saved, renewing it while it
+ * runs. Reclaim never deletes a chunk or pack seen or written since the start of a store's oldest
+ * live lease, however long the operation takes; a lease not renewed for a while is dead (its
+ * process is gone) and ignored.
+ */
+export const ingestLeases = pgTable(
+  "ingest_leases",
+  {
+    id: uuid("id").primaryKey(),
+    storeId: text("store_id").notNull(),
+    startTime: timestamp("start_time", { withTimezone: true, precision: 6 }).notNull().default(sql`now()`),
+    renewTime: timestamp("renew_time", { withTimezone: true, precision: 6 }).notNull().default(sql`now()`),
+  },
+  (t) => [index("ingest_leases_store_idx").on(t.storeId, t.startTime)],
+);
+
+/**
+ * Pack-prefix objects reclaim found with no `packs` row (left when a pack's indexing failed with the
+ * database unreachable). One is deleted by a later run, if it still has no row, once it has been
+ * seen for the grace period and no lease older than its first sighting is still live.
+ */
+export const orphanObjects = pgTable(
+  "orphan_objects",
+  {
+    blobKey: text("blob_key").primaryKey(),
+    storeId: text("store_id").notNull(),
+    firstSeen: timestamp("first_seen", { withTimezone: true, precision: 6 }).notNull().default(sql`now()`),
+  },
+  (t) => [index("orphan_objects_store_idx").on(t.storeId)],
+);

@@ -1,0 +1,54 @@
+import { sql } from "drizzle-orm";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createTestDatabase } from "../../../test/support/test-db.js";
+import { DomainError } from "../../domain/errors.js";
+import { openDatabase } from "../db/client.js";
+import { createIngestLeases } from "./ingest-leases.js";
+
+const tdb = await createTestDatabase();
+const database = openDatabase(tdb.url, { max: 4 });
+const { db } = database;
+const leaseRows = async (store: string) =>
+  (await db.execute<{ start: string; renew: string }>(sql`select start_time as start, renew_time as renew from ingest_leases where store_id = ${store}`)).map((r) => ({
+    start: new Date(r.start),
+    renew: new Date(r.renew),
+  }));
+
+test("a held lease is renewed while its work runs, sets the store's floor and is gone afterwards", async () => {
+  const leases = createIngestLeases(db, { renewMs: 40 });
+  assert.is(await leases.floor("a"), undefined);
+  const result = await leases.hold("a", async (lease) => {
+    const [first] = await leaseRows("a");
+    assert.is((await leases.floor("a"))?.getTime(), first.start.getTime());
+    await new Promise((r) => setTimeout(r, 250));
+    const [now] = await leaseRows("a");
+    assert.ok(now.renew.getTime() > first.renew.getTime(), "renewed");
+    await db.transaction((tx) => lease.fence(tx)); // still held: passes
+    return 42;
+  });
+  assert.is(result, 42);
+  assert.is((await leaseRows("a")).length, 0, "released");
+  assert.is(await leases.floor("a"), undefined);
+});
+
+test("a lease not renewed for staleMs is dropped, and its holder can no longer commit", async () => {
+  const leases = createIngestLeases(db, { renewMs: 60_000, staleMs: 60_000 });
+  await leases.hold("b", async (lease) => {
+    await leases.hold("c", async () => {
+      await db.execute(sql`update ingest_leases set renew_time = now() - interval '2 minutes' where store_id = 'b'`);
+      assert.is(await leases.dropStale(), 1, "only the stale one");
+      assert.is((await leaseRows("c")).length, 1);
+    });
+    const err = await db.transaction((tx) => lease.fence(tx)).then(() => undefined, (e: unknown) => e);
+    assert.instance(err, DomainError);
+    assert.is((err as DomainError).name, "Aborted");
+  });
+});
+
+test.after(async () => {
+  await database.close();
+  await tdb.drop();
+});
+
+test.run();

@@ -59,16 +59,20 @@ export function createPgChunkIndex(
   relocate(storeId: string, locations: readonly ChunkLocation[], from: (l: ChunkLocation) => string): Promise<void>;
 } {
   const encOnly = opts.encrypted ? sql` and encrypted` : sql``;
-  // Digest lists travel as one JSON text parameter of hex strings (decoded in SQL).
+  // Digest lists travel as one JSON text parameter of hex strings, decoded in SQL into an array:
+  // `digest = any(array)` probes the primary key once per digest whatever the statistics say. With
+  // `digest in (subquery)` and no fresh statistics (rows an ingest has just written), the planner
+  // hash-joined against every chunk row of the store: 16,384 rows read per 64-digest lookup, and
+  // touching 16,384 present chunks cost Postgres 1.09 s of CPU instead of 0.30 s.
   const hexList = (digests: readonly Sha256[]) => JSON.stringify(digests.map((d) => d.toHex()));
-  const inList = (digests: readonly Sha256[]) =>
-    sql`(select decode(x, 'hex') from json_array_elements_text(${hexList(digests)}::json) as x)`;
+  const anyOf = (digests: readonly Sha256[]) =>
+    sql`any (array(select decode(x, 'hex') from json_array_elements_text(${hexList(digests)}::json) as x))`;
   return {
     async findMissing(storeId, digests) {
       if (digests.length === 0) return [];
       const present = await db.execute<{ digest: Buffer }>(sql`
         update chunks set last_seen = now()
-        where store_id = ${storeId} and digest in ${inList(digests)}${encOnly}
+        where store_id = ${storeId} and digest = ${anyOf(digests)}${encOnly}
         returning digest`);
       const have = new Set(present.map((r) => Buffer.from(r.digest).toString("hex")));
       const seen = new Set<string>();
@@ -87,7 +91,7 @@ export function createPgChunkIndex(
       if (digests.length === 0) return out;
       const rows = await db.execute<ChunkRow>(sql`
         select digest, encrypted, pack_id, "offset", length, plain_size, codec from chunks
-        where store_id = ${storeId} and digest in ${inList(digests)}${encOnly}
+        where store_id = ${storeId} and digest = ${anyOf(digests)}${encOnly}
         order by encrypted`);
       for (const r of rows) {
         // Rows come plaintext first; an encrypted copy of the same chunk overrides (deterministic).

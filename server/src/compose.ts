@@ -26,7 +26,7 @@ import { createSnapshotRepository } from "./storage/db/snapshot-repo.js";
 import { createVersionRepository } from "./storage/db/version-repo.js";
 import { createUploadUseCases, type UploadUseCases } from "./domain/uploads/service.js";
 import { createChunkUploads } from "./storage/content/chunk-uploads.js";
-import { createWorkerScanner } from "./storage/engine/worker-scanner.js";
+import { createContentWorkers } from "./storage/engine/content-workers.js";
 import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
 import { createUploadSessions } from "./storage/content/upload-sessions.js";
 import { createIngestLeases } from "./storage/content/ingest-leases.js";
@@ -90,7 +90,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const newId = () => uuidv7();
   const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
   const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
-  const scanner = config.scanWorkers > 0 ? createWorkerScanner({ workers: config.scanWorkers }) : undefined;
+  const scanner = config.scanWorkers > 0 ? createContentWorkers({ workers: config.scanWorkers }) : undefined;
   const leases = createIngestLeases(database.db);
   const chunkedDeps = {
     db: database.db,

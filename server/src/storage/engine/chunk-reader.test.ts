@@ -12,7 +12,7 @@ import { generateDataKey } from "./kms.js";
 import { packKey } from "./pack-format.js";
 import { createPackWriter } from "./pack-writer.js";
 import type { ChunkLocation } from "./types.js";
-import { createWorkerScanner } from "./worker-scanner.js";
+import { createContentWorkers } from "./content-workers.js";
 
 const STORE = "store-r";
 const combos = [
@@ -65,7 +65,7 @@ async function drain(reader: ChunkReader, locs: ChunkLocation[], opts = {}): Pro
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-const workers = createWorkerScanner({ workers: 1 });
+const workers = createContentWorkers({ workers: 1 });
 test.after(() => workers.close());
 
 for (const [where, decodeGroup] of [["event loop", undefined], ["worker", workers.decode]] as const)

@@ -1,7 +1,7 @@
 /**
  * The first stage of an ingest: cut a byte stream into content-defined chunks, hash each chunk
  * (its id) and the whole content. Two implementations with identical output: `inlineScanner` runs
- * on the calling thread; `createWorkerScanner` (worker-scanner.ts) does the hashing and the
+ * on the calling thread; `createContentWorkers` (content-workers.ts) does the hashing and the
  * boundary scan on worker threads, so the event loop only slices.
  */
 import { type ChunkerOptions, createChunker } from "../../../../sdk/src/chunking/fastcdc.js";

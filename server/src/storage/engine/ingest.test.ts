@@ -9,7 +9,7 @@ import { collect, concat, jsonRecords, keysUnder, noise, streamOf } from "./engi
 import { type IngestOptions, type IngestResult, ingestStream } from "./ingest.js";
 import { generateDataKey } from "./kms.js";
 import { createPackWriter } from "./pack-writer.js";
-import { createWorkerScanner } from "./worker-scanner.js";
+import { createContentWorkers } from "./content-workers.js";
 import type { BlobStore } from "../blob/blob-store.js";
 
 interface Env {
@@ -180,7 +180,7 @@ test("copyInput: false (fresh source buffers, kept as views) stores exactly what
 });
 
 test("the worker scanner stores exactly what the inline scanner stores, its buffers recycled between batches", async () => {
-  const workers = createWorkerScanner({ workers: 1, windowBytes: 256 * 1024, pieceBytes: 64 * 1024 });
+  const workers = createContentWorkers({ workers: 1, windowBytes: 256 * 1024, pieceBytes: 64 * 1024 });
   try {
     const block = noise(300_000, 11);
     const data = concat([jsonRecords(20_000), block, noise(500_000, 12), block, jsonRecords(5_000)]);

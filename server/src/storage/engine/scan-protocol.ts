@@ -1,5 +1,5 @@
 /**
- * Messages between createWorkerScanner (main thread) and scan-worker.ts. A stream is opened,
+ * Messages between createContentWorkers (main thread) and scan-worker.ts. A stream is opened,
  * fed pieces in order, then ended or closed. Every `data` message gets one `data` answer, in order,
  * carrying the piece's buffer back (transferred) and the chunks the piece completed.
  */

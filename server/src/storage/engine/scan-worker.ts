@@ -1,5 +1,5 @@
 /**
- * Worker thread behind createWorkerScanner: finds chunk boundaries (FastCDC) and computes the
+ * Worker thread behind createContentWorkers: finds chunk boundaries (FastCDC) and computes the
  * SHA-256 of every chunk and of the whole content, for any number of interleaved streams; and opens
  * (decrypts, decodes, verifies) the records of fetched pack ranges for downloads. It never
  * keeps bytes: each piece is hashed where it lies (a chunk spanning pieces is hashed incrementally)

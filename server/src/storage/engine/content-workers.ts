@@ -1,5 +1,8 @@
 /**
- * A ChunkScanner whose hashing and boundary scan run on worker threads (scan-worker.ts). SHA-256
+ * Worker threads (scan-worker.ts) for the engine's CPU-heavy work: `scan` is a ChunkScanner for
+ * ingests, `decode` opens (decrypts, decodes, verifies) fetched pack ranges for downloads.
+ *
+ * Scanning: the hashing and boundary scan run on the workers. SHA-256
  * twice over every byte plus the FastCDC scan are most of an ingest's CPU; off the event loop they
  * overlap with receiving, compressing and writing.
  *
@@ -22,7 +25,7 @@ import type { GroupDecoder } from "./chunk-reader.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
 
-export interface WorkerScannerOptions {
+export interface ContentWorkerOptions {
   /** Worker threads; at least 1. */
   workers: number;
   /** Source bytes a scan may hold ahead of its consumer; default 4 MiB, raised to fit the largest chunk. */
@@ -38,7 +41,7 @@ interface Slot {
 
 const WORKER_URL = new URL("./scan-worker.ts", import.meta.url);
 
-export function createWorkerScanner(o: WorkerScannerOptions): { scan: ChunkScanner; decode: GroupDecoder; close(): Promise<void> } {
+export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScanner; decode: GroupDecoder; close(): Promise<void> } {
   const windowBytes = o.windowBytes ?? 4 * 1024 * 1024;
   const pieceBytes = o.pieceBytes ?? 1024 * 1024;
   const slots: Slot[] = [];

@@ -4,10 +4,10 @@ import { chunkBoundaries } from "../../../../sdk/src/chunking/fastcdc.js";
 import { digestOf } from "../../domain/digest.js";
 import { type ChunkScanner, type ScannedChunk, inlineScanner } from "./content-scan.js";
 import { concat, jsonRecords, noise, streamOf } from "./engine-test-support.js";
-import { createWorkerScanner } from "./worker-scanner.js";
+import { createContentWorkers } from "./content-workers.js";
 
 const SMALL = { minSize: 1024, avgSize: 4096, maxSize: 16 * 1024 };
-const workers = createWorkerScanner({ workers: 2, windowBytes: 256 * 1024, pieceBytes: 64 * 1024 });
+const workers = createContentWorkers({ workers: 2, windowBytes: 256 * 1024, pieceBytes: 64 * 1024 });
 test.after(() => workers.close());
 
 async function scanAll(scanner: ChunkScanner, source: AsyncIterable<Uint8Array>, copyInput = false) {
@@ -143,7 +143,7 @@ test("a failing source fails the scan with the source's error; a stopped consume
 });
 
 test("closing the scanner fails the scans in flight and refuses new ones", async () => {
-  const own = createWorkerScanner({ workers: 1 });
+  const own = createContentWorkers({ workers: 1 });
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const scan = own.scan((async function* () {

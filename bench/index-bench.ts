@@ -49,7 +49,7 @@ export const bench: BenchModule = {
           unit: "µs",
           baseline: { name: `${SMALL.toLocaleString("en")}-chunk store`, value: small },
           ratio: large / small,
-          target: "≈ 1 (independent of the store's size)",
+          target: "≈ 1, independent of the store's size",
         });
       }
     } finally {

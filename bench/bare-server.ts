@@ -1,7 +1,8 @@
 /**
- * Baseline for the throughput benchmark: a bare gRPC server (same connect-node stack and listener as
- * Vellum) whose UploadSnapshot consumes and discards the stream and whose DownloadSnapshot streams
- * the requested number of bytes from one reused buffer: it moves bytes and stores nothing.
+ * Baseline for the throughput benchmark: a bare gRPC server (same connect-node stack, listener and
+ * compression settings as Vellum) whose UploadSnapshot consumes and discards the stream and whose
+ * DownloadSnapshot streams the requested number of bytes from one reused buffer: it moves bytes and
+ * stores nothing.
  * Prints `port <n>` when listening.
  */
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -21,7 +22,9 @@ const routes = (router: ConnectRouter) =>
       for (let left = Number(req.length); left > 0; left -= buf.length) yield { chunk: left >= buf.length ? buf : buf.subarray(0, left) };
     },
   });
-const handler = connectNodeAdapter({ routes, readMaxBytes: 16 * 1024 * 1024, writeMaxBytes: 16 * 1024 * 1024 });
+// No response compression, as in Vellum (app.ts): by default connect-node gzips responses for a
+// client that accepts gzip, and the baseline would then move compressed bytes and pay zlib.
+const handler = connectNodeAdapter({ routes, readMaxBytes: 16 * 1024 * 1024, writeMaxBytes: 16 * 1024 * 1024, compressMinBytes: Number.MAX_SAFE_INTEGER });
 const l = await listen(handler, { port: 0, host: "127.0.0.1" });
 console.log(`port ${l.port}`);
 process.on("SIGTERM", () => void l.close(100).then(() => process.exit(0)));

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /**
  * Digest bytes live in shared slabs of SLAB_DIGESTS digests, and a digest object holds only its
@@ -66,7 +66,7 @@ export function parseDigest(hex: string): Sha256 | undefined {
 
 /** SHA-256 of a buffer. */
 export function digestOf(data: Uint8Array): Sha256 {
-  return Sha256.fromBytes(createHash("sha256").update(data).digest());
+  return Sha256.fromBytes(hash("sha256", data, "buffer"));
 }
 
 /** Incremental SHA-256. */

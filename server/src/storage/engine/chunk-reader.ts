@@ -3,7 +3,7 @@
  * against its SHA-256 before it is returned: any mismatch or decode failure is DATA_LOSS naming
  * the chunk, so wrong bytes are never returned.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { dataLoss, failedPrecondition } from "../../domain/errors.js";
 import type { BlobStore } from "../blob/blob-store.js";
 import { decryptChunk } from "./chunk-crypto.js";
@@ -105,7 +105,8 @@ export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId:
   } catch (e) {
     throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
   }
-  if (!createHash("sha256").update(plain).digest().equals(l.digest.bytes)) {
+  // One-shot: no Hash object per chunk (its native context lives until a GC).
+  if (!hash("sha256", plain, "buffer").equals(l.digest.bytes)) {
     throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: content hash mismatch`);
   }
   return plain;

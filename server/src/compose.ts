@@ -103,6 +103,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     packTargetBytes: config.packTargetBytes,
     scanner: scanner?.scan,
     decodeGroup: scanner?.decode,
+    verifyGroup: scanner?.verify,
   };
   const content = createChunkedContentStore(chunkedDeps);
   const snapshotRepo = createSnapshotRepository(database.db);

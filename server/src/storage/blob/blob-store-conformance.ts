@@ -72,6 +72,19 @@ export function runBlobStoreConformance(
     equalBytes(await collect(store().get("a/b/c.bin")), data);
   });
 
+  s("get yields chunks the caller owns: changing or moving one leaves the object intact", async () => {
+    const data = pattern(300_000, 9);
+    await store().put("owned", data);
+    for (const range of [undefined, { offset: 1000, length: 200_000 }]) {
+      for await (const chunk of store().get("owned", range)) {
+        chunk.fill(0);
+        // A chunk that fills its buffer may be transferred away (the chunk reader does).
+        if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) structuredClone(chunk.buffer, { transfer: [chunk.buffer as ArrayBuffer] });
+      }
+    }
+    equalBytes(await collect(store().get("owned")), data);
+  });
+
   s("put consumes a stream of uneven chunks", async () => {
     const data = pattern(200_000, 2);
     const info = await store().put("streamed", chunked(data));

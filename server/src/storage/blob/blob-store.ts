@@ -14,6 +14,8 @@
  *   an offset equal to the size yields no bytes, an offset past the end fails with
  *   BlobInvalidRangeError. A missing key fails with BlobNotFoundError (thrown from the first
  *   iteration at the latest).
+ * - `get` yields chunks the caller owns: the store keeps no reference to them and never reuses
+ *   them, so a caller may change a chunk or move (transfer) the buffer of a chunk that fills it.
  * - `list` yields every key that starts with the prefix (a plain string prefix, not a directory),
  *   in lexicographic (byte) order.
  * - `delete` of a missing key is not an error.

@@ -5,7 +5,7 @@ import type { BlobStore } from "../blob/blob-store.js";
 import type { Db } from "../db/client.js";
 import { packs as packsTable } from "../db/schema/index.js";
 import type { ChunkScanner } from "../engine/content-scan.js";
-import { createChunkReader, type GroupDecoder } from "../engine/chunk-reader.js";
+import { createChunkReader, type GroupDecoder, type GroupVerifier } from "../engine/chunk-reader.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
 import { readContentRange, verifyContent } from "../engine/content-reader.js";
 import { ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
@@ -33,6 +33,8 @@ export interface ChunkedStoreDeps {
   scanner?: ChunkScanner;
   /** Opens (decrypts, decodes, verifies) fetched chunks for downloads; default on the event loop. */
   decodeGroup?: GroupDecoder;
+  /** Checks fetched plain raw chunks in place for downloads; default on the event loop. */
+  verifyGroup?: GroupVerifier;
   /** Chunk reads in flight per download. */
   readConcurrency?: number;
 }
@@ -50,7 +52,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
 
   async function readerFor(storeId: string) {
     const dataKey = await keys.find(storeId);
-    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, decodeGroup: deps.decodeGroup }) };
+    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, decodeGroup: deps.decodeGroup, verifyGroup: deps.verifyGroup }) };
   }
 
   /** A pack writer that indexes each pack's chunks as soon as the pack is durable. */

@@ -68,7 +68,13 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const workers = createContentWorkers({ workers: 1 });
 test.after(() => workers.close());
 
-for (const [where, decodeGroup] of [["event loop", undefined], ["worker", workers.decode]] as const)
+const modes = [
+  ["event loop", {}],
+  ["worker", { decodeGroup: workers.decode }],
+  ["worker, raw records checked in place", { decodeGroup: workers.decode, verifyGroup: workers.verify }],
+] as const;
+
+for (const [where, offload] of modes)
 for (const c of combos) {
   const label = `compress=${c.compress} encrypt=${c.encrypt}, opened on the ${where}`;
 
@@ -80,7 +86,7 @@ for (const c of combos) {
     assert.ok(locs.every((l) => l.encrypted === c.encrypt));
     if (c.compress) assert.ok(locs.some((l) => l.codec === "zstd") && locs.some((l) => l.codec === "raw"));
     else assert.ok(locs.every((l) => l.codec === "raw"));
-    const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey, decodeGroup });
+    const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey, ...offload });
     for (let i = 0; i < chunks.length; i++) assert.is(hex(await reader.read(locs[i])), hex(chunks[i]));
     const order = [4, 0, 0, 2, 1, 3, 2];
     const got = await drain(reader, order.map((i) => locs[i]), { concurrency: 2 });
@@ -96,7 +102,7 @@ for (const c of combos) {
       const l = locs[where === "start" ? 0 : where === "middle" ? 1 : 2];
       const at = where === "start" ? l.offset : where === "middle" ? l.offset + (l.length >> 1) : l.offset + l.length - 1;
       await flipBit(blobs, packKey(STORE, l.packId), at, 3);
-      const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey, decodeGroup });
+      const reader = createChunkReader({ blobStore: blobs, storeId: STORE, dataKey, ...offload });
       await rejects(reader.read(l), "DataLoss", new RegExp(`chunk ${l.digest.toHex()}`));
       // In-order reads yield the good chunks before it and never a wrong byte.
       const got: string[] = [];
@@ -112,6 +118,26 @@ for (const c of combos) {
     }
   });
 }
+
+test("raw groups go to the in-place checker when the fetched bytes own their buffer, and come back as views of it", async () => {
+  const blobs = createMemoryBlobStore();
+  const chunks = [noise(40_000, 5), noise(30_000, 6), noise(50_000, 7)];
+  const locs = await writeChunks(blobs, chunks, { compress: false, targetBytes: 1 << 20 });
+  let calls = 0;
+  let buffers = new Set<ArrayBufferLike>();
+  const verifyGroup: typeof workers.verify = async (...args) => {
+    calls++;
+    const r = await workers.verify(...args);
+    buffers = new Set(r.plain.map((p) => p.buffer));
+    return r;
+  };
+  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, verifyGroup });
+  const got: Uint8Array[] = [];
+  for await (const x of reader.readInOrder(locs)) got.push(x);
+  assert.is(calls, 1, "one group, checked on the worker");
+  assert.is(buffers.size, 1, "every chunk a view of the one buffer that came back");
+  assert.equal(got.map(hex), chunks.map(hex));
+});
 
 test("worker: an encrypted chunk without the data key is FAILED_PRECONDITION", async () => {
   const blobs = createMemoryBlobStore();

@@ -23,6 +23,12 @@ export interface ChunkReaderOptions {
    * (readInOrder); default, and for groups of plain raw records: on the event loop.
    */
   decodeGroup?: GroupDecoder;
+  /**
+   * Checks fetched groups of plain raw records off the event loop, in place: used when the fetched
+   * bytes fill a buffer of their own, which moves to the checker and back (no copy). Otherwise
+   * such groups are checked on the event loop.
+   */
+  verifyGroup?: GroupVerifier;
 }
 
 export interface ReadInOrderOptions {
@@ -124,6 +130,22 @@ export type GroupDecoder = (
   locations: ChunkLocation[],
 ) => Promise<{ plain: Uint8Array[]; error?: unknown }>;
 
+/**
+ * Checks the plain raw records of a fetched group (`bytes` holds the pack from offset `start` and
+ * fills its own buffer, which the verifier takes: it is unusable afterwards) somewhere other than
+ * the event loop: the records as views of the buffer that comes back, or those before the first
+ * that failed and the error for it.
+ */
+export type GroupVerifier = (
+  storeId: string,
+  bytes: Uint8Array,
+  start: number,
+  locations: ChunkLocation[],
+) => Promise<{ plain: Uint8Array[]; error?: unknown }>;
+
+/** Whether `b` is the whole of its buffer (so the buffer can move to another thread). */
+const ownsBuffer = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
+
 export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
   const { blobStore, storeId, dataKey } = opts;
   const open = (record: Uint8Array, l: ChunkLocation, into?: Uint8Array) => openRecord(record, l, { storeId, dataKey }, into);
@@ -144,10 +166,12 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
       const fetched = orderedPool(groups, o.concurrency ?? 4, async (g) => {
         const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
         const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
-        // Plain raw records only need their hash, cheaper here than shipping them to a thread.
         const heavy = g.locations.some((l) => l.encrypted || l.codec !== "raw");
-        const plain = opts.decodeGroup && heavy ? await opts.decodeGroup({ storeId, dataKey }, bytes, g.start, g.locations) : undefined;
-        return { g, bytes, plain };
+        if (heavy && opts.decodeGroup) return { g, bytes, plain: await opts.decodeGroup({ storeId, dataKey }, bytes, g.start, g.locations) };
+        // Plain raw records only need their hash: checked in place on a worker when the buffer can
+        // move there; else here (a copy and a thread hop cost more than the hash).
+        if (!heavy && opts.verifyGroup && ownsBuffer(bytes)) return { g, bytes, plain: await opts.verifyGroup(storeId, bytes, g.start, g.locations) };
+        return { g, bytes, plain: undefined };
       });
       for await (const { g, bytes, plain: opened } of fetched) {
         if (opened) {

@@ -21,9 +21,10 @@ import { Worker } from "node:worker_threads";
 import { resolveChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { Sha256 } from "../../domain/digest.js";
 import { dataLoss, failedPrecondition } from "../../domain/errors.js";
-import type { GroupDecoder } from "./chunk-reader.js";
+import type { GroupDecoder, GroupVerifier } from "./chunk-reader.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
+import type { ChunkLocation } from "./types.js";
 
 export interface ContentWorkerOptions {
   /** Worker threads; at least 1. */
@@ -41,7 +42,7 @@ interface Slot {
 
 const WORKER_URL = new URL("./scan-worker.ts", import.meta.url);
 
-export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScanner; decode: GroupDecoder; close(): Promise<void> } {
+export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScanner; decode: GroupDecoder; verify: GroupVerifier; close(): Promise<void> } {
   const windowBytes = o.windowBytes ?? 4 * 1024 * 1024;
   const pieceBytes = o.pieceBytes ?? 1024 * 1024;
   const slots: Slot[] = [];
@@ -221,21 +222,23 @@ export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScan
     };
   };
 
-  /** Opens a fetched group's records on a worker; the group's bytes are copied over (cheap next to decoding). */
-  const decode: GroupDecoder = (ctx, bytes, start, locations) => {
+  /**
+   * Sends a group's records to a worker (`buf` is transferred) and resolves with the plaintexts it
+   * answers, as views of the buffer that comes back (`views(buf, n)` for the first n records), and
+   * the error of the record that failed, if one did.
+   */
+  const openOnWorker = (
+    msg: (id: number) => ToWorker & { buf: ArrayBuffer },
+    views: (buf: ArrayBuffer, n: number) => Uint8Array[],
+    count: number,
+  ) => {
     const slot = acquire();
     const id = nextId++;
-    const buf = Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer; // a copy (Buffer#slice is a view)
-    const views = (buf: ArrayBuffer, n: number) => {
-      const out = new Uint8Array(buf);
-      let at = 0;
-      return locations.slice(0, n).map((l) => out.subarray(at, (at += l.plainSize)));
-    };
     return new Promise<{ plain: Uint8Array[]; error?: unknown }>((resolve, reject) => {
       attach(slot, id, (m) => {
         detach(slot, id);
         if (m.t === "decoded") {
-          resolve({ plain: views(m.buf, locations.length) });
+          resolve({ plain: views(m.buf, count) });
         } else if (m.t === "failed") {
           const error = m.name === "DataLoss" ? dataLoss(m.message) : m.name === "FailedPrecondition" ? failedPrecondition(m.message, m.reason) : new Error(m.message);
           resolve({ plain: views(m.buf, m.opened), error });
@@ -243,15 +246,33 @@ export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScan
           reject(new Error(m.message));
         }
       });
-      const records = locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
-      const msg: ToWorker = { t: "decode", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records };
-      slot.worker.postMessage(msg, [buf]);
+      const out = msg(id);
+      slot.worker.postMessage(out, [out.buf]);
     });
+  };
+  const wire = (locations: ChunkLocation[]) => locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
+
+  /** Opens a fetched group's records on a worker; the group's bytes are copied over (cheap next to decoding). */
+  const decode: GroupDecoder = (ctx, bytes, start, locations) => {
+    const buf = Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer; // a copy (Buffer#slice is a view)
+    const views = (out: ArrayBuffer, n: number) => {
+      const plain = new Uint8Array(out);
+      let at = 0;
+      return locations.slice(0, n).map((l) => plain.subarray(at, (at += l.plainSize)));
+    };
+    return openOnWorker((id) => ({ t: "decode", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records: wire(locations) }), views, locations.length);
+  };
+
+  /** Checks a group of plain raw records on a worker, in place: `bytes.buffer` is moved there and back. */
+  const verify: GroupVerifier = (storeId, bytes, start, locations) => {
+    const views = (out: ArrayBuffer, n: number) => locations.slice(0, n).map((l) => new Uint8Array(out, l.offset - start, l.length));
+    return openOnWorker((id) => ({ t: "verify", id, storeId, buf: bytes.buffer as ArrayBuffer, start, records: wire(locations) }), views, locations.length);
   };
 
   return {
     scan,
     decode,
+    verify,
     async close() {
       closed = true;
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));

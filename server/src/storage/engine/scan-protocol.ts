@@ -18,7 +18,12 @@ export type ToWorker =
    * Open the records of one fetched pack range (`buf`, transferred, starts at pack offset `start`):
    * answered by `decoded` with every plaintext back to back, or by `failed`.
    */
-  | { t: "decode"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number; records: WireLocation[] };
+  | { t: "decode"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number; records: WireLocation[] }
+  /**
+   * Check the SHA-256 of plain raw records where they lie in `buf` (transferred, starts at pack
+   * offset `start`): answered by `decoded` or `failed` carrying `buf` itself back.
+   */
+  | { t: "verify"; id: number; storeId: string; buf: ArrayBuffer; start: number; records: WireLocation[] };
 
 /** A chunk location as it crosses threads (the digest as bytes). */
 export type WireLocation = Omit<ChunkLocation, "digest"> & { digest: Uint8Array };

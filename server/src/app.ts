@@ -40,6 +40,7 @@ import type { Logger } from "./lib/logger.js";
 import type { Authenticate } from "./rpc/request-gate.js";
 import { createCompareServiceImpl } from "./rpc/compare-service.js";
 import { createDeadlineInterceptor, PROTOCOL_MAX_TIMEOUT_MS, type DeadlineLimits } from "./rpc/deadline-interceptor.js";
+import { createStreamIdleInterceptor } from "./rpc/stream-idle-interceptor.js";
 import { createHealthImpl, createHealthRegistry } from "./rpc/health.js";
 import { createObservabilityInterceptor } from "./rpc/interceptors.js";
 import { createJobServiceImpl } from "./rpc/job-service.js";
@@ -65,7 +66,7 @@ export interface AppDeps {
   authenticate: Authenticate;
   log: Logger;
   /** Largest message in either direction, and deadline rules (see createDeadlineInterceptor). */
-  limits: { maxMessageBytes: number } & DeadlineLimits;
+  limits: { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */
@@ -126,6 +127,7 @@ export function createRoutes(deps: AppDeps) {
   const interceptors = [
     createObservabilityInterceptor(deps.log),
     createDeadlineInterceptor(deps.limits),
+    createStreamIdleInterceptor(deps.limits.streamIdleTimeoutMs),
     createAccessInterceptor({ limiter: deps.limiter }),
   ];
   return { routes, health, interceptors, requestGate };

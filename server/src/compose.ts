@@ -52,7 +52,7 @@ export interface Services extends SecurityServices {
   /** One storage reclaim run (the server also runs one every VELLUM_RECLAIM_INTERVAL_MS). */
   reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
-  limits: { maxMessageBytes: number } & DeadlineLimits;
+  limits: { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
   close(graceMs: number): Promise<void>;
 }
 
@@ -168,7 +168,12 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     previews,
     uploads,
     reclaim,
-    limits: { maxMessageBytes: config.maxMessageBytes, defaultTimeoutMs: config.defaultTimeoutMs, maxTimeoutMs: config.maxTimeoutMs },
+    limits: {
+      maxMessageBytes: config.maxMessageBytes,
+      defaultTimeoutMs: config.defaultTimeoutMs,
+      maxTimeoutMs: config.maxTimeoutMs,
+      streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+    },
     ...security,
     async close(graceMs) {
       clearInterval(reclaimer);

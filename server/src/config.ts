@@ -23,6 +23,8 @@ export interface Config {
   defaultTimeoutMs: number;
   /** Cap on client deadlines, in ms: a longer one is shortened to this. */
   maxTimeoutMs: number;
+  /** A client-streaming RPC whose client sends nothing for this long ends with DEADLINE_EXCEEDED, in ms. */
+  streamIdleTimeoutMs: number;
   /** Time allowed to drain in-flight calls on SIGTERM before they are cancelled, in ms. */
   shutdownGraceMs: number;
   /** Job workers in this process. */
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     maxMessageBytes: int(env, "VELLUM_MAX_MESSAGE_BYTES", 16 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
     defaultTimeoutMs: int(env, "VELLUM_DEFAULT_TIMEOUT_MS", 5 * 60_000, 100, 24 * 3600_000),
     maxTimeoutMs: int(env, "VELLUM_MAX_TIMEOUT_MS", 6 * 3600_000, 100, 24 * 3600_000),
+    streamIdleTimeoutMs: int(env, "VELLUM_STREAM_IDLE_TIMEOUT_MS", 5 * 60_000, 100, 24 * 3600_000),
     shutdownGraceMs: int(env, "VELLUM_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     jobConcurrency: int(env, "VELLUM_JOB_CONCURRENCY", 2, 0, 64),
     dbPoolMax: int(env, "VELLUM_DB_POOL_MAX", 10, 1, 200),

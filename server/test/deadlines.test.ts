@@ -10,7 +10,10 @@ import { expectError } from "./support/expect-error.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
 
-/** Server-side deadlines from config (VELLUM_DEFAULT_TIMEOUT_MS), on the real HTTP/2 server. */
+/**
+ * Server-side deadlines from config (VELLUM_DEFAULT_TIMEOUT_MS, VELLUM_STREAM_IDLE_TIMEOUT_MS), on
+ * the real HTTP/2 server.
+ */
 interface Ctx {
   db: TestDatabase;
   dir: ReturnType<typeof tempDir>;
@@ -20,12 +23,13 @@ interface Ctx {
 const test = suite<Ctx>("deadlines: the configured default on the real server");
 
 const DEFAULT_MS = 1000;
+const IDLE_MS = 2500;
 const STORE = "deadlines";
 
 test.before(async (ctx) => {
   ctx.db = await createTestDatabase();
   ctx.dir = tempDir();
-  ctx.server = await startTestServer({ DATABASE_URL: ctx.db.url, VELLUM_DATA_DIR: ctx.dir.path, VELLUM_DEFAULT_TIMEOUT_MS: String(DEFAULT_MS) });
+  ctx.server = await startTestServer({ DATABASE_URL: ctx.db.url, VELLUM_DATA_DIR: ctx.dir.path, VELLUM_DEFAULT_TIMEOUT_MS: String(DEFAULT_MS), VELLUM_STREAM_IDLE_TIMEOUT_MS: String(IDLE_MS) });
   // Neither transport sets a deadline of its own.
   ctx.transports = [createGrpcTransport({ baseUrl: ctx.server.baseUrl }), createConnectTransport({ baseUrl: ctx.server.baseUrl, httpVersion: "1.1" })];
 });
@@ -76,6 +80,34 @@ test("a client stream that runs longer than the default is not cut", async (ctx)
     })(),
   );
   assert.is(res.snapshot!.size, 2000n);
+});
+
+test("a client stream that sends nothing for the idle timeout ends with DEADLINE_EXCEEDED and gives up its ingest lease", async (ctx) => {
+  const store = "deadlines-idle";
+  const client = createClient(SnapshotService, ctx.transports[0]);
+  const start = Date.now();
+  const err = await expectError(
+    client.uploadSnapshot(
+      (async function* () {
+        yield create(UploadSnapshotRequestSchema, { msg: { case: "header", value: { storeId: store, resourceType: "t", snapshotType: SnapshotType.BLOB } } });
+        yield create(UploadSnapshotRequestSchema, { msg: { case: "chunk", value: new Uint8Array(1000).fill(1) } });
+        await new Promise((r) => setTimeout(r, IDLE_MS * 2)); // a stalled client
+        yield create(UploadSnapshotRequestSchema, { msg: { case: "chunk", value: new Uint8Array(1000).fill(2) } });
+      })(),
+    ),
+  );
+  const ms = Date.now() - start;
+  assert.is(err.code, Code.DeadlineExceeded, err.message);
+  assert.match(err.message, /idle/);
+  assert.ok(ms >= IDLE_MS - 50 && ms < IDLE_MS * 3, `ended after ${ms} ms`);
+  const sql = postgres(ctx.db.url, { max: 1, onnotice: () => {} });
+  try {
+    const [{ leases }] = await sql`select count(*)::int as leases from ingest_leases where store_id = ${store}`;
+    const [{ snapshots }] = await sql`select count(*)::int as snapshots from snapshots where store_id = ${store}`;
+    assert.equal({ leases, snapshots }, { leases: 0, snapshots: 0 });
+  } finally {
+    await sql.end();
+  }
 });
 
 test.run();

@@ -161,8 +161,11 @@ test("a durable pack whose indexing failed is deleted only when it has no row", 
   assert.is(Buffer.concat(parts).length, 50_000);
 });
 
-/** A paused UploadSnapshot into `store` that has made packs durable and indexed them. */
-async function pausedUpload(h: MemoryHarness, store: string, data: Buffer) {
+/**
+ * A paused UploadSnapshot into `store` that has made packs durable and indexed them, or (`settled`
+ * given) until that count of the store's chunk rows stops changing.
+ */
+async function pausedUpload(h: MemoryHarness, store: string, data: Buffer, settled = sql`select count(*)::int as n from chunks where store_id = ${store}`) {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const split = data.length - 100_000;
@@ -179,7 +182,7 @@ async function pausedUpload(h: MemoryHarness, store: string, data: Buffer) {
   // Wait until it has indexed packs and then stalls at the gate (its row count stops changing).
   let last = -1;
   for (let i = 0; ; i++) {
-    const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from chunks where store_id = ${store}`);
+    const [{ n }] = await db.execute<{ n: number }>(settled);
     if (n > 0 && n === last) break;
     if (i > 100) throw new Error("the upload did not settle");
     last = n;
@@ -216,6 +219,32 @@ test("an upload running longer than the grace period keeps every chunk it wrote 
   assert.ok(Buffer.concat(parts).equals(data), "byte-exact after the reclaim");
 });
 
+test("chunks a running upload reused from old packs are kept while its lease is held, however long ago it touched them", async ({ h }) => {
+  const store = "gc-lease-reuse";
+  const db = h.services.database.db;
+  const data = randomBytes(12_000_000);
+  const first = (await h.snapshots.createSnapshot({ storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: data } })).snapshot!;
+  await h.snapshots.deleteSnapshot({ storeId: store, snapshotId: first.snapshotId, force: true });
+  // Its chunks are dead and five hours old, in five-hour-old packs: reclaim candidates.
+  await db.execute(sql`update chunks set last_seen = now() - interval '5 hours', create_time = now() - interval '5 hours' where store_id = ${store}`);
+  await db.execute(sql`update packs set create_time = now() - interval '5 hours' where store_id = ${store}`);
+  await db.execute(sql`update manifests set create_time = now() - interval '5 hours' where store_id = ${store}`);
+  const rows = await chunkRows(h, store);
+  // A new upload of the same bytes reuses (and touches) them, then stalls.
+  const { done, release } = await pausedUpload(h, store, data, sql`select count(*)::int as n from chunks where store_id = ${store} and last_seen > now() - interval '1 hour'`);
+  // It started four hours ago and touched them three hours ago: older than the grace period, newer than its lease.
+  await db.execute(sql`update ingest_leases set start_time = now() - interval '4 hours' where store_id = ${store}`);
+  const touched = (await db.execute(sql`update chunks set last_seen = now() - interval '3 hours' where store_id = ${store} and last_seen > now() - interval '1 hour' returning digest`)).length;
+  assert.ok(touched > 0 && touched < rows, `${touched} of ${rows} reused before the stall`);
+  await h.services.reclaim({ graceMs: 3600_000 });
+  assert.is(await chunkRows(h, store), touched, "every reused chunk stays; the ones it has not reached yet go");
+  release();
+  const snap = (await done).snapshot!; // the rest is written anew
+  const parts: Uint8Array[] = [];
+  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
+  assert.ok(Buffer.concat(parts).equals(data));
+});
+
 test("an upload whose lease went stale loses its chunks to reclaim and cannot commit (ABORTED)", async ({ h }) => {
   const store = "gc-lease-stale";
   const { done, release } = await pausedUpload(h, store, randomBytes(12_000_000));
@@ -227,6 +256,7 @@ test("an upload whose lease went stale loses its chunks to reclaim and cannot co
   const err = ConnectError.from(await done.then(() => assert.unreachable("the commit must fail"), (e) => e));
   assert.is(err.code, Code.Aborted);
   assert.match(err.message, /lease/);
+  assert.is(await chunkRows(h, store), 0, "the packs it wrote after its lease was dropped were not indexed");
   const [{ n }] = await h.services.database.db.execute<{ n: number }>(sql`select count(*)::int as n from snapshots where store_id = ${store}`);
   assert.is(n, 0, "no snapshot points at missing chunks");
 });

@@ -7,6 +7,7 @@ import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
+import type { IngestLease } from "./ingest-leases.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { ChunkedStoreDeps } from "./chunked-store.js";
 
@@ -65,7 +66,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
      * `last_seen` (FindMissingChunks refreshes it) until a commit references them.
      */
     storeChunks(storeId: string, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
-      return deps.leases.hold(storeId, () => storeUnderLease(storeId, encrypted, chunks, signal));
+      return deps.leases.hold(storeId, (lease) => storeUnderLease(lease, encrypted, chunks, signal));
     },
 
     /**
@@ -100,10 +101,11 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
   };
 
   /** UploadChunks under a held lease: batches are looked up (touching what exists) and new chunks packed. */
-  async function storeUnderLease(storeId: string, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
+  async function storeUnderLease(lease: IngestLease, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
+    const { storeId } = lease;
     const index = createPgChunkIndex(deps.db, { encrypted });
     const dataKey = encrypted ? await deps.keys.getOrCreate(storeId) : undefined;
-    const packWriter = content.indexingPackWriter(storeId, signal);
+    const packWriter = content.indexingPackWriter(lease, signal);
     let count = 0;
     let stored = 0;
     let bytes = 0;

@@ -55,8 +55,13 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, decodeGroup: deps.decodeGroup, verifyGroup: deps.verifyGroup }) };
   }
 
-  /** A pack writer that indexes each pack's chunks as soon as the pack is durable. */
-  function indexingPackWriter(storeId: string, signal?: AbortSignal) {
+  /**
+   * A pack writer that indexes each pack's chunks as soon as the pack is durable, checking in the
+   * same transaction that `lease` is still held (a writer whose lease lapsed may find its pack
+   * object swept as an orphan, so it must not index it).
+   */
+  function indexingPackWriter(lease: IngestLease, signal?: AbortSignal) {
+    const { storeId } = lease;
     return createPackWriter({
       blobStore: blobs,
       storeId,
@@ -64,7 +69,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
       signal,
       onDurable: async (p) => {
         try {
-          await indexPacks(storeId, { packs: [p], newLocations: p.locations });
+          await indexPacks(lease, { packs: [p], newLocations: p.locations });
         } catch (err) {
           await dropUnindexedPacks(db, blobs, storeId, [p]).catch(() => undefined); // else an orphan object
           throw err;
@@ -79,22 +84,25 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
    * those chunks unreferenced, and reclaim removes them after its grace period.
    */
   async function ingestChunks(
-    storeId: string,
+    lease: IngestLease,
     source: AsyncIterable<Uint8Array>,
     opts: { encrypt: boolean; signal?: AbortSignal },
   ): Promise<EngineIngest> {
+    const { storeId } = lease;
     const index = createPgChunkIndex(db, { encrypted: opts.encrypt });
     const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
-    const packWriter = indexingPackWriter(storeId, opts.signal);
+    const packWriter = indexingPackWriter(lease, opts.signal);
     // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
     const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, scanner: deps.scanner, encryption, copyInput: false, signal: opts.signal });
     if (r.size >= LARGE_INGEST_BYTES) collectAfterStreaming();
     return r;
   }
 
-  /** Records packs and indexes their chunks, all or nothing. */
-  async function indexPacks(storeId: string, r: Pick<EngineIngest, "packs" | "newLocations">): Promise<void> {
+  /** Records packs and indexes their chunks, all or nothing, while `lease` is held. */
+  async function indexPacks(lease: IngestLease, r: Pick<EngineIngest, "packs" | "newLocations">): Promise<void> {
+    const { storeId } = lease;
     await db.transaction(async (tx) => {
+      await lease.fence(tx);
       if (r.packs.length) {
         await tx
           .insert(packsTable)
@@ -152,7 +160,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   const store: ContentStore = {
     ingest(storeId, source, opts) {
       return deps.leases.hold(storeId, async (lease) => {
-        const r = await ingestChunks(storeId, source, opts);
+        const r = await ingestChunks(lease, source, opts);
         checkExpected(r.size, r.sha256, opts.expected);
         return saveContent(lease, r.manifest, r.sha256, r.storedBytesNew, opts.encrypt);
       });

@@ -46,6 +46,25 @@ test("a lease not renewed for staleMs is dropped, and its holder can no longer c
   });
 });
 
+test("floors are per store, and a fenced commit keeps its lease until it ends", async () => {
+  const leases = createIngestLeases(db, { renewMs: 60_000, staleMs: 60_000 });
+  await leases.hold("d", async (lease) => {
+    assert.ok((await leases.floor("d")) instanceof Date);
+    assert.is(await leases.floor("e"), undefined, "another store's lease does not pin this one");
+    await db.execute(sql`update ingest_leases set renew_time = now() - interval '2 minutes' where store_id = 'd'`);
+    let dropped: number | undefined;
+    await db.transaction(async (tx) => {
+      await lease.fence(tx); // the commit that saves what the lease protects
+      const drop = leases.dropStale().then((n) => (dropped = n));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.is(dropped, undefined, "dropping the lease waits for the commit");
+      void drop;
+    });
+    for (let i = 0; i < 50 && dropped === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.is(dropped, 1, "then the stale lease goes");
+  });
+});
+
 test.after(async () => {
   await database.close();
   await tdb.drop();

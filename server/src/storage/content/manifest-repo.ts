@@ -15,7 +15,7 @@ export const MANIFEST_PART_BYTES = 256 * 1024;
  * The whole encoded body of manifest `id` whose `manifests.body` is `first`: the parts follow
  * when `first` fills a part. Every reader of stored manifests goes through this.
  */
-export async function readManifestBody(db: Db, id: string, first: Uint8Array, partBytes = MANIFEST_PART_BYTES): Promise<Uint8Array> {
+export async function readManifestBody(db: Db | Tx, id: string, first: Uint8Array, partBytes = MANIFEST_PART_BYTES): Promise<Uint8Array> {
   if (first.length !== partBytes) return first;
   const rest = await db
     .select({ body: manifestParts.body })

@@ -21,23 +21,26 @@ export async function sweepOrphanObjects(
   opts: { cutoff: Date; leaseFloor?: Date },
 ): Promise<{ objects: number; bytes: number }> {
   const { db, blobs } = deps;
-  const listed = new Map<string, number>();
+  const sizes = new Map<string, number>(); // of rowless objects only
   const rowless: string[] = [];
-  let batch: { key: string; packId: string }[] = [];
+  let batch: { key: string; packId: string; size: number }[] = [];
   const check = async () => {
     const named = await db
       .select({ key: packs.blobKey })
       .from(packs)
       .where(and(eq(packs.storeId, storeId), inArray(packs.packId, batch.map((b) => b.packId))));
     const has = new Set(named.map((r) => r.key));
-    rowless.push(...batch.filter((b) => !has.has(b.key)).map((b) => b.key));
+    for (const b of batch) {
+      if (has.has(b.key)) continue;
+      rowless.push(b.key);
+      sizes.set(b.key, b.size);
+    }
     batch = [];
   };
   for await (const info of blobs.list(packPrefix(storeId))) {
     const packId = packIdFromKey(info.key);
     if (!packId) continue; // not a pack object: never touched
-    listed.set(info.key, info.size);
-    batch.push({ key: info.key, packId });
+    batch.push({ key: info.key, packId, size: info.size });
     if (batch.length >= LIST_BATCH) await check();
   }
   if (batch.length) await check();
@@ -72,7 +75,7 @@ export async function sweepOrphanObjects(
     if (!gone) continue;
     await blobs.delete(o.blobKey);
     objects++;
-    bytes += listed.get(o.blobKey) ?? 0;
+    bytes += sizes.get(o.blobKey) ?? 0;
   }
   return { objects, bytes };
 }

@@ -22,6 +22,8 @@ export interface ReclaimReport {
   leasesDropped: number;
   /** Pack objects no pack row named for the whole grace period (orphan-objects.ts). */
   orphanObjectsDeleted: number;
+  /** Stores whose reclaim failed this run (logged; the next run retries them). */
+  storesFailed: number;
 }
 
 export interface ReclaimOptions {
@@ -66,6 +68,7 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
     bytesRepacked: 0,
     leasesDropped: 0,
     orphanObjectsDeleted: 0,
+    storesFailed: 0,
   };
   // First, before any store's live set is read (see ingest-leases.ts for why this order).
   report.leasesDropped = await deps.leases.dropStale();
@@ -92,21 +95,39 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
   const withPacks = await db.selectDistinct({ storeId: packs.storeId }).from(packs).where(lt(packs.createTime, cutoff));
   const withOrphans = await db.selectDistinct({ storeId: orphanObjects.storeId }).from(orphanObjects);
   const stores = new Set([...withPacks, ...withOrphans].map((r) => r.storeId));
-  for (const storeId of stores) await reclaimStore(deps, storeId, { ...opts, now, cutoff }, report);
+  for (const storeId of stores) {
+    try {
+      await reclaimStore(deps, storeId, { ...opts, now, cutoff }, report);
+    } catch (err) {
+      // One store's failure (its listing, a lost connection) must not stop the others' reclaim.
+      report.storesFailed++;
+      deps.log.error("storage reclaim of a store failed; it is retried by the next run", { storeId, err });
+    }
+  }
   deps.log.info("storage reclaimed", { ...report });
   return report;
 }
 
-/** Hex digests of every chunk a manifest or an open upload session of the store uses. */
+/**
+ * Hex digests of every chunk a manifest or an open upload session of the store uses, read in one
+ * snapshot of the database. Two separate reads could miss a session committed in between: its
+ * manifest saved after the manifests were read, its state no longer OPEN when the sessions were.
+ */
 export async function liveDigests(db: Db, storeId: string): Promise<Set<string>> {
   const live = new Set<string>();
   const add = (body: Uint8Array | null) => {
     if (!body) return;
     for (const e of decodeManifest(body).entries) live.add(e.digest.toHex());
   };
-  const stored = await db.select({ id: manifests.id, body: manifests.body }).from(manifests).where(eq(manifests.storeId, storeId));
-  for (const m of stored) add(await readManifestBody(db, m.id, m.body));
-  for (const u of await db.select({ m: uploads.manifest }).from(uploads).where(and(eq(uploads.storeId, storeId), eq(uploads.state, "OPEN")))) add(u.m);
+  await db.transaction(
+    async (tx) => {
+      const open = await tx.select({ m: uploads.manifest }).from(uploads).where(and(eq(uploads.storeId, storeId), eq(uploads.state, "OPEN")));
+      const stored = await tx.select({ id: manifests.id, body: manifests.body }).from(manifests).where(eq(manifests.storeId, storeId));
+      for (const u of open) add(u.m);
+      for (const m of stored) add(await readManifestBody(tx, m.id, m.body));
+    },
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
   return live;
 }
 

@@ -21,7 +21,7 @@ import { addChunkRecord } from "../engine/chunk-record.js";
 import { createPackWriter } from "../engine/pack-writer.js";
 import { codecFromId, type ChunkLocation } from "../engine/types.js";
 import { Sha256 } from "../../domain/digest.js";
-import type { IngestLeases } from "./ingest-leases.js";
+import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
@@ -46,11 +46,12 @@ const rowKey = (l: { digest: Sha256; encrypted: boolean }) => `${l.digest.key()}
 
 /** Moves the live chunks of `packIds` (packs of `storeId`) into new packs and retires the old ones. */
 export function repackPacks(deps: RepackDeps, storeId: string, packIds: string[], now: Date): Promise<RepackResult> {
-  return deps.leases.hold(storeId, () => repackUnderLease(deps, storeId, packIds, now));
+  return deps.leases.hold(storeId, (lease) => repackUnderLease(deps, lease, packIds, now));
 }
 
-async function repackUnderLease(deps: RepackDeps, storeId: string, packIds: string[], now: Date): Promise<RepackResult> {
+async function repackUnderLease(deps: RepackDeps, lease: IngestLease, packIds: string[], now: Date): Promise<RepackResult> {
   const { db } = deps;
+  const { storeId } = lease;
   const rows = await db
     .select()
     .from(chunks)
@@ -84,6 +85,7 @@ async function repackUnderLease(deps: RepackDeps, storeId: string, packIds: stri
   }
   const moved = written.flatMap((p) => p.locations);
   const retired = await db.transaction(async (tx) => {
+    await lease.fence(tx);
     if (written.length) await tx.insert(packs).values(written.map((p) => ({ storeId, packId: p.packId, blobKey: p.key, size: p.size })));
     await createPgChunkIndex(tx, { encrypted: false }).relocate(storeId, moved, (l) => from.get(rowKey(l))!);
     return tx

@@ -92,7 +92,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
         }
       })();
       return deps.leases.hold(session.storeId, async (lease) => {
-        const r = await content.ingestChunks(session.storeId, guarded, { encrypt });
+        const r = await content.ingestChunks(lease, guarded, { encrypt });
         if (r.size === 0) return { session, sourceError, segmentSha256: r.sha256 };
         const entries = [...(await entriesOf(session.storeId, session.id)), ...r.manifest.entries];
         const now = new Date();

@@ -148,7 +148,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   // safe against each other (reclaim.ts), only wasteful.
   let reclaiming: Promise<ReclaimReport> | undefined;
   const reclaim = (opts: ReclaimOptions) =>
-    (reclaiming ??= reclaimStorage({ db: database.db, blobs, keys: chunkedDeps.keys, leases, packTargetBytes: config.packTargetBytes, log }, opts).finally(
+    (reclaiming ??= reclaimStorage({ ...chunkedDeps, log }, opts).finally(
       () => (reclaiming = undefined),
     ));
   const reclaimer = config.reclaimIntervalMs

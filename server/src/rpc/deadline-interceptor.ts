@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { raceAbort } from "../lib/abort.js";
 
 /** Server-side deadline rules, in ms (VELLUM_DEFAULT_TIMEOUT_MS, VELLUM_MAX_TIMEOUT_MS). */
 export interface DeadlineLimits {
@@ -40,20 +41,9 @@ export function createDeadlineInterceptor(limits: DeadlineLimits): Interceptor {
     const signal = AbortSignal.any([req.signal, deadline.signal]);
     if (req.stream) return next({ ...req, signal });
     try {
-      return await untilAborted(next({ ...req, signal }), deadline.signal);
+      return await raceAbort(next({ ...req, signal }), deadline.signal);
     } finally {
       clearTimeout(timer);
     }
   };
-}
-
-/** Settles like `work`, or rejects with the signal's reason if it aborts first. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  // Work that settles after the deadline has nobody waiting for it; its failure is not reported.
-  work.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

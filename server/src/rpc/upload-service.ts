@@ -3,7 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { UploadSchema, UploadState, type Upload } from "../../../gen/vellum/v1/upload_pb.js";
 import { ChunkEncoding, UploadService, type UploadChunksRequest } from "../../../gen/vellum/v1/upload_service_pb.js";
 import { invalidField } from "../domain/errors.js";
-import type { UploadSession, UploadedChunk } from "../domain/uploads/types.js";
+import { MAX_UPLOADED_CHUNK_BYTES, type UploadSession, type UploadedChunk } from "../domain/uploads/types.js";
 import type { UploadUseCases } from "../domain/uploads/service.js";
 import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
@@ -59,9 +59,6 @@ export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<ty
   };
 }
 
-/** Decoded sizes an uploaded chunk may declare (the store enforces the same bound on raw chunks). */
-const MAX_DECLARED_SIZE = 8 * 1024 * 1024;
-
 /** The chunk a message carries (undefined for none), its encoding and declared size checked. */
 function chunkOf(m: UploadChunksRequest): UploadedChunk | undefined {
   const size = Number(m.size);
@@ -72,7 +69,7 @@ function chunkOf(m: UploadChunksRequest): UploadedChunk | undefined {
       return m.chunk.length ? { bytes: m.chunk } : undefined;
     case ChunkEncoding.ZSTD:
       if (!m.chunk.length) throw invalidField("chunk", "must hold a zstd frame when encoding is ZSTD");
-      if (!(size >= 1 && size <= MAX_DECLARED_SIZE)) throw invalidField("size", `must be 1..${MAX_DECLARED_SIZE} when encoding is ZSTD`);
+      if (!(size >= 1 && size <= MAX_UPLOADED_CHUNK_BYTES)) throw invalidField("size", `must be 1..${MAX_UPLOADED_CHUNK_BYTES} when encoding is ZSTD`);
       return { bytes: m.chunk, zstdSize: size };
     default:
       throw invalidField("encoding", `unknown chunk encoding ${m.encoding}`);

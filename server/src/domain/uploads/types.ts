@@ -44,6 +44,9 @@ export interface UploadSessionStore {
   setState(storeId: string, id: string, from: UploadState, to: UploadState, snapshotId?: string): Promise<UploadSession | undefined>;
 }
 
+/** Largest chunk a client may send, raw or (as its declared decoded size) zstd-compressed. */
+export const MAX_UPLOADED_CHUNK_BYTES = 8 * 1024 * 1024;
+
 /** One chunk as a client sent it: its bytes, or one zstd frame of `zstdSize` decoded bytes. */
 export interface UploadedChunk {
   bytes: Uint8Array;

@@ -3,6 +3,7 @@
  * Nothing here touches a backend.
  */
 import { type BlobBody, type ByteRange, blobInvalidRange } from "./blob-store.js";
+import { raceAbort } from "../../lib/abort.js";
 
 /** Half-open byte interval [start, end) inside an object. */
 export interface ResolvedRange {
@@ -60,22 +61,4 @@ export async function* abortableChunks(body: BlobBody, signal?: AbortSignal): As
     // Close the source unless it finished by itself; its own cleanup errors are not ours to report.
     if (!done) void Promise.resolve(it.return?.()).catch(() => undefined);
   }
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

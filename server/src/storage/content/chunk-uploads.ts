@@ -2,7 +2,7 @@ import { constants as zlibConstants, zstdDecompressSync } from "node:zlib";
 import { digestOf, type Sha256 } from "../../domain/digest.js";
 import { failedPrecondition, invalidField } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
-import type { ChunkUploadStore, UploadedChunk } from "../../domain/uploads/types.js";
+import { type ChunkUploadStore, MAX_UPLOADED_CHUNK_BYTES, type UploadedChunk } from "../../domain/uploads/types.js";
 import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
@@ -11,7 +11,6 @@ import type { IngestLease } from "./ingest-leases.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { ChunkedStoreDeps } from "./chunked-store.js";
 
-export const MAX_UPLOADED_CHUNK_BYTES = 8 * 1024 * 1024;
 /** A batch is looked up once it holds this many chunks or this many bytes (bounded memory). */
 const DEDUP_BATCH = 256;
 const DEDUP_BATCH_BYTES = 16 * 1024 * 1024;
@@ -26,11 +25,9 @@ const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
  * cannot make the server allocate more than the 8 MiB a chunk may have. When the frame saves what
  * the server's own compression would have to, it is stored as it is and the plaintext dropped.
  */
-function received(c: UploadedChunk): { digest: Sha256; size: number; plain?: Uint8Array; encoded?: EncodedChunk } {
-  if (c.zstdSize === undefined) {
-    const plain = new Uint8Array(c.bytes); // a copy: the batch outlives the message
-    return { digest: digestOf(plain), size: plain.length, plain };
-  }
+function received(c: UploadedChunk): Received {
+  if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), size: c.bytes.length, plain: c.bytes };
+  const notAFrame = () => invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
   let plain: Uint8Array;
   try {
     plain = zstdDecompressSync(c.bytes, {
@@ -38,14 +35,20 @@ function received(c: UploadedChunk): { digest: Sha256; size: number; plain?: Uin
       params: { [zlibConstants.ZSTD_d_windowLogMax]: CLIENT_ZSTD_WINDOW_LOG_MAX },
     });
   } catch {
-    plain = new Uint8Array(0); // fails the size check below
+    throw notAFrame();
   }
-  if (plain.length !== c.zstdSize) throw invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
+  if (plain.length !== c.zstdSize) throw notAFrame();
   const digest = digestOf(plain);
   const saves = c.bytes.length <= plain.length * (1 - MIN_SAVING_RATIO);
-  return saves
-    ? { digest, size: plain.length, encoded: { codec: "zstd", data: new Uint8Array(c.bytes) } }
-    : { digest, size: plain.length, plain };
+  return saves ? { digest, size: plain.length, encoded: { codec: "zstd", data: c.bytes } } : { digest, size: plain.length, plain };
+}
+
+type Received = { digest: Sha256; size: number; plain?: Uint8Array; encoded?: EncodedChunk };
+
+/** `r` with copies of whatever still views the message's bytes (a batch outlives the message). */
+function kept(r: Received, c: UploadedChunk): Received {
+  if (r.encoded) return { ...r, encoded: { ...r.encoded, data: new Uint8Array(r.encoded.data) } };
+  return c.zstdSize === undefined ? { ...r, plain: new Uint8Array(r.plain!) } : r;
 }
 
 /**
@@ -81,8 +84,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
         const missing: string[] = [];
         for (let i = 0; i < entries.length; i += 5000) {
           const slice = entries.slice(i, i + 5000);
-          await index.findMissing(storeId, slice.map((e) => e.digest)); // touches last_seen of every present chunk
-          const found = await index.lookup(storeId, slice.map((e) => e.digest));
+          const found = await index.lookupAndTouch(storeId, slice.map((e) => e.digest));
           for (const e of slice) {
             const loc = found.get(e.digest.toHex());
             if (!loc) missing.push(e.digest.toHex()); // an encrypted index finds encrypted records only
@@ -109,32 +111,28 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
     let count = 0;
     let stored = 0;
     let bytes = 0;
-    let batch: ReturnType<typeof received>[] = [];
+    let batch: Received[] = [];
     let batchBytes = 0;
-    const inBatch = new Set<string>();
-    const written = new Set<string>();
+    const seen = new Set<string>(); // Sha256.key() of every chunk batched so far: a repeat is dropped
     const flush = async () => {
-      const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.toHex()));
+      const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.key()));
       for (const { digest, size, plain, encoded } of batch) {
-        const hex = digest.toHex();
-        if (!missing.has(hex) || written.has(hex)) continue;
-        written.add(hex);
+        if (!missing.has(digest.key())) continue;
         bytes += await addChunkRecord(packWriter, { digest, plainSize: size, plain, encoded }, { storeId, dataKey, encode: { compress: true } });
         stored++;
       }
       batch = [];
       batchBytes = 0;
-      inBatch.clear();
     };
     try {
       for await (const chunk of chunks) {
         if (chunk.bytes.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField("chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
         const r = received(chunk);
         count++;
-        const hex = r.digest.toHex();
-        if (written.has(hex) || inBatch.has(hex)) continue; // a repeat: nothing to keep
-        inBatch.add(hex);
-        batch.push(r);
+        const key = r.digest.key();
+        if (seen.has(key)) continue; // a repeat: nothing to keep
+        seen.add(key);
+        batch.push(kept(r, chunk));
         batchBytes += (r.plain ?? r.encoded!.data).length;
         if (batch.length >= DEDUP_BATCH || batchBytes >= DEDUP_BATCH_BYTES) await flush();
       }

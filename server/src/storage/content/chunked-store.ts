@@ -10,7 +10,7 @@ import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
 import { readContentRange, verifyContent } from "../engine/content-reader.js";
 import { ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
 import type { Manifest } from "../engine/manifest.js";
-import { createPackWriter } from "../engine/pack-writer.js";
+import { type FlushedPack, createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { LARGE_INGEST_BYTES, collectAfterStreaming } from "../../lib/memory.js";
 import type { IngestLease, IngestLeases } from "./ingest-leases.js";
@@ -69,7 +69,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
       signal,
       onDurable: async (p) => {
         try {
-          await indexPacks(lease, { packs: [p], newLocations: p.locations });
+          await indexPack(lease, p);
         } catch (err) {
           await dropUnindexedPacks(db, blobs, storeId, [p]).catch(() => undefined); // else an orphan object
           throw err;
@@ -98,18 +98,13 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     return r;
   }
 
-  /** Records packs and indexes their chunks, all or nothing, while `lease` is held. */
-  async function indexPacks(lease: IngestLease, r: Pick<EngineIngest, "packs" | "newLocations">): Promise<void> {
+  /** Records a durable pack and indexes its chunks, all or nothing, while `lease` is held. */
+  async function indexPack(lease: IngestLease, p: FlushedPack): Promise<void> {
     const { storeId } = lease;
     await db.transaction(async (tx) => {
       await lease.fence(tx);
-      if (r.packs.length) {
-        await tx
-          .insert(packsTable)
-          .values(r.packs.map((p) => ({ storeId, packId: p.packId, blobKey: p.key, size: p.size })))
-          .onConflictDoNothing();
-      }
-      await createPgChunkIndex(tx, { encrypted: false }).insert(storeId, r.newLocations);
+      await tx.insert(packsTable).values({ storeId, packId: p.packId, blobKey: p.key, size: p.size }).onConflictDoNothing();
+      await createPgChunkIndex(tx, { encrypted: false }).insert(storeId, p.locations);
     });
   }
 

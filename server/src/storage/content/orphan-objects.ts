@@ -21,8 +21,7 @@ export async function sweepOrphanObjects(
   opts: { cutoff: Date; leaseFloor?: Date },
 ): Promise<{ objects: number; bytes: number }> {
   const { db, blobs } = deps;
-  const sizes = new Map<string, number>(); // of rowless objects only
-  const rowless: string[] = [];
+  const rowless = new Map<string, number>(); // key -> size of each object with no pack row
   let batch: { key: string; packId: string; size: number }[] = [];
   const check = async () => {
     const named = await db
@@ -30,11 +29,7 @@ export async function sweepOrphanObjects(
       .from(packs)
       .where(and(eq(packs.storeId, storeId), inArray(packs.packId, batch.map((b) => b.packId))));
     const has = new Set(named.map((r) => r.key));
-    for (const b of batch) {
-      if (has.has(b.key)) continue;
-      rowless.push(b.key);
-      sizes.set(b.key, b.size);
-    }
+    for (const b of batch) if (!has.has(b.key)) rowless.set(b.key, b.size);
     batch = [];
   };
   for await (const info of blobs.list(packPrefix(storeId))) {
@@ -47,20 +42,20 @@ export async function sweepOrphanObjects(
 
   // Forget sightings that were resolved (the object is gone or has a row) and record new ones.
   const known = await db.select().from(orphanObjects).where(eq(orphanObjects.storeId, storeId));
-  const stillRowless = new Set(rowless);
-  const resolved = known.filter((o) => !stillRowless.has(o.blobKey)).map((o) => o.blobKey);
+  const resolved = known.filter((o) => !rowless.has(o.blobKey)).map((o) => o.blobKey);
   for (let i = 0; i < resolved.length; i += LIST_BATCH) {
     await db.delete(orphanObjects).where(inArray(orphanObjects.blobKey, resolved.slice(i, i + LIST_BATCH)));
   }
-  for (let i = 0; i < rowless.length; i += LIST_BATCH) {
-    const values = rowless.slice(i, i + LIST_BATCH).map((blobKey) => ({ blobKey, storeId }));
+  const sighted = [...rowless.keys()];
+  for (let i = 0; i < sighted.length; i += LIST_BATCH) {
+    const values = sighted.slice(i, i + LIST_BATCH).map((blobKey) => ({ blobKey, storeId }));
     await db.insert(orphanObjects).values(values).onConflictDoNothing();
   }
 
   let objects = 0;
   let bytes = 0;
   for (const o of known) {
-    if (!stillRowless.has(o.blobKey) || o.firstSeen >= opts.cutoff) continue;
+    if (!rowless.has(o.blobKey) || o.firstSeen >= opts.cutoff) continue;
     if (opts.leaseFloor && opts.leaseFloor <= o.firstSeen) continue; // its writer may still be indexing it
     const [gone] = await db
       .delete(orphanObjects)
@@ -75,7 +70,7 @@ export async function sweepOrphanObjects(
     if (!gone) continue;
     await blobs.delete(o.blobKey);
     objects++;
-    bytes += sizes.get(o.blobKey) ?? 0;
+    bytes += rowless.get(o.blobKey)!;
   }
   return { objects, bytes };
 }

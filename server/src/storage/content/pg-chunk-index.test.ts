@@ -44,6 +44,18 @@ test("findMissing touches last_seen of what it finds, and an encrypted index onl
   assert.is((await plain.lookup("s3", [d(2)])).get(d(2).toHex())!.encrypted, true, "the encrypted copy wins for a reader that can read both");
 });
 
+test("lookupAndTouch answers like lookup and touches every record it finds", async () => {
+  const plain = createPgChunkIndex(db, { encrypted: false });
+  await plain.insert("s5", [loc(1), loc(2)]);
+  await createPgChunkIndex(db, { encrypted: true }).insert("s5", [loc(2, { encrypted: true, packId: "c".repeat(32) })]);
+  await db.execute(sql`update chunks set last_seen = now() - interval '1 day' where store_id = 's5'`);
+  const found = await plain.lookupAndTouch("s5", [d(1), d(2), d(3)]);
+  assert.equal([...found.keys()].sort(), hexes([d(1), d(2)]).sort());
+  assert.equal(flat(found.get(d(2).toHex())), flat(await plain.lookup("s5", [d(2)]).then((m) => m.get(d(2).toHex()))), "the encrypted copy wins here too");
+  const [{ old }] = await db.execute<{ old: number }>(sql`select count(*)::int as old from chunks where store_id = 's5' and last_seen < now() - interval '1 hour'`);
+  assert.is(old, 0);
+});
+
 test("relocate moves only rows still in the pack they were read from", async () => {
   const idx = createPgChunkIndex(db, { encrypted: false });
   await idx.insert("s4", [loc(1), loc(2, { packId: "e".repeat(32) })]);

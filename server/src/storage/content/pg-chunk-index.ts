@@ -57,6 +57,8 @@ export function createPgChunkIndex(
    * `from` names for it, so a row deleted or moved meanwhile is left alone.
    */
   relocate(storeId: string, locations: readonly ChunkLocation[], from: (l: ChunkLocation) => string): Promise<void>;
+  /** `lookup` that also touches `last_seen` of every record it finds, like findMissing. */
+  lookupAndTouch(storeId: string, digests: readonly Sha256[]): Promise<Map<string, ChunkLocation>>;
 } {
   const encOnly = opts.encrypted ? sql` and encrypted` : sql``;
   // Digest lists travel as one JSON text parameter of hex strings, decoded in SQL into an array:
@@ -67,6 +69,32 @@ export function createPgChunkIndex(
   const hexList = (digests: readonly Sha256[]) => JSON.stringify(digests.map((d) => d.toHex()));
   const anyOf = (digests: readonly Sha256[]) =>
     sql`any (array(select decode(x, 'hex') from json_array_elements_text(${hexList(digests)}::json) as x))`;
+  /** Locations of the store's records of `digests`; `touch` also refreshes their `last_seen`. */
+  async function lookupRows(storeId: string, digests: readonly Sha256[], touch: boolean): Promise<Map<string, ChunkLocation>> {
+    const out = new Map<string, ChunkLocation>();
+    if (digests.length === 0) return out;
+    const where = sql`store_id = ${storeId} and digest = ${anyOf(digests)}${encOnly}`;
+    const columns = sql`digest, encrypted, pack_id, "offset", length, plain_size, codec`;
+    const rows = await db.execute<ChunkRow>(
+      touch ? sql`update chunks set last_seen = now() where ${where} returning ${columns}` : sql`select ${columns} from chunks where ${where}`,
+    );
+    for (const r of rows) {
+      const hex = Buffer.from(r.digest).toString("hex");
+      // An encrypted copy of a chunk wins over a plaintext one (deterministic, whatever the row order).
+      if (!r.encrypted && out.get(hex)?.encrypted) continue;
+      out.set(hex, {
+        digest: Sha256.fromBytes(r.digest),
+        packId: r.pack_id,
+        offset: Number(r.offset),
+        length: r.length,
+        plainSize: r.plain_size,
+        codec: codecFromId(r.codec) ?? "raw",
+        encrypted: r.encrypted,
+      });
+    }
+    return out;
+  }
+
   return {
     async findMissing(storeId, digests) {
       if (digests.length === 0) return [];
@@ -86,27 +114,8 @@ export function createPgChunkIndex(
       return out;
     },
 
-    async lookup(storeId, digests) {
-      const out = new Map<string, ChunkLocation>();
-      if (digests.length === 0) return out;
-      const rows = await db.execute<ChunkRow>(sql`
-        select digest, encrypted, pack_id, "offset", length, plain_size, codec from chunks
-        where store_id = ${storeId} and digest = ${anyOf(digests)}${encOnly}
-        order by encrypted`);
-      for (const r of rows) {
-        // Rows come plaintext first; an encrypted copy of the same chunk overrides (deterministic).
-        out.set(Buffer.from(r.digest).toString("hex"), {
-          digest: Sha256.fromBytes(r.digest),
-          packId: r.pack_id,
-          offset: Number(r.offset),
-          length: r.length,
-          plainSize: r.plain_size,
-          codec: codecFromId(r.codec) ?? "raw",
-          encrypted: r.encrypted,
-        });
-      }
-      return out;
-    },
+    lookup: (storeId, digests) => lookupRows(storeId, digests, false),
+    lookupAndTouch: (storeId, digests) => lookupRows(storeId, digests, true),
 
     async insert(storeId, locations) {
       for (let i = 0; i < locations.length; i += INSERT_BATCH) {

@@ -100,20 +100,19 @@ async function* groupLocations(
  * chunk is encrypted and no key is at hand. Pure: the scan worker runs it too.
  */
 export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }, into?: Uint8Array): Uint8Array {
-  const hex = l.digest.toHex();
   if (l.encrypted && ctx.dataKey === undefined) {
-    throw failedPrecondition(`chunk ${hex} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
+    throw failedPrecondition(`chunk ${l.digest.toHex()} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
   }
   let plain: Uint8Array;
   try {
     const encoded = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
     plain = decodeChunk(l.codec, encoded, l.plainSize, into);
   } catch (e) {
-    throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
+    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
   }
   // One-shot: no Hash object per chunk (its native context lives until a GC).
   if (!hash("sha256", plain, "buffer").equals(l.digest.bytes)) {
-    throw dataLoss(`chunk ${hex} in pack ${l.packId} is corrupt: content hash mismatch`);
+    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: content hash mismatch`);
   }
   return plain;
 }
@@ -148,7 +147,8 @@ const ownsBuffer = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.b
 
 export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
   const { blobStore, storeId, dataKey } = opts;
-  const open = (record: Uint8Array, l: ChunkLocation, into?: Uint8Array) => openRecord(record, l, { storeId, dataKey }, into);
+  const ctx = { storeId, dataKey };
+  const open = (record: Uint8Array, l: ChunkLocation, into?: Uint8Array) => openRecord(record, l, ctx, into);
 
   const fetch = (packId: string, offset: number, length: number, what: string) =>
     readExact(blobStore, packKey(storeId, packId), offset, length, what);
@@ -167,7 +167,7 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
         const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
         const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
         const heavy = g.locations.some((l) => l.encrypted || l.codec !== "raw");
-        if (heavy && opts.decodeGroup) return { g, bytes, plain: await opts.decodeGroup({ storeId, dataKey }, bytes, g.start, g.locations) };
+        if (heavy && opts.decodeGroup) return { g, bytes, plain: await opts.decodeGroup(ctx, bytes, g.start, g.locations) };
         // Plain raw records only need their hash: checked in place on a worker when the buffer can
         // move there; else here (a copy and a thread hop cost more than the hash).
         if (!heavy && opts.verifyGroup && ownsBuffer(bytes)) return { g, bytes, plain: await opts.verifyGroup(storeId, bytes, g.start, g.locations) };

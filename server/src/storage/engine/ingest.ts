@@ -78,22 +78,23 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
   const batchLimit = o.batchBytes ?? 2 * 1024 * 1024;
   const copyInput = o.copyInput ?? true;
   const encode = { compress: o.compress ?? true, level: o.zstdLevel ?? DEFAULT_ZSTD_LEVEL };
-  const known = new Set<string>(); // Sha256.key() of chunks in the index or written by this ingest
+  // Sha256.key() of chunks in the index, written by this ingest or waiting in a batch: a later
+  // chunk dedups against a batch at once.
+  const known = new Set<string>();
   const entries: ManifestEntry[] = [];
   let batch: Pending[] = []; // chunks gathered since the last flush that may be new
-  let batchKeys = new Set<string>();
   let storedBytesNew = 0;
   let chunksNew = 0;
 
   const addChunk = ({ data, digest }: ScannedChunk) => {
     const key = digest.key();
     entries.push({ digest, size: data.length });
-    if (known.has(key) || batchKeys.has(key)) return;
+    if (known.has(key)) return;
     batch.push({ digest, key, data });
-    batchKeys.add(key);
+    known.add(key);
   };
 
-  /** Looks the batch up and writes its new chunks; `end`: content offset just past its last chunk. */
+  /** Awaits the batch's index lookup, writes its new chunks, then calls `release`. */
   const writeBatch = async (items: Pending[], lookup: Promise<Sha256[]>, release: () => void) => {
     const missing = new Set((await lookup).map((d) => d.key()));
     for (const p of items) {
@@ -117,8 +118,6 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
     await writing;
     const items = batch;
     batch = [];
-    batchKeys = new Set();
-    for (const p of items) known.add(p.key); // later chunks dedup against this batch at once
     const lookup = items.length ? o.index.findMissing(o.storeId, items.map((p) => p.digest)) : Promise.resolve([]);
     writing = writeBatch(items, lookup, () => scan.release(end));
     writing.catch(() => undefined); // observed by the next flush or at the end

@@ -197,7 +197,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
       f.size += n;
       at += n;
     }
-    wake(f);
+    if (f.sent < Math.floor(f.size / SEGMENT_BYTES)) wake(f); // only a completed segment is news to the body
   }
 
   /**
@@ -206,7 +206,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
    */
   async function rotate(): Promise<void> {
     await writing;
-    if (failure) throw failure.error;
+    throwIfFailed();
     const f = filling;
     if (!f) return;
     const packEntries = entries;
@@ -236,7 +236,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
       if (busy) throw new Error("PackWriter.add calls must not overlap");
       busy = true;
       try {
-        if (failure) throw failure.error;
+        throwIfFailed();
         // Copy first: the caller may reuse record.data once this awaits.
         const full = entries.length > 0 && filling!.size + record.data.length > target;
         const data = full ? Uint8Array.from(record.data) : record.data;

@@ -143,6 +143,26 @@ for (const encrypt of [false, true]) {
   });
 }
 
+test("a sparse pack left unrepacked by one run (over its repack limit) is repacked by the next, though it has no dead rows left", async ({ h }) => {
+  const { services } = h;
+  const store = "gc-repack-later";
+  const create = async (data: Buffer) =>
+    (await h.snapshots.createSnapshot({ storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: data } })).snapshot!;
+  const kept = randomBytes(100_000);
+  const both = await create(Buffer.concat([kept, randomBytes(150_000)]));
+  const survivor = await create(kept);
+  await h.snapshots.deleteSnapshot({ storeId: store, snapshotId: both.snapshotId, force: true });
+  const later = new Date(Date.now() + 2 * 3600_000);
+  const first = await services.reclaim({ graceMs: 3600_000, now: later, maxRepackPacks: 0 });
+  assert.ok(first.chunksDeleted >= 1);
+  assert.is(first.packsRepacked, 0, "over the limit: left for a later run");
+  const second = await services.reclaim({ graceMs: 3600_000, now: later });
+  assert.ok(second.packsRepacked >= 1, JSON.stringify(second));
+  const parts: Uint8Array[] = [];
+  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: survivor.snapshotId })) parts.push(m.chunk);
+  assert.ok(Buffer.concat(parts).equals(kept));
+});
+
 test("a durable pack whose indexing failed is deleted only when it has no row", async ({ h }) => {
   const { services } = h;
   const store = "gc-unindexed";

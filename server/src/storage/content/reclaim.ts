@@ -173,24 +173,29 @@ async function reclaimStore(
     .where(and(eq(packs.storeId, storeId), lt(packs.createTime, cutoff), isNull(packs.retireTime)));
   const sparse: string[] = [];
   for (const pack of candidates) {
-    const rows = await db.select({ digest: chunks.digest }).from(chunks).where(inPack(pack.packId));
+    const rows = await db.select({ digest: chunks.digest, length: chunks.length }).from(chunks).where(inPack(pack.packId));
     const dead = rows.filter((r) => !live.has(Buffer.from(r.digest).toString("hex"))).map((r) => Buffer.from(r.digest));
-    if (dead.length === 0) continue;
-    const removed = await db
-      .delete(chunks)
-      .where(and(inPack(pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))
-      .returning({ digest: chunks.digest });
-    report.chunksDeleted += removed.length;
-    const [left] = await db
-      .select({ count: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${chunks.length}), 0)::bigint` })
-      .from(chunks)
-      .where(inPack(pack.packId));
+    // With nothing dead the pack is still checked for sparseness: one an earlier run left
+    // unrepacked (over its limit, or a failed repack) has lost its dead rows already.
+    let left = { count: rows.length, bytes: rows.reduce((n, r) => n + r.length, 0) };
+    if (dead.length > 0) {
+      const removed = await db
+        .delete(chunks)
+        .where(and(inPack(pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))
+        .returning({ digest: chunks.digest });
+      report.chunksDeleted += removed.length;
+      [left] = await db
+        .select({ count: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${chunks.length}), 0)::bigint` })
+        .from(chunks)
+        .where(inPack(pack.packId));
+    }
     if (left.count === 0) await deletePack(pack, isNull(packs.retireTime));
     else if (Number(left.bytes) < pack.size * (opts.repackBelowLiveRatio ?? 0.5)) sparse.push(pack.packId);
   }
-  if (sparse.length === 0) return;
+  const chosen = sparse.slice(0, opts.maxRepackPacks ?? 64);
+  if (chosen.length === 0) return;
   try {
-    const r = await repackPacks(deps, storeId, sparse.slice(0, opts.maxRepackPacks ?? 64), opts.now);
+    const r = await repackPacks(deps, storeId, chosen, opts.now);
     report.packsRepacked += r.packsRetired;
     report.chunksMoved += r.chunksMoved;
     report.bytesRepacked += r.bytesWritten;

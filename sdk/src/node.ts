@@ -11,3 +11,10 @@ export {
   type IncrementalUploadOptions,
   type IncrementalUploadResult,
 } from "./node/incremental-upload.js";
+export {
+  BULK_CONNECTION_WINDOW_BYTES,
+  BULK_STREAM_WINDOW_BYTES,
+  BulkHttp2SessionManager,
+  createBulkGrpcTransport,
+  type BulkTransportOptions,
+} from "./node/bulk-transport.js";

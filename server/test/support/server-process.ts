@@ -7,8 +7,8 @@ const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: { start: string } };
 /** The Node flags and environment of `npm start`, read from package.json so the two cannot drift apart. */
 const START_WORDS = PACKAGE.scripts.start.split(/\s+/);
-const START_NODE_FLAGS = START_WORDS.filter((a) => a.startsWith("--"));
-const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=", 2)));
+export const START_NODE_FLAGS = START_WORDS.filter((a) => a.startsWith("--"));
+export const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=", 2)));
 
 /** A free loopback TCP port (closed again before it is returned). */
 export function freePort(): Promise<number> {

@@ -5,7 +5,6 @@
  * for 5 versions of a ~200 MB dump (server-side and SDK incremental path), and the server's peak
  * RSS during a 4 GiB upload.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -16,7 +15,7 @@ import { UploadService } from "../gen/vellum/v1/upload_service_pb.js";
 import { createBulkGrpcTransport } from "../sdk/src/node/bulk-transport.js";
 import { uploadSnapshotIncremental } from "../sdk/src/node/incremental-upload.js";
 import { createTestDatabase } from "../server/test/support/test-db.js";
-import { START_ENV, START_NODE_FLAGS, startServerProcess } from "../server/test/support/server-process.js";
+import { spawnLikeStart, startServerProcess } from "../server/test/support/server-process.js";
 import { tempDir } from "../server/test/support/test-server.js";
 import { createNoise, dumpVersion, jsonLines } from "./data.js";
 import { type BenchModule, type Report, mbps, median } from "./report.js";
@@ -43,9 +42,8 @@ function sampleRss(pid: number) {
 
 /** The bare server, run with the same Node flags and environment as `npm start` runs Vellum. */
 async function startBare(): Promise<{ port: number; stop(): void }> {
-  const script = fileURLToPath(new URL("./bare-server.ts", import.meta.url));
-  const child = spawn(process.execPath, [...START_NODE_FLAGS, "--import", "tsx", script], { env: { ...process.env, ...START_ENV }, stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<number>((resolve) => child.stdout.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
+  const child = spawnLikeStart(fileURLToPath(new URL("./bare-server.ts", import.meta.url)), {}, ["ignore", "pipe", "inherit"]);
+  const port = await new Promise<number>((resolve) => child.stdout!.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
   return { port, stop: () => child.kill("SIGTERM") };
 }
 
@@ -94,10 +92,10 @@ export const bench: BenchModule = {
     // Every client, Vellum's and the baseline's, is the SDK's bulk transport: with HTTP/2's default
     // 64 KiB client windows a download is capped by round trips (measured ~100-150 MB/s on loopback
     // for the bare server too), which would hide the servers' own costs.
-    const opts = { readMaxBytes: 64 * MiB, writeMaxBytes: 64 * MiB };
-    const vellum = createClient(SnapshotService, createBulkGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}`, ...opts }));
-    const uploads = createClient(UploadService, createBulkGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}`, ...opts }));
-    const baseline = createClient(SnapshotService, createBulkGrpcTransport({ baseUrl: `http://127.0.0.1:${bare.port}`, ...opts }));
+    const transport = (port: number) => createBulkGrpcTransport({ baseUrl: `http://127.0.0.1:${port}`, readMaxBytes: 64 * MiB, writeMaxBytes: 64 * MiB });
+    const vellum = createClient(SnapshotService, transport(server.port));
+    const uploads = createClient(UploadService, transport(server.port));
+    const baseline = createClient(SnapshotService, transport(bare.port));
     try {
       const datasets: [string, Uint8Array][] = [
         ["compressible JSON lines", jsonLines(SIZE)],
@@ -158,7 +156,7 @@ export const bench: BenchModule = {
       ] as const) {
         const fresh = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: `${dir.path}/fresh-${kind.length}`, VELLUM_LOG_LEVEL: "info" });
         try {
-          const client = createClient(SnapshotService, createBulkGrpcTransport({ baseUrl: `http://127.0.0.1:${fresh.port}`, ...opts }));
+          const client = createClient(SnapshotService, transport(fresh.port));
           const before = rssKiB(fresh.child.pid!) / 1024;
           const stop = sampleRss(fresh.child.pid!);
           const big = await upload(client, `big-${kind.length}`, source());

@@ -48,6 +48,9 @@ import { createReflection } from "./rpc/reflection.js";
 import { createSnapshotServiceImpl } from "./rpc/snapshot-service.js";
 import { createVersionServiceImpl } from "./rpc/version-service.js";
 
+/** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
+export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
+
 export interface AppDeps {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
@@ -66,7 +69,7 @@ export interface AppDeps {
   authenticate: Authenticate;
   log: Logger;
   /** Largest message in either direction, and deadline rules (see createDeadlineInterceptor). */
-  limits: { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
+  limits: RpcLimits;
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */

@@ -13,7 +13,7 @@ import { createCompareSnapshotsHandler } from "./jobs/compare-snapshots.js";
 import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/preview-snapshot.js";
 import { createCompareUseCases, type CompareUseCases } from "./domain/compare/service.js";
 import { encodeComparison } from "./rpc/compare-convert.js";
-import type { DeadlineLimits } from "./rpc/deadline-interceptor.js";
+import type { RpcLimits } from "./app.js";
 import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
 import type { Logger } from "./lib/logger.js";
 import type { BlobStore } from "./storage/blob/blob-store.js";
@@ -52,7 +52,7 @@ export interface Services extends SecurityServices {
   /** One storage reclaim run (the server also runs one every VELLUM_RECLAIM_INTERVAL_MS). */
   reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
-  limits: { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
+  limits: RpcLimits;
   close(graceMs: number): Promise<void>;
 }
 
@@ -90,7 +90,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   const newId = () => uuidv7();
   const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
   const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
-  const scanner = config.scanWorkers > 0 ? createContentWorkers({ workers: config.scanWorkers }) : undefined;
+  const workers = config.scanWorkers > 0 ? createContentWorkers({ workers: config.scanWorkers }) : undefined;
   const leases = createIngestLeases(database.db);
   const chunkedDeps = {
     db: database.db,
@@ -101,9 +101,8 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     newId,
     chunking: config.chunking,
     packTargetBytes: config.packTargetBytes,
-    scanner: scanner?.scan,
-    decodeGroup: scanner?.decode,
-    verifyGroup: scanner?.verify,
+    scanner: workers?.scan,
+    openGroup: workers?.open,
   };
   const content = createChunkedContentStore(chunkedDeps);
   const snapshotRepo = createSnapshotRepository(database.db);
@@ -178,7 +177,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     async close(graceMs) {
       clearInterval(reclaimer);
       await runner.stop(graceMs);
-      await scanner?.close();
+      await workers?.close();
       await database.close();
       await embedded?.stop();
     },

@@ -25,9 +25,10 @@ async function packKeys(h: MemoryHarness): Promise<string[]> {
   return keys.sort();
 }
 
-async function readAll(h: MemoryHarness, snapshotId: string): Promise<Buffer> {
+/** The whole content of a snapshot, downloaded. */
+async function readAll(h: MemoryHarness, snapshotId: string, storeId = STORE): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: STORE, snapshotId })) parts.push(m.chunk);
+  for await (const m of h.snapshots.downloadSnapshot({ storeId, snapshotId })) parts.push(m.chunk);
   return Buffer.concat(parts);
 }
 
@@ -108,11 +109,7 @@ for (const encrypt of [false, true]) {
     const db = services.database.db;
     const create = async (data: Buffer) =>
       (await h.snapshots.createSnapshot({ storeId: store, resourceType: "blob", snapshotType: SnapshotType.BLOB, encrypt, payload: { case: "data", value: data } })).snapshot!;
-    const download = async (snapshotId: string) => {
-      const parts: Uint8Array[] = [];
-      for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId })) parts.push(m.chunk);
-      return Buffer.concat(parts);
-    };
+    const download = (snapshotId: string) => readAll(h, snapshotId, store);
     const packsOf = async () =>
       (await db.execute<{ pack_id: string; retired: boolean; rows: number }>(sql`
         select p.pack_id, p.retire_time is not null as retired, (select count(*)::int from chunks c where c.store_id = p.store_id and c.pack_id = p.pack_id) as rows
@@ -158,9 +155,7 @@ test("a sparse pack left unrepacked by one run (over its repack limit) is repack
   assert.is(first.packsRepacked, 0, "over the limit: left for a later run");
   const second = await services.reclaim({ graceMs: 3600_000, now: later });
   assert.ok(second.packsRepacked >= 1, JSON.stringify(second));
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: survivor.snapshotId })) parts.push(m.chunk);
-  assert.ok(Buffer.concat(parts).equals(kept));
+  assert.ok((await readAll(h, survivor.snapshotId, store)).equals(kept));
 });
 
 test("a durable pack whose indexing failed is deleted only when it has no row", async ({ h }) => {
@@ -176,16 +171,17 @@ test("a durable pack whose indexing failed is deleted only when it has no row", 
   ]);
   assert.ok((await services.blobs.stat(packKey(store, indexed.pack_id))) !== undefined, "a pack with a row stays");
   assert.is(await services.blobs.stat(packKey(store, orphanId)), undefined, "an object without a row goes");
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
-  assert.is(Buffer.concat(parts).length, 50_000);
+  assert.is((await readAll(h, snap.snapshotId, store)).length, 50_000);
 });
 
+const chunkRows = async (h: MemoryHarness, store: string) =>
+  (await h.services.database.db.execute<{ n: number }>(sql`select count(*)::int as n from chunks where store_id = ${store}`))[0].n;
+
 /**
- * A paused UploadSnapshot into `store` that has made packs durable and indexed them, or (`settled`
- * given) until that count of the store's chunk rows stops changing.
+ * A paused UploadSnapshot into `store` that has made packs durable and indexed them: it waits until
+ * `rows` (default: the store's chunk rows) is positive and stops changing.
  */
-async function pausedUpload(h: MemoryHarness, store: string, data: Buffer, settled = sql`select count(*)::int as n from chunks where store_id = ${store}`) {
+async function pausedUpload(h: MemoryHarness, store: string, data: Buffer, rows = () => chunkRows(h, store)) {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const split = data.length - 100_000;
@@ -198,11 +194,10 @@ async function pausedUpload(h: MemoryHarness, store: string, data: Buffer, settl
     })(),
   );
   done.catch(() => undefined); // observed by the test
-  const db = h.services.database.db;
   // Wait until it has indexed packs and then stalls at the gate (its row count stops changing).
   let last = -1;
   for (let i = 0; ; i++) {
-    const [{ n }] = await db.execute<{ n: number }>(settled);
+    const n = await rows();
     if (n > 0 && n === last) break;
     if (i > 100) throw new Error("the upload did not settle");
     last = n;
@@ -219,9 +214,6 @@ async function ageUpload(h: MemoryHarness, store: string, leaseRenewedAgo = "0 m
   await db.execute(sql`update packs set create_time = now() - interval '3 hours' where store_id = ${store}`);
 }
 
-const chunkRows = async (h: MemoryHarness, store: string) =>
-  (await h.services.database.db.execute<{ n: number }>(sql`select count(*)::int as n from chunks where store_id = ${store}`))[0].n;
-
 test("an upload running longer than the grace period keeps every chunk it wrote (its ingest lease)", async ({ h }) => {
   const store = "gc-lease";
   const data = randomBytes(12_000_000);
@@ -234,9 +226,7 @@ test("an upload running longer than the grace period keeps every chunk it wrote 
   assert.is(await chunkRows(h, store), rows, "no chunk of the running upload was deleted");
   release();
   const snap = (await done).snapshot!;
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
-  assert.ok(Buffer.concat(parts).equals(data), "byte-exact after the reclaim");
+  assert.ok((await readAll(h, snap.snapshotId, store)).equals(data), "byte-exact after the reclaim");
 });
 
 test("chunks a running upload reused from old packs are kept while its lease is held, however long ago it touched them", async ({ h }) => {
@@ -251,7 +241,9 @@ test("chunks a running upload reused from old packs are kept while its lease is 
   await db.execute(sql`update manifests set create_time = now() - interval '5 hours' where store_id = ${store}`);
   const rows = await chunkRows(h, store);
   // A new upload of the same bytes reuses (and touches) them, then stalls.
-  const { done, release } = await pausedUpload(h, store, data, sql`select count(*)::int as n from chunks where store_id = ${store} and last_seen > now() - interval '1 hour'`);
+  const { done, release } = await pausedUpload(h, store, data, async () =>
+    (await h.services.database.db.execute<{ n: number }>(sql`select count(*)::int as n from chunks where store_id = ${store} and last_seen > now() - interval '1 hour'`))[0].n,
+  );
   // It started four hours ago and touched them three hours ago: older than the grace period, newer than its lease.
   await db.execute(sql`update ingest_leases set start_time = now() - interval '4 hours' where store_id = ${store}`);
   const touched = (await db.execute(sql`update chunks set last_seen = now() - interval '3 hours' where store_id = ${store} and last_seen > now() - interval '1 hour' returning digest`)).length;
@@ -260,9 +252,7 @@ test("chunks a running upload reused from old packs are kept while its lease is 
   assert.is(await chunkRows(h, store), touched, "every reused chunk stays; the ones it has not reached yet go");
   release();
   const snap = (await done).snapshot!; // the rest is written anew
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
-  assert.ok(Buffer.concat(parts).equals(data));
+  assert.ok((await readAll(h, snap.snapshotId, store)).equals(data));
 });
 
 test("an upload whose lease went stale loses its chunks to reclaim and cannot commit (ABORTED)", async ({ h }) => {
@@ -310,9 +300,7 @@ test("a pack object without a row is deleted only after it was seen rowless for 
   assert.is(last.orphanObjectsDeleted, 1);
   assert.not.ok(await exists(orphan));
   assert.ok(await exists(other));
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: store, snapshotId: snap.snapshotId })) parts.push(m.chunk);
-  assert.is(Buffer.concat(parts).length, 50_000, "the indexed pack stays");
+  assert.is((await readAll(h, snap.snapshotId, store)).length, 50_000, "the indexed pack stays");
   const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from orphan_objects where store_id = ${store}`);
   assert.is(n, 0, "no sighting is left behind");
 });

@@ -53,16 +53,7 @@ export type BulkTransportOptions = Omit<GrpcTransportOptions, "sessionManager">;
  * keep-alive pings, `nodeOptions`); an explicit `nodeOptions.settings.initialWindowSize` wins.
  */
 export function createBulkGrpcTransport(options: BulkTransportOptions): Transport {
-  const nodeOptions = options.nodeOptions as http2.ClientSessionOptions | undefined;
-  const sessionManager = new BulkHttp2SessionManager(
-    options.baseUrl,
-    {
-      pingIntervalMs: options.pingIntervalMs,
-      pingIdleConnection: options.pingIdleConnection,
-      pingTimeoutMs: options.pingTimeoutMs,
-      idleConnectionTimeoutMs: options.idleConnectionTimeoutMs,
-    },
-    nodeOptions,
-  );
+  // The options carry the keep-alive settings (pingIntervalMs and the like) the manager reads.
+  const sessionManager = new BulkHttp2SessionManager(options.baseUrl, options, options.nodeOptions as http2.ClientSessionOptions | undefined);
   return createGrpcTransport({ ...options, sessionManager });
 }

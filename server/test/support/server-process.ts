@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
@@ -7,8 +7,20 @@ const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
 const PACKAGE = JSON.parse(readFileSync(fileURLToPath(new URL("../../../package.json", import.meta.url)), "utf8")) as { scripts: { start: string } };
 /** The Node flags and environment of `npm start`, read from package.json so the two cannot drift apart. */
 const START_WORDS = PACKAGE.scripts.start.split(/\s+/);
-export const START_NODE_FLAGS = START_WORDS.filter((a) => a.startsWith("--"));
-export const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=", 2)));
+const START_NODE_FLAGS = START_WORDS.filter((a) => a.startsWith("--"));
+const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=", 2)));
+
+/**
+ * Runs the TypeScript file `script` as its own Node process the way `npm start` runs the server:
+ * the Node that runs the caller, the tsx loader, and the Node flags and environment of the start
+ * script (package.json), over this process's environment. `env` goes on top; a key set to
+ * undefined there is removed.
+ */
+export function spawnLikeStart(script: string, env: Record<string, string | undefined>, stdio: StdioOptions): ChildProcess {
+  const merged: Record<string, string | undefined> = { ...process.env, ...START_ENV, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
+  return spawn(process.execPath, [...START_NODE_FLAGS, "--import", "tsx", script], { env: merged, stdio });
+}
 
 /** A free loopback TCP port (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -36,12 +48,8 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const port = Number(env.PORT) || (await freePort());
-  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...START_ENV, ...env, PORT: String(port) };
-  delete childEnv.DATABASE_URL;
-  if (env.DATABASE_URL) childEnv.DATABASE_URL = env.DATABASE_URL;
-  // The same Node flags as `npm start` (package.json): a small young generation bounds RSS, and a
-  // larger old-generation growing factor cuts the full GCs that streaming buffers trigger.
-  const child = spawn(process.execPath, [...START_NODE_FLAGS, "--import", "tsx", MAIN], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  // The database is the caller's or none: this process's DATABASE_URL is not inherited.
+  const child = spawnLikeStart(MAIN, { ...env, PORT: String(port), DATABASE_URL: env.DATABASE_URL || undefined }, ["ignore", "pipe", "pipe"]);
   const logs: string[] = [];
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   await new Promise<void>((resolve, reject) => {

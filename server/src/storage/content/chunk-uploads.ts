@@ -26,7 +26,7 @@ const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
  * the server's own compression would have to, it is stored as it is and the plaintext dropped.
  */
 function received(c: UploadedChunk): Received {
-  if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), size: c.bytes.length, plain: c.bytes };
+  if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), plainSize: c.bytes.length, plain: c.bytes };
   const notAFrame = () => invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
   let plain: Uint8Array;
   try {
@@ -40,15 +40,16 @@ function received(c: UploadedChunk): Received {
   if (plain.length !== c.zstdSize) throw notAFrame();
   const digest = digestOf(plain);
   const saves = c.bytes.length <= plain.length * (1 - MIN_SAVING_RATIO);
-  return saves ? { digest, size: plain.length, encoded: { codec: "zstd", data: c.bytes } } : { digest, size: plain.length, plain };
+  return saves ? { digest, plainSize: plain.length, encoded: { codec: "zstd", data: c.bytes } } : { digest, plainSize: plain.length, plain };
 }
 
-type Received = { digest: Sha256; size: number; plain?: Uint8Array; encoded?: EncodedChunk };
+/** A received chunk, as addChunkRecord takes it. */
+type Received = { digest: Sha256; plainSize: number; plain?: Uint8Array; encoded?: EncodedChunk };
 
-/** `r` with copies of whatever still views the message's bytes (a batch outlives the message). */
+/** `r` with a copy of whichever buffer is the message's bytes (a batch outlives the message). */
 function kept(r: Received, c: UploadedChunk): Received {
-  if (r.encoded) return { ...r, encoded: { ...r.encoded, data: new Uint8Array(r.encoded.data) } };
-  return c.zstdSize === undefined ? { ...r, plain: new Uint8Array(r.plain!) } : r;
+  if (r.encoded?.data === c.bytes) return { ...r, encoded: { ...r.encoded, data: new Uint8Array(c.bytes) } };
+  return r.plain === c.bytes ? { ...r, plain: new Uint8Array(c.bytes) } : r;
 }
 
 /**
@@ -116,9 +117,9 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
     const seen = new Set<string>(); // Sha256.key() of every chunk batched so far: a repeat is dropped
     const flush = async () => {
       const missing = new Set((await index.findMissing(storeId, batch.map((b) => b.digest))).map((d) => d.key()));
-      for (const { digest, size, plain, encoded } of batch) {
-        if (!missing.has(digest.key())) continue;
-        bytes += await addChunkRecord(packWriter, { digest, plainSize: size, plain, encoded }, { storeId, dataKey, encode: { compress: true } });
+      for (const b of batch) {
+        if (!missing.has(b.digest.key())) continue;
+        bytes += await addChunkRecord(packWriter, b, { storeId, dataKey, encode: { compress: true } });
         stored++;
       }
       batch = [];

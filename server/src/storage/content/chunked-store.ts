@@ -5,7 +5,7 @@ import type { BlobStore } from "../blob/blob-store.js";
 import type { Db } from "../db/client.js";
 import { packs as packsTable } from "../db/schema/index.js";
 import type { ChunkScanner } from "../engine/content-scan.js";
-import { createChunkReader, type GroupDecoder, type GroupVerifier } from "../engine/chunk-reader.js";
+import { createChunkReader, type GroupOpener } from "../engine/chunk-reader.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
 import { readContentRange, verifyContent } from "../engine/content-reader.js";
 import { ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
@@ -32,9 +32,7 @@ export interface ChunkedStoreDeps {
   /** Chunks and hashes ingested content; default on the event loop (inlineScanner). */
   scanner?: ChunkScanner;
   /** Opens (decrypts, decodes, verifies) fetched chunks for downloads; default on the event loop. */
-  decodeGroup?: GroupDecoder;
-  /** Checks fetched plain raw chunks in place for downloads; default on the event loop. */
-  verifyGroup?: GroupVerifier;
+  openGroup?: GroupOpener;
   /** Chunk reads in flight per download. */
   readConcurrency?: number;
 }
@@ -52,7 +50,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
 
   async function readerFor(storeId: string) {
     const dataKey = await keys.find(storeId);
-    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, decodeGroup: deps.decodeGroup, verifyGroup: deps.verifyGroup }) };
+    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, openGroup: deps.openGroup }) };
   }
 
   /**

@@ -7,7 +7,6 @@ import { ingestLeases } from "../db/schema/index.js";
 
 /** A held lease. `fence` runs inside the transaction that saves what the lease protected. */
 export interface IngestLease {
-  readonly id: string;
   readonly storeId: string;
   /**
    * Fails with ABORTED unless the lease is still held, and keeps reclaim from declaring it dead
@@ -51,7 +50,6 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
           .then((rows) => (lost ||= rows.length === 0), () => undefined); // a failed renewal is retried by the next tick
       }, renewMs).unref();
       const lease: IngestLease = {
-        id,
         storeId,
         async fence(tx) {
           const held = lost ? [] : await tx.execute(sql`select 1 from ingest_leases where id = ${id} for share`);

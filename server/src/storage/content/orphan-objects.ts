@@ -3,6 +3,7 @@ import type { BlobStore } from "../blob/blob-store.js";
 import type { Db } from "../db/client.js";
 import { orphanObjects, packs } from "../db/schema/index.js";
 import { packIdFromKey, packPrefix } from "../engine/pack-format.js";
+import { rowlessPacks } from "./pack-rows.js";
 
 const LIST_BATCH = 500;
 
@@ -24,12 +25,7 @@ export async function sweepOrphanObjects(
   const rowless = new Map<string, number>(); // key -> size of each object with no pack row
   let batch: { key: string; packId: string; size: number }[] = [];
   const check = async () => {
-    const named = await db
-      .select({ key: packs.blobKey })
-      .from(packs)
-      .where(and(eq(packs.storeId, storeId), inArray(packs.packId, batch.map((b) => b.packId))));
-    const has = new Set(named.map((r) => r.key));
-    for (const b of batch) if (!has.has(b.key)) rowless.set(b.key, b.size);
+    for (const b of await rowlessPacks(db, storeId, batch)) rowless.set(b.key, b.size);
     batch = [];
   };
   for await (const info of blobs.list(packPrefix(storeId))) {

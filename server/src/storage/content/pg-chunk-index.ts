@@ -67,13 +67,14 @@ export function createPgChunkIndex(
   // hash-joined against every chunk row of the store: 16,384 rows read per 64-digest lookup, and
   // touching 16,384 present chunks cost Postgres 1.09 s of CPU instead of 0.30 s.
   const hexList = (digests: readonly Sha256[]) => JSON.stringify(digests.map((d) => d.toHex()));
-  const anyOf = (digests: readonly Sha256[]) =>
-    sql`any (array(select decode(x, 'hex') from json_array_elements_text(${hexList(digests)}::json) as x))`;
+  /** The store's records of `digests` (only encrypted ones when the index is). */
+  const whereDigests = (storeId: string, digests: readonly Sha256[]) =>
+    sql`store_id = ${storeId} and digest = any (array(select decode(x, 'hex') from json_array_elements_text(${hexList(digests)}::json) as x))${encOnly}`;
   /** Locations of the store's records of `digests`; `touch` also refreshes their `last_seen`. */
   async function lookupRows(storeId: string, digests: readonly Sha256[], touch: boolean): Promise<Map<string, ChunkLocation>> {
     const out = new Map<string, ChunkLocation>();
     if (digests.length === 0) return out;
-    const where = sql`store_id = ${storeId} and digest = ${anyOf(digests)}${encOnly}`;
+    const where = whereDigests(storeId, digests);
     const columns = sql`digest, encrypted, pack_id, "offset", length, plain_size, codec`;
     const rows = await db.execute<ChunkRow>(
       touch ? sql`update chunks set last_seen = now() where ${where} returning ${columns}` : sql`select ${columns} from chunks where ${where}`,
@@ -99,9 +100,7 @@ export function createPgChunkIndex(
     async findMissing(storeId, digests) {
       if (digests.length === 0) return [];
       const present = await db.execute<{ digest: Buffer }>(sql`
-        update chunks set last_seen = now()
-        where store_id = ${storeId} and digest = ${anyOf(digests)}${encOnly}
-        returning digest`);
+        update chunks set last_seen = now() where ${whereDigests(storeId, digests)} returning digest`);
       const have = new Set(present.map((r) => Buffer.from(r.digest).toString("hex")));
       const seen = new Set<string>();
       const out: Sha256[] = [];

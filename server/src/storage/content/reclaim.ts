@@ -173,24 +173,21 @@ async function reclaimStore(
     .where(and(eq(packs.storeId, storeId), lt(packs.createTime, cutoff), isNull(packs.retireTime)));
   const sparse: string[] = [];
   for (const pack of candidates) {
-    const rows = await db.select({ digest: chunks.digest, length: chunks.length }).from(chunks).where(inPack(pack.packId));
-    const dead = rows.filter((r) => !live.has(Buffer.from(r.digest).toString("hex"))).map((r) => Buffer.from(r.digest));
-    // With nothing dead the pack is still checked for sparseness: one an earlier run left
-    // unrepacked (over its limit, or a failed repack) has lost its dead rows already.
-    let left = { count: rows.length, bytes: rows.reduce((n, r) => n + r.length, 0) };
-    if (dead.length > 0) {
-      const removed = await db
-        .delete(chunks)
-        .where(and(inPack(pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))
-        .returning({ digest: chunks.digest });
-      report.chunksDeleted += removed.length;
-      [left] = await db
-        .select({ count: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${chunks.length}), 0)::bigint` })
-        .from(chunks)
-        .where(inPack(pack.packId));
-    }
-    if (left.count === 0) await deletePack(pack, isNull(packs.retireTime));
-    else if (Number(left.bytes) < pack.size * (opts.repackBelowLiveRatio ?? 0.5)) sparse.push(pack.packId);
+    const rows = (await db.select({ digest: chunks.digest, length: chunks.length }).from(chunks).where(inPack(pack.packId))).map((r) => ({ hex: Buffer.from(r.digest).toString("hex"), length: r.length }));
+    const dead = rows.filter((r) => !live.has(r.hex)).map((r) => Buffer.from(r.hex, "hex"));
+    const removed = dead.length === 0 ? [] : await db
+      .delete(chunks)
+      .where(and(inPack(pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))
+      .returning({ digest: chunks.digest });
+    report.chunksDeleted += removed.length;
+    // What is left, from the rows in hand: nothing adds rows to an existing pack, and deletePack
+    // checks again in SQL that none is left. A pack with nothing dead is still checked for
+    // sparseness: one an earlier run left unrepacked (over its limit, or a failed repack) has lost
+    // its dead rows already.
+    const gone = new Set(removed.map((r) => Buffer.from(r.digest).toString("hex")));
+    const left = rows.filter((r) => !gone.has(r.hex));
+    if (left.length === 0) await deletePack(pack, isNull(packs.retireTime));
+    else if (left.reduce((n, r) => n + r.length, 0) < pack.size * (opts.repackBelowLiveRatio ?? 0.5)) sparse.push(pack.packId);
   }
   const chosen = sparse.slice(0, opts.maxRepackPacks ?? 64);
   if (chosen.length === 0) return;

@@ -70,8 +70,7 @@ test.after(() => workers.close());
 
 const modes = [
   ["event loop", {}],
-  ["worker", { decodeGroup: workers.decode }],
-  ["worker, raw records checked in place", { decodeGroup: workers.decode, verifyGroup: workers.verify }],
+  ["worker", { openGroup: workers.open }],
 ] as const;
 
 for (const [where, offload] of modes)
@@ -125,13 +124,13 @@ test("raw groups go to the in-place checker when the fetched bytes own their buf
   const locs = await writeChunks(blobs, chunks, { compress: false, targetBytes: 1 << 20 });
   let calls = 0;
   let buffers = new Set<ArrayBufferLike>();
-  const verifyGroup: typeof workers.verify = async (...args) => {
+  const openGroup: typeof workers.open = async (...args) => {
     calls++;
-    const r = await workers.verify(...args);
+    const r = await workers.open(...args);
     buffers = new Set(r.plain.map((p) => p.buffer));
     return r;
   };
-  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, verifyGroup });
+  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, openGroup });
   const got: Uint8Array[] = [];
   for await (const x of reader.readInOrder(locs)) got.push(x);
   assert.is(calls, 1, "one group, checked on the worker");
@@ -142,7 +141,7 @@ test("raw groups go to the in-place checker when the fetched bytes own their buf
 test("worker: an encrypted chunk without the data key is FAILED_PRECONDITION", async () => {
   const blobs = createMemoryBlobStore();
   const locs = await writeChunks(blobs, sample(), { compress: true, dataKey: generateDataKey() });
-  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, decodeGroup: workers.decode });
+  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, openGroup: workers.open });
   await rejects(drain(reader, locs), "FailedPrecondition", /no data key/);
 });
 

@@ -3,11 +3,8 @@
  * against its SHA-256 before it is returned: any mismatch or decode failure is DATA_LOSS naming
  * the chunk, so wrong bytes are never returned.
  */
-import { hash } from "node:crypto";
-import { dataLoss, failedPrecondition } from "../../domain/errors.js";
 import type { BlobStore } from "../blob/blob-store.js";
-import { decryptChunk } from "./chunk-crypto.js";
-import { decodeChunk } from "./codec.js";
+import { isPlainRaw, openRecord } from "./chunk-record.js";
 import { orderedPool } from "./ordered-pool.js";
 import { packKey } from "./pack-format.js";
 import { readExact } from "./pack-reader.js";
@@ -19,16 +16,12 @@ export interface ChunkReaderOptions {
   /** The store's unwrapped data key; required to read encrypted chunks. */
   dataKey?: Uint8Array;
   /**
-   * Opens fetched groups that hold compressed or encrypted records off the event loop
-   * (readInOrder); default, and for groups of plain raw records: on the event loop.
+   * Opens fetched groups off the event loop (readInOrder): every group that holds compressed or
+   * encrypted records, and a group of plain raw records when the fetched bytes fill a buffer of
+   * their own (it moves there and back with no copy; otherwise a copy and a thread hop cost more
+   * than the hash). Default: everything on the event loop.
    */
-  decodeGroup?: GroupDecoder;
-  /**
-   * Checks fetched groups of plain raw records off the event loop, in place: used when the fetched
-   * bytes fill a buffer of their own, which moves to the checker and back (no copy). Otherwise
-   * such groups are checked on the event loop.
-   */
-  verifyGroup?: GroupVerifier;
+  openGroup?: GroupOpener;
 }
 
 export interface ReadInOrderOptions {
@@ -95,55 +88,21 @@ async function* groupLocations(
 }
 
 /**
- * Decrypts (when encrypted), decodes (a zstd chunk into `into` when given) and verifies one stored
- * record: the chunk's plaintext, or DATA_LOSS naming the chunk, or FAILED_PRECONDITION when the
- * chunk is encrypted and no key is at hand. Pure: the scan worker runs it too.
- */
-export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }, into?: Uint8Array): Uint8Array {
-  if (l.encrypted && ctx.dataKey === undefined) {
-    throw failedPrecondition(`chunk ${l.digest.toHex()} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
-  }
-  let plain: Uint8Array;
-  try {
-    const encoded = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
-    plain = decodeChunk(l.codec, encoded, l.plainSize, into);
-  } catch (e) {
-    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
-  }
-  // One-shot: no Hash object per chunk (its native context lives until a GC).
-  if (!hash("sha256", plain, "buffer").equals(l.digest.bytes)) {
-    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: content hash mismatch`);
-  }
-  return plain;
-}
-
-/**
  * Opens the records of a fetched group (`bytes` holds the pack from offset `start`) somewhere
  * other than the event loop: the plaintexts in order, or those before the first record that
- * failed and openRecord's error for it.
+ * failed and openRecord's error for it. A group of plain raw records is checked in place and its
+ * plaintexts are views of the bytes; when `bytes` fills its own buffer, that buffer moves to the
+ * opener and back with no copy, and `bytes` is unusable afterwards.
  */
-export type GroupDecoder = (
+export type GroupOpener = (
   ctx: { storeId: string; dataKey?: Uint8Array },
   bytes: Uint8Array,
   start: number,
   locations: ChunkLocation[],
 ) => Promise<{ plain: Uint8Array[]; error?: unknown }>;
 
-/**
- * Checks the plain raw records of a fetched group (`bytes` holds the pack from offset `start` and
- * fills its own buffer, which the verifier takes: it is unusable afterwards) somewhere other than
- * the event loop: the records as views of the buffer that comes back, or those before the first
- * that failed and the error for it.
- */
-export type GroupVerifier = (
-  storeId: string,
-  bytes: Uint8Array,
-  start: number,
-  locations: ChunkLocation[],
-) => Promise<{ plain: Uint8Array[]; error?: unknown }>;
-
 /** Whether `b` is the whole of its buffer (so the buffer can move to another thread). */
-const ownsBuffer = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
+export const ownsBuffer = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
 
 export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
   const { blobStore, storeId, dataKey } = opts;
@@ -166,14 +125,12 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
       const fetched = orderedPool(groups, o.concurrency ?? 4, async (g) => {
         const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
         const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
-        const heavy = g.locations.some((l) => l.encrypted || l.codec !== "raw");
-        if (heavy && opts.decodeGroup) return { g, bytes, plain: await opts.decodeGroup(ctx, bytes, g.start, g.locations) };
-        // Plain raw records only need their hash: checked in place on a worker when the buffer can
-        // move there; else here (a copy and a thread hop cost more than the hash).
-        if (!heavy && opts.verifyGroup && ownsBuffer(bytes)) return { g, bytes, plain: await opts.verifyGroup(storeId, bytes, g.start, g.locations) };
-        return { g, bytes, plain: undefined };
+        if (opts.openGroup && (!g.locations.every(isPlainRaw) || ownsBuffer(bytes))) {
+          return { g, opened: await opts.openGroup(ctx, bytes, g.start, g.locations) };
+        }
+        return { g, bytes };
       });
-      for await (const { g, bytes, plain: opened } of fetched) {
+      for await (const { g, bytes, opened } of fetched) {
         if (opened) {
           for (const p of opened.plain) {
             o.signal?.throwIfAborted();
@@ -192,7 +149,7 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
           o.signal?.throwIfAborted();
           const at = l.offset - g.start;
           const into = l.codec === "zstd" ? decoded!.subarray(used) : undefined;
-          const plain = open(bytes.subarray(at, at + l.length), l, into);
+          const plain = open(bytes!.subarray(at, at + l.length), l, into);
           if (into !== undefined) used += l.plainSize;
           yield plain;
         }

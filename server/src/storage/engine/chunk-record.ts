@@ -1,7 +1,14 @@
+/**
+ * A stored chunk record, both ways: `addChunkRecord` builds one into a pack, `openRecord` opens
+ * one read back (on the event loop or on a content worker).
+ */
+import { hash } from "node:crypto";
 import type { Sha256 } from "../../domain/digest.js";
-import { encryptChunk } from "./chunk-crypto.js";
-import { type EncodeOptions, type EncodedChunk, encodeChunk } from "./codec.js";
+import { dataLoss, failedPrecondition } from "../../domain/errors.js";
+import { decryptChunk, encryptChunk } from "./chunk-crypto.js";
+import { type EncodeOptions, type EncodedChunk, decodeChunk, encodeChunk } from "./codec.js";
 import type { PackWriter } from "./pack-writer.js";
+import type { ChunkLocation } from "./types.js";
 
 /**
  * Encodes a chunk (unless it comes encoded), encrypts it when a data key is given, and adds the
@@ -17,4 +24,30 @@ export async function addChunkRecord(
   const data = o.dataKey ? encryptChunk(o.dataKey, e.data, { storeId: o.storeId, digest: chunk.digest, codec: e.codec }) : e.data;
   await writer.add({ digest: chunk.digest, codec: e.codec, encrypted: o.dataKey !== undefined, plainSize: chunk.plainSize, data });
   return data.length;
+}
+
+/** Whether a record is stored as its plaintext (neither compressed nor encrypted): opening it is only its hash check. */
+export const isPlainRaw = (l: Pick<ChunkLocation, "codec" | "encrypted">): boolean => !l.encrypted && l.codec === "raw";
+
+/**
+ * Decrypts (when encrypted), decodes (a zstd chunk into `into` when given) and verifies one stored
+ * record: the chunk's plaintext, or DATA_LOSS naming the chunk, or FAILED_PRECONDITION when the
+ * chunk is encrypted and no key is at hand. Pure: the content workers run it too.
+ */
+export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }, into?: Uint8Array): Uint8Array {
+  if (l.encrypted && ctx.dataKey === undefined) {
+    throw failedPrecondition(`chunk ${l.digest.toHex()} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
+  }
+  let plain: Uint8Array;
+  try {
+    const encoded = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
+    plain = decodeChunk(l.codec, encoded, l.plainSize, into);
+  } catch (e) {
+    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
+  }
+  // One-shot: no Hash object per chunk (its native context lives until a GC).
+  if (!hash("sha256", plain, "buffer").equals(l.digest.bytes)) {
+    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: content hash mismatch`);
+  }
+  return plain;
 }

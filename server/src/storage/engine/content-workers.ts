@@ -1,6 +1,6 @@
 /**
  * Worker threads (scan-worker.ts) for the engine's CPU-heavy work: `scan` is a ChunkScanner for
- * ingests, `decode` opens (decrypts, decodes, verifies) fetched pack ranges for downloads.
+ * ingests, `open` opens (decrypts, decodes, verifies) fetched pack ranges for downloads.
  *
  * Scanning: the hashing and boundary scan run on the workers. SHA-256
  * twice over every byte plus the FastCDC scan are most of an ingest's CPU; off the event loop they
@@ -20,8 +20,9 @@
 import { Worker } from "node:worker_threads";
 import { resolveChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { Sha256 } from "../../domain/digest.js";
-import { dataLoss, failedPrecondition } from "../../domain/errors.js";
-import type { GroupDecoder, GroupVerifier } from "./chunk-reader.js";
+import { DomainError } from "../../domain/errors.js";
+import { type GroupOpener, ownsBuffer } from "./chunk-reader.js";
+import { isPlainRaw } from "./chunk-record.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
 import type { ChunkLocation } from "./types.js";
@@ -42,7 +43,7 @@ interface Slot {
 
 const WORKER_URL = new URL("./scan-worker.ts", import.meta.url);
 
-export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScanner; decode: GroupDecoder; verify: GroupVerifier; close(): Promise<void> } {
+export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScanner; open: GroupOpener; close(): Promise<void> } {
   const windowBytes = o.windowBytes ?? 4 * 1024 * 1024;
   const pieceBytes = o.pieceBytes ?? 1024 * 1024;
   const slots: Slot[] = [];
@@ -222,57 +223,42 @@ export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScan
     };
   };
 
+  const wire = (locations: ChunkLocation[]) => locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
+
   /**
-   * Sends a group's records to a worker (`buf` is transferred) and resolves with the plaintexts it
-   * answers, as views of the buffer that comes back (`views(buf, n)` for the first n records), and
-   * the error of the record that failed, if one did.
+   * Opens a fetched group's records on a worker. The bytes go there in their own buffer when they
+   * fill it (moved, no copy), else as a copy. Plain raw records come back as views of the buffer
+   * that returns, at their offsets; others back to back in a new one.
    */
-  const openOnWorker = (
-    msg: (id: number) => ToWorker & { buf: ArrayBuffer },
-    views: (buf: ArrayBuffer, n: number) => Uint8Array[],
-    count: number,
-  ) => {
+  const open: GroupOpener = (ctx, bytes, start, locations) => {
+    const buf = (ownsBuffer(bytes) ? bytes.buffer : Uint8Array.prototype.slice.call(bytes).buffer) as ArrayBuffer; // Buffer#slice is a view
+    const views = locations.every(isPlainRaw)
+      ? (out: ArrayBuffer, n: number) => locations.slice(0, n).map((l) => new Uint8Array(out, l.offset - start, l.length))
+      : (out: ArrayBuffer, n: number) => {
+          let at = 0;
+          return locations.slice(0, n).map((l) => new Uint8Array(out, (at += l.plainSize) - l.plainSize, l.plainSize));
+        };
     const slot = acquire();
     const id = nextId++;
     return new Promise<{ plain: Uint8Array[]; error?: unknown }>((resolve, reject) => {
       attach(slot, id, (m) => {
         detach(slot, id);
-        if (m.t === "decoded") {
-          resolve({ plain: views(m.buf, count) });
-        } else if (m.t === "failed") {
-          const error = m.name === "DataLoss" ? dataLoss(m.message) : m.name === "FailedPrecondition" ? failedPrecondition(m.message, m.reason) : new Error(m.message);
-          resolve({ plain: views(m.buf, m.opened), error });
-        } else if (m.t === "error") {
-          reject(new Error(m.message));
-        }
+        if (m.t === "opened") resolve({ plain: views(m.buf, locations.length) });
+        else if (m.t === "failed") resolve({ plain: views(m.buf, m.opened), error: m.name === "Other" ? new Error(m.message) : new DomainError(m.name, m.message, m.details) });
+        else if (m.t === "error") reject(new Error(m.message));
       });
-      const out = msg(id);
-      slot.worker.postMessage(out, [out.buf]);
+      try {
+        slot.worker.postMessage({ t: "records", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records: wire(locations) } satisfies ToWorker, [buf]);
+      } catch (err) {
+        detach(slot, id);
+        reject(err);
+      }
     });
-  };
-  const wire = (locations: ChunkLocation[]) => locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
-
-  /** Opens a fetched group's records on a worker; the group's bytes are copied over (cheap next to decoding). */
-  const decode: GroupDecoder = (ctx, bytes, start, locations) => {
-    const buf = Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer; // a copy (Buffer#slice is a view)
-    const views = (out: ArrayBuffer, n: number) => {
-      const plain = new Uint8Array(out);
-      let at = 0;
-      return locations.slice(0, n).map((l) => plain.subarray(at, (at += l.plainSize)));
-    };
-    return openOnWorker((id) => ({ t: "decode", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records: wire(locations) }), views, locations.length);
-  };
-
-  /** Checks a group of plain raw records on a worker, in place: `bytes.buffer` is moved there and back. */
-  const verify: GroupVerifier = (storeId, bytes, start, locations) => {
-    const views = (out: ArrayBuffer, n: number) => locations.slice(0, n).map((l) => new Uint8Array(out, l.offset - start, l.length));
-    return openOnWorker((id) => ({ t: "verify", id, storeId, buf: bytes.buffer as ArrayBuffer, start, records: wire(locations) }), views, locations.length);
   };
 
   return {
     scan,
-    decode,
-    verify,
+    open,
     async close() {
       closed = true;
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));

@@ -4,6 +4,7 @@
  * carrying the piece's buffer back (transferred) and the chunks the piece completed.
  */
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import type { DomainError, DomainErrorName } from "../../domain/errors.js";
 import type { ChunkLocation } from "./types.js";
 
 export type ToWorker =
@@ -15,15 +16,12 @@ export type ToWorker =
   /** Forget the stream (the main thread gave up on it); no answer. */
   | { t: "close"; id: number }
   /**
-   * Open the records of one fetched pack range (`buf`, transferred, starts at pack offset `start`):
-   * answered by `decoded` with every plaintext back to back, or by `failed`.
+   * Open the records of one fetched pack range (`buf`, transferred, starts at pack offset `start`).
+   * Answered by `opened` or `failed`: when every record is plain raw (isPlainRaw), each is checked
+   * where it lies and `buf` itself comes back; otherwise the plaintexts come back to back in a new
+   * buffer.
    */
-  | { t: "decode"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number; records: WireLocation[] }
-  /**
-   * Check the SHA-256 of plain raw records where they lie in `buf` (transferred, starts at pack
-   * offset `start`): answered by `decoded` or `failed` carrying `buf` itself back.
-   */
-  | { t: "verify"; id: number; storeId: string; buf: ArrayBuffer; start: number; records: WireLocation[] };
+  | { t: "records"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number; records: WireLocation[] };
 
 /** A chunk location as it crosses threads (the digest as bytes). */
 export type WireLocation = Omit<ChunkLocation, "digest"> & { digest: Uint8Array };
@@ -34,9 +32,10 @@ export type ToMain =
   /** `last`: size of the final, incomplete chunk (0: none) and its digest; `sha256`: whole content. */
   | { t: "end"; id: number; last: number; lastDigest?: Uint8Array; sha256: Uint8Array }
   | { t: "error"; id: number; message: string }
-  | { t: "decoded"; id: number; buf: ArrayBuffer }
+  | { t: "opened"; id: number; buf: ArrayBuffer }
   /**
-   * The first `opened` records opened (in `buf`), then one failed with the domain error openRecord
-   * raised (DataLoss, FailedPrecondition), to raise the same one after yielding those.
+   * The first `opened` records opened (in `buf`), then one failed with the error openRecord raised:
+   * a domain error (`name`, `message`, `details`) to raise again after yielding those, or another
+   * error (`name` "Other").
    */
-  | { t: "failed"; id: number; buf: ArrayBuffer; opened: number; name: "DataLoss" | "FailedPrecondition" | "Other"; reason?: string; message: string };
+  | { t: "failed"; id: number; buf: ArrayBuffer; opened: number; name: DomainErrorName | "Other"; details?: DomainError["details"]; message: string };

@@ -10,7 +10,7 @@ import { parentPort } from "node:worker_threads";
 import { type BoundaryScanner, createBoundaryScanner } from "../../../../sdk/src/chunking/fastcdc.js";
 import { Sha256 } from "../../domain/digest.js";
 import { isDomainError } from "../../domain/errors.js";
-import { openRecord } from "./chunk-reader.js";
+import { isPlainRaw, openRecord } from "./chunk-record.js";
 import type { ToMain, ToWorker } from "./scan-protocol.js";
 
 interface StreamState {
@@ -42,52 +42,38 @@ function piece(s: StreamState, bytes: Uint8Array): { ends: number[]; digests: Ui
 
 /** The answer for a record openRecord rejected, after `opened` good ones (in `buf`). */
 function failed(id: number, buf: ArrayBuffer, opened: number, err: unknown): ToMain {
-  const name = isDomainError(err, "DataLoss") ? "DataLoss" : isDomainError(err, "FailedPrecondition") ? "FailedPrecondition" : "Other";
-  const reason = isDomainError(err) ? err.details.reason : undefined;
-  return { t: "failed", id, buf, opened, name, reason, message: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  return isDomainError(err) ? { t: "failed", id, buf, opened, name: err.name, details: err.details, message } : { t: "failed", id, buf, opened, name: "Other", message };
 }
 
-/** Checks plain raw records where they lie; the buffer goes back as it came. */
-function verify(m: Extract<ToWorker, { t: "verify" }>): ToMain {
+/**
+ * Opens a fetched group's records: plain raw ones are checked where they lie and the buffer goes
+ * back as it came; otherwise the plaintexts go back to back into a new buffer.
+ */
+function openRecords(m: Extract<ToWorker, { t: "records" }>): ToMain {
   const bytes = new Uint8Array(m.buf);
-  let opened = 0;
-  try {
-    for (const r of m.records) {
-      openRecord(bytes.subarray(r.offset - m.start, r.offset - m.start + r.length), { ...r, digest: Sha256.fromBytes(r.digest) }, { storeId: m.storeId });
-      opened++;
-    }
-  } catch (err) {
-    return failed(m.id, m.buf, opened, err);
-  }
-  return { t: "decoded", id: m.id, buf: m.buf };
-}
-
-/** Opens a fetched group's records into one buffer, plaintexts back to back. */
-function decode(m: Extract<ToWorker, { t: "decode" }>): ToMain {
-  const bytes = new Uint8Array(m.buf);
-  const total = m.records.reduce((n, r) => n + r.plainSize, 0);
-  const out = new Uint8Array(new ArrayBuffer(total + 1)); // +1: zstd's spare byte (see ZstdContexts)
+  const inPlace = m.records.every(isPlainRaw);
+  // +1: zstd's spare byte (see ZstdContexts)
+  const out = inPlace ? bytes : new Uint8Array(new ArrayBuffer(m.records.reduce((n, r) => n + r.plainSize, 0) + 1));
   let at = 0;
   let opened = 0;
   try {
     for (const r of m.records) {
-      const l = { ...r, digest: Sha256.fromBytes(r.digest) };
       const record = bytes.subarray(r.offset - m.start, r.offset - m.start + r.length);
       const into = r.codec === "zstd" ? out.subarray(at) : undefined;
-      const plain = openRecord(record, l, { storeId: m.storeId, dataKey: m.dataKey }, into);
-      if (into === undefined) out.set(plain, at);
+      const plain = openRecord(record, { ...r, digest: Sha256.fromBytes(r.digest) }, { storeId: m.storeId, dataKey: m.dataKey }, into);
+      if (!inPlace && into === undefined) out.set(plain, at);
       at += r.plainSize;
       opened++;
     }
   } catch (err) {
-    return failed(m.id, out.buffer, opened, err);
+    return failed(m.id, out.buffer as ArrayBuffer, opened, err);
   }
-  return { t: "decoded", id: m.id, buf: out.buffer };
+  return { t: "opened", id: m.id, buf: out.buffer as ArrayBuffer };
 }
 
 function handle(m: ToWorker): ToMain | undefined {
-  if (m.t === "decode") return decode(m);
-  if (m.t === "verify") return verify(m);
+  if (m.t === "records") return openRecords(m);
   if (m.t === "open") {
     streams.set(m.id, {
       boundaries: createBoundaryScanner(m.chunking),
@@ -120,6 +106,6 @@ port.on("message", (m: ToWorker) => {
   }
   if (!reply) return;
   if (reply.t === "data") port.postMessage(reply, [reply.buf, reply.digests.buffer as ArrayBuffer]);
-  else if (reply.t === "decoded" || reply.t === "failed") port.postMessage(reply, [reply.buf]);
+  else if (reply.t === "opened" || reply.t === "failed") port.postMessage(reply, [reply.buf]);
   else port.postMessage(reply);
 });

@@ -15,7 +15,7 @@ export interface IncrementalUploadOptions {
   windowBytes?: number;
   /**
    * zstd level for the chunks sent (each is sent compressed when that saves at least 5%); 0 sends
-   * them raw. Default 3, the server's own level, so the server can store the frames as they are.
+   * them raw. Default 1, the server's own level, so the server can store the frames as they are.
    */
   zstdLevel?: number;
   signal?: AbortSignal;
@@ -62,7 +62,7 @@ export async function uploadSnapshotIncremental(
   let bytesSent = 0;
   let chunkBytesSent = 0;
   let overheadBytes = 0;
-  const level = opts.zstdLevel ?? 3;
+  const level = opts.zstdLevel ?? 1;
   if (!Number.isInteger(level) || level < 0 || level > 19) throw new RangeError(`zstdLevel must be 0..19, got ${level}`);
   const encrypted = header.encrypt ?? false;
 

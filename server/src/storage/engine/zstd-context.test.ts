@@ -1,7 +1,7 @@
 import * as zlib from "node:zlib";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createZstdContexts } from "./zstd-context.js";
+import { createZstdContexts, zstdFrameLength } from "./zstd-context.js";
 
 const ctx = createZstdContexts();
 const text = (seed: number, bytes: number) => {
@@ -50,11 +50,26 @@ test("a damaged, truncated or mis-sized frame throws, and the next good frame st
     ["longer than expected", frame, p.length - 1],
     ["shorter than expected", frame, p.length + 1],
     ["not zstd", p.subarray(0, 1000), p.length],
+    ["without its checksum", frame.subarray(0, frame.length - 4), p.length],
+    ["followed by other bytes", Buffer.concat([frame, Buffer.from([0])]), p.length],
+    ["followed by another frame", Buffer.concat([frame, ctx!.compress(text(6, 100), 3)]), p.length],
   ];
   for (const [what, input, size] of cases) {
     assert.throws(() => ctx!.decompress(input, size), (e: unknown) => e instanceof RangeError, what);
     assert.equal(Buffer.from(ctx!.decompress(frame, p.length)), p, `after ${what}`);
   }
+});
+
+test("zstdFrameLength walks headers and blocks of every frame kind node's zstd writes", () => {
+  const inputs = [text(7, 0), text(7, 1), Buffer.alloc(300_000, 1), text(8, 500_000), Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 2654435761) >>> 24))];
+  for (const p of inputs) {
+    for (const frame of [ctx!.compress(p, 3), zlib.zstdCompressSync(p), zlib.zstdCompressSync(p, { pledgedSrcSize: p.length, params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 } })]) {
+      assert.is(zstdFrameLength(frame), frame.length, `${p.length} bytes`);
+      assert.is(zstdFrameLength(Buffer.concat([frame, Buffer.alloc(5)])), frame.length, "trailing bytes are not part of the frame");
+      for (const cut of [1, 3, 4, 5, frame.length >> 1]) if (cut < frame.length) assert.is(zstdFrameLength(frame.subarray(0, frame.length - cut)), undefined, `cut ${cut}`);
+    }
+  }
+  assert.is(zstdFrameLength(text(1, 100)), undefined, "not a frame");
 });
 
 test.run();

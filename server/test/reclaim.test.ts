@@ -305,4 +305,28 @@ test("a pack object without a row is deleted only after it was seen rowless for 
   assert.is(n, 0, "no sighting is left behind");
 });
 
+test("a store with no pack row is still swept when a failed operation's lease on it goes stale", async ({ h }) => {
+  const { services } = h;
+  const store = "gc-first-upload-failed";
+  const db = services.database.db;
+  // What a first upload into a new store leaves when its pack became durable but indexing it failed
+  // (the database unreachable): an object and the operation's lease, no longer renewed.
+  const orphan = packKey(store, "ef".repeat(16));
+  await services.blobs.put(orphan, randomBytes(1000));
+  await db.execute(sql`insert into ingest_leases (id, store_id, start_time, renew_time) values (gen_random_uuid(), ${store}, now() - interval '1 hour', now() - interval '1 hour')`);
+  const sightings = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from orphan_objects where store_id = ${store}`))[0].n;
+  const later = () => new Date(Date.now() + 2 * 3600_000);
+
+  const first = await services.reclaim({ graceMs: 3600_000, now: later() });
+  assert.ok(first.leasesDropped >= 1);
+  assert.is(await sightings(), 1, "dropping the lease made reclaim visit the store and record the object");
+  const [{ n: leases }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from ingest_leases where store_id = ${store}`);
+  assert.is(leases, 0);
+
+  const second = await services.reclaim({ graceMs: 3600_000, now: later() });
+  assert.is(second.orphanObjectsDeleted, 1, "the sighting keeps the store visited until the object goes");
+  assert.is(await services.blobs.stat(orphan), undefined);
+  assert.is(await sightings(), 0);
+});
+
 test.run();

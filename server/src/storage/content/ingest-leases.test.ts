@@ -37,7 +37,7 @@ test("a lease not renewed for staleMs is dropped, and its holder can no longer c
   await leases.hold("b", async (lease) => {
     await leases.hold("c", async () => {
       await db.execute(sql`update ingest_leases set renew_time = now() - interval '2 minutes' where store_id = 'b'`);
-      assert.is(await leases.dropStale(), 1, "only the stale one");
+      assert.equal(await leases.dropStale(), { dropped: 1, stores: ["b"] }, "only the stale one");
       assert.is((await leaseRows("c")).length, 1);
     });
     const err = await db.transaction((tx) => lease.fence(tx)).then(() => undefined, (e: unknown) => e);
@@ -55,7 +55,7 @@ test("floors are per store, and a fenced commit keeps its lease until it ends", 
     let dropped: number | undefined;
     await db.transaction(async (tx) => {
       await lease.fence(tx); // the commit that saves what the lease protects
-      const drop = leases.dropStale().then((n) => (dropped = n));
+      const drop = leases.dropStale().then((r) => (dropped = r.dropped));
       await new Promise((r) => setTimeout(r, 300));
       assert.is(dropped, undefined, "dropping the lease waits for the commit");
       void drop;
@@ -63,6 +63,26 @@ test("floors are per store, and a fenced commit keeps its lease until it ends", 
     for (let i = 0; i < 50 && dropped === undefined; i++) await new Promise((r) => setTimeout(r, 20));
     assert.is(dropped, 1, "then the stale lease goes");
   });
+});
+
+test("a lease whose work failed is no longer renewed, goes stale, and dropping it names its store", async () => {
+  const leases = createIngestLeases(db, { renewMs: 40, staleMs: 60_000 });
+  const err = await leases
+    .hold("f", async () => {
+      await new Promise((r) => setTimeout(r, 120));
+      throw new Error("pack indexing failed");
+    })
+    .then(() => undefined, (e: unknown) => e);
+  assert.is((err as Error).message, "pack indexing failed", "the operation's error is passed on");
+  const [left] = await leaseRows("f");
+  assert.ok(left, "the lease is left in place");
+  await new Promise((r) => setTimeout(r, 200));
+  const [later] = await leaseRows("f");
+  assert.is(later.renew.getTime(), left.renew.getTime(), "and no longer renewed");
+  assert.equal(await leases.dropStale(), { dropped: 0, stores: [] }, "not stale yet");
+  await db.execute(sql`update ingest_leases set renew_time = now() - interval '2 minutes' where store_id = 'f'`);
+  assert.equal(await leases.dropStale(), { dropped: 1, stores: ["f"] });
+  assert.is((await leaseRows("f")).length, 0);
 });
 
 test.after(async () => {

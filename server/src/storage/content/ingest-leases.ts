@@ -30,7 +30,9 @@ export interface IngestLeaseOptions {
  * order: drops dead leases (`dropStale`), reads each store's `floor` (the start of its oldest lease),
  * then its live manifests, and deletes nothing seen or written since the floor. So an upload that
  * runs longer than the grace period keeps its chunks, and an operation whose lease was dropped as
- * dead cannot commit (its `fence` fails).
+ * dead cannot commit (its `fence` fails). A lease is deleted when its operation succeeds; one whose
+ * operation failed stops being renewed and is dropped as stale, which makes reclaim visit its store
+ * (a store with no pack row would otherwise never be visited, and its unindexed packs never swept).
  */
 export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
   const renewMs = opts.renewMs ?? 30_000;
@@ -59,21 +61,30 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
           }
         },
       };
+      let result: T;
       try {
-        return await fn(lease);
-      } finally {
+        result = await fn(lease);
+      } catch (err) {
+        // Left to go stale: a failed operation may have left a durable pack that it could not index
+        // (the database was unreachable), and reclaim visits the store of every lease it drops.
         clearInterval(timer);
-        await db.delete(ingestLeases).where(eq(ingestLeases.id, id)).catch(() => undefined); // else it goes stale and is dropped
+        throw err;
       }
+      clearInterval(timer);
+      await db.delete(ingestLeases).where(eq(ingestLeases.id, id)).catch(() => undefined); // else it goes stale and is dropped
+      return result;
     },
 
-    /** Deletes leases not renewed within `staleMs` (their processes are gone). Returns how many. */
-    async dropStale(): Promise<number> {
+    /**
+     * Deletes leases not renewed within `staleMs`: their processes are gone, or their operations
+     * failed. Returns the stores they were held on (once each), which reclaim then visits.
+     */
+    async dropStale(): Promise<{ dropped: number; stores: string[] }> {
       const gone = await db
         .delete(ingestLeases)
         .where(lt(ingestLeases.renewTime, sql`now() - make_interval(secs => ${staleMs / 1000})`))
-        .returning({ id: ingestLeases.id });
-      return gone.length;
+        .returning({ storeId: ingestLeases.storeId });
+      return { dropped: gone.length, stores: [...new Set(gone.map((g) => g.storeId))] };
     },
 
     /** Start of the store's oldest lease, if any is held. */

@@ -71,7 +71,8 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
     storesFailed: 0,
   };
   // First, before any store's live set is read (see ingest-leases.ts for why this order).
-  report.leasesDropped = await deps.leases.dropStale();
+  const stale = await deps.leases.dropStale();
+  report.leasesDropped = stale.dropped;
 
   const expired = await db
     .update(uploads)
@@ -94,7 +95,9 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
 
   const withPacks = await db.selectDistinct({ storeId: packs.storeId }).from(packs).where(lt(packs.createTime, cutoff));
   const withOrphans = await db.selectDistinct({ storeId: orphanObjects.storeId }).from(orphanObjects);
-  const stores = new Set([...withPacks, ...withOrphans].map((r) => r.storeId));
+  // Also the stores of dropped leases: a failed ingest may have left pack objects there that no
+  // row names, in a store that has no pack row at all.
+  const stores = new Set([...withPacks, ...withOrphans].map((r) => r.storeId).concat(stale.stores));
   for (const storeId of stores) {
     try {
       await reclaimStore(deps, storeId, { ...opts, now, cutoff }, report);

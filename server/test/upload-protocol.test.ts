@@ -9,7 +9,7 @@ import { SnapshotService, UploadSnapshotRequestSchema } from "../../gen/vellum/v
 import { UploadState } from "../../gen/vellum/v1/upload_pb.js";
 import { ChunkEncoding, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { zstdCompressSync } from "node:zlib";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { createChunker } from "../../sdk/src/chunking/fastcdc.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
@@ -206,6 +206,8 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
     );
   const fieldOf = (e: Awaited<ReturnType<typeof send>>) => e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
   const bomb = zstdCompressSync(Buffer.alloc(4 * 1024 * 1024)); // 4 MiB of zeros in a few hundred bytes
+  const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
+  assert.ok(zstdDecompressSync(Buffer.concat([frames[0], skippable])).equals(chunks[0].bytes), "node's decoder skips it");
   const damaged = Buffer.from(frames[0]);
   damaged[damaged.length >> 1] ^= 0xff;
   const cases: [string, object, string][] = [
@@ -214,6 +216,9 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
     ["a damaged frame", { chunk: damaged, encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["a frame cut short", { chunk: frames[0].subarray(0, frames[0].length - 3), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["not zstd at all", { chunk: text.subarray(0, 500), encoding: ChunkEncoding.ZSTD, size: 500n }, "chunk"],
+    // Both decode with node's one-shot decoder, but a stored zstd record is exactly one frame.
+    ["two frames in a row", { chunk: Buffer.concat([frames[0], frames[1]]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size + chunks[1].size }, "chunk"],
+    ["a frame and a skippable frame", { chunk: Buffer.concat([frames[0], skippable]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["zstd without a size", { chunk: frames[0], encoding: ChunkEncoding.ZSTD }, "size"],
     ["a size beyond 8 MiB", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: BigInt(9 * 1024 * 1024) }, "size"],
     ["identity with a wrong size", { chunk: chunks[0].bytes, size: 7n }, "size"],

@@ -6,6 +6,7 @@ import { type ChunkUploadStore, MAX_UPLOADED_CHUNK_BYTES, type UploadedChunk } f
 import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
+import { zstdFrameLength } from "../engine/zstd-context.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
@@ -28,6 +29,9 @@ const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
 function received(c: UploadedChunk): Received {
   if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), plainSize: c.bytes.length, plain: c.bytes };
   const notAFrame = () => invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
+  // Exactly one frame, as the server's reader requires of every stored zstd record (zstd-context.ts):
+  // the one-shot decoder below would also take several frames in a row, or trailing skippable ones.
+  if (zstdFrameLength(c.bytes) !== c.bytes.length) throw notAFrame();
   let plain: Uint8Array;
   try {
     plain = zstdDecompressSync(c.bytes, {

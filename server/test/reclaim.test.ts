@@ -310,7 +310,7 @@ test("a store with no pack row is still swept when a failed operation's lease on
   const store = "gc-first-upload-failed";
   const db = services.database.db;
   // What a first upload into a new store leaves when its pack became durable but indexing it failed
-  // (the database unreachable): an object and the operation's lease, no longer renewed.
+  // (the database unreachable): an object and the operation's lease, left stale.
   const orphan = packKey(store, "ef".repeat(16));
   await services.blobs.put(orphan, randomBytes(1000));
   await db.execute(sql`insert into ingest_leases (id, store_id, start_time, renew_time) values (gen_random_uuid(), ${store}, now() - interval '1 hour', now() - interval '1 hour')`);

@@ -31,8 +31,8 @@ export interface IngestLeaseOptions {
  * then its live manifests, and deletes nothing seen or written since the floor. So an upload that
  * runs longer than the grace period keeps its chunks, and an operation whose lease was dropped as
  * dead cannot commit (its `fence` fails). A lease is deleted when its operation succeeds; one whose
- * operation failed stops being renewed and is dropped as stale, which makes reclaim visit its store
- * (a store with no pack row would otherwise never be visited, and its unindexed packs never swept).
+ * operation failed is marked stale instead, and dropping it makes reclaim visit its store (a store
+ * with no pack row would otherwise never be visited, and its unindexed packs never swept).
  */
 export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
   const renewMs = opts.renewMs ?? 30_000;
@@ -65,9 +65,12 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
       try {
         result = await fn(lease);
       } catch (err) {
-        // Left to go stale: a failed operation may have left a durable pack that it could not index
-        // (the database was unreachable), and reclaim visits the store of every lease it drops.
+        // Not deleted but marked stale: the next reclaim drops it first thing (so it pins nothing)
+        // and visits its store, where a failed operation may have left a durable pack that it
+        // could not index (the database was unreachable; then this update fails too, and the
+        // lease goes stale on its own).
         clearInterval(timer);
+        await db.update(ingestLeases).set({ renewTime: new Date(0) }).where(eq(ingestLeases.id, id)).catch(() => undefined);
         throw err;
       }
       clearInterval(timer);

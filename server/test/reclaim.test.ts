@@ -6,6 +6,12 @@ import * as assert from "uvu/assert";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { packKey } from "../src/storage/engine/pack-format.js";
 import { dropUnindexedPacks } from "../src/storage/content/pack-rows.js";
+import { createIngestLeases } from "../src/storage/content/ingest-leases.js";
+import { reclaimStorage } from "../src/storage/content/reclaim.js";
+import { createStoreKeys } from "../src/storage/content/store-keys.js";
+import { createFaultyBlobStore } from "../src/storage/blob/fault-blob-store.js";
+import { createLocalKms, generateDataKey } from "../src/storage/engine/kms.js";
+import { silentLogger } from "../src/lib/logger.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
 
 /** Garbage reclaim: expired sessions, orphaned manifests and dead packs go; live data never does. */
@@ -305,7 +311,7 @@ test("a pack object without a row is deleted only after it was seen rowless for 
   assert.is(n, 0, "no sighting is left behind");
 });
 
-test("a store with no pack row is still swept when a failed operation's lease on it goes stale", async ({ h }) => {
+test("a store with no pack row is still swept when a failed operation's lease on it goes stale, also after a failed run", async ({ h }) => {
   const { services } = h;
   const store = "gc-first-upload-failed";
   const db = services.database.db;
@@ -315,13 +321,23 @@ test("a store with no pack row is still swept when a failed operation's lease on
   await services.blobs.put(orphan, randomBytes(1000));
   await db.execute(sql`insert into ingest_leases (id, store_id, start_time, renew_time) values (gen_random_uuid(), ${store}, now() - interval '1 hour', now() - interval '1 hour')`);
   const sightings = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from orphan_objects where store_id = ${store}`))[0].n;
+  const leaseRows = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from ingest_leases where store_id = ${store}`))[0].n;
   const later = () => new Date(Date.now() + 2 * 3600_000);
 
+  // A run whose listing of that store fails: it must come back to the store next time.
+  const listingFails = createFaultyBlobStore(services.blobs, [{ op: "list", key: `packs/${store}/`, fault: { kind: "error" } }]);
+  const deps = { db, blobs: listingFails, keys: createStoreKeys(db, createLocalKms(generateDataKey(), "test")), leases: createIngestLeases(db), log: silentLogger };
+  const failed = await reclaimStorage(deps, { graceMs: 3600_000, now: later() });
+  assert.ok(failed.leasesDropped >= 1);
+  assert.is(failed.storesFailed, 1);
+  assert.is(listingFails.injected.length, 1);
+  assert.is(await sightings(), 0);
+  assert.is(await leaseRows(), 1, "a stale marker stands in for the dropped lease");
+
   const first = await services.reclaim({ graceMs: 3600_000, now: later() });
-  assert.ok(first.leasesDropped >= 1);
-  assert.is(await sightings(), 1, "dropping the lease made reclaim visit the store and record the object");
-  const [{ n: leases }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from ingest_leases where store_id = ${store}`);
-  assert.is(leases, 0);
+  assert.is(first.storesFailed, 0);
+  assert.is(await sightings(), 1, "dropping the marker made reclaim visit the store and record the object");
+  assert.is(await leaseRows(), 0);
 
   const second = await services.reclaim({ graceMs: 3600_000, now: later() });
   assert.is(second.orphanObjectsDeleted, 1, "the sighting keeps the store visited until the object goes");

@@ -207,7 +207,9 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
   const fieldOf = (e: Awaited<ReturnType<typeof send>>) => e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
   const bomb = zstdCompressSync(Buffer.alloc(4 * 1024 * 1024)); // 4 MiB of zeros in a few hundred bytes
   const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]);
-  assert.ok(zstdDecompressSync(Buffer.concat([frames[0], skippable])).equals(chunks[0].bytes), "node's decoder skips it");
+  for (const tail of [frames[1], skippable, Buffer.from("junk")]) {
+    assert.ok(zstdDecompressSync(Buffer.concat([frames[0], tail])).equals(chunks[0].bytes), "node's decoder ignores the tail");
+  }
   const damaged = Buffer.from(frames[0]);
   damaged[damaged.length >> 1] ^= 0xff;
   const cases: [string, object, string][] = [
@@ -216,9 +218,11 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
     ["a damaged frame", { chunk: damaged, encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["a frame cut short", { chunk: frames[0].subarray(0, frames[0].length - 3), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["not zstd at all", { chunk: text.subarray(0, 500), encoding: ChunkEncoding.ZSTD, size: 500n }, "chunk"],
-    // Both decode with node's one-shot decoder, but a stored zstd record is exactly one frame.
-    ["two frames in a row", { chunk: Buffer.concat([frames[0], frames[1]]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size + chunks[1].size }, "chunk"],
+    // Node's one-shot decoder takes each of these as the first frame alone (it ignores what
+    // follows), but a stored zstd record must be exactly one frame: the reader rejects the rest.
+    ["a frame and another frame", { chunk: Buffer.concat([frames[0], frames[1]]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["a frame and a skippable frame", { chunk: Buffer.concat([frames[0], skippable]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
+    ["a frame and other bytes", { chunk: Buffer.concat([frames[0], Buffer.from("junk")]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["zstd without a size", { chunk: frames[0], encoding: ChunkEncoding.ZSTD }, "size"],
     ["a size beyond 8 MiB", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: BigInt(9 * 1024 * 1024) }, "size"],
     ["identity with a wrong size", { chunk: chunks[0].bytes, size: 7n }, "size"],

@@ -15,7 +15,7 @@ export interface IncrementalUploadOptions {
   windowBytes?: number;
   /**
    * zstd level for the chunks sent (each is sent compressed when that saves at least 5%); 0 sends
-   * them raw. Default 1, the server's own level, so the server can store the frames as they are.
+   * them raw. Default 1, the server's own default level (the server stores a client's frames as they are).
    */
   zstdLevel?: number;
   signal?: AbortSignal;

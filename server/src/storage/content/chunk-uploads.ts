@@ -30,7 +30,7 @@ function received(c: UploadedChunk): Received {
   if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), plainSize: c.bytes.length, plain: c.bytes };
   const notAFrame = () => invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
   // Exactly one frame, as the server's reader requires of every stored zstd record (zstd-context.ts):
-  // the one-shot decoder below would also take several frames in a row, or trailing skippable ones.
+  // the one-shot decoder below decodes the first frame and ignores whatever follows it.
   if (zstdFrameLength(c.bytes) !== c.bytes.length) throw notAFrame();
   let plain: Uint8Array;
   try {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { eq, lt, min, sql } from "drizzle-orm";
+import { and, eq, gt, lt, min, sql } from "drizzle-orm";
 import { aborted } from "../../domain/errors.js";
 import type { Tx } from "../db/audit-repo.js";
 import type { Db } from "../db/client.js";
@@ -47,7 +47,8 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
       const timer = setInterval(() => {
         db.update(ingestLeases)
           .set({ renewTime: sql`now()` })
-          .where(eq(ingestLeases.id, id))
+          // Not one marked stale: a renewal still in flight when the operation failed must not revive it.
+          .where(and(eq(ingestLeases.id, id), gt(ingestLeases.renewTime, new Date(0))))
           .returning({ id: ingestLeases.id })
           .then((rows) => (lost ||= rows.length === 0), () => undefined); // a failed renewal is retried by the next tick
       }, renewMs).unref();
@@ -88,6 +89,14 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
         .where(lt(ingestLeases.renewTime, sql`now() - make_interval(secs => ${staleMs / 1000})`))
         .returning({ storeId: ingestLeases.storeId });
       return { dropped: gone.length, stores: [...new Set(gone.map((g) => g.storeId))] };
+    },
+
+    /**
+     * Leaves a lease row on `storeId` that is stale already, so the next reclaim drops it and visits
+     * the store: reclaim's retry for a store it found only through a dropped lease and then failed.
+     */
+    async markForReclaim(storeId: string): Promise<void> {
+      await db.insert(ingestLeases).values({ id: randomUUID(), storeId, renewTime: new Date(0) });
     },
 
     /** Start of the store's oldest lease, if any is held. */

@@ -104,6 +104,8 @@ export async function reclaimStorage(deps: ReclaimDeps, opts: ReclaimOptions): P
     } catch (err) {
       // One store's failure (its listing, a lost connection) must not stop the others' reclaim.
       report.storesFailed++;
+      // A store found through a dropped lease alone has nothing else to make the next run visit it.
+      if (stale.stores.includes(storeId)) await deps.leases.markForReclaim(storeId).catch(() => undefined);
       deps.log.error("storage reclaim of a store failed; it is retried by the next run", { storeId, err });
     }
   }

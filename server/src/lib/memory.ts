@@ -1,5 +1,5 @@
 /**
- * Explicit garbage collection at two phase boundaries, where it returns memory V8 would otherwise
+ * Explicit garbage collection at three phase boundaries, where it returns memory V8 would otherwise
  * hold for a long time. Needs `--expose-gc`, which `npm start` passes; without it both do nothing.
  */
 type ExposedGc = (options?: { type: "major"; execution: "sync"; flavor?: "last-resort" }) => void;
@@ -37,5 +37,18 @@ export const LARGE_INGEST_BYTES = 256 * 1024 * 1024;
  * tens of milliseconds, once per large ingest.
  */
 export function collectAfterStreaming(): void {
+  exposedGc()?.({ type: "major", execution: "sync" });
+}
+
+/** Chunk lists at least this long collect garbage between looking them up and reading them back. */
+export const LARGE_COMMIT_CHUNKS = 16_384;
+
+/**
+ * Frees what looking up a long chunk list left behind (CommitSnapshot's decoded request, index
+ * rows and their maps) before the content is read back, which adds buffer garbage of its own on
+ * top. Measured with 55,000 chunks: peak RSS 294 -> 258 MiB for the commit; 382 -> 354 MiB for
+ * a whole 2 GiB incremental SDK upload.
+ */
+export function collectBeforeReadBack(): void {
   exposedGc()?.({ type: "major", execution: "sync" });
 }

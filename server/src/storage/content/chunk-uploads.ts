@@ -7,6 +7,7 @@ import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
 import { zstdFrameLength } from "../engine/zstd-context.js";
+import { LARGE_COMMIT_CHUNKS, collectBeforeReadBack } from "../../lib/memory.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
@@ -102,6 +103,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
             "CHUNKS_MISSING",
           );
         }
+        if (entries.length >= LARGE_COMMIT_CHUNKS) collectBeforeReadBack();
         return content.saveVerified(lease, createManifest(entries), encrypted, expected, { signal });
       });
     },

@@ -48,9 +48,11 @@ export interface ChunkedStoreDeps {
 export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   const { db, blobs, keys, manifests } = deps;
 
-  async function readerFor(storeId: string) {
+  /** Content deps for reading a store's chunks; `onWorkers: false` opens them on the event loop. */
+  async function readerFor(storeId: string, opts: { onWorkers?: boolean } = {}) {
     const dataKey = await keys.find(storeId);
-    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, openGroup: deps.openGroup }) };
+    const openGroup = opts.onWorkers === false ? undefined : deps.openGroup;
+    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, openGroup }) };
   }
 
   /**
@@ -141,7 +143,11 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     let sha = opts.knownSha256;
     if (!sha) {
       const hasher = createHasher();
-      for await (const piece of readContentRange(await readerFor(lease.storeId), manifest, 0, manifest.size, { signal: opts.signal })) {
+      // On the event loop, not the content workers: the buffers a worker drops wait for its own GC,
+      // and the two threads' garbage added up: a 2 GiB incremental SDK upload peaked at 357 MiB of
+      // RSS with the workers and 269-276 MiB without, at 43 and 41 MB/s end to end.
+      const reader = await readerFor(lease.storeId, { onWorkers: false });
+      for await (const piece of readContentRange(reader, manifest, 0, manifest.size, { signal: opts.signal })) {
         hasher.update(piece);
       }
       sha = hasher.digest();

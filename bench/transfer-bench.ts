@@ -151,44 +151,39 @@ export const bench: BenchModule = {
       report({ name: `5 versions of a ${(DUMP / 1e6).toFixed(0)} MB dump: stored bytes`, value: Number(stored) / 1e6, unit: "MB", baseline: { name: "raw total", value: raw / 1e6 }, ratio: Number(stored) / raw });
       report({ name: "  same 5 versions via SDK incremental path: bytes sent", value: sent / 1e6, unit: "MB", baseline: { name: "raw total", value: raw / 1e6 }, ratio: sent / raw });
 
+      /** Runs `work` against a freshly started server; its RSS at start and peak (MiB) and the time taken. */
+      const onFreshServer = async (name: string, work: (port: number) => Promise<unknown>) => {
+        const fresh = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: `${dir.path}/fresh-${name}`, VELLUM_LOG_LEVEL: "info" });
+        try {
+          const before = rssKiB(fresh.child.pid!) / 1024;
+          const stop = sampleRss(fresh.child.pid!);
+          const t0 = performance.now();
+          await work(fresh.port);
+          return { before, ms: performance.now() - t0, peak: stop() };
+        } finally {
+          fresh.child.kill("SIGTERM");
+          await fresh.exited;
+        }
+      };
+
       // Peak RSS of a freshly started server process during a 4 GiB upload of fresh data.
       for (const [kind, source] of [
         ["incompressible", () => generated(BIG)],
         ["compressible JSON", () => generatedJson(BIG)],
       ] as const) {
-        const fresh = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: `${dir.path}/fresh-${kind.length}`, VELLUM_LOG_LEVEL: "info" });
-        try {
-          const client = createClient(SnapshotService, transport(fresh.port));
-          const before = rssKiB(fresh.child.pid!) / 1024;
-          const stop = sampleRss(fresh.child.pid!);
-          const big = await upload(client, `big-${kind.length}`, source());
-          const peak = stop();
-          const label = `${gib(BIG)} GiB ${kind} upload`;
-          report({ name: `server peak RSS during a ${label}`, value: peak, unit: "MiB", baseline: { name: "RSS at start", value: before }, target: "< 300 MiB" });
-          report({ name: `  ${label} throughput`, value: mbps(BIG, big.ms), unit: "MB/s" });
-        } finally {
-          fresh.child.kill("SIGTERM");
-          await fresh.exited;
-        }
+        const r = await onFreshServer(String(kind.length), (port) => upload(createClient(SnapshotService, transport(port)), `big-${kind.length}`, source()));
+        const label = `${gib(BIG)} GiB ${kind} upload`;
+        report({ name: `server peak RSS during a ${label}`, value: r.peak, unit: "MiB", baseline: { name: "RSS at start", value: r.before }, target: "< 300 MiB" });
+        report({ name: `  ${label} throughput`, value: mbps(BIG, r.ms), unit: "MB/s" });
       }
       // The SDK's incremental path into a fresh server: its CommitSnapshot looks up the whole chunk
       // list and reads the content back to hash it, which UploadSnapshot never does.
       const incBytes = BIG / 2;
-      const fresh = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: `${dir.path}/fresh-sdk`, VELLUM_LOG_LEVEL: "info" });
-      try {
-        const client = createClient(UploadService, transport(fresh.port));
-        const before = rssKiB(fresh.child.pid!) / 1024;
-        const stop = sampleRss(fresh.child.pid!);
-        const t0 = performance.now();
-        await uploadSnapshotIncremental(client, { storeId: "sdk-big", resourceType: "dump", resourceId: "big", snapshotType: SnapshotType.DB }, generatedJson(incBytes));
-        const ms = performance.now() - t0;
-        const label = `${gib(incBytes)} GiB compressible JSON SDK incremental upload`;
-        report({ name: `server peak RSS during a ${label}`, value: stop(), unit: "MiB", baseline: { name: "RSS at start", value: before } });
-        report({ name: `  ${label} throughput (client and server on this machine)`, value: mbps(incBytes, ms), unit: "MB/s" });
-      } finally {
-        fresh.child.kill("SIGTERM");
-        await fresh.exited;
-      }
+      const header = { storeId: "sdk-big", resourceType: "dump", resourceId: "big", snapshotType: SnapshotType.DB };
+      const inc = await onFreshServer("sdk", (port) => uploadSnapshotIncremental(createClient(UploadService, transport(port)), header, generatedJson(incBytes)));
+      const label = `${gib(incBytes)} GiB compressible JSON SDK incremental upload`;
+      report({ name: `server peak RSS during a ${label}`, value: inc.peak, unit: "MiB", baseline: { name: "RSS at start", value: inc.before } });
+      report({ name: `  ${label} throughput (client and server on this machine)`, value: mbps(incBytes, inc.ms), unit: "MB/s" });
     } finally {
       bare.stop();
       server.child.kill("SIGTERM");

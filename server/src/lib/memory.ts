@@ -29,26 +29,20 @@ export function releaseStartupMemory(): { rssBeforeMiB: number; rssAfterMiB: num
 /** Ingests at least this large collect garbage between streaming and committing. */
 export const LARGE_INGEST_BYTES = 256 * 1024 * 1024;
 
-/**
- * Frees what a streaming phase left behind. V8 collects buffers outside its heap once ~64 MB of
- * them have piled up, so a large ingest ends with up to that much dead buffer memory; the commit
- * that follows allocates on the JS heap only and never triggers that collection, so without this
- * the dead buffers and the commit's garbage add up (a 4 GiB upload's peak RSS). One full GC,
- * tens of milliseconds, once per large ingest.
- */
-export function collectAfterStreaming(): void {
-  exposedGc()?.({ type: "major", execution: "sync" });
-}
-
-/** Chunk lists at least this long collect garbage between looking them up and reading them back. */
+/** CommitSnapshot chunk lists at least this long collect garbage between the lookups and the read-back. */
 export const LARGE_COMMIT_CHUNKS = 16_384;
 
 /**
- * Frees what looking up a long chunk list left behind (CommitSnapshot's decoded request, index
- * rows and their maps) before the content is read back, which adds buffer garbage of its own on
- * top. Measured with 55,000 chunks: peak RSS 294 -> 258 MiB for the commit; 382 -> 354 MiB for
- * a whole 2 GiB incremental SDK upload.
+ * One full GC (tens of milliseconds) where a phase that left much garbage ends and one that makes
+ * its own begins, so the two do not add up:
+ * - after a large ingest's streaming, before its commit. V8 collects buffers outside its heap once
+ *   ~64 MB of them have piled up, so streaming ends with up to that much dead buffer memory, and
+ *   the commit, which allocates on the JS heap only, never triggers that collection (a 4 GiB
+ *   upload's peak RSS);
+ * - after CommitSnapshot looked up a long chunk list (its decoded request, index rows and their
+ *   maps), before the content is read back (55,000 chunks: peak RSS 294 -> 258 MiB; a 2 GiB
+ *   incremental SDK upload 382 -> 354 MiB).
  */
-export function collectBeforeReadBack(): void {
+export function collectBetweenPhases(): void {
   exposedGc()?.({ type: "major", execution: "sync" });
 }

@@ -6,8 +6,8 @@ import { type ChunkUploadStore, MAX_UPLOADED_CHUNK_BYTES, type UploadedChunk } f
 import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
-import { zstdFrameLength } from "../engine/zstd-context.js";
-import { LARGE_COMMIT_CHUNKS, collectBeforeReadBack } from "../../lib/memory.js";
+import { isOneZstdFrame } from "../engine/zstd-context.js";
+import { LARGE_COMMIT_CHUNKS, collectBetweenPhases } from "../../lib/memory.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
@@ -32,7 +32,7 @@ function received(c: UploadedChunk): Received {
   const notAFrame = () => invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
   // Exactly one frame, as the server's reader requires of every stored zstd record (zstd-context.ts):
   // the one-shot decoder below decodes the first frame and ignores whatever follows it.
-  if (zstdFrameLength(c.bytes) !== c.bytes.length) throw notAFrame();
+  if (!isOneZstdFrame(c.bytes)) throw notAFrame();
   let plain: Uint8Array;
   try {
     plain = zstdDecompressSync(c.bytes, {
@@ -103,7 +103,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
             "CHUNKS_MISSING",
           );
         }
-        if (entries.length >= LARGE_COMMIT_CHUNKS) collectBeforeReadBack();
+        if (entries.length >= LARGE_COMMIT_CHUNKS) collectBetweenPhases();
         return content.saveVerified(lease, createManifest(entries), encrypted, expected, { signal });
       });
     },

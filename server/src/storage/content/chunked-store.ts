@@ -12,7 +12,7 @@ import { ingestStream, type IngestResult as EngineIngest } from "../engine/inges
 import type { Manifest } from "../engine/manifest.js";
 import { type FlushedPack, createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
-import { LARGE_INGEST_BYTES, collectAfterStreaming } from "../../lib/memory.js";
+import { LARGE_INGEST_BYTES, collectBetweenPhases } from "../../lib/memory.js";
 import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import type { ManifestRepo } from "./manifest-repo.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
@@ -94,7 +94,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     const packWriter = indexingPackWriter(lease, opts.signal);
     // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
     const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, scanner: deps.scanner, encryption, copyInput: false, signal: opts.signal });
-    if (r.size >= LARGE_INGEST_BYTES) collectAfterStreaming();
+    if (r.size >= LARGE_INGEST_BYTES) collectBetweenPhases();
     return r;
   }
 

@@ -34,6 +34,9 @@ export interface IngestLeaseOptions {
  * operation failed is marked stale instead, and dropping it makes reclaim visit its store (a store
  * with no pack row would otherwise never be visited, and its unindexed packs never swept).
  */
+/** The renew time of a lease marked stale: older than any staleness limit. */
+const MARKED_STALE = new Date(0);
+
 export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
   const renewMs = opts.renewMs ?? 30_000;
   const staleMs = opts.staleMs ?? 5 * 60_000;
@@ -48,7 +51,7 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
         db.update(ingestLeases)
           .set({ renewTime: sql`now()` })
           // Not one marked stale: a renewal still in flight when the operation failed must not revive it.
-          .where(and(eq(ingestLeases.id, id), gt(ingestLeases.renewTime, new Date(0))))
+          .where(and(eq(ingestLeases.id, id), gt(ingestLeases.renewTime, MARKED_STALE)))
           .returning({ id: ingestLeases.id })
           .then((rows) => (lost ||= rows.length === 0), () => undefined); // a failed renewal is retried by the next tick
       }, renewMs).unref();
@@ -62,21 +65,20 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
           }
         },
       };
-      let result: T;
+      let succeeded = false;
       try {
-        result = await fn(lease);
-      } catch (err) {
-        // Not deleted but marked stale: the next reclaim drops it first thing (so it pins nothing)
-        // and visits its store, where a failed operation may have left a durable pack that it
-        // could not index (the database was unreachable; then this update fails too, and the
-        // lease goes stale on its own).
+        const result = await fn(lease);
+        succeeded = true;
+        return result;
+      } finally {
         clearInterval(timer);
-        await db.update(ingestLeases).set({ renewTime: new Date(0) }).where(eq(ingestLeases.id, id)).catch(() => undefined);
-        throw err;
+        // A failed operation's lease is marked stale instead of deleted: the next reclaim drops it
+        // first thing (so it pins nothing) and visits its store, where the operation may have left
+        // a durable pack it could not index (the database was unreachable; then this statement
+        // fails too, and the lease goes stale on its own).
+        const where = eq(ingestLeases.id, id);
+        await (succeeded ? db.delete(ingestLeases).where(where) : db.update(ingestLeases).set({ renewTime: MARKED_STALE }).where(where)).catch(() => undefined);
       }
-      clearInterval(timer);
-      await db.delete(ingestLeases).where(eq(ingestLeases.id, id)).catch(() => undefined); // else it goes stale and is dropped
-      return result;
     },
 
     /**
@@ -96,7 +98,7 @@ export function createIngestLeases(db: Db, opts: IngestLeaseOptions = {}) {
      * the store: reclaim's retry for a store it found only through a dropped lease and then failed.
      */
     async markForReclaim(storeId: string): Promise<void> {
-      await db.insert(ingestLeases).values({ id: randomUUID(), storeId, renewTime: new Date(0) });
+      await db.insert(ingestLeases).values({ id: randomUUID(), storeId, renewTime: MARKED_STALE });
     },
 
     /** Start of the store's oldest lease, if any is held. */

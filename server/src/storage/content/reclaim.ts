@@ -178,8 +178,8 @@ async function reclaimStore(
     .where(and(eq(packs.storeId, storeId), lt(packs.createTime, cutoff), isNull(packs.retireTime)));
   const sparse: string[] = [];
   for (const pack of candidates) {
-    const rows = (await db.select({ digest: chunks.digest, length: chunks.length }).from(chunks).where(inPack(pack.packId))).map((r) => ({ hex: Buffer.from(r.digest).toString("hex"), length: r.length }));
-    const dead = rows.filter((r) => !live.has(r.hex)).map((r) => Buffer.from(r.hex, "hex"));
+    const rows = (await db.select({ digest: chunks.digest, length: chunks.length }).from(chunks).where(inPack(pack.packId))).map((r) => ({ ...r, hex: Buffer.from(r.digest).toString("hex") }));
+    const dead = rows.filter((r) => !live.has(r.hex)).map((r) => r.digest);
     const removed = dead.length === 0 ? [] : await db
       .delete(chunks)
       .where(and(inPack(pack.packId), inArray(chunks.digest, dead), lt(chunks.lastSeen, cutoff)))

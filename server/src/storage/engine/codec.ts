@@ -5,7 +5,7 @@
  */
 import * as zlib from "node:zlib";
 import type { Codec } from "./types.js";
-import { createZstdContexts, zstdFrameLength } from "./zstd-context.js";
+import { createZstdContexts, isOneZstdFrame } from "./zstd-context.js";
 
 /** Reused native zstd contexts for this thread (see zstd-context.ts); undefined falls back to per-call. */
 const contexts = createZstdContexts();
@@ -106,7 +106,7 @@ export function decodeChunk(codec: Codec, data: Uint8Array, plainSize: number, i
         out = contexts.decompress(data, plainSize, into);
       } else {
         // The same rule as the reused contexts: a record is exactly one frame (the one-shot decoder ignores what follows one).
-        if (zstdFrameLength(data) !== data.length) throw new RangeError("not exactly one complete zstd frame");
+        if (!isOneZstdFrame(data)) throw new RangeError("not exactly one complete zstd frame");
         out = zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, plainSize) });
       }
       break;

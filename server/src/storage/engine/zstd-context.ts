@@ -78,6 +78,9 @@ export function zstdFrameLength(b: Uint8Array): number | undefined {
   return at <= b.length ? at : undefined;
 }
 
+/** Whether `b` is exactly one complete zstd frame, the form of every stored zstd record. */
+export const isOneZstdFrame = (b: Uint8Array): boolean => zstdFrameLength(b) === b.length;
+
 function usable(z: unknown): z is NativeZstd {
   const n = z as Partial<NativeZstd>;
   return typeof n._handle?.writeSync === "function" && n._writeState instanceof Uint32Array && typeof n.reset === "function";
@@ -142,7 +145,7 @@ export function createZstdContexts(): ZstdContexts | undefined {
       if (into !== undefined && into.length < plainSize + 1) throw new RangeError("output needs plainSize + 1 bytes");
       // Exactly one whole frame, or the decoder could stop mid-frame with all input taken and the
       // next frame would continue this one.
-      if (zstdFrameLength(frame) !== frame.length) throw new RangeError("not exactly one complete zstd frame");
+      if (!isOneZstdFrame(frame)) throw new RangeError("not exactly one complete zstd frame");
       const out = into === undefined ? Buffer.allocUnsafe(plainSize + 1) : into.subarray(0, plainSize + 1);
       const r = step(z, C.ZSTD_e_end, frame, out);
       if (r === undefined) {

@@ -1,11 +1,13 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runBlobStoreConformance } from "./blob-store-conformance.js";
-import { collect, equalBytes, expectRejection, pattern, toArray } from "./blob-test-support.js";
+import { chunked, collect, equalBytes, expectRejection, pattern, toArray } from "./blob-test-support.js";
 import { createFsBlobStore, FS_TMP_DIR } from "./fs-blob-store.js";
+import { ALIGN, SLOT_BYTES, createSlotPool, probeDirectIo } from "./direct-io.js";
 
 const newRoot = () => mkdtemp(join(tmpdir(), "vellum-fs-blob-"));
 
@@ -65,6 +67,46 @@ fsOnly("a read that started before an overwrite keeps reading the old version", 
   for (let s = await it.next(); !s.done; s = await it.next()) parts.push(s.value);
   equalBytes(Buffer.concat(parts), old);
   equalBytes(await collect(store.get("v")), pattern(10, 6));
+});
+
+/** Bytes of the file that sit in the page cache (util-linux fincore). */
+const cachedBytes = (path: string) => Number(execFileSync("fincore", ["--bytes", "--noheadings", "--output", "RES", path], { encoding: "utf8" }).trim());
+
+fsOnly("objects of every size around the block and slot boundaries round-trip, whole and by unaligned ranges", async () => {
+  const store = createFsBlobStore({ root });
+  const sizes = [1, ALIGN - 1, ALIGN, ALIGN + 1, SLOT_BYTES - 1, SLOT_BYTES, SLOT_BYTES + 1, 2 * SLOT_BYTES + ALIGN + 7, 17 * 1024 * 1024 + 3];
+  for (const [i, size] of sizes.entries()) {
+    const data = pattern(size, i + 2);
+    await store.put(`s/${i}`, chunked(data, [1, ALIGN + 3, 1 << 20, 777]));
+    assert.is((await stat(join(root, "s", String(i)))).size, size, `file size of ${size}`);
+    equalBytes(await collect(store.get(`s/${i}`)), data, `whole ${size}`);
+    for (const [start, len] of [[0, 1], [1, ALIGN], [ALIGN - 1, 2], [size - 1, 1], [Math.floor(size / 3), Math.ceil(size / 2)], [SLOT_BYTES - 5, SLOT_BYTES + 11]]) {
+      const from = Math.min(start, size - 1);
+      const to = Math.min(size, from + len);
+      equalBytes(await collect(store.get(`s/${i}`, { offset: from, length: to - from })), data.subarray(from, to), `${size} [${from}, ${to})`);
+    }
+  }
+});
+
+fsOnly("pack files bypass the page cache where the file system takes O_DIRECT, and stay in it without a free slot", async () => {
+  assert.ok(await probeDirectIo(root, createSlotPool(1)), "this test needs a temp dir on a file system with O_DIRECT");
+  const data = pattern(3 * 1024 * 1024 + 5, 9);
+  const direct = createFsBlobStore({ root: join(root, "direct") });
+  await direct.put("p", data);
+  equalBytes(await collect(direct.get("p", { offset: 100, length: 199_900 })), data.subarray(100, 200_000));
+  assert.is(cachedBytes(join(root, "direct", "p")), 0);
+  const buffered = createFsBlobStore({ root: join(root, "buffered"), slots: createSlotPool(0) });
+  await buffered.put("p", data);
+  equalBytes(await collect(buffered.get("p")), data);
+  assert.ok(cachedBytes(join(root, "buffered", "p")) > 0);
+});
+
+fsOnly("more concurrent operations than slots all complete with the right bytes", async () => {
+  const store = createFsBlobStore({ root, slots: createSlotPool(2) });
+  const objects = Array.from({ length: 6 }, (_, i) => pattern(SLOT_BYTES + 1000 * i + 1, 20 + i));
+  await Promise.all(objects.map((d, i) => store.put(`c/${i}`, chunked(d, [65536]))));
+  const reads = await Promise.all([...objects, ...objects].map((_, j) => collect(store.get(`c/${j % 6}`, { offset: j, length: SLOT_BYTES }))));
+  reads.forEach((r, j) => equalBytes(r, objects[j % 6].subarray(j, SLOT_BYTES + j), `read ${j}`));
 });
 
 fsOnly.run();

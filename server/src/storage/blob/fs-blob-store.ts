@@ -12,6 +12,9 @@
  *   whenever no put is running.
  * - Reads open the file once and stream from that descriptor (1 MiB reads), so a concurrent
  *   overwrite never mixes two versions into one read.
+ * - Where the file system takes O_DIRECT (probed once per store), writes and reads skip the page
+ *   cache through aligned slots (direct-io.ts); when no slot is free, an operation uses buffered
+ *   I/O instead.
  * - Directories are created on demand and never removed. A key cannot be both an object and a
  *   "directory" of other keys (`a` and `a/b`): such a put fails with TypeError.
  * - File-system errors other than "not found" surface as BlobUnavailable with the cause attached.
@@ -33,10 +36,13 @@ import {
   isBlobError,
 } from "./blob-store.js";
 import { abortableChunks, assertRangeShape, resolveRange } from "./blob-support.js";
+import { type SlotPool, probeDirectIo, readThroughSlot, sharedSlots, writeThroughSlot } from "./direct-io.js";
 
 export interface FsBlobStoreOptions {
   /** Directory holding the objects; created if missing. Made absolute against the cwd. */
   root: string;
+  /** Aligned buffers for direct I/O; default the process's shared pool. */
+  slots?: SlotPool;
 }
 
 const READ_HIGH_WATER_MARK = 1024 * 1024;
@@ -57,6 +63,13 @@ const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
 export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   const root = resolve(options.root);
   const tmpDir = join(root, FS_TMP_DIR);
+  const pool = options.slots ?? sharedSlots;
+  let direct: Promise<boolean> | undefined;
+  /** A slot for one direct read or write, when the file system takes O_DIRECT and one is free. */
+  const directSlot = async (): Promise<Uint8Array | undefined> => {
+    direct ??= fs.mkdir(tmpDir, { recursive: true }).then(() => probeDirectIo(tmpDir, pool), () => false);
+    return (await direct) ? pool.acquire() : undefined;
+  };
 
   const pathOf = (key: string): string => {
     assertValidKey(key);
@@ -82,7 +95,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       }
       const tmp = join(tmpDir, `${randomBytes(12).toString("hex")}.tmp`);
       try {
-        const size = await writeDurably(tmp, body, opts.signal, key);
+        const size = await writeDurably(tmp, body, opts.signal, key, await directSlot(), pool);
         await commit(tmp, target, key, opts.ifAbsent === true);
         return { key, size };
       } finally {
@@ -95,9 +108,17 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       const path = pathOf(key);
       if (range) assertRangeShape(range);
       return (async function* () {
-        const fh = await openForRead(path, key);
+        let slot = await directSlot();
+        const lend = () => {
+          if (slot) pool.release(slot);
+          slot = undefined;
+        };
+        let fh: FileHandle | undefined;
         let handedOver = false;
         try {
+          if (slot) fh = await openDirect(path, key);
+          if (!fh) lend();
+          fh ??= await openForRead(path, key);
           const st = await fh.stat().catch((e: unknown) => {
             throw translate(e, key);
           });
@@ -106,7 +127,18 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
           if (end <= start) return;
           if (end - start <= DIRECT_READ_MAX) {
             // One read into one buffer: chunk reads (a few MiB) skip the stream and its copies.
-            yield await readInto(fh, start, end - start, key);
+            const bytes = await readInto(fh, start, end - start, key, slot);
+            lend(); // before the consumer gets the bytes, however long it keeps the generator
+            yield bytes;
+            return;
+          }
+          if (slot) {
+            for (let at = start; at < end; ) {
+              const part = await readInto(fh, at, Math.min(READ_HIGH_WATER_MARK, end - at), key, slot);
+              if (part.byteLength === 0) return;
+              at += part.byteLength;
+              yield part;
+            }
             return;
           }
           const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_HIGH_WATER_MARK });
@@ -117,7 +149,8 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
             throw translate(e, key);
           }
         } finally {
-          if (!handedOver) await fh.close().catch(() => undefined);
+          lend();
+          if (!handedOver) await fh?.close().catch(() => undefined);
         }
       })();
     },
@@ -150,12 +183,16 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   };
 }
 
-/** Reads `length` bytes at `position` (fewer only if the file ends first). */
-async function readInto(fh: FileHandle, position: number, length: number, key: string): Promise<Uint8Array> {
+/**
+ * Reads `length` bytes at `position` (fewer only if the file ends first); through `slot` when the
+ * handle was opened with O_DIRECT.
+ */
+async function readInto(fh: FileHandle, position: number, length: number, key: string, slot?: Uint8Array): Promise<Uint8Array> {
   const out = Buffer.allocUnsafe(length);
   let at = 0;
   try {
-    while (at < length) {
+    if (slot) at = await readThroughSlot(fh, position, length, slot, out);
+    else while (at < length) {
       const { bytesRead } = await fh.read(out, at, length - at, position + at);
       if (bytesRead === 0) break;
       at += bytesRead;
@@ -166,15 +203,26 @@ async function readInto(fh: FileHandle, position: number, length: number, key: s
   return at === length ? out : out.subarray(0, at);
 }
 
-/** Streams the body into a new file at `tmp` and fsyncs it. Returns the number of bytes written. */
-async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | undefined, key: string) {
+/**
+ * Streams the body into a new file at `tmp` and fsyncs it. Returns the number of bytes written.
+ * With a slot, the file is written with O_DIRECT through it, and the slot goes back to `pool`.
+ */
+async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | undefined, key: string, slot: Uint8Array | undefined, pool: SlotPool) {
   let fh: FileHandle;
   try {
-    fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (slot ? constants.O_DIRECT : 0), 0o644);
   } catch (e) {
+    if (slot) pool.release(slot);
     throw translate(e, key);
   }
   try {
+    if (slot) {
+      const size = await writeThroughSlot(fh, abortableChunks(body, signal), slot, (e) => translate(e, key));
+      await fh.sync().catch((e: unknown) => {
+        throw translate(e, key);
+      });
+      return size;
+    }
     // The BlobStore contract lets a put keep yielded chunks until it resolves, so they are
     // gathered as they are.
     let gathered: Uint8Array[] = [];
@@ -197,6 +245,7 @@ async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | u
     });
     return size;
   } finally {
+    if (slot) pool.release(slot);
     await fh.close().catch(() => undefined);
   }
 }
@@ -263,6 +312,16 @@ async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** Opens for reading, with O_DIRECT when `direct`; undefined when that open fails but a plain one may not (a directory, say). */
+async function openDirect(path: string, key: string): Promise<FileHandle | undefined> {
+  try {
+    return await fs.open(path, constants.O_RDONLY | constants.O_DIRECT);
+  } catch (e) {
+    if (isMissing(e)) throw blobNotFound(key);
+    return undefined;
   }
 }
 

@@ -5,7 +5,8 @@
  * for 5 versions of a ~200 MB dump (server-side and SDK incremental path), and the server's peak
  * RSS during a 4 GiB upload and a 2 GiB SDK incremental upload.
  */
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createClient } from "@connectrpc/connect";
@@ -36,6 +37,46 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** CPU seconds used so far by process `pid`, all its threads, from /proc. */
+function processCpu(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return 0; // exited since it was listed
+  }
+}
+
+/** CPU seconds used so far by the machine's running PostgreSQL processes. */
+function postgresCpu(): number {
+  let total = 0;
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, "utf8").trim() === "postgres") total += processCpu(Number(name));
+    } catch {
+      // exited since it was listed
+    }
+  }
+  return total;
+}
+
+/**
+ * Runs `work` and returns its result with the CPU seconds it cost this process (the client: the
+ * SDK transport and the data source), the server process `serverPid`, and PostgreSQL.
+ */
+async function withCpu<T>(serverPid: number, work: () => Promise<T>): Promise<T & { cpu: { client: number; server: number; postgres: number } }> {
+  const c0 = process.cpuUsage();
+  const s0 = processCpu(serverPid);
+  const p0 = postgresCpu();
+  const out = await work();
+  const c = process.cpuUsage(c0);
+  return { ...out, cpu: { client: (c.user + c.system) / 1e6, server: processCpu(serverPid) - s0, postgres: postgresCpu() - p0 } };
+}
+
 function sampleRss(pid: number) {
   let peak = rssKiB(pid);
   const t = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), 50);
@@ -43,10 +84,10 @@ function sampleRss(pid: number) {
 }
 
 /** The bare server, run with the same Node flags and environment as `npm start` runs Vellum. */
-async function startBare(): Promise<{ port: number; stop(): void }> {
+async function startBare(): Promise<{ port: number; pid: number; stop(): void }> {
   const child = spawnLikeStart(fileURLToPath(new URL("./bare-server.ts", import.meta.url)), {}, ["ignore", "pipe", "inherit"]);
   const port = await new Promise<number>((resolve) => child.stdout!.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
-  return { port, stop: () => child.kill("SIGTERM") };
+  return { port, pid: child.pid!, stop: () => child.kill("SIGTERM") };
 }
 
 async function* slices(data: Uint8Array) {
@@ -106,19 +147,24 @@ export const bench: BenchModule = {
       for (const [name, data] of datasets) {
         // Bare and Vellum alternate, each Vellum upload into a fresh store (no dedup between
         // repetitions); reported: median MB/s of each and the median of the per-pair ratios.
-        const up: { bare: number[]; vellum: number[]; ratio: number[] } = { bare: [], vellum: [], ratio: [] };
-        const down: typeof up = { bare: [], vellum: [], ratio: [] };
+        type Cpu = { client: number; server: number; postgres: number };
+        const up: { bare: number[]; vellum: number[]; ratio: number[]; bareCpu: Cpu[]; vellumCpu: Cpu[] } = { bare: [], vellum: [], ratio: [], bareCpu: [], vellumCpu: [] };
+        const down: typeof up = { bare: [], vellum: [], ratio: [], bareCpu: [], vellumCpu: [] };
         let stored = 0;
         for (let rep = 0; rep < REPS; rep++) {
           const store = `tput-${name.length}-${rep}`;
-          const b = await upload(baseline, "bare", slices(data));
-          const v = await upload(vellum, store, slices(data));
+          const b = await withCpu(bare.pid, () => upload(baseline, "bare", slices(data)));
+          const v = await withCpu(server.child.pid!, () => upload(vellum, store, slices(data)));
+          up.bareCpu.push(b.cpu);
+          up.vellumCpu.push(v.cpu);
           up.bare.push(mbps(SIZE, b.ms));
           up.vellum.push(mbps(SIZE, v.ms));
           up.ratio.push(b.ms / v.ms);
           stored = Number(v.snapshot!.storedSize) / SIZE;
-          const bd = await download(baseline, "bare", "x", SIZE);
-          const vd = await download(vellum, store, v.snapshot!.snapshotId, 0);
+          const bd = await withCpu(bare.pid, () => download(baseline, "bare", "x", SIZE));
+          const vd = await withCpu(server.child.pid!, () => download(vellum, store, v.snapshot!.snapshotId, 0));
+          down.bareCpu.push(bd.cpu);
+          down.vellumCpu.push(vd.cpu);
           down.bare.push(mbps(bd.n, bd.ms));
           down.vellum.push(mbps(vd.n, vd.ms));
           down.ratio.push(bd.ms / vd.ms);
@@ -128,6 +174,12 @@ export const bench: BenchModule = {
           const spread = `min ${Math.min(...m.ratio).toFixed(3)}, max ${Math.max(...m.ratio).toFixed(3)}`;
           report({ name: `${kind} ${label}`, value: median(m.vellum), unit: "MB/s", baseline: { name: "bare gRPC", value: median(m.bare) }, ratio: median(m.ratio), target: ">= 0.8" });
           report({ name: `  ${kind} ratio over ${REPS} alternating runs (${spread})`, value: median(m.ratio), unit: "ratio" });
+          // Where the machine's CPU went (medians per GiB moved): on 2 cores shared by client,
+          // server and database, throughput follows the total.
+          const perGiB = (xs: Cpu[], k: keyof Cpu) => median(xs.map((x) => x[k])) / (SIZE / GiB);
+          const total = (xs: Cpu[]) => median(xs.map((x) => x.client + x.server + x.postgres)) / (SIZE / GiB);
+          const parts = (xs: Cpu[]) => `client ${perGiB(xs, "client").toFixed(2)} + server ${perGiB(xs, "server").toFixed(2)} + postgres ${perGiB(xs, "postgres").toFixed(2)}`;
+          report({ name: `  ${kind} CPU s per GiB, Vellum: ${parts(m.vellumCpu)}`, value: total(m.vellumCpu), unit: "s", baseline: { name: `bare (${parts(m.bareCpu)})`, value: total(m.bareCpu) }, ratio: total(m.vellumCpu) / total(m.bareCpu) });
         };
         row("upload", up);
         report({ name: `  stored bytes / size (${name})`, value: stored, unit: "ratio" });

@@ -18,7 +18,8 @@ import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 
 export const ALIGN = 4096;
-export const SLOT_BYTES = 4 * 1024 * 1024;
+/** A pack range of up to 4 MiB (the chunk reader's largest) fits one slot at any offset. */
+export const SLOT_BYTES = 4 * 1024 * 1024 + 64 * 1024;
 const SLOTS = 8;
 const WASM_PAGE = 64 * 1024;
 

@@ -12,9 +12,9 @@
  *   whenever no put is running.
  * - Reads open the file once and stream from that descriptor (1 MiB reads), so a concurrent
  *   overwrite never mixes two versions into one read.
- * - Where the file system takes O_DIRECT (probed once per store), writes and reads skip the page
- *   cache through aligned slots (direct-io.ts); when no slot is free, an operation uses buffered
- *   I/O instead.
+ * - Where the file system takes O_DIRECT (probed once per store), writes and reads of ranges of
+ *   up to 16 MiB skip the page cache through aligned slots (direct-io.ts); when no slot is free,
+ *   an operation uses buffered I/O instead.
  * - Directories are created on demand and never removed. A key cannot be both an object and a
  *   "directory" of other keys (`a` and `a/b`): such a put fails with TypeError.
  * - File-system errors other than "not found" surface as BlobUnavailable with the cause attached.
@@ -108,7 +108,9 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       const path = pathOf(key);
       if (range) assertRangeShape(range);
       return (async function* () {
-        let slot = await directSlot();
+        // Only bounded ranges (the chunk reader's) go direct: the slot is held for one read,
+        // never while a consumer holds the generator.
+        let slot = range?.length !== undefined && range.length <= DIRECT_READ_MAX ? await directSlot() : undefined;
         const lend = () => {
           if (slot) pool.release(slot);
           slot = undefined;
@@ -130,15 +132,6 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
             const bytes = await readInto(fh, start, end - start, key, slot);
             lend(); // before the consumer gets the bytes, however long it keeps the generator
             yield bytes;
-            return;
-          }
-          if (slot) {
-            for (let at = start; at < end; ) {
-              const part = await readInto(fh, at, Math.min(READ_HIGH_WATER_MARK, end - at), key, slot);
-              if (part.byteLength === 0) return;
-              at += part.byteLength;
-              yield part;
-            }
             return;
           }
           const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_HIGH_WATER_MARK });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { runBlobStoreConformance } from "./blob-store-conformance.js";
-import { chunked, collect, equalBytes, expectRejection, pattern, toArray } from "./blob-test-support.js";
+import { chunked, collect, equalBytes, expectBlobError, expectRejection, pattern, toArray } from "./blob-test-support.js";
 import { createFsBlobStore, FS_TMP_DIR } from "./fs-blob-store.js";
 import { ALIGN, SLOT_BYTES, createSlotPool, probeDirectIo } from "./direct-io.js";
 
@@ -99,6 +99,22 @@ fsOnly("pack files bypass the page cache where the file system takes O_DIRECT, a
   await buffered.put("p", data);
   equalBytes(await collect(buffered.get("p")), data);
   assert.ok(cachedBytes(join(root, "buffered", "p")) > 0);
+});
+
+fsOnly("a failed put and a failed read give their slot back", async () => {
+  const store = createFsBlobStore({ root, slots: createSlotPool(1) });
+  const data = pattern(ALIGN * 3 + 1, 5);
+  async function* failing() {
+    yield data.subarray(0, ALIGN + 7);
+    throw new Error("source broke");
+  }
+  await expectRejection(() => store.put("f", failing()), (e) => e instanceof Error && e.message === "source broke", "the source's error");
+  await expectBlobError(() => collect(store.get("missing", { offset: 0, length: 10 })), "BlobNotFound");
+  // Had either kept the pool's only slot, this put would be buffered and land in the page cache.
+  await store.put("f", data);
+  equalBytes(await collect(store.get("f", { offset: 3, length: ALIGN * 2 })), data.subarray(3, 3 + ALIGN * 2));
+  assert.is(cachedBytes(join(root, "f")), 0);
+  assert.equal(await readdir(join(root, FS_TMP_DIR)), []);
 });
 
 fsOnly("more concurrent operations than slots all complete with the right bytes", async () => {

@@ -48,8 +48,8 @@ const carve = (buffer: ArrayBuffer, n: number, size: number) => Array.from({ len
 /** The process's pool: every local-disk store shares it. */
 export const sharedSlots = createSlotPool();
 
-export const alignDown = (n: number) => n - (n % ALIGN);
-export const alignUp = (n: number) => alignDown(n + ALIGN - 1);
+const alignDown = (n: number) => n - (n % ALIGN);
+const alignUp = (n: number) => alignDown(n + ALIGN - 1);
 
 /**
  * Whether files in `dir` take O_DIRECT writes: tmpfs refuses the open, and some file systems

@@ -95,7 +95,13 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       }
       const tmp = join(tmpDir, `${randomBytes(12).toString("hex")}.tmp`);
       try {
-        const size = await writeDurably(tmp, body, opts.signal, key, await directSlot(), pool);
+        const slot = await directSlot();
+        let size: number;
+        try {
+          size = await writeDurably(tmp, body, opts.signal, key, slot);
+        } finally {
+          if (slot) pool.release(slot);
+        }
         await commit(tmp, target, key, opts.ifAbsent === true);
         return { key, size };
       } finally {
@@ -118,9 +124,9 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
         let fh: FileHandle | undefined;
         let handedOver = false;
         try {
-          if (slot) fh = await openDirect(path, key);
-          if (!fh) lend();
-          fh ??= await openForRead(path, key);
+          const opened = await openForRead(path, key, slot !== undefined);
+          if (!opened.direct) lend();
+          fh = opened.fh;
           const st = await fh.stat().catch((e: unknown) => {
             throw translate(e, key);
           });
@@ -198,14 +204,13 @@ async function readInto(fh: FileHandle, position: number, length: number, key: s
 
 /**
  * Streams the body into a new file at `tmp` and fsyncs it. Returns the number of bytes written.
- * With a slot, the file is written with O_DIRECT through it, and the slot goes back to `pool`.
+ * With a slot, the file is written with O_DIRECT through it.
  */
-async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | undefined, key: string, slot: Uint8Array | undefined, pool: SlotPool) {
+async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | undefined, key: string, slot: Uint8Array | undefined) {
   let fh: FileHandle;
   try {
     fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (slot ? constants.O_DIRECT : 0), 0o644);
   } catch (e) {
-    if (slot) pool.release(slot);
     throw translate(e, key);
   }
   try {
@@ -238,7 +243,6 @@ async function writeDurably(tmp: string, body: BlobBody, signal: AbortSignal | u
     });
     return size;
   } finally {
-    if (slot) pool.release(slot);
     await fh.close().catch(() => undefined);
   }
 }
@@ -308,21 +312,17 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Opens for reading, with O_DIRECT when `direct`; undefined when that open fails but a plain one may not (a directory, say). */
-async function openDirect(path: string, key: string): Promise<FileHandle | undefined> {
+/**
+ * Opens for reading, with O_DIRECT when `direct` and the open takes it (a directory, say, refuses
+ * it; then the plain open decides). `direct` in the result says which it got.
+ */
+async function openForRead(path: string, key: string, direct: boolean): Promise<{ fh: FileHandle; direct: boolean }> {
   try {
-    return await fs.open(path, constants.O_RDONLY | constants.O_DIRECT);
+    return { fh: await fs.open(path, constants.O_RDONLY | (direct ? constants.O_DIRECT : 0)), direct };
   } catch (e) {
     if (isMissing(e)) throw blobNotFound(key);
-    return undefined;
-  }
-}
-
-async function openForRead(path: string, key: string): Promise<FileHandle> {
-  try {
-    return await fs.open(path, constants.O_RDONLY);
-  } catch (e) {
-    throw isMissing(e) ? blobNotFound(key) : translate(e, key);
+    if (direct) return openForRead(path, key, false);
+    throw translate(e, key);
   }
 }
 

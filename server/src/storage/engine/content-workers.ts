@@ -24,8 +24,7 @@ import { DomainError } from "../../domain/errors.js";
 import { type GroupOpener, ownsBuffer } from "./chunk-reader.js";
 import { isPlainRaw } from "./chunk-record.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
-import type { ToMain, ToWorker } from "./scan-protocol.js";
-import type { ChunkLocation } from "./types.js";
+import { type ToMain, type ToWorker, toWireRecords } from "./scan-protocol.js";
 
 export interface ContentWorkerOptions {
   /** Worker threads; at least 1. */
@@ -223,8 +222,6 @@ export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScan
     };
   };
 
-  const wire = (locations: ChunkLocation[]) => locations.map((l) => ({ ...l, digest: Uint8Array.from(l.digest.bytes) }));
-
   /**
    * Opens a fetched group's records on a worker. The bytes go there in their own buffer when they
    * fill it (moved, no copy), else as a copy. Plain raw records come back as views of the buffer
@@ -248,7 +245,7 @@ export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScan
         else if (m.t === "error") reject(new Error(m.message));
       });
       try {
-        slot.worker.postMessage({ t: "records", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, records: wire(locations) } satisfies ToWorker, [buf]);
+        slot.worker.postMessage({ t: "records", id, storeId: ctx.storeId, dataKey: ctx.dataKey, buf, start, ...toWireRecords(locations) } satisfies ToWorker, [buf]);
       } catch (err) {
         detach(slot, id);
         reject(err);

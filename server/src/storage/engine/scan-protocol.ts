@@ -5,7 +5,8 @@
  */
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import type { DomainError, DomainErrorName } from "../../domain/errors.js";
-import type { ChunkLocation } from "./types.js";
+import { Sha256 } from "../../domain/digest.js";
+import { CODEC_IDS, type ChunkLocation, codecFromId } from "./types.js";
 
 export type ToWorker =
   | { t: "open"; id: number; chunking?: Partial<ChunkerOptions> }
@@ -21,10 +22,50 @@ export type ToWorker =
    * where it lies and `buf` itself comes back; otherwise the plaintexts come back to back in a new
    * buffer.
    */
-  | { t: "records"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number; records: WireLocation[] };
+  | ({ t: "records"; id: number; storeId: string; dataKey?: Uint8Array; buf: ArrayBuffer; start: number } & WireRecords);
 
-/** A chunk location as it crosses threads (the digest as bytes). */
-export type WireLocation = Omit<ChunkLocation, "digest"> & { digest: Uint8Array };
+/**
+ * The locations of one group's records (all in pack `packId`) as they cross threads: two typed
+ * arrays instead of an object and a digest array per record, which cost the event loop about
+ * 0.3 s per 512 MiB downloaded to clone. `fields` holds RECORD_FIELDS numbers per record.
+ */
+export interface WireRecords {
+  packId: string;
+  /** 32 bytes per record. */
+  digests: Uint8Array;
+  /** Per record: offset, length, plainSize, codec id (CODEC_IDS), encrypted (1) or not (0). */
+  fields: Float64Array;
+}
+
+const RECORD_FIELDS = 5;
+
+export function toWireRecords(locations: readonly ChunkLocation[]): WireRecords {
+  const digests = new Uint8Array(locations.length * 32);
+  const fields = new Float64Array(locations.length * RECORD_FIELDS);
+  locations.forEach((l, i) => {
+    digests.set(l.digest.bytes, i * 32);
+    fields.set([l.offset, l.length, l.plainSize, CODEC_IDS[l.codec], l.encrypted ? 1 : 0], i * RECORD_FIELDS);
+  });
+  return { packId: locations[0]?.packId ?? "", digests, fields };
+}
+
+export function fromWireRecords(w: WireRecords): ChunkLocation[] {
+  const out: ChunkLocation[] = [];
+  for (let i = 0, f = 0; f < w.fields.length; i++, f += RECORD_FIELDS) {
+    const codec = codecFromId(w.fields[f + 3]);
+    if (codec === undefined) throw new Error(`unknown codec id ${w.fields[f + 3]}`);
+    out.push({
+      digest: Sha256.fromBytes(w.digests.subarray(i * 32, i * 32 + 32)),
+      packId: w.packId,
+      offset: w.fields[f],
+      length: w.fields[f + 1],
+      plainSize: w.fields[f + 2],
+      codec,
+      encrypted: w.fields[f + 4] === 1,
+    });
+  }
+  return out;
+}
 
 export type ToMain =
   /** `ends`: ends (relative to the piece) of the chunks it completed; `digests`: 32 bytes each. */

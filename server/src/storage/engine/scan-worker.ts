@@ -8,10 +8,9 @@
 import { type Hash, createHash, hash } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import { type BoundaryScanner, createBoundaryScanner } from "../../../../sdk/src/chunking/fastcdc.js";
-import { Sha256 } from "../../domain/digest.js";
 import { isDomainError } from "../../domain/errors.js";
 import { isPlainRaw, openRecord } from "./chunk-record.js";
-import type { ToMain, ToWorker } from "./scan-protocol.js";
+import { type ToMain, type ToWorker, fromWireRecords } from "./scan-protocol.js";
 
 interface StreamState {
   boundaries: BoundaryScanner;
@@ -52,16 +51,17 @@ function failed(id: number, buf: ArrayBuffer, opened: number, err: unknown): ToM
  */
 function openRecords(m: Extract<ToWorker, { t: "records" }>): ToMain {
   const bytes = new Uint8Array(m.buf);
-  const inPlace = m.records.every(isPlainRaw);
+  const records = fromWireRecords(m);
+  const inPlace = records.every(isPlainRaw);
   // +1: zstd's spare byte (see ZstdContexts)
-  const out = inPlace ? bytes : new Uint8Array(new ArrayBuffer(m.records.reduce((n, r) => n + r.plainSize, 0) + 1));
+  const out = inPlace ? bytes : new Uint8Array(new ArrayBuffer(records.reduce((n, r) => n + r.plainSize, 0) + 1));
   let at = 0;
   let opened = 0;
   try {
-    for (const r of m.records) {
+    for (const r of records) {
       const record = bytes.subarray(r.offset - m.start, r.offset - m.start + r.length);
       const into = r.codec === "zstd" ? out.subarray(at) : undefined;
-      const plain = openRecord(record, { ...r, digest: Sha256.fromBytes(r.digest) }, { storeId: m.storeId, dataKey: m.dataKey }, into);
+      const plain = openRecord(record, r, { storeId: m.storeId, dataKey: m.dataKey }, into);
       if (!inPlace && into === undefined) out.set(plain, at);
       at += r.plainSize;
       opened++;

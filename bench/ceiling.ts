@@ -11,11 +11,9 @@
  * time divided by that. The client does the same work against either server.
  */
 import { hash } from "node:crypto";
-import { createBoundaryScanner } from "../sdk/src/chunking/fastcdc.js";
+import { chunkBoundaries } from "../sdk/src/chunking/fastcdc.js";
 import { decodeChunk, encodeChunk } from "../server/src/storage/engine/codec.js";
 import type { Codec } from "../server/src/storage/engine/types.js";
-
-const PIECE = 1024 * 1024;
 
 /** CPU seconds this process has used (all its threads; the work below runs on this one). */
 const cpuNow = () => {
@@ -29,18 +27,15 @@ export function requiredCpu(data: Uint8Array, reps = 3): { upload: number; downl
   let download = Infinity;
   for (let r = 0; r < reps; r++) {
     const records: { codec: Codec; data: Uint8Array; size: number }[] = [];
-    const scanner = createBoundaryScanner();
+    let t = cpuNow();
     let start = 0;
-    const take = (end: number) => {
+    for (const end of chunkBoundaries(data)) {
       const plain = data.subarray(start, end);
       hash("sha256", plain, "buffer");
       const e = encodeChunk(plain, { compress: true });
       records.push({ codec: e.codec, data: e.data, size: plain.length });
       start = end;
-    };
-    let t = cpuNow();
-    for (let at = 0; at < data.length; at += PIECE) for (const end of scanner.push(data.subarray(at, at + PIECE))) take(at + end);
-    if (scanner.finish() > 0) take(data.length);
+    }
     upload = Math.min(upload, cpuNow() - t);
 
     // Decoded into one reused buffer, as the server decodes into a group's buffer: no allocation.

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { createClient } from "@connectrpc/connect";
@@ -18,7 +19,6 @@ import { uploadSnapshotIncremental } from "../sdk/src/node/incremental-upload.js
 import { createTestDatabase } from "../server/test/support/test-db.js";
 import { spawnLikeStart, startServerProcess } from "../server/test/support/server-process.js";
 import { tempDir } from "../server/test/support/test-server.js";
-import { availableParallelism } from "node:os";
 import { ratioCeiling, requiredCpu } from "./ceiling.js";
 import { createNoise, dumpVersion, jsonLines } from "./data.js";
 import { type BenchModule, type Report, mbps, median } from "./report.js";
@@ -33,6 +33,7 @@ const PIECE = MiB;
 const gib = (bytes: number) => (bytes % GiB === 0 ? String(bytes / GiB) : (bytes / GiB).toFixed(2));
 /** Alternating bare/Vellum repetitions per measurement; the machine is noisy, so medians are reported. */
 const REPS = Number(process.env.BENCH_TRANSFER_REPS) || 3;
+const cores = availableParallelism();
 
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -173,7 +174,6 @@ export const bench: BenchModule = {
         }
         const label = `${gib(SIZE)} GiB ${name}`;
         const required = requiredCpu(data);
-        const cores = availableParallelism();
         const row = (kind: "upload" | "download", m: typeof up) => {
           const spread = `min ${Math.min(...m.ratio).toFixed(3)}, max ${Math.max(...m.ratio).toFixed(3)}`;
           report({ name: `${kind} ${label}`, value: median(m.vellum), unit: "MB/s", baseline: { name: "bare gRPC", value: median(m.bare) }, ratio: median(m.ratio), target: ">= 0.8" });

@@ -118,11 +118,11 @@ async function writeSlot(fh: FileHandle, slot: Uint8Array, length: number, posit
 }
 
 /**
- * Reads [position, position + length) of `fh` (opened with O_DIRECT) into `out` at `outAt` through
- * `slot`: aligned reads of up to a slot each, copied out. Returns the bytes read, fewer only at the
- * end of the file.
+ * Reads [position, position + length) of `fh` (opened with O_DIRECT) into `out` through `slot`:
+ * aligned reads of up to a slot each, copied out. Returns the bytes read, fewer only at the end of
+ * the file.
  */
-export async function readThroughSlot(fh: FileHandle, position: number, length: number, slot: Uint8Array, out: Uint8Array, outAt = 0): Promise<number> {
+export async function readThroughSlot(fh: FileHandle, position: number, length: number, slot: Uint8Array, out: Uint8Array): Promise<number> {
   let at = 0;
   while (at < length) {
     const pos = position + at;
@@ -132,7 +132,7 @@ export async function readThroughSlot(fh: FileHandle, position: number, length: 
     const { bytesRead } = await fh.read(slot, 0, want, start);
     const got = Math.min(bytesRead - skip, length - at);
     if (got <= 0) break;
-    out.set(slot.subarray(skip, skip + got), outAt + at);
+    out.set(slot.subarray(skip, skip + got), at);
     at += got;
     if (bytesRead < want) break;
   }

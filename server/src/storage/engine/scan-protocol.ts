@@ -44,7 +44,12 @@ export function toWireRecords(locations: readonly ChunkLocation[]): WireRecords 
   const fields = new Float64Array(locations.length * RECORD_FIELDS);
   locations.forEach((l, i) => {
     digests.set(l.digest.bytes, i * 32);
-    fields.set([l.offset, l.length, l.plainSize, CODEC_IDS[l.codec], l.encrypted ? 1 : 0], i * RECORD_FIELDS);
+    const f = i * RECORD_FIELDS;
+    fields[f] = l.offset;
+    fields[f + 1] = l.length;
+    fields[f + 2] = l.plainSize;
+    fields[f + 3] = CODEC_IDS[l.codec];
+    fields[f + 4] = l.encrypted ? 1 : 0;
   });
   return { packId: locations[0]?.packId ?? "", digests, fields };
 }

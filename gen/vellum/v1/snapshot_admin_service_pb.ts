@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_field_mask, file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Snapshot } from "./snapshot_pb.js";
 import { file_vellum_v1_snapshot } from "./snapshot_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/snapshot_admin_service.proto.
  */
 export const file_vellum_v1_snapshot_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZ2ZWxsdW0vdjEvc25hcHNob3RfYWRtaW5fc2VydmljZS5wcm90bxIJdmVsbHVtLnYxIrQBChVVcGRhdGVTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkSDAoEZXRhZxgDIAEoCRIMCgR0YWdzGAQgAygJEicKBmxhYmVscxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLdXBkYXRlX21hc2sYBiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIj8KFlVwZGF0ZVNuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QiSQoSUGluU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiPAoTUGluU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJLChRVbnBpblNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIMCgRldGFnGAMgASgJIj4KFVVucGluU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJKChNMb2NrU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiPQoUTG9ja1NuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QiTAoVVW5sb2NrU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiPwoWVW5sb2NrU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdDK3AwoUU25hcHNob3RBZG1pblNlcnZpY2USVQoOVXBkYXRlU25hcHNob3QSIC52ZWxsdW0udjEuVXBkYXRlU25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLlVwZGF0ZVNuYXBzaG90UmVzcG9uc2USTAoLUGluU25hcHNob3QSHS52ZWxsdW0udjEuUGluU25hcHNob3RSZXF1ZXN0Gh4udmVsbHVtLnYxLlBpblNuYXBzaG90UmVzcG9uc2USUgoNVW5waW5TbmFwc2hvdBIfLnZlbGx1bS52MS5VbnBpblNuYXBzaG90UmVxdWVzdBogLnZlbGx1bS52MS5VbnBpblNuYXBzaG90UmVzcG9uc2USTwoMTG9ja1NuYXBzaG90Eh4udmVsbHVtLnYxLkxvY2tTbmFwc2hvdFJlcXVlc3QaHy52ZWxsdW0udjEuTG9ja1NuYXBzaG90UmVzcG9uc2USVQoOVW5sb2NrU25hcHNob3QSIC52ZWxsdW0udjEuVW5sb2NrU25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLlVubG9ja1NuYXBzaG90UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_struct, file_vellum_v1_snapshot]);
+  fileDesc("CiZ2ZWxsdW0vdjEvc25hcHNob3RfYWRtaW5fc2VydmljZS5wcm90bxIJdmVsbHVtLnYxIrQBChVVcGRhdGVTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkSDAoEZXRhZxgDIAEoCRIMCgR0YWdzGAQgAygJEicKBmxhYmVscxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLdXBkYXRlX21hc2sYBiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIj8KFlVwZGF0ZVNuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QiigEKElBpblNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIMCgRldGFnGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPAoTUGluU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJLChRVbnBpblNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIMCgRldGFnGAMgASgJIj4KFVVucGluU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCKLAQoTTG9ja1NuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIMCgRldGFnGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiPQoUTG9ja1NuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QiTAoVVW5sb2NrU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiPwoWVW5sb2NrU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJaChNTZXRMZWdhbEhvbGRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkSDgoGcmVhc29uGAQgASgJIj0KFFNldExlZ2FsSG9sZFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90Ik4KF1JlbGVhc2VMZWdhbEhvbGRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiQQoYUmVsZWFzZUxlZ2FsSG9sZFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90MuUEChRTbmFwc2hvdEFkbWluU2VydmljZRJVCg5VcGRhdGVTbmFwc2hvdBIgLnZlbGx1bS52MS5VcGRhdGVTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuVXBkYXRlU25hcHNob3RSZXNwb25zZRJMCgtQaW5TbmFwc2hvdBIdLnZlbGx1bS52MS5QaW5TbmFwc2hvdFJlcXVlc3QaHi52ZWxsdW0udjEuUGluU25hcHNob3RSZXNwb25zZRJSCg1VbnBpblNuYXBzaG90Eh8udmVsbHVtLnYxLlVucGluU25hcHNob3RSZXF1ZXN0GiAudmVsbHVtLnYxLlVucGluU25hcHNob3RSZXNwb25zZRJPCgxMb2NrU25hcHNob3QSHi52ZWxsdW0udjEuTG9ja1NuYXBzaG90UmVxdWVzdBofLnZlbGx1bS52MS5Mb2NrU25hcHNob3RSZXNwb25zZRJVCg5VbmxvY2tTbmFwc2hvdBIgLnZlbGx1bS52MS5VbmxvY2tTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuVW5sb2NrU25hcHNob3RSZXNwb25zZRJPCgxTZXRMZWdhbEhvbGQSHi52ZWxsdW0udjEuU2V0TGVnYWxIb2xkUmVxdWVzdBofLnZlbGx1bS52MS5TZXRMZWdhbEhvbGRSZXNwb25zZRJbChBSZWxlYXNlTGVnYWxIb2xkEiIudmVsbHVtLnYxLlJlbGVhc2VMZWdhbEhvbGRSZXF1ZXN0GiMudmVsbHVtLnYxLlJlbGVhc2VMZWdhbEhvbGRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_struct, file_google_protobuf_timestamp, file_vellum_v1_snapshot]);
 
 /**
  * Request for UpdateSnapshot.
@@ -120,6 +120,20 @@ export type PinSnapshotRequest = Message<"vellum.v1.PinSnapshotRequest"> & {
    * @generated from field: string etag = 3;
    */
   etag: string;
+
+  /**
+   * Optional free text recorded with the pin (at most 1024 characters).
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * Optional time at which the pin ends by itself; must be in the future. Unset: until removed.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**
@@ -232,6 +246,20 @@ export type LockSnapshotRequest = Message<"vellum.v1.LockSnapshotRequest"> & {
    * @generated from field: string etag = 3;
    */
   etag: string;
+
+  /**
+   * Optional free text recorded with the lock (at most 1024 characters).
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * Optional time at which the lock ends by itself; must be in the future. Unset: until removed.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**
@@ -319,11 +347,130 @@ export const UnlockSnapshotResponseSchema: GenMessage<UnlockSnapshotResponse> = 
   messageDesc(file_vellum_v1_snapshot_admin_service, 9);
 
 /**
+ * Request for SetLegalHold.
+ *
+ * @generated from message vellum.v1.SetLegalHoldRequest
+ */
+export type SetLegalHoldRequest = Message<"vellum.v1.SetLegalHoldRequest"> & {
+  /**
+   * Required. Store id.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Required. Snapshot id (UUID).
+   *
+   * @generated from field: string snapshot_id = 2;
+   */
+  snapshotId: string;
+
+  /**
+   * Optional etag from a previous read; ABORTED when it is not current.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+
+  /**
+   * Required. Why the snapshot is held (case number, request), 1-1024 characters.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message vellum.v1.SetLegalHoldRequest.
+ * Use `create(SetLegalHoldRequestSchema)` to create a new message.
+ */
+export const SetLegalHoldRequestSchema: GenMessage<SetLegalHoldRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_admin_service, 10);
+
+/**
+ * Response for SetLegalHold.
+ *
+ * @generated from message vellum.v1.SetLegalHoldResponse
+ */
+export type SetLegalHoldResponse = Message<"vellum.v1.SetLegalHoldResponse"> & {
+  /**
+   * The snapshot after the change.
+   *
+   * @generated from field: vellum.v1.Snapshot snapshot = 1;
+   */
+  snapshot?: Snapshot | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.SetLegalHoldResponse.
+ * Use `create(SetLegalHoldResponseSchema)` to create a new message.
+ */
+export const SetLegalHoldResponseSchema: GenMessage<SetLegalHoldResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_admin_service, 11);
+
+/**
+ * Request for ReleaseLegalHold.
+ *
+ * @generated from message vellum.v1.ReleaseLegalHoldRequest
+ */
+export type ReleaseLegalHoldRequest = Message<"vellum.v1.ReleaseLegalHoldRequest"> & {
+  /**
+   * Required. Store id.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Required. Snapshot id (UUID).
+   *
+   * @generated from field: string snapshot_id = 2;
+   */
+  snapshotId: string;
+
+  /**
+   * Optional etag from a previous read; ABORTED when it is not current.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message vellum.v1.ReleaseLegalHoldRequest.
+ * Use `create(ReleaseLegalHoldRequestSchema)` to create a new message.
+ */
+export const ReleaseLegalHoldRequestSchema: GenMessage<ReleaseLegalHoldRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_admin_service, 12);
+
+/**
+ * Response for ReleaseLegalHold.
+ *
+ * @generated from message vellum.v1.ReleaseLegalHoldResponse
+ */
+export type ReleaseLegalHoldResponse = Message<"vellum.v1.ReleaseLegalHoldResponse"> & {
+  /**
+   * The snapshot after the change.
+   *
+   * @generated from field: vellum.v1.Snapshot snapshot = 1;
+   */
+  snapshot?: Snapshot | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.ReleaseLegalHoldResponse.
+ * Use `create(ReleaseLegalHoldResponseSchema)` to create a new message.
+ */
+export const ReleaseLegalHoldResponseSchema: GenMessage<ReleaseLegalHoldResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_admin_service, 13);
+
+/**
  * Metadata changes to existing snapshots: tags and labels, pins and locks. Content never changes.
  * Every RPC takes an optional etag: when set and not the snapshot's current etag, the call fails
  * with ABORTED and changes nothing (optimistic concurrency). Every change bumps the etag and writes
  * an audit event with the state before and after. Deleted snapshots cannot be changed
- * (FAILED_PRECONDITION). A change that would leave the snapshot as it is succeeds without a new
+ * (FAILED_PRECONDITION), except for legal holds. A change that would leave the snapshot as it is succeeds without a new
  * etag or audit event.
  *
  * @generated from service vellum.v1.SnapshotAdminService
@@ -342,8 +489,10 @@ export const SnapshotAdminService: GenService<{
     output: typeof UpdateSnapshotResponseSchema;
   },
   /**
-   * Pins a snapshot: retention and garbage collection never remove it, and it cannot be deleted
-   * until unpinned. Requires snapshot:write.
+   * Pins a snapshot, with an optional reason and expiry: retention, TTL expiry and garbage
+   * collection never remove it, and it cannot be deleted, until it is unpinned or the pin expires.
+   * Pinning a pinned snapshot replaces its reason and expiry. Requires snapshot:write.
+   * Errors: INVALID_ARGUMENT (reason too long, expire_time not in the future).
    *
    * @generated from rpc vellum.v1.SnapshotAdminService.PinSnapshot
    */
@@ -363,7 +512,9 @@ export const SnapshotAdminService: GenService<{
     output: typeof UnpinSnapshotResponseSchema;
   },
   /**
-   * Locks a snapshot (legal hold): it cannot be deleted until unlocked. Requires snapshot:admin.
+   * Locks a snapshot, with an optional reason and expiry: it cannot be deleted or restored until it
+   * is unlocked or the lock expires. Locking a locked snapshot replaces its reason and expiry.
+   * Requires snapshot:admin. Errors as PinSnapshot.
    *
    * @generated from rpc vellum.v1.SnapshotAdminService.LockSnapshot
    */
@@ -381,6 +532,31 @@ export const SnapshotAdminService: GenService<{
     methodKind: "unary";
     input: typeof UnlockSnapshotRequestSchema;
     output: typeof UnlockSnapshotResponseSchema;
+  },
+  /**
+   * Puts a snapshot on legal hold with a required reason. A held snapshot cannot be deleted (with or
+   * without force) or purged; TTL expiry and retention rules ignore it. Unlike other metadata
+   * changes this works on a soft-deleted snapshot too: it then stays soft-deleted but is never
+   * purged while held. Holding a held snapshot replaces its reason. Holds never expire.
+   * Requires snapshot:admin. Errors: INVALID_ARGUMENT (reason missing or longer than 1024).
+   *
+   * @generated from rpc vellum.v1.SnapshotAdminService.SetLegalHold
+   */
+  setLegalHold: {
+    methodKind: "unary";
+    input: typeof SetLegalHoldRequestSchema;
+    output: typeof SetLegalHoldResponseSchema;
+  },
+  /**
+   * Releases a legal hold. A soft-deleted snapshot whose purge_time has passed is purged by the
+   * next purge pass. Requires snapshot:admin.
+   *
+   * @generated from rpc vellum.v1.SnapshotAdminService.ReleaseLegalHold
+   */
+  releaseLegalHold: {
+    methodKind: "unary";
+    input: typeof ReleaseLegalHoldRequestSchema;
+    output: typeof ReleaseLegalHoldResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_vellum_v1_snapshot_admin_service, 0);

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/snapshot.proto.
  */
 export const file_vellum_v1_snapshot: GenFile = /*@__PURE__*/
-  fileDesc("Chh2ZWxsdW0vdjEvc25hcHNob3QucHJvdG8SCXZlbGx1bS52MSJbChBTbmFwc2hvdE1ldGFkYXRhEhYKDmNvbW1pdF9tZXNzYWdlGAEgASgJEg8KB2NoYW5uZWwYAiABKAkSDgoGbG9jYWxlGAMgASgJEg4KBmpvYl9pZBgEIAEoCSIzCg5FbmNyeXB0aW9uSW5mbxIRCglhbGdvcml0aG0YASABKAkSDgoGa2V5X2lkGAIgASgJIqcFCghTbmFwc2hvdBITCgtzbmFwc2hvdF9pZBgBIAEoCRIQCghzdG9yZV9pZBgCIAEoCRIVCg1yZXNvdXJjZV90eXBlGAMgASgJEhMKC3Jlc291cmNlX2lkGAQgASgJEi4KDXNuYXBzaG90X3R5cGUYBSABKA4yFy52ZWxsdW0udjEuU25hcHNob3RUeXBlEg8KB3ZlcnNpb24YBiABKAMSDAoEZXRhZxgHIAEoCRIMCgRzaXplGAggASgDEhMKC3N0b3JlZF9zaXplGAkgASgDEg4KBnNoYTI1NhgKIAEoCRIMCgR0YWdzGAsgAygJEicKBmxhYmVscxgMIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLQoIbWV0YWRhdGEYDSABKAsyGy52ZWxsdW0udjEuU25hcHNob3RNZXRhZGF0YRISCgpjcmVhdGVkX2J5GA4gASgJEicKBXN0YXRlGA8gASgOMhgudmVsbHVtLnYxLlNuYXBzaG90U3RhdGUSDgoGcGlubmVkGBAgASgIEg4KBmxvY2tlZBgRIAEoCBIuCg1zdG9yYWdlX2NsYXNzGBIgASgOMhcudmVsbHVtLnYxLlN0b3JhZ2VDbGFzcxIRCgllbmNyeXB0ZWQYEyABKAgSLwoLY3JlYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2V4cGlyZV90aW1lGBUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtkZWxldGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoKZW5jcnlwdGlvbhgXIAEoCzIZLnZlbGx1bS52MS5FbmNyeXB0aW9uSW5mbyq8AQoMU25hcHNob3RUeXBlEh0KGVNOQVBTSE9UX1RZUEVfVU5TUEVDSUZJRUQQABIWChJTTkFQU0hPVF9UWVBFX0pTT04QARIVChFTTkFQU0hPVF9UWVBFX1RBUhACEhQKEFNOQVBTSE9UX1RZUEVfREIQAxIXChNTTkFQU0hPVF9UWVBFX0lOREVYEAQSFwoTU05BUFNIT1RfVFlQRV9BU1NFVBAFEhYKElNOQVBTSE9UX1RZUEVfQkxPQhAGKmYKDVNuYXBzaG90U3RhdGUSHgoaU05BUFNIT1RfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVTTkFQU0hPVF9TVEFURV9BQ1RJVkUQARIaChZTTkFQU0hPVF9TVEFURV9ERUxFVEVEEAIqfAoMU3RvcmFnZUNsYXNzEh0KGVNUT1JBR0VfQ0xBU1NfVU5TUEVDSUZJRUQQABIaChZTVE9SQUdFX0NMQVNTX1NUQU5EQVJEEAESFgoSU1RPUkFHRV9DTEFTU19DT0xEEAISGQoVU1RPUkFHRV9DTEFTU19BUkNISVZFEANiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chh2ZWxsdW0vdjEvc25hcHNob3QucHJvdG8SCXZlbGx1bS52MSJbChBTbmFwc2hvdE1ldGFkYXRhEhYKDmNvbW1pdF9tZXNzYWdlGAEgASgJEg8KB2NoYW5uZWwYAiABKAkSDgoGbG9jYWxlGAMgASgJEg4KBmpvYl9pZBgEIAEoCSIzCg5FbmNyeXB0aW9uSW5mbxIRCglhbGdvcml0aG0YASABKAkSDgoGa2V5X2lkGAIgASgJIk0KClByb3RlY3Rpb24SDgoGcmVhc29uGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLZBgoIU25hcHNob3QSEwoLc25hcHNob3RfaWQYASABKAkSEAoIc3RvcmVfaWQYAiABKAkSFQoNcmVzb3VyY2VfdHlwZRgDIAEoCRITCgtyZXNvdXJjZV9pZBgEIAEoCRIuCg1zbmFwc2hvdF90eXBlGAUgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRIPCgd2ZXJzaW9uGAYgASgDEgwKBGV0YWcYByABKAkSDAoEc2l6ZRgIIAEoAxITCgtzdG9yZWRfc2l6ZRgJIAEoAxIOCgZzaGEyNTYYCiABKAkSDAoEdGFncxgLIAMoCRInCgZsYWJlbHMYDCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei0KCG1ldGFkYXRhGA0gASgLMhsudmVsbHVtLnYxLlNuYXBzaG90TWV0YWRhdGESEgoKY3JlYXRlZF9ieRgOIAEoCRInCgVzdGF0ZRgPIAEoDjIYLnZlbGx1bS52MS5TbmFwc2hvdFN0YXRlEg4KBnBpbm5lZBgQIAEoCBIOCgZsb2NrZWQYESABKAgSLgoNc3RvcmFnZV9jbGFzcxgSIAEoDjIXLnZlbGx1bS52MS5TdG9yYWdlQ2xhc3MSEQoJZW5jcnlwdGVkGBMgASgIEi8KC2NyZWF0ZV90aW1lGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCmVuY3J5cHRpb24YFyABKAsyGS52ZWxsdW0udjEuRW5jcnlwdGlvbkluZm8SIgoDcGluGBggASgLMhUudmVsbHVtLnYxLlByb3RlY3Rpb24SIwoEbG9jaxgZIAEoCzIVLnZlbGx1bS52MS5Qcm90ZWN0aW9uEgwKBGhlbGQYGiABKAgSKQoKbGVnYWxfaG9sZBgbIAEoCzIVLnZlbGx1bS52MS5Qcm90ZWN0aW9uEi4KCnB1cmdlX3RpbWUYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKrwBCgxTbmFwc2hvdFR5cGUSHQoZU05BUFNIT1RfVFlQRV9VTlNQRUNJRklFRBAAEhYKElNOQVBTSE9UX1RZUEVfSlNPThABEhUKEVNOQVBTSE9UX1RZUEVfVEFSEAISFAoQU05BUFNIT1RfVFlQRV9EQhADEhcKE1NOQVBTSE9UX1RZUEVfSU5ERVgQBBIXChNTTkFQU0hPVF9UWVBFX0FTU0VUEAUSFgoSU05BUFNIT1RfVFlQRV9CTE9CEAYqZgoNU25hcHNob3RTdGF0ZRIeChpTTkFQU0hPVF9TVEFURV9VTlNQRUNJRklFRBAAEhkKFVNOQVBTSE9UX1NUQVRFX0FDVElWRRABEhoKFlNOQVBTSE9UX1NUQVRFX0RFTEVURUQQAip8CgxTdG9yYWdlQ2xhc3MSHQoZU1RPUkFHRV9DTEFTU19VTlNQRUNJRklFRBAAEhoKFlNUT1JBR0VfQ0xBU1NfU1RBTkRBUkQQARIWChJTVE9SQUdFX0NMQVNTX0NPTEQQAhIZChVTVE9SQUdFX0NMQVNTX0FSQ0hJVkUQA2IGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Commit-style metadata the producer attaches to a snapshot (seed 000).
@@ -84,6 +84,37 @@ export type EncryptionInfo = Message<"vellum.v1.EncryptionInfo"> & {
  */
 export const EncryptionInfoSchema: GenMessage<EncryptionInfo> = /*@__PURE__*/
   messageDesc(file_vellum_v1_snapshot, 1);
+
+/**
+ * Why and until when a snapshot is pinned, locked or on legal hold. A pin or lock whose expire_time
+ * has passed no longer protects the snapshot, and reads show it as absent.
+ *
+ * @generated from message vellum.v1.Protection
+ */
+export type Protection = Message<"vellum.v1.Protection"> & {
+  /**
+   * Free text given when the protection was set (at most 1024 characters); may be empty for pins
+   * and locks, never for legal holds.
+   *
+   * @generated from field: string reason = 1;
+   */
+  reason: string;
+
+  /**
+   * When the protection ends by itself; unset means it lasts until removed. Legal holds never
+   * expire.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.Protection.
+ * Use `create(ProtectionSchema)` to create a new message.
+ */
+export const ProtectionSchema: GenMessage<Protection> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot, 2);
 
 /**
  * An immutable capture of one resource's state. Its content never changes after creation; only
@@ -199,14 +230,15 @@ export type Snapshot = Message<"vellum.v1.Snapshot"> & {
   state: SnapshotState;
 
   /**
-   * Pinned snapshots are never removed by retention or garbage collection.
+   * Pinned snapshots are never removed by retention, TTL expiry or garbage collection, and cannot
+   * be deleted until unpinned. False once the pin has expired.
    *
    * @generated from field: bool pinned = 16;
    */
   pinned: boolean;
 
   /**
-   * Locked snapshots cannot be deleted or restored until unlocked.
+   * Locked snapshots cannot be deleted or restored until unlocked. False once the lock has expired.
    *
    * @generated from field: bool locked = 17;
    */
@@ -234,7 +266,8 @@ export type Snapshot = Message<"vellum.v1.Snapshot"> & {
   createTime?: Timestamp | undefined;
 
   /**
-   * When retention will remove the snapshot (create_time + ttl_days); unset if it never expires.
+   * When TTL expiry soft-deletes the snapshot (create_time + ttl_days); unset if it never
+   * expires. Pinned, locked and held snapshots are not expired while so protected.
    *
    * @generated from field: google.protobuf.Timestamp expire_time = 21;
    */
@@ -253,6 +286,44 @@ export type Snapshot = Message<"vellum.v1.Snapshot"> & {
    * @generated from field: vellum.v1.EncryptionInfo encryption = 23;
    */
   encryption?: EncryptionInfo | undefined;
+
+  /**
+   * The pin's reason and expiry; set exactly when `pinned`.
+   *
+   * @generated from field: vellum.v1.Protection pin = 24;
+   */
+  pin?: Protection | undefined;
+
+  /**
+   * The lock's reason and expiry; set exactly when `locked`.
+   *
+   * @generated from field: vellum.v1.Protection lock = 25;
+   */
+  lock?: Protection | undefined;
+
+  /**
+   * True while the snapshot is on legal hold (SnapshotAdminService.SetLegalHold): it cannot be
+   * deleted or purged, and TTL expiry and retention rules ignore it. A soft-deleted snapshot can be
+   * held too, which stops its purge.
+   *
+   * @generated from field: bool held = 26;
+   */
+  held: boolean;
+
+  /**
+   * The legal hold's reason; set exactly when `held`.
+   *
+   * @generated from field: vellum.v1.Protection legal_hold = 27;
+   */
+  legalHold?: Protection | undefined;
+
+  /**
+   * For a soft-deleted snapshot: when it will be purged for good (delete_time plus the server's
+   * undelete window, VELLUM_UNDELETE_WINDOW) unless undeleted or held first. Unset while ACTIVE.
+   *
+   * @generated from field: google.protobuf.Timestamp purge_time = 28;
+   */
+  purgeTime?: Timestamp | undefined;
 };
 
 /**
@@ -260,7 +331,7 @@ export type Snapshot = Message<"vellum.v1.Snapshot"> & {
  * Use `create(SnapshotSchema)` to create a new message.
  */
 export const SnapshotSchema: GenMessage<Snapshot> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_snapshot, 2);
+  messageDesc(file_vellum_v1_snapshot, 3);
 
 /**
  * The kind of content a snapshot holds. It drives previews and diffs; storage treats all kinds alike.
@@ -345,7 +416,9 @@ export enum SnapshotState {
   ACTIVE = 1,
 
   /**
-   * Soft-deleted: hidden from lists unless `show_deleted`, content kept until garbage collection.
+   * Soft-deleted: hidden from lists unless `show_deleted`, content kept. SnapshotService.UndeleteSnapshot
+   * makes it ACTIVE again until `purge_time`; after that it is removed and its content becomes
+   * reclaimable by garbage collection.
    *
    * @generated from enum value: SNAPSHOT_STATE_DELETED = 2;
    */

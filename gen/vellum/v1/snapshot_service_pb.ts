@@ -2,8 +2,8 @@
 // @generated from file vellum/v1/snapshot_service.proto (package vellum.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Job } from "./job_pb.js";
@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/snapshot_service.proto.
  */
 export const file_vellum_v1_snapshot_service: GenFile = /*@__PURE__*/
-  fileDesc("CiB2ZWxsdW0vdjEvc25hcHNob3Rfc2VydmljZS5wcm90bxIJdmVsbHVtLnYxIuoCChVDcmVhdGVTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRImCgRqc29uGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASDgoEZGF0YRgGIAEoDEgAEgwKBHRhZ3MYByADKAkSJwoGbGFiZWxzGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBItCghtZXRhZGF0YRgJIAEoCzIbLnZlbGx1bS52MS5TbmFwc2hvdE1ldGFkYXRhEhAKCHR0bF9kYXlzGAogASgFEg8KB2VuY3J5cHQYCyABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAwgASgJQgkKB3BheWxvYWQiPwoWQ3JlYXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCL/AgoUVXBsb2FkU25hcHNob3RIZWFkZXISEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRIMCgR0YWdzGAUgAygJEicKBmxhYmVscxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLQoIbWV0YWRhdGEYByABKAsyGy52ZWxsdW0udjEuU25hcHNob3RNZXRhZGF0YRIQCgh0dGxfZGF5cxgIIAEoBRIPCgdlbmNyeXB0GAkgASgIEhcKD2lkZW1wb3RlbmN5X2tleRgKIAEoCRIXCg9leHBlY3RlZF9zaGEyNTYYCyABKAkSFQoNZXhwZWN0ZWRfc2l6ZRgMIAEoAxIRCgl1cGxvYWRfaWQYDSABKAkSFAoMd3JpdGVfb2Zmc2V0GA4gASgDImIKFVVwbG9hZFNuYXBzaG90UmVxdWVzdBIxCgZoZWFkZXIYASABKAsyHy52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RIZWFkZXJIABIPCgVjaHVuaxgCIAEoDEgAQgUKA21zZyI/ChZVcGxvYWRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90ImAKF0Rvd25sb2FkU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKAMiUAoYRG93bmxvYWRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90Eg0KBWNodW5rGAIgASgMIjsKEkdldFNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCSI8ChNHZXRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90IokDChRMaXN0U25hcHNob3RzUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIVCg1yZXNvdXJjZV90eXBlGAQgASgJEhMKC3Jlc291cmNlX2lkGAUgASgJEgsKA3RhZxgGIAEoCRISCgpjcmVhdGVkX2J5GAcgASgJEikKBXNpbmNlGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoNc25hcHNob3RfdHlwZRgKIAEoDjIXLnZlbGx1bS52MS5TbmFwc2hvdFR5cGUSEAoIbWluX3NpemUYCyABKAMSDgoGam9iX2lkGAwgASgJEi0KDGxhYmVsc19tYXRjaBgNIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFAoMc2hvd19kZWxldGVkGA4gASgIImwKFUxpc3RTbmFwc2hvdHNSZXNwb25zZRImCglzbmFwc2hvdHMYASADKAsyEy52ZWxsdW0udjEuU25hcHNob3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiWwoVRGVsZXRlU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEg0KBWZvcmNlGAMgASgIEgwKBGV0YWcYBCABKAkiPwoWRGVsZXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJQChVWZXJpZnlTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkSEAoIcHJpb3JpdHkYAyABKAUiNwoRQ2hlY2tTdG9yZVJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEAoIcHJpb3JpdHkYAiABKAUiMQoSQ2hlY2tTdG9yZVJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IiNQoWVmVyaWZ5U25hcHNob3RSZXNwb25zZRIbCgNqb2IYASABKAsyDi52ZWxsdW0udjEuSm9iMsUFCg9TbmFwc2hvdFNlcnZpY2USVQoOQ3JlYXRlU25hcHNob3QSIC52ZWxsdW0udjEuQ3JlYXRlU25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLkNyZWF0ZVNuYXBzaG90UmVzcG9uc2USVwoOVXBsb2FkU25hcHNob3QSIC52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90UmVzcG9uc2UoARJdChBEb3dubG9hZFNuYXBzaG90EiIudmVsbHVtLnYxLkRvd25sb2FkU25hcHNob3RSZXF1ZXN0GiMudmVsbHVtLnYxLkRvd25sb2FkU25hcHNob3RSZXNwb25zZTABElEKC0dldFNuYXBzaG90Eh0udmVsbHVtLnYxLkdldFNuYXBzaG90UmVxdWVzdBoeLnZlbGx1bS52MS5HZXRTbmFwc2hvdFJlc3BvbnNlIgOQAgESVwoNTGlzdFNuYXBzaG90cxIfLnZlbGx1bS52MS5MaXN0U25hcHNob3RzUmVxdWVzdBogLnZlbGx1bS52MS5MaXN0U25hcHNob3RzUmVzcG9uc2UiA5ACARJVCg5EZWxldGVTbmFwc2hvdBIgLnZlbGx1bS52MS5EZWxldGVTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuRGVsZXRlU25hcHNob3RSZXNwb25zZRJVCg5WZXJpZnlTbmFwc2hvdBIgLnZlbGx1bS52MS5WZXJpZnlTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuVmVyaWZ5U25hcHNob3RSZXNwb25zZRJJCgpDaGVja1N0b3JlEhwudmVsbHVtLnYxLkNoZWNrU3RvcmVSZXF1ZXN0Gh0udmVsbHVtLnYxLkNoZWNrU3RvcmVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_vellum_v1_job, file_vellum_v1_snapshot]);
+  fileDesc("CiB2ZWxsdW0vdjEvc25hcHNob3Rfc2VydmljZS5wcm90bxIJdmVsbHVtLnYxIuoCChVDcmVhdGVTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRImCgRqc29uGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASDgoEZGF0YRgGIAEoDEgAEgwKBHRhZ3MYByADKAkSJwoGbGFiZWxzGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBItCghtZXRhZGF0YRgJIAEoCzIbLnZlbGx1bS52MS5TbmFwc2hvdE1ldGFkYXRhEhAKCHR0bF9kYXlzGAogASgFEg8KB2VuY3J5cHQYCyABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAwgASgJQgkKB3BheWxvYWQiPwoWQ3JlYXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCL/AgoUVXBsb2FkU25hcHNob3RIZWFkZXISEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRIMCgR0YWdzGAUgAygJEicKBmxhYmVscxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLQoIbWV0YWRhdGEYByABKAsyGy52ZWxsdW0udjEuU25hcHNob3RNZXRhZGF0YRIQCgh0dGxfZGF5cxgIIAEoBRIPCgdlbmNyeXB0GAkgASgIEhcKD2lkZW1wb3RlbmN5X2tleRgKIAEoCRIXCg9leHBlY3RlZF9zaGEyNTYYCyABKAkSFQoNZXhwZWN0ZWRfc2l6ZRgMIAEoAxIRCgl1cGxvYWRfaWQYDSABKAkSFAoMd3JpdGVfb2Zmc2V0GA4gASgDImIKFVVwbG9hZFNuYXBzaG90UmVxdWVzdBIxCgZoZWFkZXIYASABKAsyHy52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RIZWFkZXJIABIPCgVjaHVuaxgCIAEoDEgAQgUKA21zZyI/ChZVcGxvYWRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90ImAKF0Rvd25sb2FkU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKAMiUAoYRG93bmxvYWRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90Eg0KBWNodW5rGAIgASgMIjsKEkdldFNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCSI8ChNHZXRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90IokDChRMaXN0U25hcHNob3RzUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIVCg1yZXNvdXJjZV90eXBlGAQgASgJEhMKC3Jlc291cmNlX2lkGAUgASgJEgsKA3RhZxgGIAEoCRISCgpjcmVhdGVkX2J5GAcgASgJEikKBXNpbmNlGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoNc25hcHNob3RfdHlwZRgKIAEoDjIXLnZlbGx1bS52MS5TbmFwc2hvdFR5cGUSEAoIbWluX3NpemUYCyABKAMSDgoGam9iX2lkGAwgASgJEi0KDGxhYmVsc19tYXRjaBgNIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFAoMc2hvd19kZWxldGVkGA4gASgIImwKFUxpc3RTbmFwc2hvdHNSZXNwb25zZRImCglzbmFwc2hvdHMYASADKAsyEy52ZWxsdW0udjEuU25hcHNob3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiWwoVRGVsZXRlU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEg0KBWZvcmNlGAMgASgIEgwKBGV0YWcYBCABKAkiPwoWRGVsZXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJQChVWZXJpZnlTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkSEAoIcHJpb3JpdHkYAyABKAUiNwoRQ2hlY2tTdG9yZVJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEAoIcHJpb3JpdHkYAiABKAUiMQoSQ2hlY2tTdG9yZVJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IiNQoWVmVyaWZ5U25hcHNob3RSZXNwb25zZRIbCgNqb2IYASABKAsyDi52ZWxsdW0udjEuSm9iIk4KF1VuZGVsZXRlU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiQQoYVW5kZWxldGVTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90IqoBChlTdW1tYXJpemVTbmFwc2hvdHNSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoCYnkYBCABKA4yGS52ZWxsdW0udjEuU3VtbWFyeUdyb3VwQnkilgEKFFNuYXBzaG90U3VtbWFyeUdyb3VwEgsKA2tleRgBIAEoCRIWCg5zbmFwc2hvdF9jb3VudBgCIAEoAxIWCg5ieXRlc19pbmdlc3RlZBgDIAEoAxIUCgxzdG9yZWRfYnl0ZXMYBCABKAMSFAoMcGlubmVkX2NvdW50GAUgASgDEhUKDWRlbGV0ZWRfY291bnQYBiABKAMikAEKGlN1bW1hcml6ZVNuYXBzaG90c1Jlc3BvbnNlEi8KBmdyb3VwcxgBIAMoCzIfLnZlbGx1bS52MS5TbmFwc2hvdFN1bW1hcnlHcm91cBIuCgV0b3RhbBgCIAEoCzIfLnZlbGx1bS52MS5TbmFwc2hvdFN1bW1hcnlHcm91cBIRCgl0cnVuY2F0ZWQYAyABKAgqzwEKDlN1bW1hcnlHcm91cEJ5EiAKHFNVTU1BUllfR1JPVVBfQllfVU5TUEVDSUZJRUQQABIiCh5TVU1NQVJZX0dST1VQX0JZX1JFU09VUkNFX1RZUEUQARIiCh5TVU1NQVJZX0dST1VQX0JZX1NOQVBTSE9UX1RZUEUQAhIYChRTVU1NQVJZX0dST1VQX0JZX1RBRxADEh8KG1NVTU1BUllfR1JPVVBfQllfQ1JFQVRFRF9CWRAEEhgKFFNVTU1BUllfR1JPVVBfQllfREFZEAUyigcKD1NuYXBzaG90U2VydmljZRJVCg5DcmVhdGVTbmFwc2hvdBIgLnZlbGx1bS52MS5DcmVhdGVTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuQ3JlYXRlU25hcHNob3RSZXNwb25zZRJXCg5VcGxvYWRTbmFwc2hvdBIgLnZlbGx1bS52MS5VcGxvYWRTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RSZXNwb25zZSgBEl0KEERvd25sb2FkU25hcHNob3QSIi52ZWxsdW0udjEuRG93bmxvYWRTbmFwc2hvdFJlcXVlc3QaIy52ZWxsdW0udjEuRG93bmxvYWRTbmFwc2hvdFJlc3BvbnNlMAESUQoLR2V0U25hcHNob3QSHS52ZWxsdW0udjEuR2V0U25hcHNob3RSZXF1ZXN0Gh4udmVsbHVtLnYxLkdldFNuYXBzaG90UmVzcG9uc2UiA5ACARJXCg1MaXN0U25hcHNob3RzEh8udmVsbHVtLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0GiAudmVsbHVtLnYxLkxpc3RTbmFwc2hvdHNSZXNwb25zZSIDkAIBElUKDkRlbGV0ZVNuYXBzaG90EiAudmVsbHVtLnYxLkRlbGV0ZVNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5EZWxldGVTbmFwc2hvdFJlc3BvbnNlElsKEFVuZGVsZXRlU25hcHNob3QSIi52ZWxsdW0udjEuVW5kZWxldGVTbmFwc2hvdFJlcXVlc3QaIy52ZWxsdW0udjEuVW5kZWxldGVTbmFwc2hvdFJlc3BvbnNlEmYKElN1bW1hcml6ZVNuYXBzaG90cxIkLnZlbGx1bS52MS5TdW1tYXJpemVTbmFwc2hvdHNSZXF1ZXN0GiUudmVsbHVtLnYxLlN1bW1hcml6ZVNuYXBzaG90c1Jlc3BvbnNlIgOQAgESVQoOVmVyaWZ5U25hcHNob3QSIC52ZWxsdW0udjEuVmVyaWZ5U25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLlZlcmlmeVNuYXBzaG90UmVzcG9uc2USSQoKQ2hlY2tTdG9yZRIcLnZlbGx1bS52MS5DaGVja1N0b3JlUmVxdWVzdBodLnZlbGx1bS52MS5DaGVja1N0b3JlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_vellum_v1_job, file_vellum_v1_snapshot]);
 
 /**
  * Request for CreateSnapshot.
@@ -758,6 +758,251 @@ export const VerifySnapshotResponseSchema: GenMessage<VerifySnapshotResponse> = 
   messageDesc(file_vellum_v1_snapshot_service, 16);
 
 /**
+ * Request for UndeleteSnapshot.
+ *
+ * @generated from message vellum.v1.UndeleteSnapshotRequest
+ */
+export type UndeleteSnapshotRequest = Message<"vellum.v1.UndeleteSnapshotRequest"> & {
+  /**
+   * Required. Store id.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Required. Snapshot id.
+   *
+   * @generated from field: string snapshot_id = 2;
+   */
+  snapshotId: string;
+
+  /**
+   * Optional etag; when set and not current, fails with ABORTED.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message vellum.v1.UndeleteSnapshotRequest.
+ * Use `create(UndeleteSnapshotRequestSchema)` to create a new message.
+ */
+export const UndeleteSnapshotRequestSchema: GenMessage<UndeleteSnapshotRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 17);
+
+/**
+ * Response for UndeleteSnapshot.
+ *
+ * @generated from message vellum.v1.UndeleteSnapshotResponse
+ */
+export type UndeleteSnapshotResponse = Message<"vellum.v1.UndeleteSnapshotResponse"> & {
+  /**
+   * The snapshot, ACTIVE again.
+   *
+   * @generated from field: vellum.v1.Snapshot snapshot = 1;
+   */
+  snapshot?: Snapshot | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.UndeleteSnapshotResponse.
+ * Use `create(UndeleteSnapshotResponseSchema)` to create a new message.
+ */
+export const UndeleteSnapshotResponseSchema: GenMessage<UndeleteSnapshotResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 18);
+
+/**
+ * Request for SummarizeSnapshots.
+ *
+ * @generated from message vellum.v1.SummarizeSnapshotsRequest
+ */
+export type SummarizeSnapshotsRequest = Message<"vellum.v1.SummarizeSnapshotsRequest"> & {
+  /**
+   * Required. Store id.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Only snapshots created at or after this time; unset means from the beginning.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 2;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * Only snapshots created before this time; unset means up to now.
+   *
+   * @generated from field: google.protobuf.Timestamp until = 3;
+   */
+  until?: Timestamp | undefined;
+
+  /**
+   * Grouping dimension; default RESOURCE_TYPE.
+   *
+   * @generated from field: vellum.v1.SummaryGroupBy by = 4;
+   */
+  by: SummaryGroupBy;
+};
+
+/**
+ * Describes the message vellum.v1.SummarizeSnapshotsRequest.
+ * Use `create(SummarizeSnapshotsRequestSchema)` to create a new message.
+ */
+export const SummarizeSnapshotsRequestSchema: GenMessage<SummarizeSnapshotsRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 19);
+
+/**
+ * One group of a summary.
+ *
+ * @generated from message vellum.v1.SnapshotSummaryGroup
+ */
+export type SnapshotSummaryGroup = Message<"vellum.v1.SnapshotSummaryGroup"> & {
+  /**
+   * The group's value of the dimension (a resource type, a tag, "JSON", "2026-12-03", ...).
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * Snapshots created in the window, including soft-deleted ones.
+   *
+   * @generated from field: int64 snapshot_count = 2;
+   */
+  snapshotCount: bigint;
+
+  /**
+   * Sum of their content sizes (bytes received).
+   *
+   * @generated from field: int64 bytes_ingested = 3;
+   */
+  bytesIngested: bigint;
+
+  /**
+   * Bytes they added to storage after dedup and compression (stored_size).
+   *
+   * @generated from field: int64 stored_bytes = 4;
+   */
+  storedBytes: bigint;
+
+  /**
+   * How many of them are pinned now (unexpired pins of ACTIVE snapshots).
+   *
+   * @generated from field: int64 pinned_count = 5;
+   */
+  pinnedCount: bigint;
+
+  /**
+   * How many of them are soft-deleted now.
+   *
+   * @generated from field: int64 deleted_count = 6;
+   */
+  deletedCount: bigint;
+};
+
+/**
+ * Describes the message vellum.v1.SnapshotSummaryGroup.
+ * Use `create(SnapshotSummaryGroupSchema)` to create a new message.
+ */
+export const SnapshotSummaryGroupSchema: GenMessage<SnapshotSummaryGroup> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 20);
+
+/**
+ * Response for SummarizeSnapshots.
+ *
+ * @generated from message vellum.v1.SummarizeSnapshotsResponse
+ */
+export type SummarizeSnapshotsResponse = Message<"vellum.v1.SummarizeSnapshotsResponse"> & {
+  /**
+   * Groups, largest bytes_ingested first (ties by key).
+   *
+   * @generated from field: repeated vellum.v1.SnapshotSummaryGroup groups = 1;
+   */
+  groups: SnapshotSummaryGroup[];
+
+  /**
+   * The totals over every snapshot in the window; key is empty. With TAG grouping a snapshot is
+   * counted once here however many tags it has.
+   *
+   * @generated from field: vellum.v1.SnapshotSummaryGroup total = 2;
+   */
+  total?: SnapshotSummaryGroup | undefined;
+
+  /**
+   * True when there were more than 1000 groups and only the largest are returned.
+   *
+   * @generated from field: bool truncated = 3;
+   */
+  truncated: boolean;
+};
+
+/**
+ * Describes the message vellum.v1.SummarizeSnapshotsResponse.
+ * Use `create(SummarizeSnapshotsResponseSchema)` to create a new message.
+ */
+export const SummarizeSnapshotsResponseSchema: GenMessage<SummarizeSnapshotsResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 21);
+
+/**
+ * The dimension SummarizeSnapshots groups by.
+ *
+ * @generated from enum vellum.v1.SummaryGroupBy
+ */
+export enum SummaryGroupBy {
+  /**
+   * Not set: RESOURCE_TYPE.
+   *
+   * @generated from enum value: SUMMARY_GROUP_BY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * One group per resource_type.
+   *
+   * @generated from enum value: SUMMARY_GROUP_BY_RESOURCE_TYPE = 1;
+   */
+  RESOURCE_TYPE = 1,
+
+  /**
+   * One group per snapshot_type (the key is the enum name without prefix, e.g. "JSON").
+   *
+   * @generated from enum value: SUMMARY_GROUP_BY_SNAPSHOT_TYPE = 2;
+   */
+  SNAPSHOT_TYPE = 2,
+
+  /**
+   * One group per tag; a snapshot with several tags counts in each, one without tags in none.
+   *
+   * @generated from enum value: SUMMARY_GROUP_BY_TAG = 3;
+   */
+  TAG = 3,
+
+  /**
+   * One group per creating principal (created_by).
+   *
+   * @generated from enum value: SUMMARY_GROUP_BY_CREATED_BY = 4;
+   */
+  CREATED_BY = 4,
+
+  /**
+   * One group per UTC calendar day of create_time (key "YYYY-MM-DD").
+   *
+   * @generated from enum value: SUMMARY_GROUP_BY_DAY = 5;
+   */
+  DAY = 5,
+}
+
+/**
+ * Describes the enum vellum.v1.SummaryGroupBy.
+ */
+export const SummaryGroupBySchema: GenEnum<SummaryGroupBy> = /*@__PURE__*/
+  enumDesc(file_vellum_v1_snapshot_service, 0);
+
+/**
  * Creates, reads, lists and deletes immutable snapshots. Every RPC is scoped to one store; a
  * snapshot of another store is reported as NOT_FOUND.
  *
@@ -830,9 +1075,12 @@ export const SnapshotService: GenService<{
     output: typeof ListSnapshotsResponseSchema;
   },
   /**
-   * Soft-deletes a snapshot (state DELETED, delete_time set), or removes it permanently with
-   * `force`. Pinned or locked snapshots cannot be deleted (FAILED_PRECONDITION). Deleting an already
-   * soft-deleted snapshot without force returns it unchanged. Requires snapshot:admin.
+   * Soft-deletes a snapshot (state DELETED, delete_time and purge_time set), or removes it
+   * permanently with `force`. A soft-deleted snapshot can be undeleted until its purge_time
+   * (VELLUM_UNDELETE_WINDOW after the deletion, 7 days by default); then it is purged. Pinned,
+   * locked or held snapshots cannot be deleted, with or without force (FAILED_PRECONDITION, reason
+   * SNAPSHOT_PINNED, SNAPSHOT_LOCKED or SNAPSHOT_HELD). Deleting an already soft-deleted snapshot
+   * without force returns it unchanged. Requires snapshot:admin.
    *
    * @generated from rpc vellum.v1.SnapshotService.DeleteSnapshot
    */
@@ -840,6 +1088,35 @@ export const SnapshotService: GenService<{
     methodKind: "unary";
     input: typeof DeleteSnapshotRequestSchema;
     output: typeof DeleteSnapshotResponseSchema;
+  },
+  /**
+   * Makes a soft-deleted snapshot ACTIVE again, within the undelete window (before its purge_time).
+   * Its versions come back with it. A snapshot soft-deleted by TTL expiry comes back without its
+   * expire_time (it would expire again at once otherwise). Undeleting an ACTIVE snapshot returns it
+   * unchanged. Requires snapshot:admin. Audited as snapshot.undelete.
+   * Errors: NOT_FOUND (never existed, or already purged); FAILED_PRECONDITION (reason
+   * UNDELETE_WINDOW_PASSED) after purge_time; ABORTED on etag mismatch.
+   *
+   * @generated from rpc vellum.v1.SnapshotService.UndeleteSnapshot
+   */
+  undeleteSnapshot: {
+    methodKind: "unary";
+    input: typeof UndeleteSnapshotRequestSchema;
+    output: typeof UndeleteSnapshotResponseSchema;
+  },
+  /**
+   * Counts the snapshots created in [since, until), grouped by one dimension (seed 000's
+   * `snapshots/summary`): per group the number of snapshots, the bytes ingested (logical and
+   * stored after dedup and compression) and how many are pinned now. Soft-deleted snapshots still
+   * count as ingested (and are counted separately in deleted_count); purged ones no longer exist.
+   * At most 1000 groups, largest ingest first. Requires snapshot:read.
+   *
+   * @generated from rpc vellum.v1.SnapshotService.SummarizeSnapshots
+   */
+  summarizeSnapshots: {
+    methodKind: "unary";
+    input: typeof SummarizeSnapshotsRequestSchema;
+    output: typeof SummarizeSnapshotsResponseSchema;
   },
   /**
    * Starts a VERIFY_SNAPSHOT job that re-reads the snapshot's content and checks its hash. Watch it

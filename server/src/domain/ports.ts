@@ -33,8 +33,17 @@ export interface SnapshotRepository {
   findIdempotent(storeId: string, method: string, key: string): Promise<{ fingerprint: string; resultId: string } | undefined>;
   get(storeId: string, id: string): Promise<Snapshot | undefined>;
   list(filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Snapshot, SnapshotCursor>>;
-  /** Marks DELETED (bumping generation) if ACTIVE; returns the row after the change. Audited. */
-  softDelete(storeId: string, id: string, now: Date, expectedGeneration: number | undefined, audit: AuditContext): Promise<Snapshot>;
+  /**
+   * Marks DELETED with the given delete and purge times (bumping generation) if ACTIVE; returns the
+   * row after the change. Audited.
+   */
+  softDelete(
+    storeId: string,
+    id: string,
+    at: { deleteTime: Date; purgeTime: Date },
+    expectedGeneration: number | undefined,
+    audit: AuditContext,
+  ): Promise<Snapshot>;
   /** Removes the snapshot and its versions. Audited. */
   purge(storeId: string, id: string, expectedGeneration: number | undefined, audit: AuditContext): Promise<Snapshot>;
 }

@@ -2,6 +2,7 @@ import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   EncryptionInfoSchema,
+  ProtectionSchema,
   SnapshotMetadataSchema,
   SnapshotSchema,
   SnapshotState,
@@ -20,7 +21,7 @@ import {
   type Job as PbJob,
 } from "../../../gen/vellum/v1/job_pb.js";
 import type { Job, JobState, JobType } from "../domain/jobs/types.js";
-import { snapshotEtag, type Snapshot, type SnapshotMetadata, type SnapshotType, type Version } from "../domain/snapshots/types.js";
+import { snapshotEtag, type Protection, type Snapshot, type SnapshotMetadata, type SnapshotType, type Version } from "../domain/snapshots/types.js";
 
 /** Converters between generated messages and domain types. Enum names map 1:1 after the prefix. */
 export const snapshotTypeFromPb = (t: PbSnapshotType): SnapshotType | undefined =>
@@ -63,8 +64,15 @@ export function snapshotToPb(s: Snapshot): PbSnapshot {
     createTime: ts(s.createTime),
     expireTime: ts(s.expireTime),
     deleteTime: ts(s.deleteTime),
+    pin: protectionToPb(s.pin),
+    lock: protectionToPb(s.lock),
+    held: s.held,
+    legalHold: protectionToPb(s.hold),
+    purgeTime: ts(s.purgeTime),
   });
 }
+
+const protectionToPb = (p: Protection | undefined) => (p ? create(ProtectionSchema, { reason: p.reason, expireTime: ts(p.expireTime) }) : undefined);
 
 export function versionToPb(v: Version): PbVersion {
   return create(VersionSchema, { ...v, version: BigInt(v.version), createTime: ts(v.createTime) });

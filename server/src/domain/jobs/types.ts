@@ -1,5 +1,5 @@
 /** Durable job model. */
-export const JOB_TYPES = ["VERIFY_SNAPSHOT", "COMPARE_SNAPSHOTS", "CHECK_STORE"] as const;
+export const JOB_TYPES = ["VERIFY_SNAPSHOT", "COMPARE_SNAPSHOTS", "CHECK_STORE", "RUN_RETENTION"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 export const TERMINAL_JOB_STATES: readonly JobState[] = ["SUCCEEDED", "FAILED", "CANCELLED"];

@@ -2,15 +2,24 @@ import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { TAG_RE, Validator } from "../validate.js";
 import { MAX_LABELS_BYTES, MAX_TAGS } from "./spec.js";
-import type { Snapshot } from "./types.js";
+import type { Protection, Snapshot } from "./types.js";
 
 /** Metadata a snapshot admin RPC may change. */
 export interface MetadataPatch {
   tags?: string[];
   labels?: Record<string, unknown>;
   pinned?: boolean;
+  pinReason?: string;
+  pinExpireTime?: Date | null;
   locked?: boolean;
+  lockReason?: string;
+  lockExpireTime?: Date | null;
+  held?: boolean;
+  holdReason?: string;
 }
+
+/** Longest reason of a pin, lock or legal hold. */
+export const MAX_PROTECTION_REASON = 1024;
 
 /** Conditional metadata updates of one snapshot row. */
 export interface SnapshotMetadataRepository {
@@ -38,10 +47,13 @@ function checkIds(v: Validator, storeId: string, snapshotId: string): void {
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * UpdateSnapshot, pins and locks. Deleted snapshots cannot change (FAILED_PRECONDITION); a change
- * that leaves the snapshot as it is returns it without bumping its etag or writing an event.
+ * UpdateSnapshot, pins, locks and legal holds. Deleted snapshots cannot change (FAILED_PRECONDITION),
+ * except that they can be held and released; a change that leaves the snapshot as it is returns it
+ * without bumping its etag or writing an event. Pins and locks may carry an expire time, after which
+ * they read as absent.
  */
-export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetadataRepository }) {
+export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetadataRepository; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
   async function apply(
     storeId: string,
     snapshotId: string,
@@ -49,13 +61,16 @@ export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetad
     action: string,
     audit: AuditContext,
     patchOf: (s: Snapshot) => MetadataPatch | undefined,
+    opts: { allowDeleted?: boolean } = {},
   ): Promise<Snapshot> {
     const updated = await deps.repository.update(storeId, snapshotId.toLowerCase(), {
       etag: etag || undefined,
       action,
       audit,
       change: (current) => {
-        if (current.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
+        if (current.state !== "ACTIVE" && !opts.allowDeleted) {
+          throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
+        }
         return patchOf(current);
       },
     });
@@ -63,13 +78,37 @@ export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetad
     return updated;
   }
 
-  const flag = (field: "pinned" | "locked", value: boolean, action: string) =>
-    (storeId: string, snapshotId: string, etag: string, audit: AuditContext) => {
+  const sameProtection = (p: Protection | undefined, q: Protection) =>
+    p !== undefined && p.reason === q.reason && (p.expireTime?.getTime() ?? 0) === (q.expireTime?.getTime() ?? 0);
+
+  /** Pin or lock with a reason and an optional future expiry; again replaces reason and expiry. */
+  const protect = (kind: "pin" | "lock", action: string) =>
+    (storeId: string, snapshotId: string, etag: string, protection: Protection, audit: AuditContext) => {
       const v = new Validator();
       checkIds(v, storeId, snapshotId);
+      v.maxLength("reason", protection.reason, MAX_PROTECTION_REASON);
+      if (protection.expireTime && protection.expireTime.getTime() <= now().getTime()) v.add("expire_time", "must be in the future");
       v.throwIfAny();
-      return apply(storeId, snapshotId, etag, action, audit, (s) => (s[field] === value ? undefined : { [field]: value }));
+      return apply(storeId, snapshotId, etag, action, audit, (s) => {
+        if (sameProtection(s[kind], protection)) return undefined;
+        const expire = protection.expireTime ?? null;
+        return kind === "pin"
+          ? { pinned: true, pinReason: protection.reason, pinExpireTime: expire }
+          : { locked: true, lockReason: protection.reason, lockExpireTime: expire };
+      });
     };
+
+  const release = (kind: "pin" | "lock", action: string) => (storeId: string, snapshotId: string, etag: string, audit: AuditContext) => {
+    const v = new Validator();
+    checkIds(v, storeId, snapshotId);
+    v.throwIfAny();
+    return apply(storeId, snapshotId, etag, action, audit, (s) => {
+      if (!s[kind]) return undefined;
+      return kind === "pin"
+        ? { pinned: false, pinReason: "", pinExpireTime: null }
+        : { locked: false, lockReason: "", lockExpireTime: null };
+    });
+  };
 
   return {
     /** Replaces the fields named in `mask` ("tags", "labels"). */
@@ -103,10 +142,31 @@ export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetad
         return Object.keys(patch).length ? patch : undefined;
       });
     },
-    pin: flag("pinned", true, "snapshot.pin"),
-    unpin: flag("pinned", false, "snapshot.unpin"),
-    lock: flag("locked", true, "snapshot.lock"),
-    unlock: flag("locked", false, "snapshot.unlock"),
+    pin: protect("pin", "snapshot.pin"),
+    unpin: release("pin", "snapshot.unpin"),
+    lock: protect("lock", "snapshot.lock"),
+    unlock: release("lock", "snapshot.unlock"),
+
+    /** Legal hold with a required reason; works on soft-deleted snapshots too (stops their purge). */
+    hold(storeId: string, snapshotId: string, etag: string, reason: string, audit: AuditContext): Promise<Snapshot> {
+      const v = new Validator();
+      checkIds(v, storeId, snapshotId);
+      if (reason.trim() === "") v.add("reason", "is required");
+      v.maxLength("reason", reason, MAX_PROTECTION_REASON);
+      v.throwIfAny();
+      return apply(storeId, snapshotId, etag, "snapshot.hold", audit, (s) => (s.held && s.hold?.reason === reason ? undefined : { held: true, holdReason: reason }), {
+        allowDeleted: true,
+      });
+    },
+
+    releaseHold(storeId: string, snapshotId: string, etag: string, audit: AuditContext): Promise<Snapshot> {
+      const v = new Validator();
+      checkIds(v, storeId, snapshotId);
+      v.throwIfAny();
+      return apply(storeId, snapshotId, etag, "snapshot.release_hold", audit, (s) => (s.held ? { held: false, holdReason: "" } : undefined), {
+        allowDeleted: true,
+      });
+    },
   };
 }
 

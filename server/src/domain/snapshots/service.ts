@@ -11,6 +11,8 @@ export interface SnapshotUseCasesDeps {
   content: ContentStore;
   clock: Clock;
   newId: () => string;
+  /** How long a soft-deleted snapshot can be undeleted before it is purged (VELLUM_UNDELETE_WINDOW). */
+  undeleteWindowMs: number;
 }
 
 export interface Expected {
@@ -107,6 +109,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
           state: "ACTIVE",
           pinned: false,
           locked: false,
+          held: false,
           storageClass: "STANDARD",
           encrypted: stored.encryption !== undefined,
           encryption: stored.encryption,
@@ -147,16 +150,21 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       };
     },
 
-    /** Soft delete, or permanent removal with `force`. Pinned/locked snapshots are protected. */
+    /**
+     * Soft delete (purgeable after the undelete window), or permanent removal with `force`. Pinned,
+     * locked and held snapshots are protected either way.
+     */
     async delete(storeId: string, snapshotId: string, force: boolean, etag: string, audit: AuditContext): Promise<Snapshot> {
       const s = await this.get(storeId, snapshotId);
       if (etag && etag !== snapshotEtag(s)) throw aborted("etag does not match the snapshot's current etag", "ETAG_MISMATCH");
       if (s.locked) throw failedPrecondition("snapshot is locked; unlock it before deleting", "SNAPSHOT_LOCKED");
       if (s.pinned) throw failedPrecondition("snapshot is pinned; unpin it before deleting", "SNAPSHOT_PINNED");
+      if (s.held) throw failedPrecondition("snapshot is on legal hold; release the hold before deleting", "SNAPSHOT_HELD");
       const expected = etag ? s.generation : undefined;
       if (force) return snapshots.purge(storeId, s.id, expected, audit);
       if (s.state === "DELETED") return s;
-      return snapshots.softDelete(storeId, s.id, clock.now(), expected, audit);
+      const now = clock.now();
+      return snapshots.softDelete(storeId, s.id, { deleteTime: now, purgeTime: new Date(now.getTime() + deps.undeleteWindowMs) }, expected, audit);
     },
 
     /**

@@ -12,6 +12,12 @@ export interface SnapshotMetadata {
   jobId: string;
 }
 
+/** A pin, lock or legal hold: why, and until when (never for holds; unset = until removed). */
+export interface Protection {
+  reason: string;
+  expireTime?: Date;
+}
+
 export interface Snapshot {
   id: string;
   storeId: string;
@@ -29,8 +35,18 @@ export interface Snapshot {
   metadata: SnapshotMetadata;
   createdBy: string;
   state: SnapshotState;
+  /** Unexpired pin (as read: an expired pin reads as absent). */
   pinned: boolean;
+  /** Unexpired lock (as read: an expired lock reads as absent). */
   locked: boolean;
+  /** Set exactly when `pinned`. */
+  pin?: Protection;
+  /** Set exactly when `locked`. */
+  lock?: Protection;
+  /** On legal hold. */
+  held: boolean;
+  /** Set exactly when `held`. */
+  hold?: Protection;
   storageClass: StorageClass;
   encrypted: boolean;
   encryption?: { algorithm: string; keyId: string };
@@ -38,6 +54,8 @@ export interface Snapshot {
   createTime: Date;
   expireTime?: Date;
   deleteTime?: Date;
+  /** For a soft-deleted snapshot: when the purge pass removes it unless undeleted or held first. */
+  purgeTime?: Date;
 }
 
 export interface Version {
@@ -85,3 +103,6 @@ export interface SnapshotFilter {
 export function snapshotEtag(s: Pick<Snapshot, "id" | "generation">): string {
   return `"${s.id.slice(-12)}-${s.generation}"`;
 }
+
+/** True while a protection with `expireTime` still protects at `now`. */
+export const protects = (expireTime: Date | null | undefined, now: Date): boolean => !expireTime || expireTime.getTime() > now.getTime();

@@ -1,9 +1,14 @@
 import type { Job, JobState, JobType } from "../../domain/jobs/types.js";
-import type { Snapshot, SnapshotState, SnapshotType, StorageClass, Version } from "../../domain/snapshots/types.js";
+import { protects, type Snapshot, type SnapshotState, type SnapshotType, type StorageClass, type Version } from "../../domain/snapshots/types.js";
 import type { JobRow, SnapshotRow, VersionRow } from "./schema/index.js";
 
-/** Row -> domain mappers, one per table. */
-export function toSnapshot(r: SnapshotRow): Snapshot {
+/**
+ * Row -> domain mappers, one per table. A snapshot's pin or lock whose expire time is not after
+ * `now` reads as absent.
+ */
+export function toSnapshot(r: SnapshotRow, now = new Date()): Snapshot {
+  const pinned = r.pinned && protects(r.pinExpireTime, now);
+  const locked = r.locked && protects(r.lockExpireTime, now);
   return {
     id: r.id,
     storeId: r.storeId,
@@ -20,8 +25,12 @@ export function toSnapshot(r: SnapshotRow): Snapshot {
     metadata: { commitMessage: r.commitMessage, channel: r.channel, locale: r.locale, jobId: r.jobId },
     createdBy: r.createdBy,
     state: r.state as SnapshotState,
-    pinned: r.pinned,
-    locked: r.locked,
+    pinned,
+    locked,
+    pin: pinned ? { reason: r.pinReason, expireTime: r.pinExpireTime ?? undefined } : undefined,
+    lock: locked ? { reason: r.lockReason, expireTime: r.lockExpireTime ?? undefined } : undefined,
+    held: r.held,
+    hold: r.held ? { reason: r.holdReason } : undefined,
     storageClass: r.storageClass as StorageClass,
     encrypted: r.encrypted,
     encryption: r.encrypted ? { algorithm: r.encryptionAlgorithm, keyId: r.encryptionKeyId } : undefined,
@@ -29,6 +38,7 @@ export function toSnapshot(r: SnapshotRow): Snapshot {
     createTime: r.createTime,
     expireTime: r.expireTime ?? undefined,
     deleteTime: r.deleteTime ?? undefined,
+    purgeTime: r.purgeTime ?? undefined,
   };
 }
 

@@ -9,6 +9,7 @@ import { toSnapshot } from "./mappers.js";
 import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { snapshots } from "./schema/index.js";
+import { unprotectedAt } from "./snapshot-protection-sql.js";
 import { insertVersionTx, nextVersionTx } from "./version-repo.js";
 
 function where(f: SnapshotFilter): SQL {
@@ -119,7 +120,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
         .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
         .limit(pageSize + 1);
       const [{ n }] = await db.select({ n: count() }).from(snapshots).where(base);
-      const items = rows.slice(0, pageSize).map(toSnapshot);
+      const items = rows.slice(0, pageSize).map((r) => toSnapshot(r));
       const last = items[items.length - 1];
       return {
         items,
@@ -128,7 +129,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
       };
     },
 
-    async softDelete(storeId, id, now, expectedGeneration, audit) {
+    async softDelete(storeId, id, at, expectedGeneration, audit) {
       // The row stays locked until commit, so when the conditional update matches nothing the
       // locked row is the current one and explains why: no second read.
       return db.transaction(async (tx) => {
@@ -140,7 +141,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
         const before = locked && toSnapshot(locked);
         const [row] = await tx
           .update(snapshots)
-          .set({ state: "DELETED", deleteTime: now, generation: sql`${snapshots.generation} + 1` })
+          .set({ state: "DELETED", deleteTime: at.deleteTime, purgeTime: at.purgeTime, generation: sql`${snapshots.generation} + 1` })
           .where(
             and(
               eq(snapshots.storeId, storeId),
@@ -172,8 +173,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
           and(
             eq(snapshots.storeId, storeId),
             eq(snapshots.id, id),
-            eq(snapshots.pinned, false),
-            eq(snapshots.locked, false),
+            unprotectedAt(new Date()),
             expectedGeneration === undefined ? undefined : eq(snapshots.generation, expectedGeneration),
           ),
         )

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
- * One row per snapshot. Content is immutable; metadata changes bump `generation` (the etag source).
+ * One row per snapshot. A soft-deleted row (state DELETED) keeps its content until it is purged. Content is immutable; metadata changes bump `generation` (the etag source).
  * A row is only ever inserted after its content is durable and verified, so every row is readable.
  */
 export const snapshots = pgTable(
@@ -37,6 +37,16 @@ export const snapshots = pgTable(
     createTime: timestamp("create_time", { withTimezone: true, precision: 6 }).notNull(),
     expireTime: timestamp("expire_time", { withTimezone: true, precision: 6 }),
     deleteTime: timestamp("delete_time", { withTimezone: true, precision: 6 }),
+    /** For a soft-deleted row: when the purge pass removes it (delete time + the undelete window). */
+    purgeTime: timestamp("purge_time", { withTimezone: true, precision: 6 }),
+    /** A pin or lock protects only while its expire time is unset or in the future. */
+    pinReason: text("pin_reason").notNull().default(""),
+    pinExpireTime: timestamp("pin_expire_time", { withTimezone: true, precision: 6 }),
+    lockReason: text("lock_reason").notNull().default(""),
+    lockExpireTime: timestamp("lock_expire_time", { withTimezone: true, precision: 6 }),
+    /** Legal hold: no delete, no purge, no TTL expiry, no retention; never expires. */
+    held: boolean("held").notNull().default(false),
+    holdReason: text("hold_reason").notNull().default(""),
   },
   (t) => [
     index("snapshots_store_time_idx").on(t.storeId, t.createTime.desc(), t.id.desc()),
@@ -44,6 +54,13 @@ export const snapshots = pgTable(
     index("snapshots_content_idx").on(t.storeId, t.contentRef),
     index("snapshots_tags_idx").using("gin", t.tags),
     index("snapshots_labels_idx").using("gin", sql`${t.labels} jsonb_path_ops`),
+    // TTL expiry and purge passes scan only the rows they act on.
+    index("snapshots_expire_idx").on(t.expireTime).where(sql`${t.state} = 'ACTIVE' and ${t.expireTime} is not null`),
+    index("snapshots_purge_idx").on(t.purgeTime).where(sql`${t.state} = 'DELETED'`),
+    // Retention walks a store's ACTIVE snapshots in (resource_type, resource_id, create_time, id) order.
+    index("snapshots_retention_idx")
+      .on(t.storeId, t.resourceType, t.resourceId, t.createTime, t.id)
+      .where(sql`${t.state} = 'ACTIVE'`),
   ],
 );
 

@@ -15,6 +15,11 @@ import { ApiKeyService, file_vellum_v1_api_key_service } from "../../gen/vellum/
 import { AuditService, file_vellum_v1_audit_service } from "../../gen/vellum/v1/audit_service_pb.js";
 import { file_vellum_v1_share_service, ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { file_vellum_v1_snapshot_admin_service, SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service_pb.js";
+import { file_vellum_v1_retention_service, RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
+import { file_vellum_v1_storage_service, StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
+import { createRetentionServiceImpl } from "./rpc/retention-service.js";
+import { createStorageServiceImpl } from "./rpc/storage-service.js";
+import type { RetentionUseCaseSet } from "./wiring/retention.js";
 import type { AuditQueries } from "./domain/audit/audit-queries.js";
 import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
@@ -62,6 +67,7 @@ export interface AppDeps {
   apiKeys: ApiKeyAdmin;
   audit: AuditQueries;
   shares: ShareUseCases;
+  retention: RetentionUseCaseSet;
   /** Per principal+store token buckets (read and write budgets). */
   limiter: RateLimiter;
   /** Origin for signed share URLs; default: the origin each request was sent to. */
@@ -83,6 +89,8 @@ export const SERVICES = [
   ApiKeyService,
   AuditService,
   ShareService,
+  RetentionService,
+  StorageService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -102,6 +110,8 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_api_key_service,
       file_vellum_v1_audit_service,
       file_vellum_v1_share_service,
+      file_vellum_v1_retention_service,
+      file_vellum_v1_storage_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -109,7 +119,7 @@ export function createRoutes(deps: AppDeps) {
     SERVICES.map((s) => s.typeName),
   );
   const routes = (router: ConnectRouter) => {
-    router.service(SnapshotService, createSnapshotServiceImpl(deps));
+    router.service(SnapshotService, createSnapshotServiceImpl({ ...deps, ...deps.retention }));
     router.service(UploadService, createUploadServiceImpl(deps.uploads));
     router.service(VersionService, createVersionServiceImpl(deps.versions));
     router.service(JobService, createJobServiceImpl(deps.jobs));
@@ -121,6 +131,8 @@ export function createRoutes(deps: AppDeps) {
     router.service(ApiKeyService, createApiKeyServiceImpl(deps));
     router.service(AuditService, createAuditServiceImpl(deps));
     router.service(ShareService, createShareServiceImpl(deps));
+    router.service(RetentionService, createRetentionServiceImpl(deps.retention));
+    router.service(StorageService, createStorageServiceImpl(deps.retention));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -36,6 +36,7 @@ import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
 import { createStoreKeys } from "./storage/content/store-keys.js";
 import { createLocalKms } from "./storage/engine/kms.js";
 import { composeSecurity, type SecurityServices } from "./security/compose-security.js";
+import { createRetentionWiring, type RetentionUseCaseSet } from "./wiring/retention.js";
 
 /** Everything the server runs on, built from config. `close` releases it in reverse order. */
 export interface Services extends SecurityServices {
@@ -49,6 +50,8 @@ export interface Services extends SecurityServices {
   runner: ReturnType<typeof createJobRunner>;
   compare: CompareUseCases;
   previews: PreviewUseCases;
+  /** Retention rules and runs, snapshot lifecycle, storage usage (wiring/retention.ts). */
+  retention: RetentionUseCaseSet;
   /** One storage reclaim run (the server also runs one every VELLUM_RECLAIM_INTERVAL_MS). */
   reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -113,18 +116,29 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
       VERIFY_SNAPSHOT: createVerifySnapshotHandler({ snapshots: snapshotRepo, content }),
       CHECK_STORE: createCheckStoreHandler({ db: database.db, content }),
       COMPARE_SNAPSHOTS: createCompareSnapshotsHandler({ compare: { runJob: (job, ctx) => compare.runJob(job, ctx) } }),
+      RUN_RETENTION: (ctx) => retention.jobKinds.RUN_RETENTION(ctx),
     },
     log: log.child({ component: "jobs" }),
     workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
     concurrency: config.jobConcurrency,
   });
-  const snapshots = createSnapshotUseCases({ snapshots: snapshotRepo, content, clock: systemClock, newId });
+  const snapshots = createSnapshotUseCases({ snapshots: snapshotRepo, content, clock: systemClock, newId, undeleteWindowMs: config.undeleteWindowMs });
   const versions = createVersionUseCases({
     versions: createVersionRepository(database.db),
     snapshots: snapshotRepo,
     clock: systemClock,
   });
   const jobs = createJobUseCases({ jobs: jobRepo, clock: systemClock, newId, onEnqueued: () => runner.poke() });
+  const retention = createRetentionWiring({
+    db: database.db,
+    snapshots: snapshotRepo,
+    jobs,
+    clock: systemClock,
+    newId,
+    log,
+    undeleteWindowMs: config.undeleteWindowMs,
+    lifecycleIntervalMs: config.lifecycleIntervalMs,
+  });
   const compare = createCompareUseCases({
     snapshots,
     jobs,
@@ -166,6 +180,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     compare,
     previews,
     uploads,
+    retention: retention.useCases,
     reclaim,
     limits: {
       maxMessageBytes: config.maxMessageBytes,
@@ -176,6 +191,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     ...security,
     async close(graceMs) {
       clearInterval(reclaimer);
+      await retention.close();
       await runner.stop(graceMs);
       await workers?.close();
       await database.close();

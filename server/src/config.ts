@@ -45,6 +45,10 @@ export interface Config {
   /** How often unreachable storage is reclaimed (0 disables), and the grace period protecting in-flight writes, in ms. */
   reclaimIntervalMs: number;
   reclaimGraceMs: number;
+  /** How long a soft-deleted snapshot can be undeleted before it is purged (VELLUM_UNDELETE_WINDOW), in ms. */
+  undeleteWindowMs: number;
+  /** How often TTL expiry and the purge of soft-deleted snapshots run (0 disables), in ms. */
+  lifecycleIntervalMs: number;
   /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
   gcsEndpoint?: string;
   /** Upload sessions expire this long after their last activity, in ms. */
@@ -73,6 +77,18 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
     throw new ConfigError(`${name} must be an integer in [${min}, ${max}]`);
   }
   return n;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** A duration like "7d", "36h", "90m" or "30s" ("0" is zero), in ms within [0, max]. */
+function duration(env: Env, name: string, def: number, maxMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return def;
+  const m = /^(\d{1,9})([smhd])$/.exec(raw.trim());
+  const ms = raw.trim() === "0" ? 0 : m ? Number(m[1]) * DURATION_UNITS[m[2]] : NaN;
+  if (!Number.isSafeInteger(ms) || ms > maxMs) throw new ConfigError(`${name} must be a duration such as 7d, 36h, 90m or 30s, at most ${maxMs / 86_400_000}d`);
+  return ms;
 }
 
 /** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
@@ -115,6 +131,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     // At least an hour: chunks an upload in progress has written or reused are protected only by
     // this grace period until its manifest is saved, so it must outlast the longest upload.
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 3600_000, 30 * 24 * 3600_000),
+    undeleteWindowMs: duration(env, "VELLUM_UNDELETE_WINDOW", 7 * 86_400_000, 3650 * 86_400_000),
+    lifecycleIntervalMs: int(env, "VELLUM_LIFECYCLE_INTERVAL_MS", 5 * 60_000, 0, 24 * 3600_000),
     corsOrigins: !env.VELLUM_CORS_ORIGINS
       ? undefined
       : env.VELLUM_CORS_ORIGINS.trim() === "*"

@@ -14,11 +14,14 @@ import type { SnapshotUseCases } from "../domain/snapshots/service.js";
 import type { SnapshotFilter } from "../domain/snapshots/types.js";
 import { Validator } from "../domain/validate.js";
 import type { UploadUseCases } from "../domain/uploads/service.js";
+import type { LifecycleUseCases } from "../domain/retention/lifecycle.js";
+import type { UsageUseCases } from "../domain/usage/usage-use-cases.js";
 import { coalesceViews } from "../lib/coalesce-views.js";
 import { messagePieces } from "../lib/message-pieces.js";
 import { auditOf, callerOf } from "./context.js";
 import { headerFromPb } from "./upload-header.js";
 import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
+import { summaryDimensionFromPb, summaryGroupToPb } from "./retention-convert.js";
 
 /** Largest chunk in one DownloadSnapshot message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
@@ -29,8 +32,10 @@ export function createSnapshotServiceImpl(deps: {
   snapshots: SnapshotUseCases;
   jobs: JobUseCases;
   uploads: UploadUseCases;
+  lifecycle: LifecycleUseCases;
+  usage: UsageUseCases;
 }): ServiceImpl<typeof SnapshotService> {
-  const { snapshots, jobs, uploads } = deps;
+  const { snapshots, jobs, uploads, lifecycle, usage } = deps;
   return {
     async createSnapshot(req, ctx) {
       const v = new Validator();
@@ -132,6 +137,15 @@ export function createSnapshotServiceImpl(deps: {
     async deleteSnapshot(req, ctx) {
       const s = await snapshots.delete(req.storeId, req.snapshotId, req.force, req.etag, auditOf(ctx));
       return { snapshot: snapshotToPb(s) };
+    },
+
+    async undeleteSnapshot(req, ctx) {
+      return { snapshot: snapshotToPb(await lifecycle.undelete(req.storeId, req.snapshotId, req.etag, auditOf(ctx))) };
+    },
+
+    async summarizeSnapshots(req) {
+      const s = await usage.summarize({ storeId: req.storeId, since: dateOf(req.since), until: dateOf(req.until), by: summaryDimensionFromPb(req.by) });
+      return { groups: s.groups.map(summaryGroupToPb), total: summaryGroupToPb(s.total), truncated: s.truncated };
     },
 
     async verifySnapshot(req, ctx: HandlerContext) {

@@ -5,7 +5,7 @@ import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { toSnapshot } from "./mappers.js";
 import { snapshots, type SnapshotRow } from "./schema/index.js";
-import { unprotectedAt } from "./snapshot-protection-sql.js";
+import { timestampParam, unprotectedAt } from "./snapshot-protection-sql.js";
 
 /** Audit heads are locked in store order, so concurrent passes never wait on each other in a cycle. */
 const byStore = (a: SnapshotRow, b: SnapshotRow) => (a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.id < b.id ? -1 : 1);
@@ -87,7 +87,7 @@ export function createLifecycleRepository(db: Db): LifecycleRepository {
             deleteTime: null,
             purgeTime: null,
             // An expired snapshot comes back without its expiry, or the next pass would expire it again.
-            expireTime: sql`case when ${snapshots.expireTime} <= ${now} then null else ${snapshots.expireTime} end`,
+            expireTime: sql`case when ${snapshots.expireTime} <= ${timestampParam(now)} then null else ${snapshots.expireTime} end`,
             generation: sql`${snapshots.generation} + 1`,
           })
           .where(eq(snapshots.id, id))

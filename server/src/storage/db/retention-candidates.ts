@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
 import { invalidField } from "../../domain/errors.js";
 import type { RetentionCandidateSource, ScannedCandidate } from "../../domain/retention/ports.js";
 import type { Db } from "./client.js";
@@ -59,9 +59,13 @@ export function createRetentionCandidateSource(db: Db): RetentionCandidateSource
             held: snapshots.held,
             pinned: sql<boolean>`${activePin(now)}`,
             locked: sql<boolean>`${activeLock(now)}`,
-            shareIds: sql<string[]>`array(select ${shares.id}::text from ${shares} where ${shares.storeId} = ${snapshots.storeId}
-              and ${shares.snapshotId} = ${snapshots.id} and not ${shares.revoked} and ${shares.expireTime} > ${now}
-              order by ${shares.id} limit ${MAX_SHARE_IDS})`,
+            // A builder subquery: raw SQL in a select list renders columns unqualified.
+            shareIds: sql<string[]>`array${db
+              .select({ id: sql`${shares.id}::text` })
+              .from(shares)
+              .where(and(eq(shares.storeId, snapshots.storeId), eq(shares.snapshotId, snapshots.id), eq(shares.revoked, false), gt(shares.expireTime, now)))
+              .orderBy(asc(shares.id))
+              .limit(MAX_SHARE_IDS)}`,
             micros: sql<string>`to_char(${snapshots.createTime} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
             afterCursor: cursor ? sql<boolean>`${beyond(cursor)}` : sql<boolean>`true`,
           })

@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { SummaryDimension, SummaryGroup, UsageRepository, UsageSums } from "../../domain/usage/usage-use-cases.js";
 import type { Db } from "./client.js";
 import { chunks, packs, snapshots } from "./schema/index.js";
-import { activePin } from "./snapshot-protection-sql.js";
+import { activePin, timestampParam } from "./snapshot-protection-sql.js";
 
 type Row = Record<string, unknown>;
 const num = (v: unknown) => Number(v ?? 0);
@@ -78,8 +78,8 @@ export function createUsageRepository(db: Db): UsageRepository {
 
     async summarize(filter, now, maxGroups) {
       const where = sql`${snapshots.storeId} = ${filter.storeId}
-        ${filter.since ? sql`and ${snapshots.createTime} >= ${filter.since}` : sql``}
-        ${filter.until ? sql`and ${snapshots.createTime} < ${filter.until}` : sql``}`;
+        ${filter.since ? sql`and ${snapshots.createTime} >= ${timestampParam(filter.since)}` : sql``}
+        ${filter.until ? sql`and ${snapshots.createTime} < ${timestampParam(filter.until)}` : sql``}`;
       const columns = sql`count(*) as snapshot_count,
         coalesce(sum(${snapshots.size}), 0) as bytes_ingested,
         coalesce(sum(${snapshots.storedSize}), 0) as stored_bytes,

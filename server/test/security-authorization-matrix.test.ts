@@ -9,6 +9,7 @@ import { ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
+import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { SERVICES } from "../src/app.js";
 import { hasScope, SCOPES, type Scope } from "../src/domain/auth/principal.js";
 import { RPC_SCOPES } from "../src/rpc/scopes.js";
@@ -65,6 +66,13 @@ const fresh = {
   key: async (env: Env, store: string) =>
     (await env.admin(ApiKeyService).createApiKey({ name: "fresh", scopes: ["snapshot:read"], storeIds: [store] })).apiKey!.keyId,
   upload: async (env: Env, store: string) => (await env.admin(UploadService).startUpload({ header: header(store) })).upload!.uploadId,
+  deleted: async (env: Env, store: string) => {
+    const snapshotId = await fresh.snapshot(env, store);
+    await env.admin(SnapshotService).deleteSnapshot({ storeId: store, snapshotId });
+    return snapshotId;
+  },
+  rule: async (env: Env, store: string) =>
+    (await env.admin(RetentionService).createRetentionRule({ storeId: store, rule: { name: `m-${Math.random().toString(36).slice(2)}`, keepLatestN: 1 } })).rule!.ruleId,
   job: async (env: Env, store: string) =>
     (await env.admin(SnapshotService).verifySnapshot({ storeId: store, snapshotId: env.fixtures[store].snapshotId })).job!.jobId,
 };
@@ -83,6 +91,8 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.SnapshotService/DeleteSnapshot": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.snapshot(env, store) }) },
   "vellum.v1.SnapshotService/VerifySnapshot": { build: async (env, store) => ids(env, store) },
   "vellum.v1.SnapshotService/CheckStore": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.SnapshotService/UndeleteSnapshot": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.deleted(env, store) }) },
+  "vellum.v1.SnapshotService/SummarizeSnapshots": { build: async (_, store) => ({ storeId: store }) },
   "vellum.v1.UploadService/StartUpload": { build: async (_, store) => ({ header: header(store) }) },
   "vellum.v1.UploadService/GetUpload": { build: async (env, store) => ({ storeId: store, uploadId: env.fixtures[store].uploadId }) },
   "vellum.v1.UploadService/CancelUpload": { build: async (env, store) => ({ storeId: store, uploadId: await fresh.upload(env, store) }) },
@@ -113,6 +123,20 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.SnapshotAdminService/UnpinSnapshot": { build: async (env, store) => ids(env, store) },
   "vellum.v1.SnapshotAdminService/LockSnapshot": { build: async (env, store) => ids(env, store) },
   "vellum.v1.SnapshotAdminService/UnlockSnapshot": { build: async (env, store) => ids(env, store) },
+  "vellum.v1.SnapshotAdminService/SetLegalHold": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.snapshot(env, store), reason: "matrix" }) },
+  "vellum.v1.SnapshotAdminService/ReleaseLegalHold": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.snapshot(env, store) }) },
+  "vellum.v1.RetentionService/CreateRetentionRule": {
+    build: async (_, store) => ({ storeId: store, rule: { name: `c-${Math.random().toString(36).slice(2)}`, keepLatestN: 1 } }),
+  },
+  "vellum.v1.RetentionService/GetRetentionRule": { build: async (env, store) => ({ storeId: store, ruleId: await fresh.rule(env, store) }) },
+  "vellum.v1.RetentionService/ListRetentionRules": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.RetentionService/UpdateRetentionRule": {
+    build: async (env, store) => ({ storeId: store, rule: { ruleId: await fresh.rule(env, store), keepLatestN: 2 }, updateMask: { paths: ["keep_latest_n"] } }),
+  },
+  "vellum.v1.RetentionService/DeleteRetentionRule": { build: async (env, store) => ({ storeId: store, ruleId: await fresh.rule(env, store) }) },
+  "vellum.v1.RetentionService/PreviewRetention": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.RetentionService/RunRetention": { build: async (_, store) => ({ storeId: store, dryRun: true }) },
+  "vellum.v1.StorageService/GetStorageUsage": { build: async (_, store) => ({ storeId: store }) },
   "vellum.v1.ApiKeyService/CreateApiKey": { build: async (_, store) => ({ name: "matrix", scopes: ["snapshot:read"], storeIds: [store] }) },
   "vellum.v1.ApiKeyService/ListApiKeys": { build: async () => ({}), storeScoped: false },
   "vellum.v1.ApiKeyService/RevokeApiKey": { build: async (env, store) => ({ keyId: await fresh.key(env, store) }) },

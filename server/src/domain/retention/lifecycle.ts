@@ -24,7 +24,7 @@ export interface LifecycleRepository {
   purgeDue(now: Date, limit: number, audit: AuditContext): Promise<number>;
   /**
    * DELETED -> ACTIVE when the row is still at `generation`, DELETED and its purge time is after
-   * `now`; clears delete and purge times, and an expire time at or before `now`. Audited as
+   * `now`; clears delete and purge times, and an expire time at or before the deletion (or `now`). Audited as
    * `snapshot.undelete`. Undefined when nothing matched.
    */
   undelete(storeId: string, id: string, now: Date, generation: number, audit: AuditContext): Promise<Snapshot | undefined>;

@@ -86,8 +86,9 @@ export function createLifecycleRepository(db: Db): LifecycleRepository {
             state: "ACTIVE",
             deleteTime: null,
             purgeTime: null,
-            // An expired snapshot comes back without its expiry, or the next pass would expire it again.
-            expireTime: sql`case when ${snapshots.expireTime} <= ${timestampParam(now)} then null else ${snapshots.expireTime} end`,
+            // A snapshot deleted at or after its expiry comes back without it, or the next pass would
+            // expire it again.
+            expireTime: sql`case when ${snapshots.expireTime} <= greatest(${snapshots.deleteTime}, ${timestampParam(now)}) then null else ${snapshots.expireTime} end`,
             generation: sql`${snapshots.generation} + 1`,
           })
           .where(eq(snapshots.id, id))

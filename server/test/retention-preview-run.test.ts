@@ -2,12 +2,15 @@ import { randomBytes } from "node:crypto";
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { sql } from "drizzle-orm";
+import { Code } from "@connectrpc/connect";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { JobState, JobType } from "../../gen/vellum/v1/job_pb.js";
 import { RetentionDecisionKind, RetentionReasonKind, type RetentionDecision } from "../../gen/vellum/v1/retention_pb.js";
 import { ShareAccess } from "../../gen/vellum/v1/share_pb.js";
 import { SnapshotState } from "../../gen/vellum/v1/snapshot_pb.js";
+import { expectError } from "./support/expect-error.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
 import { DAY_MS, finishedJob, retentionClients, snapshotAged } from "./support/retention-fixtures.js";
 
@@ -100,6 +103,30 @@ test("pages of `limit` decisions continue where the last ended, at the same eval
   const deletions = await c.retention.previewRetention({ storeId: STORE, deletionsOnly: true });
   assert.equal(explain(deletions.decisions, ids).map((l) => l.split(":")[0]), ["a5", "a3", "a2"]);
   assert.is(deletions.totals!.consideredCount, 10n);
+});
+
+test("bad page tokens, limits and what-if rules are INVALID_ARGUMENT, never INTERNAL", async ({ c }) => {
+  const first = await c.retention.previewRetention({ storeId: STORE, limit: 2 });
+  const field = async (p: Promise<unknown>) => {
+    const e = await expectError(p);
+    assert.is(e.code, Code.InvalidArgument, e.message);
+    return e.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field));
+  };
+  assert.equal(await field(c.retention.previewRetention({ storeId: STORE, limit: 2, pageToken: "garbage" })), ["page_token"]);
+  assert.equal(await field(c.retention.previewRetention({ storeId: STORE, limit: 2, deletionsOnly: true, pageToken: first.nextPageToken })), ["page_token"]);
+  // A token of this request whose position was tampered with (its filter fingerprint still matches).
+  const body = JSON.parse(Buffer.from(first.nextPageToken, "base64url").toString()) as { c: { t: string; p: string } };
+  for (const p of ["[1,2]", '["a","b","2026-01-01T00:00:00","x\'; drop table snapshots; --"]', "{"]) {
+    const forged = Buffer.from(JSON.stringify({ ...body, c: { ...body.c, p } })).toString("base64url");
+    assert.equal(await field(c.retention.previewRetention({ storeId: STORE, limit: 2, pageToken: forged })), ["page_token"]);
+  }
+  const future = Buffer.from(JSON.stringify({ ...body, c: { ...body.c, t: new Date(Date.now() + DAY_MS).toISOString() } })).toString("base64url");
+  assert.equal(await field(c.retention.previewRetention({ storeId: STORE, limit: 2, pageToken: future })), ["page_token"]);
+  assert.equal(await field(c.retention.previewRetention({ storeId: STORE, limit: -1 })), ["limit"]);
+  assert.equal(
+    await field(c.retention.previewRetention({ storeId: STORE, rules: [{ name: "dup", keepLatestN: 1 }, { name: "dup", keepDaily: 1 }, { name: "none" }] })),
+    ["rules[2]", "rules[1].name"],
+  );
 });
 
 test("what-if rules are evaluated instead of the stored ones, which stay as they are", async ({ c, ids }) => {

@@ -16,6 +16,7 @@ import {
 } from "../../../gen/vellum/v1/storage_pb.js";
 import { SnapshotSummaryGroupSchema, SummaryGroupBy } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { RuleSpecInput } from "../domain/retention/rule-spec.js";
+import { specOf } from "../domain/retention/rule-use-cases.js";
 import { ruleEtag, type Decision, type Reason, type RetentionRule, type RetentionTotals } from "../domain/retention/types.js";
 import type { StorageUsage, SummaryDimension, SummaryGroup, UsageEntry, UsageFigures } from "../domain/usage/usage-use-cases.js";
 import { ts } from "./convert.js";
@@ -41,21 +42,9 @@ export function ruleFromPb(r: PbRule | undefined): RuleSpecInput {
 
 export function ruleToPb(r: RetentionRule): PbRule {
   return create(RetentionRuleSchema, {
+    ...specOf(r),
     ruleId: r.id,
     storeId: r.storeId,
-    name: r.name,
-    tag: r.tag,
-    resourceType: r.resourceType,
-    keepLatestN: r.keepLatestN,
-    keepWithinDays: r.keepWithinDays,
-    keepDaily: r.keepDaily,
-    keepWeekly: r.keepWeekly,
-    keepMonthly: r.keepMonthly,
-    keepYearly: r.keepYearly,
-    deleteOlderThanDays: r.deleteOlderThanDays,
-    excludePinned: r.excludePinned,
-    enabled: r.enabled,
-    timeZone: r.timeZone,
     etag: ruleEtag(r),
     createTime: ts(r.createTime),
     updateTime: ts(r.updateTime),

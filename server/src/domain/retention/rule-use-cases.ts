@@ -80,23 +80,8 @@ export function createRetentionRuleUseCases(deps: { rules: RetentionRuleReposito
   };
 }
 
-/** The spec part of a rule (what a client sets). */
-export function specOf(r: RetentionRuleSpec): RetentionRuleSpec {
-  return {
-    name: r.name,
-    tag: r.tag,
-    resourceType: r.resourceType,
-    keepLatestN: r.keepLatestN,
-    keepWithinDays: r.keepWithinDays,
-    keepDaily: r.keepDaily,
-    keepWeekly: r.keepWeekly,
-    keepMonthly: r.keepMonthly,
-    keepYearly: r.keepYearly,
-    deleteOlderThanDays: r.deleteOlderThanDays,
-    excludePinned: r.excludePinned,
-    enabled: r.enabled,
-    timeZone: r.timeZone,
-  };
-}
+/** The spec part of a rule (what a client sets): the fields an update mask can name. */
+export const specOf = (r: RetentionRuleSpec): RetentionRuleSpec =>
+  Object.fromEntries(Object.values(RULE_MASK_PATHS).map((k) => [k, r[k]])) as unknown as RetentionRuleSpec;
 
 export type RetentionRuleUseCases = ReturnType<typeof createRetentionRuleUseCases>;

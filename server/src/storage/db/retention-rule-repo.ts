@@ -8,29 +8,8 @@ import type { Db } from "./client.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { retentionRules, type RetentionRuleRow } from "./schema/index.js";
 
-export function toRetentionRule(r: RetentionRuleRow): RetentionRule {
-  return {
-    id: r.id,
-    storeId: r.storeId,
-    name: r.name,
-    tag: r.tag,
-    resourceType: r.resourceType,
-    keepLatestN: r.keepLatestN,
-    keepWithinDays: r.keepWithinDays,
-    keepDaily: r.keepDaily,
-    keepWeekly: r.keepWeekly,
-    keepMonthly: r.keepMonthly,
-    keepYearly: r.keepYearly,
-    deleteOlderThanDays: r.deleteOlderThanDays,
-    excludePinned: r.excludePinned,
-    enabled: r.enabled,
-    timeZone: r.timeZone,
-    generation: r.generation,
-    createdBy: r.createdBy,
-    createTime: r.createTime,
-    updateTime: r.updateTime,
-  };
-}
+/** Row -> domain: the columns are the rule's fields, by the same names. */
+export const toRetentionRule = (r: RetentionRuleRow): RetentionRule => ({ ...r });
 
 /** The rule as the audit log records it. */
 const ruleState = (r: RetentionRule) => ({ ...r, createTime: r.createTime.toISOString(), updateTime: r.updateTime.toISOString() });

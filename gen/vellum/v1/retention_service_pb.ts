@@ -464,7 +464,8 @@ export const RunRetentionResponseSchema: GenMessage<RunRetentionResponse> = /*@_
  * 6. Decision: KEEP when any rule's keep clause or any protection keeps the snapshot; otherwise
  *    DELETE when at least one rule selects it; otherwise KEEP (no rule selects it).
  * So a snapshot kept by any clause of any rule, or by any protection, is never deleted; the order of
- * rules does not matter; and disabling a rule or adding a keep clause never deletes more.
+ * rules does not matter; and adding a keep clause or raising a keep count never deletes more. (Disabling
+ * or deleting a rule can delete more: its keep clauses no longer keep anything.)
  * Retention deletes are soft deletes: the snapshot can be undeleted within the undelete window.
  *
  * @generated from service vellum.v1.RetentionService

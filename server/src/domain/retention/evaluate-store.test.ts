@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { isDomainError } from "../errors.js";
 import { evaluateStore, MAX_EVALUATED_SNAPSHOTS, type EvaluationDeps } from "./evaluate-store.js";
 import type { ScannedCandidate } from "./ports.js";
-import { candidate, rule } from "./testing/fixtures.js";
+import { candidate, rule } from "../../../test/support/retention-candidates.js";
 import type { Decision } from "./types.js";
 
 const NOW = new Date("2026-06-01T00:00:00Z");

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { evaluateGroup } from "./evaluate.js";
 import { periodsOf, type Periods } from "./periods.js";
-import { candidate, rule } from "./testing/fixtures.js";
+import { candidate, rule } from "../../../test/support/retention-candidates.js";
 import { DAY_MS, KEEPING_KINDS, type EvaluatedRule, type RetentionCandidate } from "./types.js";
 
 const NOW = new Date("2026-06-01T00:00:00Z");

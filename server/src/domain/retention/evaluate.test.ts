@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { evaluateGroup, keepLineageParents } from "./evaluate.js";
-import { candidate, rule } from "./testing/fixtures.js";
+import { candidate, rule } from "../../../test/support/retention-candidates.js";
 import type { Decision, Reason, RetentionCandidate } from "./types.js";
 
 const BERLIN = "Europe/Berlin";

@@ -1,4 +1,5 @@
-import type { EvaluatedRule, RetentionCandidate } from "../types.js";
+/** Rules and candidates for the pure retention tests (server/src/domain/retention/*.test.ts). */
+import type { EvaluatedRule, RetentionCandidate } from "../../src/domain/retention/types.js";
 
 /** A rule with every clause off, overridden by `over`. */
 export function rule(over: Partial<EvaluatedRule> & { name: string }): EvaluatedRule {

@@ -1,0 +1,123 @@
+/**
+ * Structural redaction of a parsed JSON value. The result has the same shape as the input: the
+ * same member names (a name is masked only when it is itself a recognised value), arrays of the
+ * same length (unless elided with a "… N more items" marker), and each masked value replaced by a
+ * fixed marker.
+ * - Under a sensitive member name everything is masked, whatever its shape: strings and numbers
+ *   become "[REDACTED]" at every depth; arrays and objects keep their length and member names.
+ *   Only null, booleans and "" (no secret to hide) stay.
+ * - Elsewhere strings go through the text redactor (keyed pairs and value recognisers, also in
+ *   multi-line strings), and integers that may be card numbers are masked.
+ */
+import { childPointer } from "../diff/json-pointer.js";
+import { KEY_MASK, valueMask, type RedactionReason, type TextHit } from "./spans.js";
+import { isCardNumber } from "./value-recognisers.js";
+
+/** Values nested deeper than this are replaced by a marker (and count as elided). */
+export const MAX_JSON_DEPTH = 256;
+const TOO_DEEP = "… nested too deep";
+
+export interface JsonHit {
+  /** JSON Pointer of the masked value, with member names as shown. */
+  path: string;
+  reason: RedactionReason;
+}
+
+export interface JsonRedactDeps {
+  isSecretKey: (key: string) => boolean;
+  /** Redacts a string value. */
+  text: (s: string) => { text: string; hits: TextHit[] };
+  /** Redacts a member name (value recognisers only). */
+  name: (s: string) => { text: string; hits: TextHit[] };
+}
+
+/**
+ * A number that may be a payment card number: a safe integer that passes the card check, or an
+ * integer of 15–19 digits beyond 2^53, whose digits JSON.parse no longer holds exactly.
+ */
+function maybeCard(v: number): boolean {
+  if (!Number.isInteger(v)) return false;
+  if (Number.isSafeInteger(v)) return isCardNumber(String(Math.abs(v)));
+  return Math.abs(v) < 1e19;
+}
+
+/**
+ * The redacted copy of `value` (without `deps`, an unredacted copy); arrays longer than
+ * `maxArrayItems` keep their first items, and values deeper than MAX_JSON_DEPTH are left out.
+ */
+export function redactJsonValue(
+  value: unknown,
+  deps: JsonRedactDeps | undefined,
+  opts: { maxArrayItems?: number } = {},
+): { value: unknown; hits: JsonHit[]; elided: boolean } {
+  const hits: JsonHit[] = [];
+  const maxItems = opts.maxArrayItems ?? Number.POSITIVE_INFINITY;
+  let elided = false;
+  let masked = 0;
+
+  const items = (v: unknown[], path: string, depth: number, under: boolean) => {
+    const kept = (v.length > maxItems ? v.slice(0, maxItems) : v).map((el, i) => walk(el, childPointer(path, i), depth + 1, under));
+    if (v.length > maxItems) {
+      elided = true;
+      const more = v.length - maxItems;
+      kept.push(`… ${more} more item${more === 1 ? "" : "s"}`);
+    }
+    return kept;
+  };
+
+  const members = (v: Record<string, unknown>, path: string, depth: number, under: boolean) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) {
+      const shown = deps ? deps.name(k) : { text: k, hits: [] };
+      let name = shown.text;
+      for (let n = 2; Object.hasOwn(out, name); n++) name = `${shown.text} (${n})`;
+      const p = childPointer(path, name);
+      for (const h of shown.hits) hits.push({ path: p, reason: h.reason });
+      let shownValue: unknown;
+      if (!under && deps?.isSecretKey(k)) {
+        const before = masked;
+        const at = hits.length;
+        shownValue = walk(child, p, depth + 1, true);
+        if (masked > before) hits.splice(at, 0, { path: p, reason: "key" });
+      } else {
+        shownValue = walk(child, p, depth + 1, under);
+      }
+      Object.defineProperty(out, name, { value: shownValue, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+
+  const walk = (v: unknown, path: string, depth: number, under: boolean): unknown => {
+    if (depth > MAX_JSON_DEPTH) {
+      elided = true;
+      return TOO_DEEP;
+    }
+    if (typeof v === "string") {
+      if (under) {
+        if (v === "") return v;
+        masked++;
+        return KEY_MASK;
+      }
+      if (!deps) return v;
+      const r = deps.text(v);
+      for (const h of r.hits) hits.push({ path, reason: h.reason });
+      return r.text;
+    }
+    if (typeof v === "number") {
+      if (under) {
+        masked++;
+        return KEY_MASK;
+      }
+      if (deps && maybeCard(v)) {
+        hits.push({ path, reason: "card" });
+        return valueMask("card");
+      }
+      return v;
+    }
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return items(v, path, depth, under);
+    return members(v as Record<string, unknown>, path, depth, under);
+  };
+
+  return { value: walk(value, "", 0, false), hits, elided };
+}

@@ -1,0 +1,166 @@
+/**
+ * The keyed recogniser for text: values that follow a sensitive name in `name=value`,
+ * `name: value`, `name => value`, `.env` lines (quoted, `export`ed, commented out), YAML (nested
+ * blocks and block scalars), JSON-like text that does not parse, query strings and
+ * `<name>value</name>` tags. The whole value is masked, whatever its shape:
+ * - a quoted value up to its closing quote, across lines and past backslash-escaped quotes
+ *   (no closing quote: to the end of the text);
+ * - a bracketed value (`[...]`, `{...}`) up to its matching bracket, token by token so that
+ *   member names, brackets and commas stay (unbalanced: to the end of the text);
+ * - an unquoted value to the end of the line when the name starts the line, otherwise to the next
+ *   space or delimiter; an auth scheme word (`Bearer`) takes the token after it too;
+ * - an empty value on a line of its own: the lines indented below it (a YAML mapping, list or
+ *   block scalar).
+ */
+import type { Span } from "./spans.js";
+
+/**
+ * A name followed by a separator: a double- or single-quoted name (also as `\"name\"` inside an
+ * escaped string), or a bare one. The separator is `=`, `:`, `=>` or `:=`, not `==` or `://`.
+ */
+const HEAD =
+  /(?<![\w.$-])(?:\\"((?:[^"\\\n]|\\[^"\n]){1,256})\\"|"((?:[^"\\\n]|\\.){1,256})"|'((?:[^'\\\n]|\\.){1,256})'|([A-Za-z_$][\w.$-]{0,255}))[ \t]*(?:=>|:=|[:=])(?![=/])[ \t]*/g;
+/** What may stand before a name that starts a line: indentation, `export`, a list dash, a comment mark. */
+const LINE_PREFIX = /^[ \t]*(?:(?:export|set|setx|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)*|-[ \t]+|(?:#+|\/\/+|;+)[ \t]*)?$/;
+const TAG = /<([A-Za-z_][\w.:-]{0,127})(?:\s[^<>]*)?>([^<]+)<\/\1\s*>/g;
+const BLOCK_SCALAR = /^[|>][-+0-9]*[ \t]*(?:#.*)?$/;
+const AUTH_SCHEME = /^(?:bearer|basic|token|digest|bot|apikey|negotiate)$/i;
+const LITERAL = /^(?:null|true|false)$/;
+
+const lineStartOf = (text: string, at: number) => text.lastIndexOf("\n", at - 1) + 1;
+const lineEndOf = (text: string, at: number) => {
+  const i = text.indexOf("\n", at);
+  return i < 0 ? text.length : i;
+};
+const indentOf = (line: string) => /^[ \t]*/.exec(line)![0].length;
+
+function decodeKey(m: RegExpExecArray): string {
+  const raw = m[1] ?? m[2] ?? m[3] ?? m[4];
+  if (m[4] !== undefined) return raw;
+  try {
+    return JSON.parse(`"${raw.replace(/\\'/g, "'")}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
+/** Index of the quote that closes the string opened at `at` (text length when there is none). */
+export function closingQuote(text: string, at: number, quote: string): number {
+  for (let i = at + quote.length; i < text.length; i++) {
+    if (text.startsWith(quote, i)) return i;
+    if (text[i] === "\\") i++;
+  }
+  return text.length;
+}
+
+/** The end of the bracketed value opened at `at`; its scalar tokens are pushed as spans. */
+function scanBracketed(text: string, at: number, out: Span[]): number {
+  let depth = 0;
+  let i = at;
+  const isName = (end: number) => /^[ \t]*:/.test(text.slice(end, end + 64));
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "[" || c === "{") depth++;
+    else if (c === "]" || c === "}") {
+      if (--depth === 0) return i + 1;
+    } else if (c === '"' || c === "'" || c === "`") {
+      const close = closingQuote(text, i, c);
+      if (!isName(close + 1)) out.push({ start: i + 1, end: close, reason: "key" });
+      i = close + 1;
+      continue;
+    } else if (!/[\s,:]/.test(c)) {
+      const token = /[^\s,:[\]{}"'`]+/y;
+      token.lastIndex = i;
+      const m = token.exec(text)!;
+      if (!isName(i + m[0].length) && !LITERAL.test(m[0])) out.push({ start: i, end: i + m[0].length, reason: "key" });
+      i += m[0].length;
+      continue;
+    }
+    i++;
+  }
+  return text.length;
+}
+
+/**
+ * Masks the lines below the line that ends at `from` that are indented deeper than `indent` (or
+ * as deep, as YAML list items); returns where that block ends.
+ */
+function scanNested(text: string, from: number, indent: number, out: Span[]): number {
+  let end = from;
+  for (let at = from + 1; at <= text.length; ) {
+    const lineEnd = lineEndOf(text, at);
+    const line = text.slice(at, lineEnd);
+    if (line.trim() !== "") {
+      const ind = indentOf(line);
+      if (ind < indent || (ind === indent && !/^[ \t]*- /.test(line))) break;
+      const content = /^[ \t]*(?:- )?(?:(?:"[^"\n]*"|'[^'\n]*'|[\w.$-]+)[ \t]*[:=][ \t]*)?/.exec(line)![0].length;
+      const value = line.slice(content).trimEnd();
+      if (value !== "" && !BLOCK_SCALAR.test(value)) out.push({ start: at + content, end: at + content + value.length, reason: "key" });
+      end = lineEnd;
+    }
+    at = lineEnd + 1;
+  }
+  return end;
+}
+
+/** Masks the value that starts at `at` (after a sensitive name and its separator); returns its end. */
+function scanValue(text: string, at: number, head: { lineLevel: boolean; quotedName: boolean; indent: number }, out: Span[]): number {
+  const lineEnd = lineEndOf(text, at);
+  const rest = text.slice(at, lineEnd).trimEnd();
+  if (rest === "" || BLOCK_SCALAR.test(rest)) return head.lineLevel ? scanNested(text, lineEnd, head.indent, out) : at;
+  const c = text[at];
+  if (text.startsWith('\\"', at)) {
+    const close = text.indexOf('\\"', at + 2);
+    const end = close < 0 ? lineEnd : close;
+    out.push({ start: at + 2, end, reason: "key" });
+    return end;
+  }
+  if (c === '"' || c === "'" || c === "`") {
+    const close = closingQuote(text, at, c);
+    out.push({ start: at + 1, end: close, reason: "key" });
+    return close;
+  }
+  if (c === "[" || c === "{") return scanBracketed(text, at, out);
+  let end: number;
+  if (head.lineLevel) {
+    // A quoted name starts a JSON-like line: its value ends before a trailing comma or bracket.
+    end = at + (head.quotedName ? rest.replace(/[\s,\]}]+$/, "") : rest).length;
+  } else {
+    const stop = head.quotedName ? /[\s,}\]]/ : /[\s&,;"'<>()[\]{}]/;
+    end = at;
+    while (end < lineEnd && !stop.test(text[end])) end++;
+    // "Bearer <token>": the scheme alone is no secret, the token after it is.
+    const word = text.slice(at, end);
+    if (AUTH_SCHEME.test(word)) {
+      const next = /[ \t]+[^\s"'<>]+/y;
+      next.lastIndex = end;
+      const m = next.exec(text);
+      if (m !== null) end += m[0].length;
+    }
+  }
+  if (!LITERAL.test(text.slice(at, end))) out.push({ start: at, end, reason: "key" });
+  return end;
+}
+
+/** The spans of every value that follows a sensitive name in `text`. */
+export function findKeyedSpans(text: string, isSecretKey: (key: string) => boolean): Span[] {
+  const out: Span[] = [];
+  const head = new RegExp(HEAD.source, "g");
+  for (let m = head.exec(text); m !== null; m = head.exec(text)) {
+    if (!isSecretKey(decodeKey(m))) continue;
+    const lineStart = lineStartOf(text, m.index);
+    const before = text.slice(lineStart, m.index);
+    const lineLevel = LINE_PREFIX.test(before);
+    const end = scanValue(text, head.lastIndex, { lineLevel, quotedName: m[4] === undefined, indent: indentOf(before) }, out);
+    head.lastIndex = Math.max(end, head.lastIndex);
+  }
+  if (text.includes("</")) {
+    for (const m of text.matchAll(TAG)) {
+      if (m[2].trim() !== "" && isSecretKey(m[1])) {
+        const start = m.index + m[0].indexOf(">") + 1;
+        out.push({ start, end: start + m[2].length, reason: "key" });
+      }
+    }
+  }
+  return out;
+}

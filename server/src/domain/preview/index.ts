@@ -6,7 +6,7 @@
 import { readTar, type TarMember } from "../diff/tar-read.js";
 import { digestOf } from "../digest.js";
 import { invalidField } from "../errors.js";
-import { createRedactor, type KeyPattern, type Redactor } from "../redaction/index.js";
+import { createRedactor, parseJson, type JsonPrefix, type KeyPattern, type Redactor } from "../redaction/index.js";
 import { HEX_BYTES, previewBinary } from "./preview-binary.js";
 import { previewJsonValue } from "./preview-json.js";
 import { previewTarMembers, type TarPreviewMember } from "./preview-tar.js";
@@ -128,16 +128,19 @@ export function renderPreview(src: PreviewSource, totalBytes: number, opts: Prev
 
   switch (src.kind) {
     case "json": {
-      let parsed: unknown;
+      let parsed: JsonPrefix | undefined;
       try {
-        parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(src.content));
+        parsed = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(src.content), true);
       } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined) {
         notes.push("content is not valid UTF-8 JSON; shown as text");
         const limit = textHeadBytes(maxBytes);
         return asText(src.content.subarray(0, limit), src.content.length <= limit);
       }
-      const r = previewJsonValue(parsed, { maxArrayItems, redactor });
-      return finish("json", r.text, r.elided, r.redactions);
+      const r = previewJsonValue(parsed.value, { maxArrayItems, redactor });
+      return finish("json", r.text, r.elided || parsed.deep, r.redactions);
     }
     case "text":
       return asText(src.head, src.complete);

@@ -1,4 +1,4 @@
-import { parseJsonPrefix, type Redactor } from "../redaction/index.js";
+import { parseJson, type Redactor } from "../redaction/index.js";
 import type { Redaction } from "./redaction.js";
 
 export interface TextPreviewOptions {
@@ -48,11 +48,7 @@ export function dropPartialTail(text: string): string {
 function jsonLine(line: string): unknown {
   const t = line.trim();
   if (!((t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]")))) return undefined;
-  try {
-    return JSON.parse(t) as unknown;
-  } catch {
-    return undefined;
-  }
+  return parseJson(t, true)?.value;
 }
 
 /**
@@ -102,8 +98,9 @@ export function previewText(text: string, opts: TextPreviewOptions): TextPreview
   const redactions: Redaction[] = [];
   const notes: string[] = [];
   let body: string;
+  let cut = false;
   const { redactor } = opts;
-  const doc = redactor !== undefined && /^\s*[[{]/.test(text) ? parseDocument(text, opts.complete) : undefined;
+  const doc = redactor !== undefined && /^\s*[[{]/.test(text) ? parseJson(text, opts.complete) : undefined;
   if (redactor === undefined) {
     body = text;
   } else if (doc !== undefined) {
@@ -111,28 +108,15 @@ export function previewText(text: string, opts: TextPreviewOptions): TextPreview
     for (const h of r.hits) redactions.push({ path: h.path, reason: h.reason });
     body = `${JSON.stringify(r.value, null, 2)}\n`;
     if (!doc.complete) notes.push("JSON shown up to the last whole value before the cut; open arrays and objects are closed");
+    if (doc.deep || r.elided) cut = true;
   } else {
     body = redactLines(opts.complete ? text : dropPartialTail(text), redactor, redactions);
   }
   const lines = body.split("\n");
-  let cut = false;
   if (lines.length > opts.maxLines) {
     lines.length = opts.maxLines;
     cut = true;
   }
   const shown = doc === undefined ? redactions.filter((r) => Number(r.path.slice("line:".length)) <= lines.length) : redactions;
   return { text: lines.join("\n"), redactions: shown, cut, notes };
-}
-
-function parseDocument(text: string, complete: boolean): { value: unknown; complete: boolean } | undefined {
-  if (complete) {
-    try {
-      return { value: JSON.parse(text) as unknown, complete: true };
-    } catch {
-      return undefined;
-    }
-  }
-  // A head that parses whole is still the head of longer content.
-  const p = parseJsonPrefix(text);
-  return p === undefined ? undefined : { value: p.value, complete: false };
 }

@@ -9,8 +9,8 @@ import { applySpans, type TextHit } from "./spans.js";
 import { findKeyedSpans } from "./text-pairs.js";
 import { findValueSpans } from "./value-recognisers.js";
 
-export { parseJsonPrefix, type JsonPrefix } from "./json-prefix.js";
-export { MAX_JSON_DEPTH, type JsonHit } from "./redact-json.js";
+export { MAX_JSON_DEPTH, parseJson, parseJsonPrefix, TOO_DEEP, type JsonPrefix } from "./json-prefix.js";
+export type { JsonHit } from "./redact-json.js";
 export { DEFAULT_KEY_PATTERNS, keyMatcher, keyWords, type KeyPattern } from "./sensitive-keys.js";
 export { KEY_MASK, valueMask, type RedactionReason, type TextHit, type ValueKind } from "./spans.js";
 export { isCardNumber, isIban, luhnValid } from "./value-recognisers.js";

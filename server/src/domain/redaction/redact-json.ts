@@ -10,12 +10,9 @@
  *   multi-line strings), and integers that may be card numbers are masked.
  */
 import { childPointer } from "../diff/json-pointer.js";
+import { MAX_JSON_DEPTH, TOO_DEEP } from "./json-prefix.js";
 import { KEY_MASK, valueMask, type RedactionReason, type TextHit } from "./spans.js";
 import { isCardNumber } from "./value-recognisers.js";
-
-/** Values nested deeper than this are replaced by a marker (and count as elided). */
-export const MAX_JSON_DEPTH = 256;
-const TOO_DEEP = "… nested too deep";
 
 export interface JsonHit {
   /** JSON Pointer of the masked value, with member names as shown. */

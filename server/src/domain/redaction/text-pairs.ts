@@ -19,7 +19,7 @@ import type { Span } from "./spans.js";
  * escaped string), or a bare one. The separator is `=`, `:`, `=>` or `:=`, not `==` or `://`.
  */
 const HEAD =
-  /(?<![\w.$-])(?:\\"((?:[^"\\\n]|\\[^"\n]){1,256})\\"|"((?:[^"\\\n]|\\.){1,256})"|'((?:[^'\\\n]|\\.){1,256})'|([A-Za-z_$][\w.$-]{0,255}))[ \t]*(?:=>|:=|[:=])(?![=/])[ \t]*/g;
+  /(?<![\w.$])(?:\\"((?:[^"\\\n]|\\[^"\n]){1,256})\\"|"((?:[^"\\\n]|\\.){1,256})"|'((?:[^'\\\n]|\\.){1,256})'|([A-Za-z_$][\w.$-]{0,255}))[ \t]*(?:=>|:=|[:=])(?![=/])[ \t]*/g;
 /** What may stand before a name that starts a line: indentation, `export`, a list dash, a comment mark. */
 const LINE_PREFIX = /^[ \t]*(?:(?:export|set|setx|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)*|-[ \t]+|(?:#+|\/\/+|;+)[ \t]*)?$/;
 const TAG = /<([A-Za-z_][\w.:-]{0,127})(?:\s[^<>]*)?>([^<]+)<\/\1\s*>/g;

@@ -55,7 +55,8 @@ const find = (text: string, re: RegExp, kind: ValueKind, out: Span[], accept?: (
 const PUBLIC_PEM = /^(?:(?:TRUSTED |NEW )?CERTIFICATE(?: REQUEST)?|X509 CRL|(?:RSA |EC |SSH2 |PGP )?PUBLIC KEY(?: BLOCK)?|PGP SIGNATURE|PKCS7|CMS)$/;
 /** A PEM block to its END line, or to the end of the text when it has none (a cut block). */
 const PEM = /-----BEGIN ([A-Z0-9 ]{1,64})-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/;
-const JWT = /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){1,3}/;
+/** A JWS (header.payload.signature, the signature possibly empty) or a JWE (five parts). */
+const JWT = /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?/;
 /** scheme://userinfo@host: the userinfo is everything up to the last "@" of the authority. */
 const USERINFO = /\b[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\\?\/){2}([^\s/\\?#"'<>@]+(?:@[^\s/\\?#"'<>@]+)*)@/;
 const AUTH = /\b(Bearer|Basic|Token|Bot)[ \t]+([A-Za-z0-9._~+/=-]{4,})/i;

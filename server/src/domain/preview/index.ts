@@ -121,7 +121,7 @@ export function renderPreview(src: PreviewSource, totalBytes: number, opts: Prev
   };
 
   const asText = (head: Uint8Array, complete: boolean) => {
-    const r = previewText(new TextDecoder("utf-8").decode(head), { complete, maxLines, redactor });
+    const r = previewText(new TextDecoder("utf-8").decode(head), { complete, maxLines, maxBytes, redactor });
     notes.push(...r.notes);
     return finish("text", r.text, r.cut || !complete, r.redactions);
   };
@@ -139,7 +139,7 @@ export function renderPreview(src: PreviewSource, totalBytes: number, opts: Prev
         const limit = textHeadBytes(maxBytes);
         return asText(src.content.subarray(0, limit), src.content.length <= limit);
       }
-      const r = previewJsonValue(parsed.value, { maxArrayItems, redactor });
+      const r = previewJsonValue(parsed.value, { maxArrayItems, maxBytes, redactor });
       return finish("json", r.text, r.elided || parsed.deep, r.redactions);
     }
     case "text":

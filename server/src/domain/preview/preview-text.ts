@@ -5,6 +5,8 @@ export interface TextPreviewOptions {
   /** False when `text` is the head of longer content. */
   complete: boolean;
   maxLines: number;
+  /** The byte limit of the preview: a JSON document is redacted no further than that can show. */
+  maxBytes: number;
   /** Undefined turns redaction off. */
   redactor?: Redactor;
 }
@@ -104,7 +106,7 @@ export function previewText(text: string, opts: TextPreviewOptions): TextPreview
   if (redactor === undefined) {
     body = text;
   } else if (doc !== undefined) {
-    const r = redactor.json(doc.value);
+    const r = redactor.json(doc.value, { maxOutputChars: opts.maxBytes });
     for (const h of r.hits) redactions.push({ path: h.path, reason: h.reason });
     body = `${JSON.stringify(r.value, null, 2)}\n`;
     if (!doc.complete) notes.push("JSON shown up to the last whole value before the cut; open arrays and objects are closed");

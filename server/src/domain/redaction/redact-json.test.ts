@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { truncateUtf8 } from "../preview/truncate.js";
 import { createRedactor } from "./index.js";
 
 const r = createRedactor();
@@ -73,6 +75,27 @@ test("arrays are elided after maxArrayItems, under sensitive keys too", () => {
   const out = redact({ tokens: ["a", "b", "c"], ids: [1, 2, 3] }, 2);
   assert.equal(out.value, { tokens: ["[REDACTED]", "[REDACTED]", "… 1 more item"], ids: [1, 2, "… 1 more item"] });
   assert.ok(out.elided);
+});
+
+test("maxOutputChars: past what can be shown, open arrays and objects are elided", () => {
+  const out = r.json({ list: Array.from({ length: 10_000 }, (_, i) => `item ${i}`), after: 1 }, { maxOutputChars: 100 });
+  const v = out.value as { list: string[]; "…"?: string };
+  assert.ok(v.list.length < 20);
+  assert.is(v.list.at(-1), `… ${10_000 - v.list.length + 1} more items`);
+  assert.is(v["…"], "… 1 more member");
+  assert.ok(out.elided);
+});
+
+test("property: a rendering cut to maxBytes is the same with and without maxOutputChars = maxBytes", () => {
+  const pretty = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 5 }), fc.integer({ min: 1, max: 400 }), (doc, maxBytes) => {
+      const whole = truncateUtf8(pretty(r.json(doc).value), maxBytes).text;
+      const bounded = truncateUtf8(pretty(r.json(doc, { maxOutputChars: maxBytes }).value), maxBytes).text;
+      assert.is(bounded, whole);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test.run();

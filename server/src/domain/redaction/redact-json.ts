@@ -38,34 +38,59 @@ function maybeCard(v: number): boolean {
   return Math.abs(v) < 1e19;
 }
 
+export interface JsonRedactOptions {
+  /** Arrays longer than this keep their first items, then "… N more items". */
+  maxArrayItems?: number;
+  /**
+   * Once the strings, numbers and names written out add up to this many characters, the rest of
+   * every open array and object is elided (a rendering of them is at least that long, so a
+   * preview cut to that size loses nothing): the work is bounded by what can be shown.
+   */
+  maxOutputChars?: number;
+}
+
 /**
  * The redacted copy of `value` (without `deps`, an unredacted copy); arrays longer than
- * `maxArrayItems` keep their first items, and values deeper than MAX_JSON_DEPTH are left out.
+ * `maxArrayItems` keep their first items, values deeper than MAX_JSON_DEPTH are left out, and
+ * nothing past `maxOutputChars` is visited.
  */
 export function redactJsonValue(
   value: unknown,
   deps: JsonRedactDeps | undefined,
-  opts: { maxArrayItems?: number } = {},
+  opts: JsonRedactOptions = {},
 ): { value: unknown; hits: JsonHit[]; elided: boolean } {
   const hits: JsonHit[] = [];
   const maxItems = opts.maxArrayItems ?? Number.POSITIVE_INFINITY;
+  const budget = opts.maxOutputChars ?? Number.POSITIVE_INFINITY;
+  let spent = 0;
   let elided = false;
   let masked = 0;
+  const more = (n: number, what: string) => `… ${n} more ${what}${n === 1 ? "" : "s"}`;
 
   const items = (v: unknown[], path: string, depth: number, under: boolean) => {
-    const kept = (v.length > maxItems ? v.slice(0, maxItems) : v).map((el, i) => walk(el, childPointer(path, i), depth + 1, under));
-    if (v.length > maxItems) {
+    const kept: unknown[] = [];
+    const end = Math.min(v.length, maxItems);
+    for (let i = 0; i < end && spent <= budget; i++) kept.push(walk(v[i], childPointer(path, i), depth + 1, under));
+    if (kept.length < v.length) {
       elided = true;
-      const more = v.length - maxItems;
-      kept.push(`… ${more} more item${more === 1 ? "" : "s"}`);
+      kept.push(more(v.length - kept.length, "item"));
     }
     return kept;
   };
 
   const members = (v: Record<string, unknown>, path: string, depth: number, under: boolean) => {
     const out: Record<string, unknown> = {};
-    for (const [k, child] of Object.entries(v)) {
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      if (spent > budget) {
+        elided = true;
+        if (!Object.hasOwn(out, "…")) out["…"] = more(keys.length - i, "member");
+        break;
+      }
+      const k = keys[i];
+      const child = v[k];
       const shown = deps ? deps.name(k) : { text: k, hits: [] };
+      spent += shown.text.length + 4;
       let name = shown.text;
       for (let n = 2; Object.hasOwn(out, name); n++) name = `${shown.text} (${n})`;
       const p = childPointer(path, name);
@@ -84,7 +109,10 @@ export function redactJsonValue(
     return out;
   };
 
+  // `spent` never exceeds the length of the pretty rendering: 2 for a value's line break and
+  // indent (or comma), 2 for a string's quotes, 4 for a name's quotes, colon and space.
   const walk = (v: unknown, path: string, depth: number, under: boolean): unknown => {
+    spent += 2;
     if (depth > MAX_JSON_DEPTH) {
       elided = true;
       return TOO_DEEP;
@@ -93,22 +121,26 @@ export function redactJsonValue(
       if (under) {
         if (v === "") return v;
         masked++;
+        spent += KEY_MASK.length + 2;
         return KEY_MASK;
       }
-      if (!deps) return v;
-      const r = deps.text(v);
+      const r = deps ? deps.text(v) : { text: v, hits: [] };
       for (const h of r.hits) hits.push({ path, reason: h.reason });
+      spent += r.text.length + 2;
       return r.text;
     }
     if (typeof v === "number") {
       if (under) {
         masked++;
+        spent += KEY_MASK.length + 2;
         return KEY_MASK;
       }
       if (deps && maybeCard(v)) {
         hits.push({ path, reason: "card" });
+        spent += valueMask("card").length + 2;
         return valueMask("card");
       }
+      spent += String(v).length;
       return v;
     }
     if (v === null || typeof v !== "object") return v;

@@ -145,8 +145,9 @@ function scanValue(text: string, at: number, head: { lineLevel: boolean; quotedN
 /** The spans of every value that follows a sensitive name in `text`. */
 export function findKeyedSpans(text: string, isSecretKey: (key: string) => boolean): Span[] {
   const out: Span[] = [];
-  const head = new RegExp(HEAD.source, "g");
-  for (let m = head.exec(text); m !== null; m = head.exec(text)) {
+  const head = HEAD;
+  head.lastIndex = 0;
+  for (let m = /[:=]/.test(text) ? head.exec(text) : null; m !== null; m = head.exec(text)) {
     if (!isSecretKey(decodeKey(m))) continue;
     const lineStart = lineStartOf(text, m.index);
     const before = text.slice(lineStart, m.index);

@@ -37,8 +37,9 @@ export function isIban(candidate: string): boolean {
   return isValidIBAN(candidate.replace(/ /g, "").toUpperCase());
 }
 
-const find = (text: string, re: RegExp, kind: ValueKind, out: Span[], accept?: (m: RegExpExecArray) => [number, number] | undefined) => {
-  const g = new RegExp(re.source, re.flags.includes("g") ? re.flags : `${re.flags}g`);
+/** Pushes the spans of the matches of `g` (a global RegExp) that `accept` keeps (all by default). */
+const find = (text: string, g: RegExp, kind: ValueKind, out: Span[], accept?: (m: RegExpExecArray) => [number, number] | undefined) => {
+  g.lastIndex = 0;
   for (let m = g.exec(text); m !== null; m = g.exec(text)) {
     if (m[0].length === 0) {
       g.lastIndex++;
@@ -54,18 +55,18 @@ const find = (text: string, re: RegExp, kind: ValueKind, out: Span[], accept?: (
 /** Labels of PEM blocks that hold nothing secret (certificates, public keys, signatures). */
 const PUBLIC_PEM = /^(?:(?:TRUSTED |NEW )?CERTIFICATE(?: REQUEST)?|X509 CRL|(?:RSA |EC |SSH2 |PGP )?PUBLIC KEY(?: BLOCK)?|PGP SIGNATURE|PKCS7|CMS)$/;
 /** A PEM block to its END line, or to the end of the text when it has none (a cut block). */
-const PEM = /-----BEGIN ([A-Z0-9 ]{1,64})-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/;
+const PEM = /-----BEGIN ([A-Z0-9 ]{1,64})-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/g;
 /** A JWS (header.payload.signature, the signature possibly empty) or a JWE (five parts). */
-const JWT = /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?/;
+const JWT = /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?/g;
 /** scheme://userinfo@host: the userinfo is everything up to the last "@" of the authority. */
-const USERINFO = /\b[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\\?\/){2}([^\s/\\?#"'<>@]+(?:@[^\s/\\?#"'<>@]+)*)@/;
-const AUTH = /\b(Bearer|Basic|Token|Bot)[ \t]+([A-Za-z0-9._~+/=-]{4,})/i;
-const API_KEYS = new RegExp(API_KEY_PATTERNS.map((r) => `(?:${r.source})`).join("|"));
-const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/;
+const USERINFO = /\b[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\\?\/){2}([^\s/\\?#"'<>@]+(?:@[^\s/\\?#"'<>@]+)*)@/g;
+const AUTH = /\b(Bearer|Basic|Token|Bot)[ \t]+([A-Za-z0-9._~+/=-]{4,})/gi;
+const API_KEYS = new RegExp(API_KEY_PATTERNS.map((r) => `(?:${r.source})`).join("|"), "g");
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g;
 /** Runs of 15+ digits in groups separated by single spaces or dashes. */
-const DIGIT_RUN = /(?<!\d-?)\d+(?:[ -]\d+)*(?!-?\d)/;
-const PHONE = /(?<![\w+])(?:\+\d[\d ().-]{6,20}\d|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?!\w)/;
-const IBAN = /\b([A-Z]{2})\d{2}(?: ?[A-Z0-9]){10,32}/;
+const DIGIT_RUN = /(?<!\d-?)\d+(?:[ -]\d+)*(?!-?\d)/g;
+const PHONE = /(?<![\w+])(?:\+\d[\d ().-]{6,20}\d|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?!\w)/g;
+const IBAN = /\b([A-Z]{2})\d{2}(?: ?[A-Z0-9]){10,32}/g;
 
 const ibanLengths = new Map(
   Object.entries(getCountrySpecifications())
@@ -116,22 +117,24 @@ export function findValueSpans(text: string): Span[] {
     const inUserinfo = (at: number) => userinfo.some((u) => at >= u.start && at < u.end);
     find(text, EMAIL, "email", out, (m) => (inUserinfo(m.index) ? undefined : [m.index, m.index + m[0].length]));
   }
-  find(text, AUTH, "auth", out, (m) => {
-    const basic = m[1].toLowerCase() === "basic";
-    if (basic ? !isBasicCredential(m[2]) : !isOpaqueToken(m[2])) return undefined;
-    return [m.index + m[0].length - m[2].length, m.index + m[0].length];
-  });
+  if (/bearer|basic|token|bot/i.test(text)) {
+    find(text, AUTH, "auth", out, (m) => {
+      const basic = m[1].toLowerCase() === "basic";
+      if (basic ? !isBasicCredential(m[2]) : !isOpaqueToken(m[2])) return undefined;
+      return [m.index + m[0].length - m[2].length, m.index + m[0].length];
+    });
+  }
   find(text, API_KEYS, "apikey", out);
-  find(text, IBAN, "iban", out, (m) => {
-    const len = ibanLengths.get(m[1]);
-    if (len === undefined) return undefined;
-    let end = m.index;
-    for (let n = 0; n < len && end < text.length; end++) if (text[end] !== " ") n++;
-    if (/[A-Za-z0-9]/.test(text[end] ?? "") || !isIban(text.slice(m.index, end))) return undefined;
-    return [m.index, end];
-  });
   if (/\d/.test(text)) {
-    for (const m of text.matchAll(new RegExp(DIGIT_RUN.source, "g"))) if (m[0].length >= 15) cardsInRun(m[0], m.index, out);
+    find(text, IBAN, "iban", out, (m) => {
+      const len = ibanLengths.get(m[1]);
+      if (len === undefined) return undefined;
+      let end = m.index;
+      for (let n = 0; n < len && end < text.length; end++) if (text[end] !== " ") n++;
+      if (/[A-Za-z0-9]/.test(text[end] ?? "") || !isIban(text.slice(m.index, end))) return undefined;
+      return [m.index, end];
+    });
+    for (const m of text.matchAll(DIGIT_RUN)) if (m[0].length >= 15) cardsInRun(m[0], m.index, out);
     find(text, PHONE, "phone", out, (m) => {
       if (!m[0].startsWith("+")) return [m.index, m.index + m[0].length];
       const digits = m[0].replace(/\D/g, "").length;

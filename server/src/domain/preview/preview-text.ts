@@ -42,8 +42,9 @@ function lineIndex(text: string): (offset: number) => number {
 export function dropPartialTail(text: string): string {
   const nl = text.lastIndexOf("\n");
   if (nl >= 0) return text.slice(0, nl + 1);
-  const m = /[\s,;&"'<>(){}[\]]+[^\s,;&"'<>(){}[\]]*$/.exec(text);
-  return m === null ? "" : text.slice(0, m.index + 1);
+  let i = text.length - 1;
+  while (i >= 0 && !/[\s,;&"'<>(){}[\]]/.test(text[i])) i--;
+  return text.slice(0, i + 1);
 }
 
 /** A line that holds one JSON object or array (JSON Lines, or a log line that is JSON). */

@@ -30,31 +30,37 @@ export interface TextHit {
 }
 
 /**
- * Writes `text` with every span masked. Overlapping or touching spans are merged and keep the
- * reason of the one that starts first. A span that covers several lines is masked line by line,
+ * Writes `text` with every span masked. Overlapping spans are merged and keep the reason of the
+ * one that starts first. A span that covers several lines is masked line by line,
  * so the masked text has the same line count as `text`.
  */
 export function applySpans(text: string, spans: Span[]): { text: string; hits: TextHit[] } {
   if (spans.length === 0) return { text, hits: [] };
-  const sorted = spans.filter((s) => s.end > s.start).sort((a, b) => a.start - b.start || b.end - a.end);
-  const merged: Span[] = [];
-  for (const s of sorted) {
-    const last = merged.at(-1);
-    if (last !== undefined && s.start < last.end) {
-      if (s.end > last.end) merged[merged.length - 1] = { ...last, end: s.end, replacement: undefined };
-    } else {
-      merged.push(s);
-    }
-  }
-  let out = "";
-  let from = 0;
+  const byStart = (a: Span, b: Span) => a.start - b.start || b.end - a.end;
+  const sorted = spans.every((s, i) => i === 0 || byStart(spans[i - 1], s) <= 0) ? spans : [...spans].sort(byStart);
+  const parts: string[] = [];
   const hits: TextHit[] = [];
-  for (const s of merged) {
-    const marker = s.replacement ?? (s.reason === "key" ? KEY_MASK : valueMask(s.reason));
-    const lines = text.slice(s.start, s.end).split("\n").length;
-    out += text.slice(from, s.start) + Array.from({ length: lines }, () => marker).join("\n");
-    from = s.end;
-    hits.push({ offset: s.start, reason: s.reason });
+  let from = 0;
+  let nextBreak = text.indexOf("\n");
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i];
+    let end = first.end;
+    let replacement = first.replacement;
+    // Merge every span that starts inside this one.
+    for (i++; i < sorted.length && sorted[i].start < end; i++) {
+      if (sorted[i].end > end) {
+        end = sorted[i].end;
+        replacement = undefined;
+      }
+    }
+    if (end <= first.start) continue;
+    const marker = replacement ?? (first.reason === "key" ? KEY_MASK : valueMask(first.reason));
+    parts.push(text.slice(from, first.start), marker);
+    while (nextBreak >= 0 && nextBreak < first.start) nextBreak = text.indexOf("\n", nextBreak + 1);
+    for (; nextBreak >= 0 && nextBreak < end; nextBreak = text.indexOf("\n", nextBreak + 1)) parts.push("\n", marker);
+    from = end;
+    hits.push({ offset: first.start, reason: first.reason });
   }
-  return { text: out + text.slice(from), hits };
+  parts.push(text.slice(from));
+  return { text: parts.join(""), hits };
 }

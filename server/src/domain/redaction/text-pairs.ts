@@ -16,18 +16,24 @@ import type { Span } from "./spans.js";
 
 /**
  * A name followed by a separator: a double- or single-quoted name (also as `\"name\"` inside an
- * escaped string), or a bare one. The separator is `=`, `:`, `=>` or `:=`, not `==` or `://`.
+ * escaped string), or a bare one. The separator is `=`, `:`, `=>` or `:=`, not `==` or `://`. A
+ * name starts a word (or follows `--`), so a run like `-a-a-a` is tried once, not at every letter.
  */
 const HEAD =
-  /(?<![\w.$])(?:\\"((?:[^"\\\n]|\\[^"\n]){1,256})\\"|"((?:[^"\\\n]|\\.){1,256})"|'((?:[^'\\\n]|\\.){1,256})'|([A-Za-z_$][\w.$-]{0,255}))[ \t]*(?:=>|:=|[:=])(?![=/])[ \t]*/g;
+  /(?:(?<![\w.$-])|(?<=--))(?:\\"((?:[^"\\\n]|\\[^"\n]){1,256})\\"|"((?:[^"\\\n]|\\.){1,256})"|'((?:[^'\\\n]|\\.){1,256})'|([A-Za-z_$][\w.$-]{0,255}))[ \t]*(?:=>|:=|[:=])(?![=/])[ \t]*/g;
 /** What may stand before a name that starts a line: indentation, `export`, a list dash, a comment mark. */
 const LINE_PREFIX = /^[ \t]*(?:(?:export|set|setx|declare|local|readonly|env)[ \t]+(?:-\w+[ \t]+)*|-[ \t]+|(?:#+|\/\/+|;+)[ \t]*)?$/;
 const TAG = /<([A-Za-z_][\w.:-]{0,127})(?:\s[^<>]*)?>([^<]+)<\/\1\s*>/g;
 const BLOCK_SCALAR = /^[|>][-+0-9]*[ \t]*(?:#.*)?$/;
+/** One line of a nested block: indentation, a list dash, a name and separator, the value. */
+const NESTED_LINE = /([ \t]*)(- )?((?:"[^"\n]*"|'[^'\n]*'|[\w.$-]+)[ \t]*[:=][ \t]*|)([^\n]*?)[ \t\r]*(?:\n|$)/y;
+/** Nothing but spaces, or a YAML block scalar indicator, before the end of the line. */
+const EMPTY_VALUE = /[ \t]*(?:[|>][-+0-9]*[ \t]*(?:#[^\n]*)?)?\r?(?:\n|$)/y;
+/** Longest text before a name that can still make it start its line (indentation, `export`, ...). */
+const MAX_LINE_PREFIX = 256;
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|bot|apikey|negotiate)$/i;
 const LITERAL = /^(?:null|true|false)$/;
 
-const lineStartOf = (text: string, at: number) => text.lastIndexOf("\n", at - 1) + 1;
 const lineEndOf = (text: string, at: number) => {
   const i = text.indexOf("\n", at);
   return i < 0 ? text.length : i;
@@ -87,15 +93,19 @@ function scanBracketed(text: string, at: number, out: Span[]): number {
  */
 function scanNested(text: string, from: number, indent: number, out: Span[]): number {
   let end = from;
+  const line = NESTED_LINE;
   for (let at = from + 1; at <= text.length; ) {
-    const lineEnd = lineEndOf(text, at);
-    const line = text.slice(at, lineEnd);
-    if (line.trim() !== "") {
-      const ind = indentOf(line);
-      if (ind < indent || (ind === indent && !/^[ \t]*- /.test(line))) break;
-      const content = /^[ \t]*(?:- )?(?:(?:"[^"\n]*"|'[^'\n]*'|[\w.$-]+)[ \t]*[:=][ \t]*)?/.exec(line)![0].length;
-      const value = line.slice(content).trimEnd();
-      if (value !== "" && !BLOCK_SCALAR.test(value)) out.push({ start: at + content, end: at + content + value.length, reason: "key" });
+    line.lastIndex = at;
+    const m = line.exec(text)!;
+    const lineEnd = at + m[0].length - (m[0].endsWith("\n") ? 1 : 0);
+    if (m[4] !== "" || m[3] !== "") {
+      const ind = m[1].length;
+      if (ind < indent || (ind === indent && m[2] === undefined)) break;
+      const value = m[4];
+      if (value !== "" && !BLOCK_SCALAR.test(value)) {
+        const start = at + m[1].length + (m[2]?.length ?? 0) + m[3].length;
+        out.push({ start, end: start + value.length, reason: "key" });
+      }
       end = lineEnd;
     }
     at = lineEnd + 1;
@@ -103,15 +113,18 @@ function scanNested(text: string, from: number, indent: number, out: Span[]): nu
   return end;
 }
 
-/** Masks the value that starts at `at` (after a sensitive name and its separator); returns its end. */
+/**
+ * Masks the value that starts at `at` (after a sensitive name and its separator); returns its end.
+ * Reads no further than the value (or, for an empty one, its nested block), so that scanning a
+ * text is linear in its length.
+ */
 function scanValue(text: string, at: number, head: { lineLevel: boolean; quotedName: boolean; indent: number }, out: Span[]): number {
-  const lineEnd = lineEndOf(text, at);
-  const rest = text.slice(at, lineEnd).trimEnd();
-  if (rest === "" || BLOCK_SCALAR.test(rest)) return head.lineLevel ? scanNested(text, lineEnd, head.indent, out) : at;
+  EMPTY_VALUE.lastIndex = at;
+  if (EMPTY_VALUE.test(text)) return head.lineLevel ? scanNested(text, lineEndOf(text, at), head.indent, out) : at;
   const c = text[at];
   if (text.startsWith('\\"', at)) {
     const close = text.indexOf('\\"', at + 2);
-    const end = close < 0 ? lineEnd : close;
+    const end = close < 0 ? lineEndOf(text, at) : close;
     out.push({ start: at + 2, end, reason: "key" });
     return end;
   }
@@ -124,11 +137,12 @@ function scanValue(text: string, at: number, head: { lineLevel: boolean; quotedN
   let end: number;
   if (head.lineLevel) {
     // A quoted name starts a JSON-like line: its value ends before a trailing comma or bracket.
+    const rest = text.slice(at, lineEndOf(text, at)).trimEnd();
     end = at + (head.quotedName ? rest.replace(/[\s,\]}]+$/, "") : rest).length;
   } else {
     const stop = head.quotedName ? /[\s,}\]]/ : /[\s&,;"'<>()[\]{}]/;
     end = at;
-    while (end < lineEnd && !stop.test(text[end])) end++;
+    while (end < text.length && !stop.test(text[end])) end++;
     // "Bearer <token>": the scheme alone is no secret, the token after it is.
     const word = text.slice(at, end);
     if (AUTH_SCHEME.test(word)) {
@@ -147,12 +161,17 @@ export function findKeyedSpans(text: string, isSecretKey: (key: string) => boole
   const out: Span[] = [];
   const head = HEAD;
   head.lastIndex = 0;
+  let lineStart = 0;
+  let nextBreak = text.indexOf("\n");
   for (let m = /[:=]/.test(text) ? head.exec(text) : null; m !== null; m = head.exec(text)) {
     if (!isSecretKey(decodeKey(m))) continue;
-    const lineStart = lineStartOf(text, m.index);
-    const before = text.slice(lineStart, m.index);
-    const lineLevel = LINE_PREFIX.test(before);
-    const end = scanValue(text, head.lastIndex, { lineLevel, quotedName: m[4] === undefined, indent: indentOf(before) }, out);
+    while (nextBreak >= 0 && nextBreak < m.index) {
+      lineStart = nextBreak + 1;
+      nextBreak = text.indexOf("\n", lineStart);
+    }
+    const before = m.index - lineStart <= MAX_LINE_PREFIX ? text.slice(lineStart, m.index) : undefined;
+    const lineLevel = before !== undefined && LINE_PREFIX.test(before);
+    const end = scanValue(text, head.lastIndex, { lineLevel, quotedName: m[4] === undefined, indent: lineLevel ? indentOf(before) : 0 }, out);
     head.lastIndex = Math.max(end, head.lastIndex);
   }
   if (text.includes("</")) {

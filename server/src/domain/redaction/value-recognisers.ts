@@ -62,9 +62,9 @@ const JWT = /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*(?:\.[A-
 const USERINFO = /\b[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\\?\/){2}([^\s/\\?#"'<>@]+(?:@[^\s/\\?#"'<>@]+)*)@/g;
 const AUTH = /\b(Bearer|Basic|Token|Bot)[ \t]+([A-Za-z0-9._~+/=-]{4,})/gi;
 const API_KEYS = new RegExp(API_KEY_PATTERNS.map((r) => `(?:${r.source})`).join("|"), "g");
-const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g;
-/** Runs of 15+ digits in groups separated by single spaces or dashes. */
-const DIGIT_RUN = /(?<!\d-?)\d+(?:[ -]\d+)*(?!-?\d)/g;
+const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g;
+/** Runs of digit groups of at least three digits, separated by single spaces or dashes. */
+const DIGIT_RUN = /(?<!\d)\d{3,}(?:[ -]\d{3,})*/g;
 const PHONE = /(?<![\w+])(?:\+\d[\d ().-]{6,20}\d|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?!\w)/g;
 const IBAN = /\b([A-Z]{2})\d{2}(?: ?[A-Z0-9]){10,32}/g;
 
@@ -86,18 +86,28 @@ const isOpaqueToken = (t: string) => t.length >= 8 && (/[\d._~+/=-]/.test(t) || 
 
 /**
  * Card numbers in a run of digit groups ("order 1 4111 1111 1111 1111 12/25" holds one): from
- * each group on, the longest whole-group window of 15–19 digits that is a card number.
+ * each group on, the longest whole-group window of 15–19 digits that is a card number. A card
+ * is written whole or in groups of at least three digits, so shorter groups end a window.
  */
 function cardsInRun(run: string, at: number, out: Span[]): void {
-  const groups = [...run.matchAll(/\d+/g)].map((m) => ({ start: m.index, end: m.index + m[0].length, digits: m[0].length }));
-  for (let i = 0; i < groups.length; i++) {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i < run.length; i++) {
+    starts.push(i);
+    while (i < run.length && run[i] !== " " && run[i] !== "-") i++;
+    ends.push(i);
+  }
+  for (let g = 0; g < starts.length; g++) {
+    if (run[starts[g]] < "2" || run[starts[g]] > "6") continue;
     let found = -1;
-    for (let j = i, digits = 0; j < groups.length && (digits += groups[j].digits) <= 19; j++) {
-      if (digits >= 15 && isCardNumber(run.slice(groups[i].start, groups[j].end))) found = j;
+    let digits = "";
+    for (let h = g; h < starts.length && digits.length + ends[h] - starts[h] <= 19; h++) {
+      digits += run.slice(starts[h], ends[h]);
+      if (digits.length >= 15 && luhnValid(digits)) found = h;
     }
     if (found >= 0) {
-      out.push({ start: at + groups[i].start, end: at + groups[found].end, reason: "card" });
-      i = found;
+      out.push({ start: at + starts[g], end: at + ends[found], reason: "card" });
+      g = found;
     }
   }
 }

@@ -33,9 +33,16 @@ async function allPreviews(bytes: Uint8Array, maxBytes: number, cutAt: number): 
   return out;
 }
 
-/** The shape of a JSON value: member names and array lengths, leaves as 0. */
+/**
+ * The shape of a JSON value: member names in order and array lengths, leaves as 0. Names that are
+ * data (a token used as a key) and masked names read "*".
+ */
 const shapeOf = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(shapeOf) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shapeOf(x)])) : 0;
+  Array.isArray(v)
+    ? v.map(shapeOf)
+    : v !== null && typeof v === "object"
+      ? Object.entries(v).map(([k, x]) => [/\d/.test(k) || k.startsWith("[REDACTED") ? "*" : k, shapeOf(x)])
+      : 0;
 
 test("property: JSON documents (compact, pretty, unicode-escaped) leak no planted secret in any preview", async () => {
   await fc.assert(

@@ -121,10 +121,11 @@ const keyedValue: fc.Arbitrary<{ value: unknown; cores: string[] }> = fc.letrec<
     { depthSize: "small", withCrossShrink: true },
     keyedScalar,
     fc.array(tie("v"), { minLength: 1, maxLength: 3 }).map((xs) => ({ value: xs.map((x) => x.value), cores: xs.flatMap((x) => x.cores) })),
-    fc.array(fc.tuple(fc.constantFrom(...PLAIN_KEYS), tie("v")), { minLength: 1, maxLength: 3 }).map((kvs) => {
+    // Objects keyed by field names, or by data (a token or session id used as a key).
+    fc.array(fc.tuple(fc.oneof(fc.constantFrom(...PLAIN_KEYS).map((k) => ({ k, cores: [] as string[] })), core.map((c) => ({ k: `${c}7`, cores: [c] }))), tie("v")), { minLength: 1, maxLength: 3 }).map((kvs) => {
       const o: Record<string, unknown> = {};
       const cores: string[] = [];
-      for (const [k, x] of kvs) if (!(k in o)) (o[k] = x.value), cores.push(...x.cores);
+      for (const [name, x] of kvs) if (!(name.k in o)) (o[name.k] = x.value), cores.push(...name.cores, ...x.cores);
       return { value: o, cores };
     }),
   ),

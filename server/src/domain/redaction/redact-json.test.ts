@@ -36,6 +36,14 @@ test("under a sensitive key every shape is masked and the structure kept; null, 
   assert.equal(redact({ password: null, token: "" }).hits, [], "nothing was masked");
 });
 
+test("under a sensitive key, names that are data (tokens or ids used as keys) are masked too", () => {
+  const out = redact({ sessions: { "3f9a1c77b2e04d5f": { user: "u1" }, s_88d2e1a4c0f7: { user: "u2" } }, tokens: { primary: "t1" } });
+  assert.equal(out.value, {
+    sessions: { "[REDACTED]": { user: "[REDACTED]" }, "[REDACTED] (2)": { user: "[REDACTED]" } },
+    tokens: { primary: "[REDACTED]" },
+  });
+});
+
 test("a name written with unicode escapes is read decoded", () => {
   const out = redact(JSON.parse('{"\\u0070assword":"x1","n\\u0061me":"shop"}'));
   assert.equal(out.value, { password: "[REDACTED]", name: "shop" });

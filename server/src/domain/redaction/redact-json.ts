@@ -4,13 +4,15 @@
  * same length (unless elided with a "… N more items" marker), and each masked value replaced by a
  * fixed marker.
  * - Under a sensitive member name everything is masked, whatever its shape: strings and numbers
- *   become "[REDACTED]" at every depth; arrays and objects keep their length and member names.
- *   Only null, booleans and "" (no secret to hide) stay.
+ *   become "[REDACTED]" at every depth; arrays keep their length and objects their field names
+ *   (a name that is not a field name, such as a token used as a key, is masked too). Only null,
+ *   booleans and "" (no secret to hide) stay.
  * - Elsewhere strings go through the text redactor (keyed pairs and value recognisers, also in
  *   multi-line strings), and integers that may be card numbers are masked.
  */
 import { childPointer } from "../diff/json-pointer.js";
 import { MAX_JSON_DEPTH, TOO_DEEP } from "./json-prefix.js";
+import { isFieldName } from "./sensitive-keys.js";
 import { KEY_MASK, valueMask, type RedactionReason, type TextHit } from "./spans.js";
 import { isCardNumber } from "./value-recognisers.js";
 
@@ -89,7 +91,7 @@ export function redactJsonValue(
       }
       const k = keys[i];
       const child = v[k];
-      const shown = deps ? deps.name(k) : { text: k, hits: [] };
+      const shown = !deps ? { text: k, hits: [] } : under && !isFieldName(k) ? { text: KEY_MASK, hits: [] } : deps.name(k);
       spent += shown.text.length + 4;
       let name = shown.text;
       for (let n = 2; Object.hasOwn(out, name); n++) name = `${shown.text} (${n})`;

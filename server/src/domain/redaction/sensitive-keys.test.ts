@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DEFAULT_KEY_PATTERNS, keyMatcher, keyWords } from "./sensitive-keys.js";
+import { DEFAULT_KEY_PATTERNS, isFieldName, keyMatcher, keyWords } from "./sensitive-keys.js";
 
 const isSecret = keyMatcher(DEFAULT_KEY_PATTERNS);
 
@@ -48,6 +48,11 @@ test("custom patterns replace the defaults; spreading the defaults extends them;
   const g = keyMatcher([/^pin$/gi]);
   assert.ok(g("pin") && g("PIN") && g("Pin"));
   assert.ok(keyMatcher([/(^|_)cost$/])("unitCost"));
+});
+
+test("isFieldName: words of letters are field names; tokens and ids used as keys are not", () => {
+  for (const n of ["username", "value", "client_id", "accessKey", "API_KEY", "first name", "x-api-key", "db.password"]) assert.ok(isFieldName(n), n);
+  for (const n of ["3f9a1c77", "rt_88d2e1a4", "key1", "a@b.co", "", "_private", "x".repeat(41)]) assert.not.ok(isFieldName(n), n);
 });
 
 test.run();

@@ -61,6 +61,13 @@ export function keyWords(key: string): string {
     .replace(/^_+|_+$/g, "");
 }
 
+/**
+ * A name that reads as a field name (words of letters joined by `_`, `-`, `.` or spaces, or in
+ * camelCase, at most 40 characters) rather than as data used as a key (a token, a session id, an
+ * address). Under a sensitive key only field names stay visible.
+ */
+export const isFieldName = (name: string) => name.length <= 40 && /^[A-Za-z]+(?:[_\-. ][A-Za-z]+)*$/.test(name);
+
 const normalise = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
 
 /** A predicate over key names built from `patterns` (see the module comment for how they match). */

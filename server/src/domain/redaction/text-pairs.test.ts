@@ -76,6 +76,11 @@ test("YAML: nested mappings, lists and block scalars under a sensitive key keep 
   );
 });
 
+test("under a sensitive key, names that are data are masked with their values; field names stay", () => {
+  assert.is(keyed(lines("sessions:", "  3f9a1c77b2e0: alice", "  note: x", "name: ok")), lines("sessions:", "  [REDACTED]", "  note: [REDACTED]", "name: ok"));
+  assert.is(keyed('{"tokens": {"rt_88d2e1a4": "a", "primary": "b"}, "n": 1'), '{"tokens": {"[REDACTED]": "[REDACTED]", "primary": "[REDACTED]"}, "n": 1');
+});
+
 test("JSON-like text that does not parse: escaped quotes, arrays and objects masked token by token", () => {
   const src = '{"refresh_tokens":["rt_first","rt_second_5e6f7a"],"credentials":{"username":"svc","value":"realsecret1"},"password":"hun\\"ter2","pin": 1234, "ok": true';
   assert.is(

@@ -6,12 +6,13 @@
  * - a quoted value up to its closing quote, across lines and past backslash-escaped quotes
  *   (no closing quote: to the end of the text);
  * - a bracketed value (`[...]`, `{...}`) up to its matching bracket, token by token so that
- *   member names, brackets and commas stay (unbalanced: to the end of the text);
+ *   field names, brackets and commas stay (unbalanced: to the end of the text);
  * - an unquoted value to the end of the line when the name starts the line, otherwise to the next
  *   space or delimiter; an auth scheme word (`Bearer`) takes the token after it too;
  * - an empty value on a line of its own: the lines indented below it (a YAML mapping, list or
  *   block scalar).
  */
+import { isFieldName } from "./sensitive-keys.js";
 import type { Span } from "./spans.js";
 
 /**
@@ -71,14 +72,15 @@ function scanBracketed(text: string, at: number, out: Span[]): number {
       if (--depth === 0) return i + 1;
     } else if (c === '"' || c === "'" || c === "`") {
       const close = closingQuote(text, i, c);
-      if (!isName(close + 1)) out.push({ start: i + 1, end: close, reason: "key" });
+      if (!isName(close + 1) || !isFieldName(text.slice(i + 1, close))) out.push({ start: i + 1, end: close, reason: "key" });
       i = close + 1;
       continue;
     } else if (!/[\s,:]/.test(c)) {
       const token = /[^\s,:[\]{}"'`]+/y;
       token.lastIndex = i;
       const m = token.exec(text)!;
-      if (!isName(i + m[0].length) && !LITERAL.test(m[0])) out.push({ start: i, end: i + m[0].length, reason: "key" });
+      const name = isName(i + m[0].length);
+      if ((!name && !LITERAL.test(m[0])) || (name && !isFieldName(m[0]))) out.push({ start: i, end: i + m[0].length, reason: "key" });
       i += m[0].length;
       continue;
     }
@@ -102,9 +104,12 @@ function scanNested(text: string, from: number, indent: number, out: Span[]): nu
       const ind = m[1].length;
       if (ind < indent || (ind === indent && m[2] === undefined)) break;
       const value = m[4];
-      if (value !== "" && !BLOCK_SCALAR.test(value)) {
-        const start = at + m[1].length + (m[2]?.length ?? 0) + m[3].length;
-        out.push({ start, end: start + value.length, reason: "key" });
+      const contentStart = at + m[1].length + (m[2]?.length ?? 0);
+      // A name that is not a field name (a token used as a key) is masked with its value.
+      const name = m[3].replace(/[ \t]*[:=][ \t]*$/, "").replace(/^["']|["']$/g, "");
+      const start = name !== "" && !isFieldName(name) ? contentStart : contentStart + m[3].length;
+      if (start < contentStart + m[3].length || (value !== "" && !BLOCK_SCALAR.test(value))) {
+        out.push({ start, end: contentStart + m[3].length + value.length, reason: "key" });
       }
       end = lineEnd;
     }

@@ -27,7 +27,7 @@ const LINE_PREFIX = /^[ \t]*(?:(?:export|set|setx|declare|local|readonly|env)[ \
 const TAG = /<([A-Za-z_][\w.:-]{0,127})(?:\s[^<>]*)?>([^<]+)<\/\1\s*>/g;
 const BLOCK_SCALAR = /^[|>][-+0-9]*[ \t]*(?:#.*)?$/;
 /** One line of a nested block: indentation, a list dash, a name and separator, the value. */
-const NESTED_LINE = /([ \t]*)(- )?((?:"[^"\n]*"|'[^'\n]*'|[\w.$-]+)[ \t]*[:=][ \t]*|)([^\n]*?)[ \t\r]*(?:\n|$)/y;
+const NESTED_LINE = /([ \t]*)(- )?((?:"[^"\n]*"|'[^'\n]*'|[\w.$-]+)[ \t]*[:=][ \t]*|)([^\n]*)/y;
 /** Nothing but spaces, or a YAML block scalar indicator, before the end of the line. */
 const EMPTY_VALUE = /[ \t]*(?:[|>][-+0-9]*[ \t]*(?:#[^\n]*)?)?\r?(?:\n|$)/y;
 /** Longest text before a name that can still make it start its line (indentation, `export`, ...). */
@@ -99,11 +99,11 @@ function scanNested(text: string, from: number, indent: number, out: Span[]): nu
   for (let at = from + 1; at <= text.length; ) {
     line.lastIndex = at;
     const m = line.exec(text)!;
-    const lineEnd = at + m[0].length - (m[0].endsWith("\n") ? 1 : 0);
-    if (m[4] !== "" || m[3] !== "") {
+    const lineEnd = at + m[0].length;
+    const value = m[4].trimEnd();
+    if (value !== "" || m[3] !== "") {
       const ind = m[1].length;
       if (ind < indent || (ind === indent && m[2] === undefined)) break;
-      const value = m[4];
       const contentStart = at + m[1].length + (m[2]?.length ?? 0);
       // A name that is not a field name (a token used as a key) is masked with its value.
       const name = m[3].replace(/[ \t]*[:=][ \t]*$/, "").replace(/^["']|["']$/g, "");

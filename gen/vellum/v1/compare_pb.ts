@@ -860,21 +860,26 @@ export const CompareResultSchema: GenMessage<CompareResult> = /*@__PURE__*/
   messageDesc(file_vellum_v1_compare, 17);
 
 /**
- * One value a preview masked.
+ * One value a preview masked. Masked values read "[REDACTED]" (a sensitive key) or
+ * "[REDACTED:<reason>]" (a recognised value); everything under a sensitive key is masked, and
+ * JSON keeps its member names and array lengths.
  *
  * @generated from message vellum.v1.PreviewRedaction
  */
 export type PreviewRedaction = Message<"vellum.v1.PreviewRedaction"> & {
   /**
-   * JSON Pointer of the value, "line:N" (1-based) for text, or "member:<name>" for tar.
+   * JSON Pointer of the value for JSON content (in any preview type), "line:N" (1-based) for other
+   * text, or "member:<name as shown>" for tar.
    *
    * @generated from field: string path = 1;
    */
   path: string;
 
   /**
-   * Why: "key" (the key matched a sensitive pattern) or a value detector: "card", "jwt", "pem",
-   * "email", "phone".
+   * Why: "key" (a sensitive key: password, secret, token, api key, credentials, auth, cookie,
+   * session, contact and payment fields, ...) or a recognised value: "userinfo" (URL user and
+   * password), "auth" (Bearer/Basic credential), "pem" (private key), "jwt", "apikey" (cloud and
+   * provider key formats), "card" (Luhn-checked), "iban" (checksum-checked), "email", "phone".
    *
    * @generated from field: string reason = 2;
    */
@@ -1242,7 +1247,8 @@ export enum PreviewType {
   JSON = 2,
 
   /**
-   * The first lines of UTF-8 text.
+   * The first lines of UTF-8 text. Text that is a JSON document (or the head of one) is redacted as
+   * a document and shown pretty-printed from the redacted copy.
    *
    * @generated from enum value: PREVIEW_TYPE_TEXT = 3;
    */

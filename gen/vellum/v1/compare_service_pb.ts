@@ -358,7 +358,9 @@ export const CompareService: GenService<{
    * A lightweight, truncated, sanitized preview of a snapshot for UIs: pretty JSON with long arrays
    * elided, the first lines of text, the member list of a tar, or a binary summary. Reads only what
    * the preview needs (JSON documents up to 32 MiB are parsed whole; larger ones are shown as text).
-   * Secrets and personal data are masked unless include_sensitive is set. Requires snapshot:read;
+   * Secrets and personal data are masked unless include_sensitive is set, by one redaction engine
+   * for every preview type: JSON is redacted as a document before it is rendered, and a cut never
+   * shows part of a secret. Requires snapshot:read;
    * include_sensitive requires snapshot:admin and is audited.
    * Errors: INVALID_ARGUMENT; NOT_FOUND; PERMISSION_DENIED for include_sensitive without
    * snapshot:admin; FAILED_PRECONDITION for a deleted snapshot or TAR content that is not a tar.

@@ -1,8 +1,5 @@
 import { permissionDenied } from "../errors.js";
-import { preview, type Preview, type PreviewKind } from "../preview/index.js";
-import { sniffFormat } from "../preview/preview-binary.js";
-import { previewTarMembers } from "../preview/preview-tar.js";
-import { truncateUtf8 } from "../preview/truncate.js";
+import { HEX_BYTES, renderPreview, textHeadBytes, type Preview, type PreviewKind } from "../preview/index.js";
 import type { SnapshotUseCases } from "../snapshots/service.js";
 import type { Snapshot } from "../snapshots/types.js";
 import { Validator } from "../validate.js";
@@ -48,7 +45,6 @@ export interface PreviewUseCasesDeps {
 
 const DEFAULT_MAX_BYTES = 64 * 1024;
 const MAX_MAX_BYTES = 16 * 1024 * 1024;
-const HEX_BYTES = 64;
 
 /** What AUTO reads a snapshot as: JSON and TAR by type, anything else by its first bytes. */
 async function autoKind(snapshots: SnapshotUseCases, s: Snapshot, signal?: AbortSignal): Promise<PreviewKind> {
@@ -57,21 +53,6 @@ async function autoKind(snapshots: SnapshotUseCases, s: Snapshot, signal?: Abort
   const head = await readPrefix(snapshots, s, SNIFF_BYTES, signal);
   if (looksLikeText(head, s.size <= SNIFF_BYTES)) return "text";
   return looksLikeTar(head) ? "tar" : "binary";
-}
-
-/** A binary summary from the snapshot's recorded size and SHA-256 plus its first bytes. */
-function binarySummary(s: Snapshot, head: Uint8Array, redact: boolean): string {
-  const lines = [`binary, ${s.size} bytes`, `sha256 ${s.sha256}`];
-  const format = sniffFormat(head);
-  if (format) lines.push(`format: ${format}`);
-  if (!redact && head.length > 0) {
-    for (let off = 0; off < head.length; off += 16) {
-      const row = [...head.subarray(off, off + 16)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-      lines.push(`${off.toString(16).padStart(8, "0")}  ${row}`);
-    }
-    if (s.size > head.length) lines.push("…");
-  }
-  return `${lines.join("\n")}\n`;
 }
 
 /**
@@ -103,45 +84,37 @@ export function createPreviewUseCases(deps: PreviewUseCasesDeps) {
 
       const kind = req.type === "AUTO" ? await autoKind(snapshots, s, signal) : (req.type.toLowerCase() as PreviewKind);
       const opts = { maxBytes, redact };
-      const textHead = () => readPrefix(snapshots, s, maxBytes * 4 + 4096 + 1, signal);
+      const textHead = async (): Promise<Preview> => {
+        const limit = textHeadBytes(maxBytes);
+        return renderPreview({ kind: "text", head: await readPrefix(snapshots, s, limit, signal), complete: s.size <= limit }, s.size, opts);
+      };
       let p: Preview;
       switch (kind) {
         case "json":
           if (s.size <= maxJsonBytes) {
-            p = await preview(await readPrefix(snapshots, s, s.size, signal), "json", opts);
+            p = renderPreview({ kind: "json", content: await readPrefix(snapshots, s, s.size, signal) }, s.size, opts);
           } else {
-            p = await preview(await textHead(), "text", opts);
+            p = await textHead();
             p.notes.push(`JSON document larger than ${maxJsonBytes} bytes; showing its first lines as text`);
           }
           break;
         case "text":
-          p = await preview(await textHead(), "text", opts);
+          p = await textHead();
           break;
         case "tar": {
           const opened = await snapshots.openRange(s.storeId, s.id, 0, s.size, s);
           const scan = await scanTarMembers(opened.stream(signal), { maxScanBytes: maxTarScanBytes, signal });
-          const r = previewTarMembers(scan.members, { maxMembers: 1000, redact });
-          const t = truncateUtf8(r.text, maxBytes);
-          p = {
-            kind: "tar",
-            mediaType: "text/plain",
-            text: t.text,
-            truncated: r.cut || t.truncated || !scan.complete,
-            redactions: r.redactions,
-            redactedPaths: [...new Set(r.redactions.map((x) => x.path))],
-            totalBytes: s.size,
-            members: r.members,
-            notes: scan.complete ? [] : [`listed the members within the first ${maxTarScanBytes} bytes of the archive`],
-          };
+          p = renderPreview({ kind: "tar", members: scan.members, complete: scan.complete }, s.size, opts);
+          if (!scan.complete) p.notes.push(`listed the members within the first ${maxTarScanBytes} bytes of the archive`);
           break;
         }
         case "binary": {
-          const t = truncateUtf8(binarySummary(s, await readPrefix(snapshots, s, HEX_BYTES, signal), redact), maxBytes);
-          p = { kind: "binary", mediaType: "text/plain", text: t.text, truncated: t.truncated, redactions: [], redactedPaths: [], totalBytes: s.size, notes: [] };
+          const head = await readPrefix(snapshots, s, HEX_BYTES, signal);
+          p = renderPreview({ kind: "binary", size: s.size, sha256: s.sha256, head }, s.size, opts);
           break;
         }
       }
-      return { ...p, totalBytes: s.size, redacted: redact };
+      return { ...p, redacted: redact };
     },
   };
 }

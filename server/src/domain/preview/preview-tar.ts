@@ -1,5 +1,5 @@
 import type { TarMember } from "../diff/tar-read.js";
-import { redactValues } from "./detectors.js";
+import type { Redactor } from "../redaction/index.js";
 import type { Redaction } from "./redaction.js";
 
 /** One member of a tar preview. */
@@ -20,17 +20,17 @@ function modeString(type: string, mode: number): string {
 
 /**
  * The member list of a tar archive, `ls -l` style, at most `maxMembers` entries. Names and link
- * targets pass through the value detectors when redacting (an email address in a file name).
+ * targets pass through the redactor when one is given (an e-mail address or a token in a path).
  */
 export function previewTarMembers(
   members: TarMember[],
-  opts: { maxMembers: number; redact: boolean },
+  opts: { maxMembers: number; redactor?: Redactor },
 ): { text: string; members: TarPreviewMember[]; redactions: Redaction[]; cut: boolean } {
   const redactions: Redaction[] = [];
   const clean = (s: string) => {
-    if (!opts.redact) return s;
-    const r = redactValues(s);
-    for (const kind of r.kinds) redactions.push({ path: `member:${r.text}`, reason: kind });
+    if (!opts.redactor) return s;
+    const r = opts.redactor.text(s);
+    for (const h of r.hits) redactions.push({ path: `member:${r.text}`, reason: h.reason });
     return r.text;
   };
   const shown: TarPreviewMember[] = members.slice(0, opts.maxMembers).map((m) => ({

@@ -1,73 +1,125 @@
-import { mask, redactValues } from "./detectors.js";
-import { KEY_MASK, type Redaction } from "./redaction.js";
+import { parseJson, type Redactor } from "../redaction/index.js";
+import type { Redaction } from "./redaction.js";
 
-/**
- * The head of a `name = value` / `name: value` pair in text (.env, YAML, INI, HTTP headers,
- * query strings, JSON lines); the name may be quoted. Only the head is matched, so pairs nested in
- * another pair's value (`url=https://x/?token=…`) are found too.
- */
-const PAIR_HEAD = /(["']?)([A-Za-z_][\w.-]{0,127})\1([ \t]*[:=][ \t]*)/g;
-/** A quoted value runs to its closing quote; an unquoted one to the end of the line or the next `&`, `,` or `;`. */
-const VALUE = /"([^"\n]*)"|'([^'\n]*)'|([^\s&,;][^\n&,;]*)/y;
+export interface TextPreviewOptions {
+  /** False when `text` is the head of longer content. */
+  complete: boolean;
+  maxLines: number;
+  /** The byte limit of the preview: a JSON document is redacted no further than that can show. */
+  maxBytes: number;
+  /** Undefined turns redaction off. */
+  redactor?: Redactor;
+}
 
-/**
- * Masks secrets in one line of text: values of pairs whose name matches a key pattern, then
- * detected values (PEM, JWT, email, card, phone) anywhere in the line.
- */
-export function redactLine(line: string, lineNo: number, isSecretKey: (key: string) => boolean, out: Redaction[]): string {
-  let hit = false;
-  let text = "";
-  let from = 0;
-  PAIR_HEAD.lastIndex = 0;
-  for (let m = PAIR_HEAD.exec(line); m !== null; m = PAIR_HEAD.exec(line)) {
-    if (!isSecretKey(m[2])) continue;
-    VALUE.lastIndex = PAIR_HEAD.lastIndex;
-    const v = VALUE.exec(line);
-    if (v === null || (v[1] ?? v[2] ?? v[3]).trim() === "") continue;
-    hit = true;
-    const shown = v[1] !== undefined ? `"${KEY_MASK}"` : v[2] !== undefined ? `'${KEY_MASK}'` : KEY_MASK;
-    text += line.slice(from, PAIR_HEAD.lastIndex) + shown;
-    from = PAIR_HEAD.lastIndex = VALUE.lastIndex;
-  }
-  text += line.slice(from);
-  if (hit) out.push({ path: `line:${lineNo}`, reason: "key" });
-  const r = redactValues(text);
-  for (const kind of r.kinds) out.push({ path: `line:${lineNo}`, reason: kind });
-  return r.text;
+export interface TextPreview {
+  text: string;
+  redactions: Redaction[];
+  /** True when lines were left out. */
+  cut: boolean;
+  notes: string[];
+}
+
+/** Maps offsets of `text` to 1-based line numbers. */
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /**
- * The first `maxLines` lines of `text` (and no more than `maxChars` characters of them, a margin
- * above the byte limit so that a secret crossing the final cut is still seen whole), redacted
- * when `isSecretKey` is given. A PEM block is detected across lines, and each of its lines masked.
+ * The head of content cut short, without its last, partial line (or, for one long line, without
+ * the token the cut fell in): a secret that crosses the cut is never shown in part.
  */
-export function previewText(
-  text: string,
-  opts: { maxLines: number; maxChars: number; isSecretKey?: (key: string) => boolean },
-): { text: string; redactions: Redaction[]; cut: boolean } {
-  let head = text.length > opts.maxChars ? text.slice(0, opts.maxChars) : text;
-  let cut = head.length < text.length;
-  const lines = head.split("\n");
+export function dropPartialTail(text: string): string {
+  const nl = text.lastIndexOf("\n");
+  if (nl >= 0) return text.slice(0, nl + 1);
+  let i = text.length - 1;
+  while (i >= 0 && !/[\s,;&"'<>(){}[\]]/.test(text[i])) i--;
+  return text.slice(0, i + 1);
+}
+
+/** A line that holds one JSON object or array (JSON Lines, or a log line that is JSON). */
+function jsonLine(line: string): unknown {
+  const t = line.trim();
+  if (!((t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]")))) return undefined;
+  return parseJson(t, true)?.value;
+}
+
+/**
+ * Redacts text line-preserving: lines that are JSON are redacted as documents (and shown
+ * re-serialized only when something in them was masked); runs of other lines go through the
+ * text redactor together, so multi-line values (PEM blocks, quoted .env values, YAML blocks)
+ * are seen whole. Redaction paths are `line:N`.
+ */
+function redactLines(text: string, redactor: Redactor, redactions: Redaction[]): string {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  let block: string[] = [];
+  let blockStart = 1;
+  const flush = () => {
+    if (block.length === 0) return;
+    const joined = block.join("\n");
+    const r = redactor.text(joined);
+    const lineOf = lineIndex(joined);
+    for (const h of r.hits) redactions.push({ path: `line:${blockStart + lineOf(h.offset) - 1}`, reason: h.reason });
+    out.push(r.text);
+    block = [];
+  };
+  lines.forEach((line, i) => {
+    const doc = jsonLine(line);
+    if (doc === undefined) {
+      if (block.length === 0) blockStart = i + 1;
+      block.push(line);
+      return;
+    }
+    flush();
+    const r = redactor.json(doc);
+    for (const h of r.hits) redactions.push({ path: `line:${i + 1}`, reason: h.reason });
+    out.push(r.hits.length > 0 || r.elided ? JSON.stringify(r.value) : line);
+  });
+  flush();
+  return out.join("\n");
+}
+
+/**
+ * A text preview: the first `maxLines` lines, redacted when a redactor is given.
+ * - Content that is one JSON document (or the head of one) is redacted as a document and
+ *   rendered from the redacted copy, pretty-printed; its redaction paths are JSON Pointers.
+ * - Other text is redacted line-preserving (see redactLines); the partial last line of a head
+ *   is left out.
+ */
+export function previewText(text: string, opts: TextPreviewOptions): TextPreview {
+  const redactions: Redaction[] = [];
+  const notes: string[] = [];
+  let body: string;
+  let cut = false;
+  const { redactor } = opts;
+  const doc = redactor !== undefined && /^\s*[[{]/.test(text) ? parseJson(text, opts.complete) : undefined;
+  if (redactor === undefined) {
+    body = text;
+  } else if (doc !== undefined) {
+    const r = redactor.json(doc.value, { maxOutputChars: opts.maxBytes });
+    for (const h of r.hits) redactions.push({ path: h.path, reason: h.reason });
+    body = `${JSON.stringify(r.value, null, 2)}\n`;
+    if (!doc.complete) notes.push("JSON shown up to the last whole value before the cut; open arrays and objects are closed");
+    if (doc.deep || r.elided) cut = true;
+  } else {
+    body = redactLines(opts.complete ? text : dropPartialTail(text), redactor, redactions);
+  }
+  const lines = body.split("\n");
   if (lines.length > opts.maxLines) {
     lines.length = opts.maxLines;
     cut = true;
   }
-  const redactions: Redaction[] = [];
-  if (!opts.isSecretKey) return { text: lines.join("\n"), redactions, cut };
-  // PEM blocks span lines: mask them on the joined head first, line for line so that line
-  // numbers stay those of the content, recording the line each block starts on.
-  head = lines.join("\n");
-  const pem = /-----BEGIN [A-Z0-9 ]{1,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{1,64}-----|$)/g;
-  head = head.replace(pem, (m: string, offset: number) => {
-    redactions.push({ path: `line:${head.slice(0, offset).split("\n").length}`, reason: "pem" });
-    return m
-      .split("\n")
-      .map(() => mask("pem"))
-      .join("\n");
-  });
-  const isSecretKey = opts.isSecretKey;
-  const out = head.split("\n").map((line, i) => redactLine(line, i + 1, isSecretKey, redactions));
-  const lineOf = (r: Redaction) => Number(r.path.slice("line:".length));
-  redactions.sort((a, b) => lineOf(a) - lineOf(b));
-  return { text: out.join("\n"), redactions, cut };
+  const shown = doc === undefined ? redactions.filter((r) => Number(r.path.slice("line:".length)) <= lines.length) : redactions;
+  return { text: lines.join("\n"), redactions: shown, cut, notes };
 }

@@ -43,8 +43,8 @@ test("JSON: key patterns and value detectors mask values; paths are JSON Pointer
     { path: "/password", reason: "key" },
     { path: "/api~1key", reason: "key" },
     { path: "/payment/card_number", reason: "key" },
-    { path: "/notes", reason: "email" },
     { path: "/notes", reason: "phone" },
+    { path: "/notes", reason: "email" },
     { path: "/loyalty", reason: "card" },
   ]);
   assert.equal(p.redactedPaths, ["/email", "/password", "/api~1key", "/payment/card_number", "/notes", "/loyalty"]);
@@ -53,9 +53,10 @@ test("JSON: key patterns and value detectors mask values; paths are JSON Pointer
   assert.not.ok(p.text.includes("hunter2"));
 });
 
-test("JSON: a whole object under a secret key is masked", async () => {
-  const p = await preview(enc({ credentials: { user: "u", pass: "p" }, ok: 1 }), "json");
-  assert.equal(JSON.parse(p.text), { credentials: "[REDACTED]", ok: 1 });
+test("JSON: everything under a secret key is masked, keeping member names and array lengths", async () => {
+  const p = await preview(enc({ credentials: { user: "u", pass: "p", ids: [1, 2] }, ok: 1 }), "json");
+  assert.equal(JSON.parse(p.text), { credentials: { user: "[REDACTED]", pass: "[REDACTED]", ids: ["[REDACTED]", "[REDACTED]"] }, ok: 1 });
+  assert.equal(p.redactions, [{ path: "/credentials", reason: "key" }]);
 });
 
 test("JSON: redact=false shows everything", async () => {

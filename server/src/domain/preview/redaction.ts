@@ -1,13 +1,12 @@
-import type { DetectorKind } from "./detectors.js";
+import type { RedactionReason } from "../redaction/index.js";
 
-/** Why a value was masked: a key pattern (`key`) or a value detector. */
-export type RedactionReason = "key" | DetectorKind;
+export type { RedactionReason } from "../redaction/index.js";
 
-/** One masked value: `path` is a JSON Pointer, `line:N` (1-based) for text, or `member:<name>` for tar. */
+/**
+ * One masked value: `path` is a JSON Pointer for JSON content (in any preview kind), `line:N`
+ * (1-based) for other text, or `member:<name as shown>` for tar.
+ */
 export interface Redaction {
   path: string;
   reason: RedactionReason;
 }
-
-/** The placeholder for a value masked because of its key. */
-export const KEY_MASK = "[REDACTED]";

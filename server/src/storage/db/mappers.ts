@@ -1,6 +1,6 @@
-import type { Job, JobState, JobType } from "../../domain/jobs/types.js";
+import type { Job, JobLogLine, JobState } from "../../domain/jobs/types.js";
 import type { Snapshot, SnapshotState, SnapshotType, StorageClass, Version } from "../../domain/snapshots/types.js";
-import type { JobRow, SnapshotRow, VersionRow } from "./schema/index.js";
+import type { JobLogRow, JobRow, SnapshotRow, VersionRow } from "./schema/index.js";
 
 /** Row -> domain mappers, one per table. */
 export function toSnapshot(r: SnapshotRow): Snapshot {
@@ -49,8 +49,8 @@ export function toVersion(r: VersionRow): Version {
 export function toJob(r: JobRow): Job {
   return {
     id: r.id,
-    storeId: r.storeId,
-    type: r.type as JobType,
+    storeId: r.storeId ?? undefined,
+    type: r.type,
     state: r.state as JobState,
     progressPercent: r.progressPercent,
     priority: r.priority,
@@ -60,6 +60,11 @@ export function toJob(r: JobRow): Job {
     errors: r.errors,
     createdBy: r.createdBy,
     attempts: r.attempts,
+    maxAttempts: r.maxAttempts,
+    runAfter: r.runAfter,
+    dedupeKey: r.dedupeKey ?? undefined,
+    schedule: r.schedule ?? undefined,
+    scheduledTime: r.scheduledTime ?? undefined,
     cancelRequested: r.cancelRequested,
     createTime: r.createTime,
     startTime: r.startTime ?? undefined,
@@ -67,3 +72,5 @@ export function toJob(r: JobRow): Job {
     updateTime: r.updateTime,
   };
 }
+
+export const toJobLogLine = (r: JobLogRow): JobLogLine => ({ time: r.time, attempt: r.attempt, line: r.line });

@@ -75,6 +75,13 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
   return n;
 }
 
+/** A recurring job's interval: 0 (off) or 1 s .. 7 days. */
+function scheduleInterval(env: Env, name: string, def: number): number {
+  const ms = int(env, name, def, 0, 7 * 24 * 3600_000);
+  if (ms > 0 && ms < 1000) throw new ConfigError(`${name} must be 0 (off) or at least 1000`);
+  return ms;
+}
+
 /** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.VELLUM_DATA_DIR || "./data");
@@ -111,7 +118,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 16 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
-    reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),
+    reclaimIntervalMs: scheduleInterval(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000),
     // At least an hour: chunks an upload in progress has written or reused are protected only by
     // this grace period until its manifest is saved, so it must outlast the longest upload.
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 3600_000, 30 * 24 * 3600_000),

@@ -46,7 +46,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
   const built: Wired<unknown>[] = [];
   const add = <U>(m: Wired<U>): Wired<U> => (built.push(m), m);
   const close = async (graceMs: number) => {
-    for (const m of built.reverse()) await m.close(graceMs);
+    for (const m of [...built].reverse()) await m.close(graceMs);
   };
   try {
     const database = add(await wireDatabase(config, log)).useCases;

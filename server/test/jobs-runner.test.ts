@@ -5,8 +5,14 @@ import { createJobUseCases } from "../src/domain/jobs/service.js";
 import { isDomainError, notFound, unavailable } from "../src/domain/errors.js";
 import { systemClock } from "../src/domain/ports.js";
 import { defineJobKind, noParams } from "../src/jobs/kind.js";
+import postgres from "postgres";
+import { createJobRunner } from "../src/jobs/runner.js";
+import { silentLogger } from "../src/lib/logger.js";
 import { openDatabase } from "../src/storage/db/client.js";
+import { createPgJobSignals } from "../src/storage/db/job-notify.js";
+import { createJobQueueRepository } from "../src/storage/db/job-queue-repo.js";
 import { createJobRepository } from "../src/storage/db/job-repo.js";
+import { ADMIN_URL } from "./support/test-db.js";
 import { AUDIT, createJobHarness, sleep, STORE, terminal } from "./support/job-harness.js";
 
 /** The job runner in this process against real PostgreSQL: wake-ups, limits, order, retries, cancel, logs. */
@@ -30,6 +36,41 @@ test("LISTEN/NOTIFY wakes an idle runner at once although its poll interval is a
     assert.ok(ms < 2_000, `woken after ${ms} ms`);
   } finally {
     await other.close();
+    await h.close();
+  }
+});
+
+test("the wake-up channel comes back after its connection dies while the database refuses connections", async () => {
+  const h = await createJobHarness([quick]);
+  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+  const name = new URL(h.db.url).pathname.slice(1);
+  try {
+    const runner = createJobRunner({
+      queue: createJobQueueRepository(h.database.db),
+      signals: createPgJobSignals(h.database.sql),
+      kinds: h.kinds,
+      log: silentLogger,
+      workerId: "w",
+      concurrency: 1,
+      timing: { pollMs: 60_000 },
+    });
+    await runner.start();
+    await h.enqueue("QUICK"); // opens a pool connection, kept while the database refuses new ones
+    await sleep(300);
+    await admin.unsafe(`alter database ${name} allow_connections false`);
+    const killed = await admin`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and query ilike 'listen %'`;
+    assert.is(killed.length, 1, "the listen connection");
+    await sleep(500); // listening again fails while connections are refused
+    await admin.unsafe(`alter database ${name} allow_connections true`);
+    await sleep(1_500); // postgres.js retries, and the runner is woken when it listens again
+    const t0 = Date.now();
+    const job = await h.enqueue("QUICK");
+    await h.waitFor(job.id, (j) => j.state === "SUCCEEDED", 5_000);
+    assert.ok(Date.now() - t0 < 2_000, "woken by NOTIFY, not the minute-long poll");
+    await runner.stop(1000);
+  } finally {
+    await admin.unsafe(`alter database ${name} allow_connections true`);
+    await admin.end();
     await h.close();
   }
 });

@@ -34,7 +34,7 @@ export async function wireWorkers(
   const jobLog = log.child({ component: "jobs", workerId });
   const runner = createJobRunner({
     queue: createJobQueueRepository(database.db),
-    signals: createPgJobSignals(database.sql, jobLog),
+    signals: createPgJobSignals(database.sql),
     kinds,
     log: jobLog,
     workerId,

@@ -43,7 +43,7 @@ export async function createJobHarness(kindList: AnyJobKind[]): Promise<JobHarne
     runner({ concurrency, timing, workerId }) {
       const r = createJobRunner({
         queue: createJobQueueRepository(database.db),
-        signals: createPgJobSignals(database.sql, silentLogger),
+        signals: createPgJobSignals(database.sql),
         kinds,
         log: silentLogger,
         workerId: workerId ?? `w-${runners.length}`,

@@ -1,6 +1,7 @@
 import { composeServices } from "./compose.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./lib/logger.js";
+import { drainOnSignals } from "./lib/shutdown.js";
 
 /**
  * Job worker entry (`npm run worker`): the same wiring as the API, without the API. It runs
@@ -26,19 +27,7 @@ async function main(): Promise<void> {
   const services = await composeServices(config, log);
   log.info("vellum worker started", { workerId: services.workerId, concurrency: config.jobConcurrency, kinds: services.kinds.types() });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("worker shutting down", { signal });
-    await services.close(config.shutdownGraceMs);
-    log.info("stopped");
-    process.exit(0);
-  };
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    process.removeAllListeners(sig);
-    process.on(sig, () => void stop(sig));
-  }
+  drainOnSignals(log, () => services.close(config.shutdownGraceMs));
 }
 
 main().catch((err) => {

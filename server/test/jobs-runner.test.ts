@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { uuidv7 } from "uuidv7";
 import { createJobUseCases } from "../src/domain/jobs/service.js";
-import { isDomainError, notFound, unavailable } from "../src/domain/errors.js";
+import { invalidField, isDomainError, notFound, unavailable } from "../src/domain/errors.js";
 import { systemClock } from "../src/domain/ports.js";
 import { defineJobKind, noParams } from "../src/jobs/kind.js";
 import postgres from "postgres";
@@ -169,7 +169,10 @@ test("typed domain errors fail at once; Unavailable is retried", async () => {
   const picky = defineJobKind({
     type: "PICKY",
     scope: "store",
-    parseParams: (raw) => ({ mode: String(raw.mode) }),
+    parseParams: (raw) => {
+      if (typeof raw.mode !== "string") throw invalidField("params.mode", "must be a string");
+      return { mode: raw.mode };
+    },
     handler: async ({ params }) => {
       if (params.mode === "missing") throw notFound("snapshot", "x");
       if (++flakyCalls < 3) throw unavailable("target unavailable");
@@ -188,6 +191,15 @@ test("typed domain errors fail at once; Unavailable is retried", async () => {
     assert.is(flaky.state, "SUCCEEDED");
     assert.is(flaky.attempts, 3);
     assert.equal(flaky.errors.map((e) => e.code), ["UNAVAILABLE", "UNAVAILABLE"]);
+    // Params that no longer parse when claimed (written by an older release, say) fail without retries.
+    await runner.stop(1000);
+    const stale = await h.enqueue("PICKY", { mode: "flaky" });
+    await h.database.sql`update jobs set params = '{"mode": 7}'::jsonb where id = ${stale.id}`;
+    await h.runner({ concurrency: 1 }).start();
+    const bad = await h.waitFor(stale.id, terminal);
+    assert.is(bad.state, "FAILED");
+    assert.is(bad.attempts, 1);
+    assert.is(bad.errors[0].code, "INVALID_ARGUMENT");
   } finally {
     await h.close();
   }
@@ -281,6 +293,7 @@ test("enqueue checks kind, scope, params and priority; a dedupe key returns the 
     await reject(h.jobs.enqueue(STORE, "SYSTEM_TASK", { actor: "t", audit: AUDIT }), "store_id");
     await reject(h.jobs.enqueue(STORE, "QUICK", { actor: "t", audit: AUDIT, params: { extra: 1 } }), "params.extra");
     await reject(h.jobs.enqueue(STORE, "QUICK", { actor: "t", audit: AUDIT, priority: 10 }), "priority");
+    await reject(h.jobs.list({ storeId: STORE, snapshotId: "not-a-uuid" }, 50, ""), "snapshot_id");
 
     const sys = await h.jobs.enqueue(undefined, "SYSTEM_TASK", { actor: "system", dedupeKey: "only-one" });
     assert.is(sys.storeId, undefined);

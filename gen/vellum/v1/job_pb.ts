@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/job.proto.
  */
 export const file_vellum_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChN2ZWxsdW0vdjEvam9iLnByb3RvEgl2ZWxsdW0udjEiOgoISm9iRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg8KB3N1YmplY3QYAyABKAkibgoJSm9iUmVzdWx0EhMKC3NuYXBzaG90X2lkGAEgASgJEhQKDGRvd25sb2FkX3VybBgCIAEoCRIMCgRsb2dzGAMgAygJEigKB2RldGFpbHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IsgDCgNKb2ISDgoGam9iX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJEiAKBHR5cGUYAyABKA4yEi52ZWxsdW0udjEuSm9iVHlwZRIiCgVzdGF0ZRgEIAEoDjITLnZlbGx1bS52MS5Kb2JTdGF0ZRIYChBwcm9ncmVzc19wZXJjZW50GAUgASgFEhAKCHByaW9yaXR5GAYgASgFEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoGZXJyb3JzGAogAygLMhMudmVsbHVtLnYxLkpvYkVycm9yEiQKBnJlc3VsdBgLIAEoCzIULnZlbGx1bS52MS5Kb2JSZXN1bHQSEwoLc25hcHNob3RfaWQYDCABKAkSEgoKY3JlYXRlZF9ieRgNIAEoCRIYChBjYW5jZWxfcmVxdWVzdGVkGA4gASgIEhAKCGF0dGVtcHRzGA8gASgFKpcBCgdKb2JUeXBlEhgKFEpPQl9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYSk9CX1RZUEVfVkVSSUZZX1NOQVBTSE9UEAESHgoaSk9CX1RZUEVfQ09NUEFSRV9TTkFQU0hPVFMQAhIYChRKT0JfVFlQRV9DSEVDS19TVE9SRRADEhoKFkpPQl9UWVBFX1JVTl9SRVRFTlRJT04QBCqaAQoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQSk9CX1NUQVRFX1FVRVVFRBABEhUKEUpPQl9TVEFURV9SVU5OSU5HEAISFwoTSk9CX1NUQVRFX1NVQ0NFRURFRBADEhQKEEpPQl9TVEFURV9GQUlMRUQQBBIXChNKT0JfU1RBVEVfQ0FOQ0VMTEVEEAViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChN2ZWxsdW0vdjEvam9iLnByb3RvEgl2ZWxsdW0udjEiOgoISm9iRXJyb3ISDAoEY29kZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJEg8KB3N1YmplY3QYAyABKAkibgoJSm9iUmVzdWx0EhMKC3NuYXBzaG90X2lkGAEgASgJEhQKDGRvd25sb2FkX3VybBgCIAEoCRIMCgRsb2dzGAMgAygJEigKB2RldGFpbHMYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IlUKCkpvYkxvZ0xpbmUSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgCIAEoBRIMCgRsaW5lGAMgASgJIrcECgNKb2ISDgoGam9iX2lkGAEgASgJEhAKCHN0b3JlX2lkGAIgASgJEiAKBHR5cGUYAyABKA4yEi52ZWxsdW0udjEuSm9iVHlwZRIiCgVzdGF0ZRgEIAEoDjITLnZlbGx1bS52MS5Kb2JTdGF0ZRIYChBwcm9ncmVzc19wZXJjZW50GAUgASgFEhAKCHByaW9yaXR5GAYgASgFEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpzdGFydF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoGZXJyb3JzGAogAygLMhMudmVsbHVtLnYxLkpvYkVycm9yEiQKBnJlc3VsdBgLIAEoCzIULnZlbGx1bS52MS5Kb2JSZXN1bHQSEwoLc25hcHNob3RfaWQYDCABKAkSEgoKY3JlYXRlZF9ieRgNIAEoCRIYChBjYW5jZWxfcmVxdWVzdGVkGA4gASgIEhAKCGF0dGVtcHRzGA8gASgFEhQKDG1heF9hdHRlbXB0cxgQIAEoBRItCglydW5fYWZ0ZXIYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKCWxvZ19saW5lcxgSIAMoCzIVLnZlbGx1bS52MS5Kb2JMb2dMaW5lKpcBCgdKb2JUeXBlEhgKFEpPQl9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYSk9CX1RZUEVfVkVSSUZZX1NOQVBTSE9UEAESHgoaSk9CX1RZUEVfQ09NUEFSRV9TTkFQU0hPVFMQAhIYChRKT0JfVFlQRV9DSEVDS19TVE9SRRADEhoKFkpPQl9UWVBFX1JVTl9SRVRFTlRJT04QBCqaAQoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFAoQSk9CX1NUQVRFX1FVRVVFRBABEhUKEUpPQl9TVEFURV9SVU5OSU5HEAISFwoTSk9CX1NUQVRFX1NVQ0NFRURFRBADEhQKEEpPQl9TVEFURV9GQUlMRUQQBBIXChNKT0JfU1RBVEVfQ0FOQ0VMTEVEEAViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * One problem a job met.
@@ -92,8 +92,44 @@ export const JobResultSchema: GenMessage<JobResult> = /*@__PURE__*/
   messageDesc(file_vellum_v1_job, 1);
 
 /**
+ * One line a job logged.
+ *
+ * @generated from message vellum.v1.JobLogLine
+ */
+export type JobLogLine = Message<"vellum.v1.JobLogLine"> & {
+  /**
+   * When the line was logged.
+   *
+   * @generated from field: google.protobuf.Timestamp time = 1;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The attempt that logged it (1 for the first).
+   *
+   * @generated from field: int32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * The text (at most 2,000 characters).
+   *
+   * @generated from field: string line = 3;
+   */
+  line: string;
+};
+
+/**
+ * Describes the message vellum.v1.JobLogLine.
+ * Use `create(JobLogLineSchema)` to create a new message.
+ */
+export const JobLogLineSchema: GenMessage<JobLogLine> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_job, 2);
+
+/**
  * A durable long-running job. Jobs live in Postgres and survive restarts: a job whose worker died is
- * picked up again once its lease runs out.
+ * picked up again once its lease runs out, after a backoff, until it has used max_attempts. A job
+ * runs at least once; its effects are idempotent per job, so a repeated attempt is harmless.
  *
  * @generated from message vellum.v1.Job
  */
@@ -197,11 +233,34 @@ export type Job = Message<"vellum.v1.Job"> & {
   cancelRequested: boolean;
 
   /**
-   * How many times a worker has started this job.
+   * How many times a worker has started this job (an attempt whose worker died counts).
    *
    * @generated from field: int32 attempts = 15;
    */
   attempts: number;
+
+  /**
+   * Most attempts the job gets; it is FAILED after the last one fails or its worker dies.
+   *
+   * @generated from field: int32 max_attempts = 16;
+   */
+  maxAttempts: number;
+
+  /**
+   * Earliest start of the next attempt: after a failed attempt, an exponential backoff (capped,
+   * with jitter).
+   *
+   * @generated from field: google.protobuf.Timestamp run_after = 17;
+   */
+  runAfter?: Timestamp | undefined;
+
+  /**
+   * Log lines of every attempt, oldest first (the newest 1,000), persisted while the job runs.
+   * Set by GetJob and WatchJob; empty in ListJobs.
+   *
+   * @generated from field: repeated vellum.v1.JobLogLine log_lines = 18;
+   */
+  logLines: JobLogLine[];
 };
 
 /**
@@ -209,7 +268,7 @@ export type Job = Message<"vellum.v1.Job"> & {
  * Use `create(JobSchema)` to create a new message.
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_job, 2);
+  messageDesc(file_vellum_v1_job, 3);
 
 /**
  * Kind of long-running job.

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/job_service.proto.
  */
 export const file_vellum_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("Cht2ZWxsdW0vdjEvam9iX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSIxCg1HZXRKb2JSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSItCg5HZXRKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi52ZWxsdW0udjEuSm9iIpABCg9MaXN0Sm9ic1JlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSIAoEdHlwZRgEIAEoDjISLnZlbGx1bS52MS5Kb2JUeXBlEiIKBXN0YXRlGAUgASgOMhMudmVsbHVtLnYxLkpvYlN0YXRlIkkKEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLnZlbGx1bS52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKEENhbmNlbEpvYlJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IiMwoPV2F0Y2hKb2JSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIvChBXYXRjaEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IyqQIKCkpvYlNlcnZpY2USQgoGR2V0Sm9iEhgudmVsbHVtLnYxLkdldEpvYlJlcXVlc3QaGS52ZWxsdW0udjEuR2V0Sm9iUmVzcG9uc2UiA5ACARJICghMaXN0Sm9icxIaLnZlbGx1bS52MS5MaXN0Sm9ic1JlcXVlc3QaGy52ZWxsdW0udjEuTGlzdEpvYnNSZXNwb25zZSIDkAIBEkYKCUNhbmNlbEpvYhIbLnZlbGx1bS52MS5DYW5jZWxKb2JSZXF1ZXN0GhwudmVsbHVtLnYxLkNhbmNlbEpvYlJlc3BvbnNlEkUKCFdhdGNoSm9iEhoudmVsbHVtLnYxLldhdGNoSm9iUmVxdWVzdBobLnZlbGx1bS52MS5XYXRjaEpvYlJlc3BvbnNlMAFiBnByb3RvMw", [file_vellum_v1_job]);
+  fileDesc("Cht2ZWxsdW0vdjEvam9iX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSIxCg1HZXRKb2JSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSItCg5HZXRKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi52ZWxsdW0udjEuSm9iIqUBCg9MaXN0Sm9ic1JlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSIAoEdHlwZRgEIAEoDjISLnZlbGx1bS52MS5Kb2JUeXBlEiIKBXN0YXRlGAUgASgOMhMudmVsbHVtLnYxLkpvYlN0YXRlEhMKC3NuYXBzaG90X2lkGAYgASgJIkkKEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLnZlbGx1bS52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjQKEENhbmNlbEpvYlJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IiMwoPV2F0Y2hKb2JSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIvChBXYXRjaEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IyqQIKCkpvYlNlcnZpY2USQgoGR2V0Sm9iEhgudmVsbHVtLnYxLkdldEpvYlJlcXVlc3QaGS52ZWxsdW0udjEuR2V0Sm9iUmVzcG9uc2UiA5ACARJICghMaXN0Sm9icxIaLnZlbGx1bS52MS5MaXN0Sm9ic1JlcXVlc3QaGy52ZWxsdW0udjEuTGlzdEpvYnNSZXNwb25zZSIDkAIBEkYKCUNhbmNlbEpvYhIbLnZlbGx1bS52MS5DYW5jZWxKb2JSZXF1ZXN0GhwudmVsbHVtLnYxLkNhbmNlbEpvYlJlc3BvbnNlEkUKCFdhdGNoSm9iEhoudmVsbHVtLnYxLldhdGNoSm9iUmVxdWVzdBobLnZlbGx1bS52MS5XYXRjaEpvYlJlc3BvbnNlMAFiBnByb3RvMw", [file_vellum_v1_job]);
 
 /**
  * Request for GetJob.
@@ -103,6 +103,13 @@ export type ListJobsRequest = Message<"vellum.v1.ListJobsRequest"> & {
    * @generated from field: vellum.v1.JobState state = 5;
    */
   state: JobState;
+
+  /**
+   * Only jobs about this snapshot (a UUID); empty means any.
+   *
+   * @generated from field: string snapshot_id = 6;
+   */
+  snapshotId: string;
 };
 
 /**
@@ -239,7 +246,9 @@ export const WatchJobResponseSchema: GenMessage<WatchJobResponse> = /*@__PURE__*
   messageDesc(file_vellum_v1_job_service, 7);
 
 /**
- * Long-running jobs (seed 002 operations). Jobs are store-scoped.
+ * Long-running jobs (seed 002 operations). Jobs are store-scoped (seed 000:
+ * GET /stores/{storeId}/jobs/{jobId}): every RPC names the store, and another store's job, or a
+ * system job (which belongs to no store), is NOT_FOUND.
  *
  * @generated from service vellum.v1.JobService
  */
@@ -255,7 +264,8 @@ export const JobService: GenService<{
     output: typeof GetJobResponseSchema;
   },
   /**
-   * Lists jobs newest first with keyset paging, filtered by type and state. Requires snapshot:read.
+   * Lists jobs newest first with keyset paging, filtered by type, state and snapshot. Requires
+   * snapshot:read.
    *
    * @generated from rpc vellum.v1.JobService.ListJobs
    */

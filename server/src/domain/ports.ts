@@ -80,8 +80,12 @@ export interface ResourceKey {
 }
 
 export interface JobRepository {
-  /** Inserts a QUEUED job. Audited. */
-  create(job: NewJob, audit: AuditContext): Promise<Job>;
+  /**
+   * Inserts a QUEUED job, audited when it belongs to a store and `audit` is given. When a QUEUED
+   * or RUNNING job holds `job.dedupeKey`, inserts nothing and returns that job (created: false).
+   */
+  create(job: NewJob, audit?: AuditContext): Promise<{ job: Job; created: boolean }>;
+  /** One of the store's jobs, with its log lines (system jobs belong to no store: never found). */
   get(storeId: string, id: string): Promise<Job | undefined>;
   list(filter: JobFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Job, SnapshotCursor>>;
   /** QUEUED -> CANCELLED, or RUNNING -> cancel_requested. Returns the job after the change. Audited. */

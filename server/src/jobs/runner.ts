@@ -1,131 +1,168 @@
-import { isDomainError, statusName } from "../domain/errors.js";
-import type { Job, JobError, JobResult, JobType } from "../domain/jobs/types.js";
 import type { Logger } from "../lib/logger.js";
-import type { JobQueue } from "../storage/db/job-repo.js";
+import type { JobKindRegistry } from "./kind.js";
+import { runAttempt } from "./attempt.js";
+import type { BackoffPolicy, JobQueue, JobSignals, Lease } from "./queue.js";
+import type { Job } from "../domain/jobs/types.js";
 
-/** What a job handler gets: the job, a cancellation signal, and progress/log reporting. */
-export interface JobContext {
-  job: Job;
-  signal: AbortSignal;
-  progress(percent: number): void;
-  log(line: string): void;
+/**
+ * How long a claim lasts without renewal. It bounds how long a dead worker's job waits before
+ * another worker takes it over, and must outlast any pause of a live worker (GC, I/O stall) many
+ * times over: a worker that misses its renewals loses the job and cannot commit it.
+ */
+export const JOB_LEASE_MS = 30_000;
+/**
+ * Heartbeat period: renews the lease and persists progress and log lines. It also bounds how long
+ * a running handler takes to see a cancellation when the NOTIFY that normally brings it at once
+ * was missed.
+ */
+export const JOB_HEARTBEAT_MS = 500;
+/** Safety-net poll for new jobs; LISTEN/NOTIFY normally wakes an idle runner at once. */
+export const JOB_POLL_MS = 5_000;
+/** Backoff between attempts (after a failure or a lost worker), capped, with jitter. */
+export const JOB_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 5 * 60_000 };
+/** Shortest idle wait: keeps a job that another worker is claiming right now from spinning this one. */
+export const JOB_IDLE_MIN_WAIT_MS = 100;
+
+export interface JobRunnerTiming {
+  leaseMs: number;
+  heartbeatMs: number;
+  pollMs: number;
+  backoff: BackoffPolicy;
 }
-
-/** Outcome of a handler: SUCCEEDED with a result, or FAILED with errors (and a partial result). */
-export type JobOutcome = { ok: true; result: JobResult } | { ok: false; errors: JobError[]; result?: JobResult };
-
-export type JobHandler = (ctx: JobContext) => Promise<JobOutcome>;
 
 export interface JobRunnerDeps {
   queue: JobQueue;
-  handlers: Record<JobType, JobHandler>;
+  kinds: Pick<JobKindRegistry, "get" | "types">;
+  /** Cross-process wake-ups (LISTEN/NOTIFY); without them the runner only polls. */
+  signals?: JobSignals;
   log: Logger;
   workerId: string;
+  /** Jobs run at once in this process; 0 runs none (the runner never claims). */
   concurrency: number;
-  leaseMs?: number;
-  pollMs?: number;
-  /** Attempts after which an unexpected error fails the job instead of requeueing it. */
-  maxAttempts?: number;
+  /** Defaults: JOB_LEASE_MS, JOB_HEARTBEAT_MS, JOB_POLL_MS, JOB_BACKOFF. */
+  timing?: Partial<JobRunnerTiming>;
+}
+
+interface Running {
+  abort: AbortController;
+  done: Promise<void>;
 }
 
 /**
- * Polls Postgres for runnable jobs and runs up to `concurrency` at once. Leases are renewed while a
- * job runs, so a job whose process died is picked up again once its lease expires. Typed domain
- * errors fail a job at once; unexpected errors requeue it until `maxAttempts`.
+ * Runs up to `concurrency` jobs at once. One claim loop at a time, and a slot is reserved before
+ * each awaited claim, so neither the poll timer, nor NOTIFY wake-ups, nor `poke()` can exceed the
+ * limit. Waits on NOTIFY, the earliest `run_after` or lease expiry, and the safety-net poll.
+ * Attempt semantics (leases, fencing, retries, cancellation): attempt.ts.
  */
 export function createJobRunner(deps: JobRunnerDeps) {
-  const leaseMs = deps.leaseMs ?? 30_000;
-  const pollMs = deps.pollMs ?? 250;
-  const maxAttempts = deps.maxAttempts ?? 3;
-  const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  const timing: JobRunnerTiming = {
+    leaseMs: deps.timing?.leaseMs ?? JOB_LEASE_MS,
+    heartbeatMs: deps.timing?.heartbeatMs ?? JOB_HEARTBEAT_MS,
+    pollMs: deps.timing?.pollMs ?? JOB_POLL_MS,
+    backoff: deps.timing?.backoff ?? JOB_BACKOFF,
+  };
+  const { queue, concurrency } = deps;
+  const running = new Map<string, Running>();
+  let reserved = 0;
   let stopping = false;
+  let started = false;
+  let looping = false;
+  let wanted = false;
   let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let subscribing: Promise<void> | undefined;
 
-  async function runOne(job: Job, abort: AbortController): Promise<void> {
-    const logs: string[] = [];
-    let pct = job.progressPercent;
-    const log = deps.log.child({ jobId: job.id, jobType: job.type });
-    const beat = async () => {
-      const hb = await deps.queue.heartbeat(job.id, deps.workerId, leaseMs, pct).catch(() => undefined);
-      if (!hb || hb.cancelRequested) abort.abort(hb ? "cancelled" : "lease lost");
-    };
-    const hbTimer = setInterval(beat, Math.min(1000, leaseMs / 3));
-    const ctx: JobContext = {
-      job,
-      signal: abort.signal,
-      progress: (p) => void (pct = Math.max(0, Math.min(99, Math.floor(p)))),
-      log: (line) => void logs.push(line),
-    };
-    try {
-      const outcome = await deps.handlers[job.type](ctx);
-      clearInterval(hbTimer);
-      if (abort.signal.aborted && abort.signal.reason === "cancelled") {
-        await deps.queue.finish(job.id, deps.workerId, "CANCELLED", { logs }, []);
-      } else if (outcome.ok) {
-        await deps.queue.finish(job.id, deps.workerId, "SUCCEEDED", { ...outcome.result, logs: [...logs, ...(outcome.result.logs ?? [])] }, []);
-      } else {
-        await deps.queue.finish(job.id, deps.workerId, "FAILED", { ...outcome.result, logs }, outcome.errors);
+  function wake(): void {
+    if (!started || stopping) return;
+    wanted = true;
+    if (!looping) void loop();
+  }
+
+  function launch(job: Job, lease: Lease): void {
+    const abort = new AbortController();
+    const done = runAttempt({ job, lease, abort, kinds: deps.kinds, queue, timing, log: deps.log })
+      .catch((err) => deps.log.error("job bookkeeping failed", { err, jobId: job.id }))
+      .finally(() => {
+        running.delete(job.id);
+        wake();
+      });
+    running.set(job.id, { abort, done });
+  }
+
+  /** Claims until the slots are full or nothing is claimable. */
+  async function fill(): Promise<void> {
+    while (!stopping && running.size + reserved < concurrency) {
+      reserved++;
+      let claimed;
+      try {
+        claimed = await queue.claim({ workerId: deps.workerId, leaseMs: timing.leaseMs, types: deps.kinds.types(), backoff: timing.backoff });
+      } catch (err) {
+        deps.log.warn("job claim failed", { err });
       }
-    } catch (err) {
-      clearInterval(hbTimer);
-      if (abort.signal.aborted && abort.signal.reason === "cancelled") {
-        await deps.queue.finish(job.id, deps.workerId, "CANCELLED", { logs }, []);
-      } else if (stopping) {
-        await deps.queue.release(job.id, deps.workerId);
-      } else if (isDomainError(err)) {
-        await deps.queue.finish(job.id, deps.workerId, "FAILED", { logs }, [{ code: statusName(err.name), message: err.message }]);
-      } else if (job.attempts >= maxAttempts) {
-        log.error("job failed", { err });
-        await deps.queue.finish(job.id, deps.workerId, "FAILED", { logs }, [{ code: "INTERNAL", message: "job failed unexpectedly" }]);
-      } else {
-        log.warn("job attempt failed; requeued", { err, attempt: job.attempts });
-        await deps.queue.release(job.id, deps.workerId, { code: "UNAVAILABLE", message: `attempt ${job.attempts} failed; retrying` });
-      }
+      if (claimed && !stopping) launch(claimed.job, claimed.lease);
+      else if (claimed) await queue.requeue(claimed.lease, { logLines: [] }).catch(() => undefined);
+      reserved--;
+      if (!claimed) return;
     }
+  }
+
+  async function idleDelay(): Promise<number> {
+    if (running.size >= concurrency) return timing.pollMs;
+    const due = await queue.nextDueInMs(deps.kinds.types()).catch(() => undefined);
+    return due === undefined ? timing.pollMs : Math.min(timing.pollMs, Math.max(JOB_IDLE_MIN_WAIT_MS, due));
+  }
+
+  /** Subscribes to wake-ups; retried on every wake-up until it works (the poll covers meanwhile). */
+  function subscribe(): Promise<void> {
+    if (!deps.signals || unsubscribe || stopping) return Promise.resolve();
+    return (subscribing ??= deps.signals
+      .subscribe({ enqueued: wake, cancelled: (id) => running.get(id)?.abort.abort("cancelled") })
+      .then((u) => {
+        if (stopping) return void u().catch(() => undefined);
+        unsubscribe = u;
+      })
+      .catch((err) => deps.log.warn("job wake-up channel unavailable; polling meanwhile", { err }))
+      .finally(() => (subscribing = undefined)));
   }
 
   async function loop(): Promise<void> {
-    while (!stopping && running.size < deps.concurrency) {
-      let job: Job | undefined;
-      try {
-        job = await deps.queue.claim(deps.workerId, leaseMs);
-      } catch (err) {
-        deps.log.warn("job claim failed", { err });
+    looping = true;
+    clearTimeout(timer);
+    void subscribe();
+    try {
+      while (!stopping) {
+        wanted = false;
+        await fill();
+        if (wanted) continue;
+        const delay = await idleDelay();
+        if (wanted) continue;
+        if (!stopping) timer = setTimeout(wake, delay);
         break;
       }
-      if (!job) break;
-      const id = job.id;
-      const abort = new AbortController();
-      const done = runOne(job, abort)
-        .catch((err) => deps.log.error("job bookkeeping failed", { err, jobId: id }))
-        .finally(() => running.delete(id));
-      running.set(id, { abort, done });
+    } finally {
+      looping = false;
     }
   }
 
-  function schedule(): void {
-    if (stopping) return;
-    timer = setTimeout(async () => {
-      await loop();
-      schedule();
-    }, pollMs);
-  }
-
   return {
-    start(): void {
-      if (deps.concurrency > 0) schedule();
+    /** Starts claiming (nothing when concurrency is 0) and listens for wake-ups. */
+    async start(): Promise<void> {
+      if (concurrency <= 0 || started) return;
+      started = true;
+      await subscribe();
+      wake();
     },
-    /** Nudges the runner to poll now (after a job was enqueued in this process). */
-    poke(): void {
-      if (!stopping) void loop();
-    },
+    /** Claims now if a slot is free (after a job was enqueued in this process). */
+    poke: wake,
     /**
      * Stops claiming and waits up to `graceMs` for running jobs; then aborts the rest, which go back
-     * to the queue for the next process.
+     * to the queue at once, their attempt not counted.
      */
     async stop(graceMs = 10_000): Promise<void> {
       stopping = true;
       clearTimeout(timer);
+      await subscribing;
+      await unsubscribe?.().catch(() => undefined);
       const all = Promise.all([...running.values()].map((r) => r.done));
       let t: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise((r) => (t = setTimeout(r, graceMs)))]);
@@ -133,6 +170,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       for (const r of running.values()) r.abort.abort("shutdown");
       await all;
     },
+    /** Jobs running in this process now. */
     get active(): number {
       return running.size;
     },

@@ -14,6 +14,7 @@ import {
 import { VersionSchema, type Version as PbVersion } from "../../../gen/vellum/v1/version_pb.js";
 import {
   JobErrorSchema,
+  JobLogLineSchema,
   JobResultSchema,
   JobSchema,
   JobState as PbJobState,
@@ -78,11 +79,14 @@ export function versionToPb(v: Version): PbVersion {
   return create(VersionSchema, { ...v, version: BigInt(v.version), createTime: ts(v.createTime) });
 }
 
+/** The API's JobType of a registered kind; UNSPECIFIED for kinds the API has no value for. */
+const jobTypeToPb = (t: JobType): PbJobType => (PbJobType as unknown as Record<string, PbJobType | undefined>)[t] ?? PbJobType.UNSPECIFIED;
+
 export function jobToPb(j: Job): PbJob {
   return create(JobSchema, {
     jobId: j.id,
-    storeId: j.storeId,
-    type: PbJobType[j.type],
+    storeId: j.storeId ?? "",
+    type: jobTypeToPb(j.type),
     state: PbJobState[j.state],
     progressPercent: j.progressPercent,
     priority: j.priority,
@@ -102,5 +106,8 @@ export function jobToPb(j: Job): PbJob {
     createdBy: j.createdBy,
     cancelRequested: j.cancelRequested,
     attempts: j.attempts,
+    maxAttempts: j.maxAttempts,
+    runAfter: ts(j.runAfter),
+    logLines: (j.logLines ?? []).map((l) => create(JobLogLineSchema, { time: ts(l.time), attempt: l.attempt, line: l.line })),
   });
 }

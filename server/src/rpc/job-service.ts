@@ -11,7 +11,7 @@ export function createJobServiceImpl(jobs: JobUseCases): ServiceImpl<typeof JobS
     },
     async listJobs(req) {
       const page = await jobs.list(
-        { storeId: req.storeId, type: jobTypeFromPb(req.type), state: jobStateFromPb(req.state) },
+        { storeId: req.storeId, type: jobTypeFromPb(req.type), state: jobStateFromPb(req.state), snapshotId: req.snapshotId || undefined },
         req.pageSize,
         req.pageToken,
       );

@@ -1,21 +1,26 @@
+import type { Config } from "../config.js";
+import { systemClock } from "../domain/ports.js";
 import type { AuditLog, LineageSource, ProtectionSource } from "../domain/retention/ports.js";
-import type { JobUseCases } from "../domain/jobs/service.js";
-import type { Clock, SnapshotRepository } from "../domain/ports.js";
 import { createLifecycleUseCases, type LifecycleUseCases } from "../domain/retention/lifecycle.js";
 import { createRetentionUseCases, type RetentionUseCases } from "../domain/retention/retention-use-cases.js";
 import { createRetentionRuleUseCases, type RetentionRuleUseCases } from "../domain/retention/rule-use-cases.js";
 import { createUsageUseCases, type UsageUseCases } from "../domain/usage/usage-use-cases.js";
-import { createRunRetentionHandler } from "../jobs/run-retention.js";
-import type { JobHandler } from "../jobs/runner.js";
+import { runRetentionKind } from "../jobs/kinds/run-retention.js";
+import { snapshotLifecycleKind } from "../jobs/kinds/snapshot-lifecycle.js";
+import { every } from "../jobs/scheduler.js";
 import type { Logger } from "../lib/logger.js";
 import { appendAuditTx } from "../storage/db/audit-repo.js";
-import type { Db } from "../storage/db/client.js";
 import { createLifecycleRepository } from "../storage/db/lifecycle-repo.js";
 import { createRetentionCandidateSource } from "../storage/db/retention-candidates.js";
 import { createRetentionDeleter } from "../storage/db/retention-deleter.js";
 import { createRetentionRuleRepository } from "../storage/db/retention-rule-repo.js";
 import { createUsageRepository } from "../storage/db/usage-repo.js";
 import { createReclaimEstimator } from "../storage/content/reclaim-estimate.js";
+import type { DatabaseUseCases } from "./database.js";
+import type { JobsUseCases } from "./jobs.js";
+import type { Wired } from "./module.js";
+import type { SnapshotsUseCases } from "./snapshots.js";
+import { uuidv7 } from "uuidv7";
 
 /** The retention, lifecycle and usage use-cases the RPC layer serves. */
 export interface RetentionUseCaseSet {
@@ -27,28 +32,23 @@ export interface RetentionUseCaseSet {
   lifecyclePass(now?: Date): Promise<{ expired: number; purged: number }>;
 }
 
-export interface RetentionWiringDeps {
-  db: Db;
-  snapshots: Pick<SnapshotRepository, "get">;
-  jobs: Pick<JobUseCases, "enqueue">;
-  clock: Clock;
-  newId: () => string;
-  log: Logger;
-  undeleteWindowMs: number;
-  /** Period of the lifecycle pass in this process; 0 runs none (call `lifecyclePass`). */
-  lifecycleIntervalMs: number;
-  /** Protections from other capabilities (pending restores, approvals), when they exist. */
-  protections?: ProtectionSource[];
-  lineage?: LineageSource;
+export interface RetentionWiring {
+  retention: RetentionUseCaseSet;
 }
 
 /**
- * Retention rules, previews and runs, snapshot lifecycle (TTL expiry, purge, undelete) and storage
- * usage. Returns the use-cases, the RUN_RETENTION job kind, and `close`, which stops the periodic
- * lifecycle pass and waits for a running one.
+ * Retention rules, previews and runs (the RUN_RETENTION job), snapshot lifecycle (TTL expiry,
+ * purge after the undelete window, undelete; the SNAPSHOT_LIFECYCLE system job on the
+ * `snapshot-lifecycle` schedule, every VELLUM_LIFECYCLE_INTERVAL_MS, 0 disables it) and storage
+ * usage. `protections` and `lineage` come from later capabilities (restores, approvals, lineage).
  */
-export function createRetentionWiring(deps: RetentionWiringDeps) {
-  const { db, clock } = deps;
+export function wireRetention(
+  config: Pick<Config, "undeleteWindowMs" | "lifecycleIntervalMs">,
+  log: Logger,
+  deps: DatabaseUseCases & Pick<SnapshotsUseCases, "snapshotRepo"> & Pick<JobsUseCases, "jobs"> & { protections?: ProtectionSource[]; lineage?: LineageSource },
+): Wired<RetentionWiring> {
+  const { db } = deps.database;
+  const clock = systemClock;
   const auditLog: AuditLog = { append: (audit, record) => db.transaction(async (tx) => void (await appendAuditTx(tx, audit, record))) };
   const rulesRepo = createRetentionRuleRepository(db);
   const retention = createRetentionUseCases({
@@ -61,10 +61,10 @@ export function createRetentionWiring(deps: RetentionWiringDeps) {
     auditLog,
     jobs: deps.jobs,
     clock,
-    undeleteWindowMs: deps.undeleteWindowMs,
+    undeleteWindowMs: config.undeleteWindowMs,
   });
-  const lifecycle = createLifecycleUseCases({ lifecycle: createLifecycleRepository(db), snapshots: deps.snapshots, clock, undeleteWindowMs: deps.undeleteWindowMs });
-  const log = deps.log.child({ component: "lifecycle" });
+  const lifecycle = createLifecycleUseCases({ lifecycle: createLifecycleRepository(db), snapshots: deps.snapshotRepo, clock, undeleteWindowMs: config.undeleteWindowMs });
+  const lifecycleLog = log.child({ component: "lifecycle" });
 
   // One pass at a time in this process; passes in other processes skip each other's rows.
   let running: Promise<{ expired: number; purged: number }> | undefined;
@@ -72,29 +72,26 @@ export function createRetentionWiring(deps: RetentionWiringDeps) {
     (running ??= (async () => {
       const { expired } = await lifecycle.expireDue(now);
       const { purged } = await lifecycle.purgeExpiredDeletes(now);
-      if (expired + purged > 0) log.info("snapshot lifecycle pass", { expired, purged });
+      if (expired + purged > 0) lifecycleLog.info("snapshot lifecycle pass", { expired, purged });
       return { expired, purged };
     })().finally(() => (running = undefined)));
-  const timer = deps.lifecycleIntervalMs
-    ? setInterval(() => lifecyclePass().catch((err) => log.error("snapshot lifecycle pass failed", { err })), deps.lifecycleIntervalMs).unref()
-    : undefined;
 
-  const useCases: RetentionUseCaseSet = {
-    rules: createRetentionRuleUseCases({ rules: rulesRepo, clock, newId: deps.newId }),
-    retention,
-    lifecycle,
-    usage: createUsageUseCases({ usage: createUsageRepository(db), clock }),
-    lifecyclePass,
-  };
-  const jobKinds: { RUN_RETENTION: JobHandler } = { RUN_RETENTION: createRunRetentionHandler({ retention }) };
   return {
-    useCases,
-    jobKinds,
-    async close(): Promise<void> {
-      clearInterval(timer);
+    useCases: {
+      retention: {
+        rules: createRetentionRuleUseCases({ rules: rulesRepo, clock, newId: () => uuidv7() }),
+        retention,
+        lifecycle,
+        usage: createUsageUseCases({ usage: createUsageRepository(db), clock }),
+        lifecyclePass,
+      },
+    },
+    jobKinds: [runRetentionKind({ retention }), snapshotLifecycleKind({ lifecyclePass: () => lifecyclePass() })],
+    schedules: config.lifecycleIntervalMs
+      ? [{ name: "snapshot-lifecycle", schedule: every(config.lifecycleIntervalMs), type: "SNAPSHOT_LIFECYCLE", params: {} }]
+      : [],
+    async close() {
       await running?.catch(() => undefined);
     },
   };
 }
-
-export type RetentionWiring = ReturnType<typeof createRetentionWiring>;

@@ -34,12 +34,52 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface ServerProcess {
+export interface NodeProcess {
   child: ChildProcess;
-  port: number;
+  /** Every stdout and stderr line so far. */
   logs: string[];
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+}
+
+export interface ServerProcess extends NodeProcess {
+  port: number;
+}
+
+/**
+ * Runs the TypeScript file `script` as its own process (spawnLikeStart) and waits until it prints
+ * a line containing `ready`. The database is the caller's or none: this process's DATABASE_URL is
+ * not inherited.
+ */
+export async function startNodeProcess(script: string, env: Record<string, string>, ready: string, timeoutMs = 60_000): Promise<NodeProcess> {
+  const child = spawnLikeStart(script, { ...env, DATABASE_URL: env.DATABASE_URL || undefined }, ["ignore", "pipe", "pipe"]);
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  let partial = "";
+  const onData = (d: Buffer) => {
+    const text = partial + d.toString();
+    const lines = text.split("\n");
+    partial = lines.pop() ?? "";
+    logs.push(...lines.filter(Boolean));
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${logs.join("\n")}`)), timeoutMs);
+    const poll = setInterval(() => {
+      if (logs.some((l) => l.includes(ready))) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      reject(new Error(`${script} exited with ${code}: ${logs.join("\n")}`));
+    });
+  });
+  return { child, logs, exited };
 }
 
 /**
@@ -48,26 +88,6 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const port = Number(env.PORT) || (await freePort());
-  // The database is the caller's or none: this process's DATABASE_URL is not inherited.
-  const child = spawnLikeStart(MAIN, { ...env, PORT: String(port), DATABASE_URL: env.DATABASE_URL || undefined }, ["ignore", "pipe", "pipe"]);
-  const logs: string[] = [];
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${logs.join("\n")}`)), timeoutMs);
-    const onLine = (d: Buffer) => {
-      const lines = d.toString().split("\n").filter(Boolean);
-      logs.push(...lines);
-      if (lines.some((l) => l.includes('"vellum listening"'))) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", onLine);
-    child.stderr!.on("data", onLine);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${logs.join("\n")}`));
-    });
-  });
-  return { child, port, logs, exited };
+  const p = await startNodeProcess(MAIN, { ...env, PORT: String(port) }, '"vellum listening"', timeoutMs);
+  return { ...p, port };
 }

@@ -74,3 +74,15 @@ export function compareRequestFromParams(storeId: string, params: Record<string,
     },
   });
 }
+
+/** COMPARE_SNAPSHOTS job params: the request, plus who asked (the output snapshot is audited as theirs). */
+export interface CompareJobParams extends CompareRequest {
+  auditActor: string;
+  auditRequestId: string;
+}
+
+/** Reads COMPARE_SNAPSHOTS job params, validating them (on enqueue, and again on claim). */
+export function compareJobParams(params: Record<string, unknown>): CompareJobParams {
+  const str = (x: unknown) => (typeof x === "string" ? x : "");
+  return { ...compareRequestFromParams(str(params.storeId), params), auditActor: str(params.auditActor), auditRequestId: str(params.auditRequestId) };
+}

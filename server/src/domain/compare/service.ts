@@ -9,7 +9,7 @@ import type { SnapshotUseCases } from "../snapshots/service.js";
 import type { Snapshot, SnapshotSpec } from "../snapshots/types.js";
 import { chunkSummary, manifestsAvailable } from "./chunk-summary.js";
 import { looksLikeTar, looksLikeText, readPrefix, requireActive, SNIFF_BYTES } from "./content.js";
-import { compareRequestFromParams, engineOptions } from "./request.js";
+import { engineOptions, type CompareJobParams } from "./request.js";
 import type {
   ChunkSummaryReason,
   CompareKind,
@@ -134,7 +134,7 @@ export function createCompareUseCases(deps: CompareUseCasesDeps) {
       priority: opts.priority ?? 0,
       actor: opts.actor,
       audit: opts.audit,
-      params: { ...req, auditActor: opts.audit.actor, auditRequestId: opts.audit.requestId },
+      params: { ...req, auditActor: opts.audit.actor, auditRequestId: opts.audit.requestId } satisfies CompareJobParams,
     });
   }
 
@@ -163,8 +163,11 @@ export function createCompareUseCases(deps: CompareUseCasesDeps) {
      * The COMPARE_SNAPSHOTS job body: compares the snapshots named by the job's params and stores
      * the encoded output as a new snapshot (idempotent per job, so a retried attempt reuses it).
      */
-    async runJob(job: Job, ctx: { signal: AbortSignal; progress(p: number): void; log(line: string): void }): Promise<JobResult> {
-      const req = compareRequestFromParams(job.storeId, job.params);
+    async runJob(
+      job: Pick<Job, "id" | "createdBy">,
+      req: CompareJobParams,
+      ctx: { signal: AbortSignal; progress(p: number): void; log(line: string): void },
+    ): Promise<JobResult> {
       const { left, right } = await load(req);
       const p = await plan(req, left, right, ctx.signal);
       ctx.log(
@@ -183,7 +186,7 @@ export function createCompareUseCases(deps: CompareUseCasesDeps) {
         media_type: out.mediaType,
       };
       const spec: SnapshotSpec = {
-        storeId: job.storeId,
+        storeId: req.storeId,
         resourceType: COMPARE_OUTPUT_RESOURCE_TYPE,
         resourceId: "",
         snapshotType: out.snapshotType,
@@ -200,8 +203,8 @@ export function createCompareUseCases(deps: CompareUseCasesDeps) {
         fingerprintParts: () => ({ sha256: digestOf(out.bytes).toHex() }),
         signal: ctx.signal,
         audit: {
-          actor: typeof job.params.auditActor === "string" ? job.params.auditActor : job.createdBy,
-          requestId: typeof job.params.auditRequestId === "string" ? job.params.auditRequestId : `job:${job.id}`,
+          actor: req.auditActor || job.createdBy,
+          requestId: req.auditRequestId || `job:${job.id}`,
         },
       });
       ctx.log(`stored ${out.bytes.length} bytes of ${out.mediaType} as snapshot ${saved.id}`);

@@ -1,18 +1,36 @@
 import type { AuditContext } from "../audit/audit-context.js";
-import { failedPrecondition, notFound } from "../errors.js";
+import { failedPrecondition, invalidField, notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock, JobRepository } from "../ports.js";
 import { Validator } from "../validate.js";
-import { isTerminal, type Job, type JobFilter, type JobType } from "./types.js";
+import { isTerminal, type Job, type JobFilter, type JobKindLookup, type JobType } from "./types.js";
 
 export interface JobUseCasesDeps {
   jobs: JobRepository;
+  /** The registered job kinds: enqueue checks a job's scope and params against its kind. */
+  kinds: JobKindLookup;
   clock: Clock;
   newId: () => string;
-  /** Called after a job is enqueued so a local runner can start it without waiting for a poll. */
-  onEnqueued?: () => void;
   /** How often WatchJob re-reads the job, in ms. */
   watchIntervalMs?: number;
+}
+
+/** Longest dedupe key. */
+export const MAX_DEDUPE_KEY_CHARS = 200;
+
+export interface EnqueueOptions {
+  snapshotId?: string;
+  /** 1..9, higher runs first (FIFO within a priority); 0 or unset means 5. */
+  priority?: number;
+  /** Recorded as the job's creator. */
+  actor: string;
+  params?: Record<string, unknown>;
+  /** Audit context of the request (store jobs); system jobs are not audited. */
+  audit?: AuditContext;
+  /** Not before this time (default: at once). */
+  runAfter?: Date;
+  /** While a QUEUED or RUNNING job has this key, enqueue returns that job instead of a new one. */
+  dedupeKey?: string;
 }
 
 function checkIds(storeId: string, jobId: string): void {
@@ -35,27 +53,45 @@ export function createJobUseCases(deps: JobUseCasesDeps) {
   return {
     get,
 
-    async enqueue(storeId: string, type: JobType, opts: { snapshotId?: string; priority: number; actor: string; params?: Record<string, unknown>; audit: AuditContext }) {
+    /**
+     * Enqueues a job of a registered kind: a store job with `storeId`, a system job without.
+     * INVALID_ARGUMENT for an unknown kind, a scope mismatch, bad params or priority.
+     */
+    async enqueue(storeId: string | undefined, type: JobType, opts: EnqueueOptions): Promise<Job> {
+      const kind = deps.kinds.info(type);
+      if (!kind) throw invalidField("type", `${type} is not a registered job kind`);
       const v = new Validator();
-      v.range("priority", opts.priority, 0, 9);
+      if (kind.scope === "store") v.storeId("store_id", storeId ?? "");
+      else if (storeId !== undefined) v.add("store_id", `must be unset: ${type} is a system job`);
+      v.range("priority", opts.priority ?? 0, 0, 9);
+      if (opts.dedupeKey !== undefined && (opts.dedupeKey.length === 0 || opts.dedupeKey.length > MAX_DEDUPE_KEY_CHARS)) {
+        v.add("dedupe_key", `must be 1..${MAX_DEDUPE_KEY_CHARS} characters`);
+      }
       v.throwIfAny();
-      const job = await jobs.create({
-        id: deps.newId(),
-        storeId,
-        type,
-        priority: opts.priority === 0 ? 5 : opts.priority,
-        snapshotId: opts.snapshotId,
-        params: opts.params ?? {},
-        createdBy: opts.actor,
-        createTime: clock.now(),
-      }, opts.audit);
-      deps.onEnqueued?.();
+      const now = clock.now();
+      const { job } = await jobs.create(
+        {
+          id: deps.newId(),
+          storeId,
+          type,
+          priority: opts.priority ? opts.priority : 5,
+          snapshotId: opts.snapshotId,
+          params: kind.parseParams(opts.params ?? {}),
+          createdBy: opts.actor,
+          createTime: now,
+          maxAttempts: kind.maxAttempts,
+          runAfter: opts.runAfter,
+          dedupeKey: opts.dedupeKey,
+        },
+        opts.audit,
+      );
       return job;
     },
 
     async list(filter: JobFilter, pageSize: number, pageToken: string) {
       const v = new Validator();
       v.storeId("store_id", filter.storeId);
+      if (filter.snapshotId) v.uuid("snapshot_id", filter.snapshotId);
       v.throwIfAny();
       const size = pageSizeOf(pageSize);
       const after = decodePageToken(pageToken, filter, parseTimeIdCursor);

@@ -1,8 +1,15 @@
 /** Durable job model. */
-export const JOB_TYPES = ["VERIFY_SNAPSHOT", "COMPARE_SNAPSHOTS", "CHECK_STORE", "RUN_RETENTION"] as const;
-export type JobType = (typeof JOB_TYPES)[number];
+
+/**
+ * Name of a registered job kind (server/src/jobs/kinds/), e.g. "VERIFY_SNAPSHOT". The set is open:
+ * a capability registers its kinds at start-up, and the API maps the kinds it knows to JobType.
+ */
+export type JobType = string;
 export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 export const TERMINAL_JOB_STATES: readonly JobState[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+
+/** Jobs of a "store" kind belong to one store; jobs of a "system" kind belong to none. */
+export type JobScope = "store" | "system";
 
 export interface JobError {
   code: string;
@@ -17,9 +24,17 @@ export interface JobResult {
   details?: Record<string, unknown>;
 }
 
+/** One persisted log line of a job. */
+export interface JobLogLine {
+  time: Date;
+  attempt: number;
+  line: string;
+}
+
 export interface Job {
   id: string;
-  storeId: string;
+  /** Undefined for system jobs. */
+  storeId?: string;
   type: JobType;
   state: JobState;
   progressPercent: number;
@@ -29,29 +44,57 @@ export interface Job {
   result?: JobResult;
   errors: JobError[];
   createdBy: string;
+  /** Claims so far (a crashed attempt counts). */
   attempts: number;
+  maxAttempts: number;
+  /** Earliest start of the next attempt (backoff, or a scheduled start). */
+  runAfter: Date;
+  dedupeKey?: string;
+  /** The schedule and slot this job is a tick of (scheduled system jobs). */
+  schedule?: string;
+  scheduledTime?: Date;
   cancelRequested: boolean;
   createTime: Date;
   startTime?: Date;
   endTime?: Date;
   updateTime: Date;
+  /** Log lines, oldest first; loaded by single-job reads only. */
+  logLines?: JobLogLine[];
 }
 
 export interface NewJob {
   id: string;
-  storeId: string;
+  storeId?: string;
   type: JobType;
   priority: number;
   snapshotId?: string;
   params: Record<string, unknown>;
   createdBy: string;
   createTime: Date;
+  maxAttempts: number;
+  /** Not before this time; default: at once. */
+  runAfter?: Date;
+  /** While a QUEUED or RUNNING job has this key, enqueueing another with it returns that job. */
+  dedupeKey?: string;
 }
 
 export interface JobFilter {
   storeId: string;
   type?: JobType;
   state?: JobState;
+  snapshotId?: string;
+}
+
+/** What enqueueing needs to know about a registered kind (the jobs/ registry provides it). */
+export interface JobKindInfo {
+  scope: JobScope;
+  maxAttempts: number;
+  /** Validates raw params; returns the params to store or throws INVALID_ARGUMENT. */
+  parseParams(raw: Record<string, unknown>): Record<string, unknown>;
+}
+
+export interface JobKindLookup {
+  info(type: JobType): JobKindInfo | undefined;
 }
 
 export const isTerminal = (s: JobState) => TERMINAL_JOB_STATES.includes(s);

@@ -1,42 +1,88 @@
-import { and, count, eq, inArray, sql } from "drizzle-orm";
-import type { Job, JobError, JobResult, JobState } from "../../domain/jobs/types.js";
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { AuditContext } from "../../domain/audit/audit-context.js";
+import type { Job, NewJob } from "../../domain/jobs/types.js";
 import type { JobRepository } from "../../domain/ports.js";
 import type { Db } from "./client.js";
 import { jobState } from "../../domain/audit/resource-states.js";
-import { appendAuditTx } from "./audit-repo.js";
+import { appendAuditTx, type Tx } from "./audit-repo.js";
+import { notifyTx } from "./job-notify.js";
 import { afterCursor, newestFirst } from "./keyset.js";
-import { toJob } from "./mappers.js";
-import { jobs } from "./schema/index.js";
+import { toJob, toJobLogLine } from "./mappers.js";
+import { jobLogs, jobs } from "./schema/index.js";
 
-/** Operations the job runner needs beyond the RPC-facing repository. */
-export interface JobQueue {
-  /** Claims the highest-priority runnable job (QUEUED, or RUNNING with an expired lease). */
-  claim(workerId: string, leaseMs: number): Promise<Job | undefined>;
-  /** Renews the lease and records progress; returns whether cancellation was requested, or
-   * undefined if the worker no longer owns the job. */
-  heartbeat(id: string, workerId: string, leaseMs: number, progressPercent?: number): Promise<{ cancelRequested: boolean } | undefined>;
-  finish(id: string, workerId: string, state: JobState, result: JobResult | undefined, errors: JobError[]): Promise<void>;
-  /** Gives a job back to the queue (after a transient failure or on shutdown). */
-  release(id: string, workerId: string, error?: JobError): Promise<void>;
+/** Log lines returned with one job (the newest are kept when there are more). */
+export const JOB_LOG_READ_LIMIT = 1000;
+
+/**
+ * Inserts a QUEUED job inside `tx` and notifies idle workers at commit. Returns undefined, and
+ * inserts nothing, when a unique key is taken: the dedupe key (held by a QUEUED or RUNNING job)
+ * or the schedule slot.
+ */
+export async function insertJobTx(tx: Tx, j: NewJob, tick?: { schedule: string; scheduledTime: Date }): Promise<Job | undefined> {
+  const [row] = await tx
+    .insert(jobs)
+    .values({
+      id: j.id,
+      storeId: j.storeId ?? null,
+      type: j.type,
+      state: "QUEUED",
+      priority: j.priority,
+      snapshotId: j.snapshotId ?? null,
+      params: j.params,
+      createdBy: j.createdBy,
+      maxAttempts: j.maxAttempts,
+      runAfter: j.runAfter ?? j.createTime,
+      dedupeKey: j.dedupeKey ?? null,
+      schedule: tick?.schedule ?? null,
+      scheduledTime: tick?.scheduledTime ?? null,
+      createTime: j.createTime,
+      updateTime: j.createTime,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return undefined;
+  await notifyTx(tx, "enqueued");
+  return toJob(row);
 }
 
-export function createJobRepository(db: Db): JobRepository & JobQueue {
+export function createJobRepository(db: Db): JobRepository {
+  async function insert(j: NewJob, audit: AuditContext | undefined) {
+    return db.transaction(async (tx) => {
+      const job = await insertJobTx(tx, j);
+      if (job && job.storeId && audit) {
+        await appendAuditTx(tx, audit, { storeId: job.storeId, action: "job.create", resourceType: "job", resourceId: j.id, before: null, after: jobState(job) });
+      }
+      return job;
+    });
+  }
+
   return {
     async create(j, audit) {
-      return db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(jobs)
-          .values({ ...j, state: "QUEUED", updateTime: j.createTime })
-          .returning();
-        const job = toJob(row);
-        await appendAuditTx(tx, audit, { storeId: j.storeId, action: "job.create", resourceType: "job", resourceId: j.id, before: null, after: jobState(job) });
-        return job;
-      });
+      // A dedupe conflict returns the job holding the key; if that job ended in between, the key is
+      // free again and the second insert wins.
+      for (let i = 0; i < 2; i++) {
+        const job = await insert(j, audit);
+        if (job) return { job, created: true };
+        if (!j.dedupeKey) break;
+        const [held] = await db
+          .select()
+          .from(jobs)
+          .where(and(eq(jobs.dedupeKey, j.dedupeKey), inArray(jobs.state, ["QUEUED", "RUNNING"])));
+        if (held) return { job: toJob(held), created: false };
+      }
+      throw new Error(`job ${j.id} could not be inserted`);
     },
 
     async get(storeId, id) {
       const [row] = await db.select().from(jobs).where(and(eq(jobs.storeId, storeId), eq(jobs.id, id)));
-      return row && toJob(row);
+      if (!row) return undefined;
+      const lines = await db
+        .select()
+        .from(jobLogs)
+        .where(eq(jobLogs.jobId, id))
+        .orderBy(desc(jobLogs.id))
+        .limit(JOB_LOG_READ_LIMIT);
+      return { ...toJob(row), logLines: lines.reverse().map(toJobLogLine) };
     },
 
     async list(filter, pageSize, after) {
@@ -44,6 +90,7 @@ export function createJobRepository(db: Db): JobRepository & JobQueue {
         eq(jobs.storeId, filter.storeId),
         filter.type ? eq(jobs.type, filter.type) : undefined,
         filter.state ? eq(jobs.state, filter.state) : undefined,
+        filter.snapshotId ? eq(jobs.snapshotId, filter.snapshotId) : undefined,
       )!;
       const rows = await db
         .select()
@@ -79,76 +126,10 @@ export function createJobRepository(db: Db): JobRepository & JobQueue {
           .returning();
         if (!row || !before) return before;
         const after = toJob(row);
+        if (after.state === "RUNNING") await notifyTx(tx, `cancel:${id}`);
         await appendAuditTx(tx, audit, { storeId, action: "job.cancel", resourceType: "job", resourceId: id, before: jobState(before), after: jobState(after) });
         return after;
       });
-    },
-
-    async claim(workerId, leaseMs) {
-      // The update returns the claimed row it locked: no second read.
-      const [row] = await db
-        .update(jobs)
-        .set({
-          state: "RUNNING",
-          leaseOwner: workerId,
-          leaseExpireTime: sql`now() + (${leaseMs} * interval '1 millisecond')`,
-          attempts: sql`${jobs.attempts} + 1`,
-          startTime: sql`coalesce(${jobs.startTime}, now())`,
-          updateTime: sql`now()`,
-        })
-        .where(
-          eq(
-            jobs.id,
-            sql`(select id from jobs
-              where state = 'QUEUED' or (state = 'RUNNING' and lease_expire_time < now())
-              order by priority desc, create_time
-              limit 1 for update skip locked)`,
-          ),
-        )
-        .returning();
-      return row && toJob(row);
-    },
-
-    async heartbeat(id, workerId, leaseMs, progressPercent) {
-      const [row] = await db
-        .update(jobs)
-        .set({
-          leaseExpireTime: sql`now() + (${leaseMs} * interval '1 millisecond')`,
-          updateTime: sql`now()`,
-          ...(progressPercent === undefined ? {} : { progressPercent }),
-        })
-        .where(and(eq(jobs.id, id), eq(jobs.leaseOwner, workerId), eq(jobs.state, "RUNNING")))
-        .returning({ cancelRequested: jobs.cancelRequested });
-      return row;
-    },
-
-    async finish(id, workerId, state, result, errors) {
-      await db
-        .update(jobs)
-        .set({
-          state,
-          result: result ?? null,
-          errors,
-          progressPercent: state === "SUCCEEDED" ? 100 : sql`${jobs.progressPercent}`,
-          endTime: sql`now()`,
-          updateTime: sql`now()`,
-          leaseOwner: null,
-          leaseExpireTime: null,
-        })
-        .where(and(eq(jobs.id, id), eq(jobs.leaseOwner, workerId)));
-    },
-
-    async release(id, workerId, error) {
-      await db
-        .update(jobs)
-        .set({
-          state: "QUEUED",
-          leaseOwner: null,
-          leaseExpireTime: null,
-          updateTime: sql`now()`,
-          ...(error ? { errors: sql`${jobs.errors} || ${JSON.stringify([error])}::jsonb` } : {}),
-        })
-        .where(and(eq(jobs.id, id), eq(jobs.leaseOwner, workerId), eq(jobs.state, "RUNNING")));
     },
   };
 }

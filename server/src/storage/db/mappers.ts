@@ -1,6 +1,6 @@
-import type { Job, JobState, JobType } from "../../domain/jobs/types.js";
+import type { Job, JobLogLine, JobState } from "../../domain/jobs/types.js";
 import { protects, type Snapshot, type SnapshotState, type SnapshotType, type StorageClass, type Version } from "../../domain/snapshots/types.js";
-import type { JobRow, SnapshotRow, VersionRow } from "./schema/index.js";
+import type { JobLogRow, JobRow, SnapshotRow, VersionRow } from "./schema/index.js";
 
 /**
  * Row -> domain mappers, one per table. A snapshot's pin or lock whose expire time is not after
@@ -59,8 +59,8 @@ export function toVersion(r: VersionRow): Version {
 export function toJob(r: JobRow): Job {
   return {
     id: r.id,
-    storeId: r.storeId,
-    type: r.type as JobType,
+    storeId: r.storeId ?? undefined,
+    type: r.type,
     state: r.state as JobState,
     progressPercent: r.progressPercent,
     priority: r.priority,
@@ -70,6 +70,11 @@ export function toJob(r: JobRow): Job {
     errors: r.errors,
     createdBy: r.createdBy,
     attempts: r.attempts,
+    maxAttempts: r.maxAttempts,
+    runAfter: r.runAfter,
+    dedupeKey: r.dedupeKey ?? undefined,
+    schedule: r.schedule ?? undefined,
+    scheduledTime: r.scheduledTime ?? undefined,
     cancelRequested: r.cancelRequested,
     createTime: r.createTime,
     startTime: r.startTime ?? undefined,
@@ -77,3 +82,5 @@ export function toJob(r: JobRow): Job {
     updateTime: r.updateTime,
   };
 }
+
+export const toJobLogLine = (r: JobLogRow): JobLogLine => ({ time: r.time, attempt: r.attempt, line: r.line });

@@ -15,6 +15,11 @@ import { ApiKeyService, file_vellum_v1_api_key_service } from "../../gen/vellum/
 import { AuditService, file_vellum_v1_audit_service } from "../../gen/vellum/v1/audit_service_pb.js";
 import { file_vellum_v1_share_service, ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { file_vellum_v1_snapshot_admin_service, SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service_pb.js";
+import { CatalogService, file_vellum_v1_catalog_service } from "../../gen/vellum/v1/catalog_service_pb.js";
+import { file_vellum_v1_search_service, SearchService } from "../../gen/vellum/v1/search_service_pb.js";
+import { createCatalogServiceImpl } from "./rpc/catalog-service.js";
+import { createSearchServiceImpl } from "./rpc/search-service.js";
+import type { CatalogUseCases } from "./wiring/catalog.js";
 import type { AuditQueries } from "./domain/audit/audit-queries.js";
 import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
@@ -51,7 +56,7 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps {
+export interface AppDeps extends CatalogUseCases {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -83,6 +88,8 @@ export const SERVICES = [
   ApiKeyService,
   AuditService,
   ShareService,
+  CatalogService,
+  SearchService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -102,6 +109,8 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_api_key_service,
       file_vellum_v1_audit_service,
       file_vellum_v1_share_service,
+      file_vellum_v1_catalog_service,
+      file_vellum_v1_search_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -121,6 +130,8 @@ export function createRoutes(deps: AppDeps) {
     router.service(ApiKeyService, createApiKeyServiceImpl(deps));
     router.service(AuditService, createAuditServiceImpl(deps));
     router.service(ShareService, createShareServiceImpl(deps));
+    router.service(CatalogService, createCatalogServiceImpl(deps));
+    router.service(SearchService, createSearchServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -36,9 +36,10 @@ import { loadOrCreateMasterKeyFile } from "./storage/content/master-key.js";
 import { createStoreKeys } from "./storage/content/store-keys.js";
 import { createLocalKms } from "./storage/engine/kms.js";
 import { composeSecurity, type SecurityServices } from "./security/compose-security.js";
+import { createCatalogWiring, type CatalogUseCases } from "./wiring/catalog.js";
 
 /** Everything the server runs on, built from config. `close` releases it in reverse order. */
-export interface Services extends SecurityServices {
+export interface Services extends SecurityServices, CatalogUseCases {
   database: Database;
   blobs: BlobStore;
   content: ChunkedContentStore;
@@ -142,6 +143,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
   });
   const previews = createPreviewUseCases({ snapshots, audit: createSensitiveReadAudit(database.db) });
   const security = await composeSecurity(config, { db: database.db, snapshots: snapshotRepo, log });
+  const catalog = createCatalogWiring({ db: database.db, content, clock: systemClock, newId });
   runner.start();
   // One run at a time in this process (a run can outlast the interval); runs in other processes are
   // safe against each other (reclaim.ts), only wasteful.
@@ -174,7 +176,9 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
       streamIdleTimeoutMs: config.streamIdleTimeoutMs,
     },
     ...security,
+    ...catalog.useCases,
     async close(graceMs) {
+      await catalog.close();
       clearInterval(reclaimer);
       await runner.stop(graceMs);
       await workers?.close();

@@ -48,3 +48,4 @@ export const RESOURCE_ID_RE = /^[^\u0000-\u001f]{1,256}$/;
 export const TAG_RE = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
+export const RESOURCE_VERSION_RE = /^[\x21-\x7e]{1,128}$/;

@@ -1,7 +1,7 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { TAG_RE, Validator } from "../validate.js";
-import { MAX_LABELS_BYTES, MAX_TAGS } from "./spec.js";
+import { Validator } from "../validate.js";
+import { checkTags, MAX_LABELS_BYTES } from "./spec.js";
 import type { Snapshot } from "./types.js";
 
 /** Metadata a snapshot admin RPC may change. */
@@ -37,31 +37,40 @@ function checkIds(v: Validator, storeId: string, snapshotId: string): void {
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+type ApplyArgs = [
+  storeId: string,
+  snapshotId: string,
+  etag: string,
+  action: string,
+  audit: AuditContext,
+  patchOf: (s: Snapshot) => MetadataPatch | undefined,
+];
+
+/**
+ * One etag-checked, audited metadata change of an ACTIVE snapshot: `patchOf` sees the locked row and
+ * returns the patch, or undefined for "nothing to change" (then no new etag and no audit event).
+ * NOT_FOUND for an unknown snapshot; FAILED_PRECONDITION (SNAPSHOT_DELETED) for a deleted one.
+ */
+export async function applyMetadataChange(repository: SnapshotMetadataRepository, ...[storeId, snapshotId, etag, action, audit, patchOf]: ApplyArgs): Promise<Snapshot> {
+  const updated = await repository.update(storeId, snapshotId.toLowerCase(), {
+    etag: etag || undefined,
+    action,
+    audit,
+    change: (current) => {
+      if (current.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
+      return patchOf(current);
+    },
+  });
+  if (!updated) throw notFound("snapshot", snapshotId);
+  return updated;
+}
+
 /**
  * UpdateSnapshot, pins and locks. Deleted snapshots cannot change (FAILED_PRECONDITION); a change
  * that leaves the snapshot as it is returns it without bumping its etag or writing an event.
  */
 export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetadataRepository }) {
-  async function apply(
-    storeId: string,
-    snapshotId: string,
-    etag: string,
-    action: string,
-    audit: AuditContext,
-    patchOf: (s: Snapshot) => MetadataPatch | undefined,
-  ): Promise<Snapshot> {
-    const updated = await deps.repository.update(storeId, snapshotId.toLowerCase(), {
-      etag: etag || undefined,
-      action,
-      audit,
-      change: (current) => {
-        if (current.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
-        return patchOf(current);
-      },
-    });
-    if (!updated) throw notFound("snapshot", snapshotId);
-    return updated;
-  }
+  const apply = (...args: ApplyArgs) => applyMetadataChange(deps.repository, ...args);
 
   const flag = (field: "pinned" | "locked", value: boolean, action: string) =>
     (storeId: string, snapshotId: string, etag: string, audit: AuditContext) => {
@@ -85,12 +94,7 @@ export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetad
       checkIds(v, storeId, snapshotId);
       if (mask.length === 0) v.add("update_mask", "must name at least one of: tags, labels");
       for (const p of mask) if (!(UPDATE_MASK_PATHS as readonly string[]).includes(p)) v.add("update_mask", `unknown path ${JSON.stringify(p)}; allowed: tags, labels`);
-      if (mask.includes("tags")) {
-        if (fields.tags.length > MAX_TAGS) v.add("tags", `must have at most ${MAX_TAGS} entries`);
-        fields.tags.forEach((t, i) => {
-          if (!TAG_RE.test(t)) v.add(`tags[${i}]`, "must be 1-128 characters of [A-Za-z0-9._:/@+=-]");
-        });
-      }
+      if (mask.includes("tags")) checkTags(v, "tags", fields.tags);
       if (mask.includes("labels") && Buffer.byteLength(JSON.stringify(fields.labels)) > MAX_LABELS_BYTES) {
         v.add("labels", `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
       }

@@ -6,3 +6,4 @@ export * from "./chunks.js";
 export * from "./api-keys.js";
 export * from "./audit.js";
 export * from "./shares.js";
+export * from "./catalog.js";

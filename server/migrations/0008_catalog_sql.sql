@@ -1,14 +1,16 @@
 -- Catalog: full-text search vector of snapshots and exact live-tag counters, both maintained by
 -- triggers in the transaction of every change. Idempotent.
 
--- Text that splits on every non-alphanumeric character as well as the parser's own tokens, so
--- "sku-chair-12" and "release/2024-06" are found by each of their parts too.
+-- An identifier as words: every run of non-alphanumeric characters becomes a space, so
+-- "sku-chair-12" and "release/2024-06" are found by each of their parts (once each, so an
+-- identifier's word does not outweigh a word of a heavier field).
 CREATE OR REPLACE FUNCTION vellum_fts_words(t text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(t, '') || ' ' || regexp_replace(coalesce(t, ''), '[^[:alnum:]]+', ' ', 'g')
+  SELECT regexp_replace(coalesce(t, ''), '[^[:alnum:]]+', ' ', 'g')
 $$;
 --> statement-breakpoint
--- The string and number values of a labels document, space-separated.
+-- The string and number values of a labels document, space-separated (the text highlights are
+-- taken from; the vector indexes the same values with jsonb_to_tsvector).
 CREATE OR REPLACE FUNCTION vellum_label_text(labels jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT coalesce(string_agg(v #>> '{}', ' '), '')
@@ -26,7 +28,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT
     setweight(to_tsvector('simple', vellum_fts_words(array_to_string(tags, ' ')) || ' ' || vellum_fts_words(resource_id)), 'A') ||
     setweight(to_tsvector('english', coalesce(commit_message, '')) || to_tsvector('simple', vellum_fts_words(resource_type)), 'B') ||
-    setweight(to_tsvector('english', coalesce(annotations, '')) || to_tsvector('simple', vellum_label_text(labels)), 'C') ||
+    setweight(to_tsvector('english', coalesce(annotations, '')) || jsonb_to_tsvector('simple', coalesce(labels, '{}'::jsonb), '["string", "numeric"]'), 'C') ||
     setweight(to_tsvector('simple', vellum_fts_words(created_by)), 'D')
 $$;
 --> statement-breakpoint

@@ -22,12 +22,9 @@ test.after(async (ctx) => {
 
 type Item = MessageInitShape<typeof CreateSnapshotRequestSchema>;
 const json = (v: unknown) => ({ case: "json" as const, value: fromJson(ValueSchema, v as never) });
-const product = (id: string, extra: Partial<Item> = {}): Item => ({
-  resourceType: "product",
-  resourceId: id,
-  payload: json({ sku: id, name: `Chair ${id}`, price: 10 }),
-  ...extra,
-});
+/** A product item; `extra` sets or overrides CreateSnapshotRequest fields. */
+const product = (id: string, extra: Record<string, unknown> = {}): Item =>
+  ({ resourceType: "product", resourceId: id, payload: json({ sku: id, name: `Chair ${id}`, price: 10 }), ...extra }) as Item;
 
 async function download(h: MemoryHarness, storeId: string, snapshotId: string): Promise<Buffer> {
   const parts: Uint8Array[] = [];

@@ -6,9 +6,28 @@ import { genesisHash, nextAuditEvent, type AuditEvent } from "../../domain/audit
 import type { AuditRepository, StoredAuditEvent } from "../../domain/audit/audit-queries.js";
 import { parseDigest, Sha256 } from "../../domain/digest.js";
 import type { Db } from "./client.js";
+import { insertJsonRows, jsonColumn as column, type JsonColumn } from "./json-rows.js";
 import { auditEvents, auditHeads, type AuditEventRow } from "./schema/index.js";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+type EventRow = { event: AuditEvent; snapshotId: string | null };
+const AUDIT_COLUMNS: JsonColumn<EventRow>[] = [
+  column("id", "uuid", (r) => r.event.id),
+  column("store_id", "text", (r) => r.event.storeId),
+  column("seq", "bigint", (r) => r.event.seq),
+  column("actor", "text", (r) => r.event.actor),
+  column("action", "text", (r) => r.event.action),
+  column("resource_type", "text", (r) => r.event.resourceType),
+  column("resource_id", "text", (r) => r.event.resourceId),
+  column("snapshot_id", "text", (r) => r.snapshotId),
+  column("before", "jsonb", (r) => r.event.before),
+  column("after", "jsonb", (r) => r.event.after),
+  column("request_id", "text", (r) => r.event.requestId),
+  column("time", "timestamptz", (r) => r.event.time),
+  column("prev_hash", "text", (r) => r.event.prevHash.toHex()),
+  column("hash", "text", (r) => r.event.hash.toHex()),
+];
 
 /**
  * Appends one event to the store's chain inside the caller's transaction. The head row is taken
@@ -54,24 +73,7 @@ export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: read
     prev = event;
     return { event, snapshotId: auditSnapshotId({ ...record, before, after }) };
   });
-  await tx.insert(auditEvents).values(
-    rows.map(({ event, snapshotId }) => ({
-      id: event.id,
-      storeId,
-      seq: event.seq,
-      actor: event.actor,
-      action: event.action,
-      resourceType: event.resourceType,
-      resourceId: event.resourceId,
-      snapshotId,
-      before: event.before,
-      after: event.after,
-      requestId: event.requestId,
-      time: event.time,
-      prevHash: event.prevHash.toHex(),
-      hash: event.hash.toHex(),
-    })),
-  );
+  await insertJsonRows(tx, "audit_events", AUDIT_COLUMNS, rows);
   const last = rows[rows.length - 1].event;
   await tx.update(auditHeads).set({ seq: last.seq, hash: last.hash.toHex() }).where(eq(auditHeads.storeId, storeId));
   return rows.map((r) => r.event);

@@ -19,7 +19,7 @@ function tsQuery(terms: readonly string[]): SQL {
     const lexeme = `'${t}':*`;
     return sql`(to_tsquery('english', ${lexeme}) || to_tsquery('simple', ${lexeme}))`;
   });
-  return sql.join(each, sql` && `);
+  return sql`(${sql.join(each, sql` && `)})`;
 }
 
 /** ts_rank_cd with weights {D, C, B, A}, normalised to rank / (rank + 1). */
@@ -40,18 +40,26 @@ function filtersWhere(f: SearchFilters): SQL[] {
 const matchWhere = (q: SearchQuery): SQL => and(...filtersWhere(q), q.terms.length ? sql`${vector} @@ (${tsQuery(q.terms)})` : undefined)!;
 
 /** ts_headline options: private-use marks (made HTML by domain/catalog/highlight.ts). */
-const PROSE = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxFragments=${MAX_FRAGMENTS}, MaxWords=24, MinWords=8, FragmentDelimiter=${FRAGMENT_SEPARATOR}`;
+const EXCERPT = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=30, MinWords=12`;
 const WHOLE = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, HighlightAll=true`;
 
-/** Each highlighted field: its text (marks removed), its parser configuration and options. */
-const HEADLINES: Record<HighlightField, { text: SQL; config: "english" | "simple"; options: string }> = {
-  commit_message: { text: sql`${snapshots.commitMessage}`, config: "english", options: PROSE },
-  resource_id: { text: sql`${snapshots.resourceId}`, config: "simple", options: WHOLE },
-  resource_type: { text: sql`${snapshots.resourceType}`, config: "simple", options: WHOLE },
-  tags: { text: sql`array_to_string(${snapshots.tags}, ' ')`, config: "simple", options: WHOLE },
-  labels: { text: sql`vellum_label_text(${snapshots.labels})`, config: "simple", options: PROSE },
-  annotations: { text: sql`vellum_annotation_text(${snapshots.id})`, config: "english", options: PROSE },
-  created_by: { text: sql`${snapshots.createdBy}`, config: "simple", options: WHOLE },
+/** ts_headline of `text` (marks removed first, so stored text cannot forge them). */
+const headline = (config: "english" | "simple", text: SQL, q: SQL, options: string) =>
+  sql`ts_headline(${config}::regconfig, translate(${text}, ${HIGHLIGHT_MARKS}, ''), ${q}, ${options})`;
+
+/** Each highlighted field's headline: one excerpt, or one per matching annotation (newest first). */
+const HEADLINES: Record<HighlightField, (q: SQL) => SQL> = {
+  commit_message: (q) => headline("english", sql`${snapshots.commitMessage}`, q, EXCERPT),
+  resource_id: (q) => headline("simple", sql`${snapshots.resourceId}`, q, WHOLE),
+  resource_type: (q) => headline("simple", sql`${snapshots.resourceType}`, q, WHOLE),
+  tags: (q) => headline("simple", sql`array_to_string(${snapshots.tags}, ' ')`, q, WHOLE),
+  labels: (q) => headline("simple", sql`vellum_label_text(${snapshots.labels})`, q, EXCERPT),
+  annotations: (q) => sql`(
+    select coalesce(string_agg(${headline("english", sql`a.message`, q, EXCERPT)}, ${FRAGMENT_SEPARATOR} order by a.create_time desc, a.id desc), '')
+    from (select message, create_time, id from snapshot_annotations a
+          where a.snapshot_id = ${snapshots.id} and to_tsvector('english', a.message) @@ ${q}
+          order by create_time desc, id desc limit ${MAX_FRAGMENTS}) a)`,
+  created_by: (q) => headline("simple", sql`${snapshots.createdBy}`, q, WHOLE),
 };
 
 /** Snapshot search over the trigger-maintained, GIN-indexed search vector (`*_catalog_sql`). */
@@ -66,7 +74,7 @@ export function createSearchRepository(db: Db): SearchRepository {
         .where(
           and(
             matchWhere(query),
-            after ? sql`(${score}, ${snapshots.createTime}, ${snapshots.id}) < (${after.score}::real, ${after.createTime}, ${after.id}::uuid)` : undefined,
+            after ? sql`(${score}, ${snapshots.createTime}, ${snapshots.id}) < (${after.score}::real, ${after.createTime.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined,
           ),
         )
         .orderBy(desc(score), desc(snapshots.createTime), desc(snapshots.id))
@@ -130,10 +138,8 @@ export function createSearchRepository(db: Db): SearchRepository {
 
 /** ts_headline of every highlighted field of the page's snapshots, keyed by snapshot id. */
 async function headlinesOf(db: Db, storeId: string, ids: string[], q: SQL) {
-  const fields = Object.entries(HEADLINES) as [HighlightField, (typeof HEADLINES)[HighlightField]][];
-  const columns = fields.map(
-    ([name, h]) => sql`ts_headline(${h.config}::regconfig, translate(${h.text}, ${HIGHLIGHT_MARKS}, ''), ${q}, ${h.options}) as ${sql.identifier(name)}`,
-  );
+  const fields = Object.entries(HEADLINES) as [HighlightField, (q: SQL) => SQL][];
+  const columns = fields.map(([name, of]) => sql`${of(q)} as ${sql.identifier(name)}`);
   const rows = await db.execute<Record<string, string> & { id: string }>(sql`
     select ${snapshots.id} as id, ${sql.join(columns, sql`, `)}
     from ${snapshots} where ${snapshots.storeId} = ${storeId} and ${inArray(snapshots.id, ids)}`);

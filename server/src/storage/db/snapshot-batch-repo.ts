@@ -5,10 +5,66 @@ import type { Snapshot } from "../../domain/snapshots/types.js";
 import { alreadyExists } from "../../domain/errors.js";
 import { appendAuditManyTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
-import { toSnapshot, toSnapshotRow } from "./mappers.js";
+import { insertJsonRows, jsonColumn as column, type JsonColumn } from "./json-rows.js";
+import { toSnapshotRow } from "./mappers.js";
 import { isUniqueViolation } from "./pg-errors.js";
-import { snapshots, versions } from "./schema/index.js";
+import type { NewSnapshotRow } from "./schema/index.js";
 import { RESOURCE_VERSION_INDEX } from "./snapshot-repo.js";
+
+/** Every column a new snapshot row sets (see toSnapshotRow). */
+const SNAPSHOT_COLUMNS: JsonColumn<NewSnapshotRow>[] = [
+  column("id", "uuid", (r) => r.id),
+  column("store_id", "text", (r) => r.storeId),
+  column("resource_type", "text", (r) => r.resourceType),
+  column("resource_id", "text", (r) => r.resourceId),
+  column("resource_version", "text", (r) => r.resourceVersion),
+  column("snapshot_type", "text", (r) => r.snapshotType),
+  column("version", "bigint", (r) => r.version),
+  column("generation", "integer", (r) => r.generation),
+  column("size", "bigint", (r) => r.size),
+  column("stored_size", "bigint", (r) => r.storedSize),
+  column("sha256", "text", (r) => r.sha256),
+  column("tags", "text[]", (r) => r.tags),
+  column("labels", "jsonb", (r) => r.labels),
+  column("commit_message", "text", (r) => r.commitMessage),
+  column("channel", "text", (r) => r.channel),
+  column("locale", "text", (r) => r.locale),
+  column("job_id", "text", (r) => r.jobId),
+  column("created_by", "text", (r) => r.createdBy),
+  column("state", "text", (r) => r.state),
+  column("pinned", "boolean", (r) => r.pinned),
+  column("locked", "boolean", (r) => r.locked),
+  column("storage_class", "text", (r) => r.storageClass),
+  column("encrypted", "boolean", (r) => r.encrypted),
+  column("encryption_algorithm", "text", (r) => r.encryptionAlgorithm),
+  column("encryption_key_id", "text", (r) => r.encryptionKeyId),
+  column("content_ref", "text", (r) => r.contentRef),
+  column("create_time", "timestamptz", (r) => r.createTime),
+  column("expire_time", "timestamptz", (r) => r.expireTime ?? null),
+];
+
+interface NewVersion {
+  storeId: string;
+  resourceType: string;
+  resourceId: string;
+  version: number;
+  snapshotId: string;
+  authorId: string;
+  message: string;
+  createTime: Date;
+}
+
+const VERSION_COLUMNS: JsonColumn<NewVersion>[] = [
+  column("store_id", "text", (r) => r.storeId),
+  column("resource_type", "text", (r) => r.resourceType),
+  column("resource_id", "text", (r) => r.resourceId),
+  column("version", "bigint", (r) => r.version),
+  column("snapshot_id", "uuid", (r) => r.snapshotId),
+  column("author_id", "text", (r) => r.authorId),
+  column("notes", "text", () => ""),
+  column("message", "text", (r) => r.message),
+  column("create_time", "timestamptz", (r) => r.createTime),
+];
 
 /** Thrown inside the transaction to roll it back when an all-or-nothing batch has conflicts. */
 class Conflicts extends Error {
@@ -83,25 +139,23 @@ export function createSnapshotBatchRepository(db: Db): SnapshotBatchRepository {
           });
           const created = new Array<Snapshot | undefined>(rows.length);
           if (inserts.length === 0) return { created, conflicts };
-          const inserted = await tx.insert(snapshots).values(inserts.map((i) => toSnapshotRow(i.row.snapshot, i.version))).returning();
-          const byId = new Map(inserted.map((r) => [r.id, toSnapshot(r)]));
-          for (const i of inserts) created[i.k] = byId.get(i.row.snapshot.id);
+          await insertJsonRows(tx, "snapshots", SNAPSHOT_COLUMNS, inserts.map((i) => toSnapshotRow(i.row.snapshot, i.version)));
+          // What was inserted is exactly these values (nothing in the row is computed by the database
+          // that a Snapshot carries), so they are the result without reading the rows back.
+          for (const i of inserts) created[i.k] = { ...i.row.snapshot, version: i.version };
 
           const versioned = inserts.filter((i) => i.version > 0);
           if (versioned.length) {
-            await tx.insert(versions).values(
-              versioned.map(({ row: { snapshot: s, versionMessage }, version }) => ({
-                storeId,
-                resourceType: s.resourceType,
-                resourceId: s.resourceId,
-                version,
-                snapshotId: s.id,
-                authorId: s.createdBy,
-                notes: "",
-                message: versionMessage,
-                createTime: s.createTime,
-              })),
-            );
+            await insertJsonRows(tx, "versions", VERSION_COLUMNS, versioned.map(({ row: { snapshot: s, versionMessage }, version }) => ({
+              storeId,
+              resourceType: s.resourceType,
+              resourceId: s.resourceId,
+              version,
+              snapshotId: s.id,
+              authorId: s.createdBy,
+              message: versionMessage,
+              createTime: s.createTime,
+            })));
             const latest = [...counters].map(([key, v]) => {
               const [t, i] = JSON.parse(key) as [string, string];
               return { t, i, v };

@@ -2,13 +2,16 @@ import type { AuditContext } from "../audit/audit-context.js";
 import { notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock } from "../ports.js";
-import { Validator } from "../validate.js";
+import { RESOURCE_ID_RE, Validator } from "../validate.js";
 import type { Annotation, AnnotationRepository } from "./types.js";
 
 /** Longest annotation message, in characters. */
 export const MAX_ANNOTATION_CHARS = 4096;
 /** Annotations one snapshot may have (they are immutable, so this bounds its search text too). */
 export const MAX_ANNOTATIONS_PER_SNAPSHOT = 200;
+
+/** Control characters a note may not hold (tab, newline and carriage return are fine). */
+const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 function checkIds(v: Validator, storeId: string, snapshotId: string): void {
   v.storeId("store_id", storeId);
@@ -23,8 +26,9 @@ export function createAnnotationUseCases(deps: { annotations: AnnotationReposito
       const v = new Validator();
       checkIds(v, storeId, snapshotId);
       if (message.trim() === "") v.add("message", "is required");
-      v.maxLength("message", message, MAX_ANNOTATION_CHARS);
-      v.maxLength("author_id", authorId, 256);
+      else if (message.length > MAX_ANNOTATION_CHARS) v.add("message", `must be at most ${MAX_ANNOTATION_CHARS} characters`);
+      else if (CONTROL_RE.test(message)) v.add("message", "must not contain control characters other than tab and newline");
+      if (authorId) v.pattern("author_id", authorId, RESOURCE_ID_RE, 256, "free of control characters");
       v.throwIfAny();
       return deps.annotations.add(
         {

@@ -54,7 +54,7 @@ export function createTagUseCases(deps: { metadata: SnapshotMetadataRepository; 
     async list(storeId: string, prefix: string, pageSize: number, pageToken: string) {
       const v = new Validator();
       v.storeId("store_id", storeId);
-      v.maxLength("prefix", prefix, 128);
+      if (prefix) v.pattern("prefix", prefix, TAG_RE, 128, "1-128 characters of [A-Za-z0-9._:/@+=-]");
       v.throwIfAny();
       const size = pageSizeOf(pageSize);
       const filters = { storeId, prefix };

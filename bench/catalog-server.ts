@@ -11,7 +11,7 @@ import { tempDir } from "../server/test/support/test-server.js";
 export async function startCatalogServer() {
   const db = await createTestDatabase();
   const dir = tempDir("vellum-bench-");
-  const unlimited = "1000000000";
+  const unlimited = "1000000"; // the largest the configuration accepts
   const server = await startServerProcess({
     DATABASE_URL: db.url,
     VELLUM_DATA_DIR: dir.path,

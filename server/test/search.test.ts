@@ -57,7 +57,8 @@ test.before(async (ctx) => {
     await Promise.all(corpus.annotations.slice(i, i + 10).map((a) => ctx.catalog.addAnnotation({ storeId: STORE, snapshotId: ids[a.position], message: a.message })));
   }
   // Creation times spread over 90 days, as a real store's would be.
-  await ctx.sql`update snapshots set create_time = create_time - (abs(hashtext(id::text)) % 90) * interval '1 day' where store_id = ${STORE}`;
+  await ctx.sql`update snapshots s set create_time = s.create_time - ((x.n * 7919) % 90) * interval '1 day'
+    from (select id, row_number() over (order by id) as n from snapshots where store_id = ${STORE}) x where s.id = x.id`;
   // Four snapshots with one rare word each in a field of weight A, B, C and D, for ranking.
   const snaps = createClient(SnapshotService, as("mahogany-bot"));
   const mk = async (fields: Record<string, unknown>) =>
@@ -162,13 +163,13 @@ test("ranking follows field weights: tags and resource id, then message, then an
 });
 
 test("filters combine with the text query and match SQL truth", async (ctx) => {
-  const since = new Date(Date.now() - 30 * 86_400_000);
+  const since = new Date(Date.now() - 60 * 86_400_000);
   const filters = { tags: ["sale"], resourceType: "product", snapshotType: SnapshotType.JSON, createdBy: "pim-sync", since: timestampFromDate(since), labelsMatch: { channel: "web" } };
   const { results, pages } = await allPages(ctx, "oak", filters, 50);
   const where = ctx.sql`${truthWhere(ctx, ["oak"])} and 'sale' = any(s.tags) and s.resource_type = 'product' and s.snapshot_type = 'JSON'
     and s.created_by = 'pim-sync' and s.create_time >= ${since.toISOString()}::timestamptz and s.labels @> '{"channel":"web"}'`;
   const truth = (await ctx.sql`select s.id from snapshots s where ${where}`).map((r) => r.id as string);
-  assert.ok(truth.length > 0);
+  assert.ok(truth.length >= 3, `the filters leave a few matches (${truth.length})`);
   assert.equal(new Set(results.map((r) => r.snapshot!.snapshotId)), new Set(truth));
   assert.is(Number(pages[0].totalSize), truth.length);
   const noText = await ctx.search.searchSnapshots({ storeId: STORE, filters: { resourceType: "search_index" }, pageSize: 10 });

@@ -156,6 +156,15 @@ test("bounds: 1 to 1000 items, 8 MiB of payloads; the batch's store only", async
     h.snapshots.batchCreateSnapshots({ storeId: "b5", requests: [1, 2, 3].map(() => ({ resourceType: "blob", payload: big, snapshotType: SnapshotType.BLOB })) }),
   );
   assert.is(heavy.code, Code.ResourceExhausted);
+  const nul = await expectError(
+    h.snapshots.batchCreateSnapshots({
+      storeId: "b5",
+      atomic: true,
+      requests: [product("p", { metadata: { commitMessage: "a\u0000b" } }), product("q", { labels: { k: "nul\u0000" } })],
+    }),
+  );
+  assert.is(nul.code, Code.InvalidArgument, "NUL characters never reach PostgreSQL");
+  assert.equal(nul.findDetails(BadRequestSchema)[0].fieldViolations.map((v) => v.field), ["requests[0].metadata.commit_message", "requests[1].labels"]);
   const other = await expectError(h.snapshots.batchCreateSnapshots({ storeId: "b5", atomic: true, requests: [product("p", { storeId: "b6" })] }));
   assert.is(other.code, Code.InvalidArgument);
   assert.is((await h.snapshots.listSnapshots({ storeId: "b6" })).totalSize, 0);

@@ -10,9 +10,6 @@ export const MAX_ANNOTATION_CHARS = 4096;
 /** Annotations one snapshot may have (they are immutable, so this bounds its search text too). */
 export const MAX_ANNOTATIONS_PER_SNAPSHOT = 200;
 
-/** Control characters a note may not hold (tab, newline and carriage return are fine). */
-const CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
 function checkIds(v: Validator, storeId: string, snapshotId: string): void {
   v.storeId("store_id", storeId);
   v.uuid("snapshot_id", snapshotId);
@@ -26,8 +23,7 @@ export function createAnnotationUseCases(deps: { annotations: AnnotationReposito
       const v = new Validator();
       checkIds(v, storeId, snapshotId);
       if (message.trim() === "") v.add("message", "is required");
-      else if (message.length > MAX_ANNOTATION_CHARS) v.add("message", `must be at most ${MAX_ANNOTATION_CHARS} characters`);
-      else if (CONTROL_RE.test(message)) v.add("message", "must not contain control characters other than tab and newline");
+      else v.text("message", message, MAX_ANNOTATION_CHARS, true);
       if (authorId) v.pattern("author_id", authorId, RESOURCE_ID_RE, 256, "free of control characters");
       v.throwIfAny();
       return deps.annotations.add(

@@ -2,7 +2,7 @@ import { invalidField } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../paging.js";
 import { checkTags } from "../snapshots/spec.js";
 import type { Snapshot } from "../snapshots/types.js";
-import { RESOURCE_ID_RE, RESOURCE_TYPE_RE, Validator } from "../validate.js";
+import { containsNul, RESOURCE_ID_RE, RESOURCE_TYPE_RE, Validator } from "../validate.js";
 import { highlightFragments } from "./highlight.js";
 import { HIGHLIGHT_FIELDS, type SearchCursor, type SearchFilters, type SearchQuery, type SearchRepository } from "./search-types.js";
 
@@ -33,7 +33,7 @@ export function checkFilters(v: Validator, f: SearchFilters): void {
   else checkTags(v, "filters.tags", f.tags);
   if (f.resourceType) v.pattern("filters.resource_type", f.resourceType, RESOURCE_TYPE_RE, 64, "1-64 characters of [A-Za-z0-9._:-]");
   if (f.createdBy) v.pattern("filters.created_by", f.createdBy, RESOURCE_ID_RE, 256, "free of control characters");
-  if (f.labelsMatch && JSON.stringify(f.labelsMatch).includes("\\u0000")) v.add("filters.labels_match", "must not contain NUL characters");
+  if (f.labelsMatch && containsNul(f.labelsMatch)) v.add("filters.labels_match", "must not contain NUL characters");
   if (f.since && f.until && f.since >= f.until) v.add("filters.until", "must be after since");
 }
 

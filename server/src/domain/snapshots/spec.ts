@@ -1,4 +1,4 @@
-import { Validator, IDEMPOTENCY_KEY_RE, RESOURCE_ID_RE, RESOURCE_TYPE_RE, RESOURCE_VERSION_RE, TAG_RE } from "../validate.js";
+import { containsNul, Validator, IDEMPOTENCY_KEY_RE, RESOURCE_ID_RE, RESOURCE_TYPE_RE, RESOURCE_VERSION_RE, TAG_RE } from "../validate.js";
 import { SNAPSHOT_TYPES, type SnapshotMetadata, type SnapshotSpec, type SnapshotType } from "./types.js";
 
 export const MAX_TAGS = 64;
@@ -40,9 +40,9 @@ export function validateSpec(input: SnapshotSpecInput, v: Validator, prefix = ""
   if (!input.snapshotType || !SNAPSHOT_TYPES.includes(input.snapshotType)) v.add(f("snapshot_type"), "is required");
   checkTags(v, f("tags"), input.tags);
   const labels = input.labels ?? {};
-  if (Buffer.byteLength(JSON.stringify(labels)) > MAX_LABELS_BYTES) {
-    v.add(f("labels"), `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
-  }
+  const labelsJson = JSON.stringify(labels);
+  if (Buffer.byteLength(labelsJson) > MAX_LABELS_BYTES) v.add(f("labels"), `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
+  else if (containsNul(labels)) v.add(f("labels"), "must not contain NUL characters");
   const m = input.metadata ?? {};
   const metadata: SnapshotMetadata = {
     commitMessage: m.commitMessage ?? "",
@@ -50,10 +50,10 @@ export function validateSpec(input: SnapshotSpecInput, v: Validator, prefix = ""
     locale: m.locale ?? "",
     jobId: m.jobId ?? "",
   };
-  v.maxLength(f("metadata.commit_message"), metadata.commitMessage, 4096);
-  v.maxLength(f("metadata.channel"), metadata.channel, 128);
-  v.maxLength(f("metadata.locale"), metadata.locale, 64);
-  v.maxLength(f("metadata.job_id"), metadata.jobId, 128);
+  v.text(f("metadata.commit_message"), metadata.commitMessage, 4096, true);
+  v.text(f("metadata.channel"), metadata.channel, 128);
+  v.text(f("metadata.locale"), metadata.locale, 64);
+  v.text(f("metadata.job_id"), metadata.jobId, 128);
   v.range(f("ttl_days"), input.ttlDays, 0, MAX_TTL_DAYS);
   if (input.idempotencyKey !== "" && !IDEMPOTENCY_KEY_RE.test(input.idempotencyKey)) {
     v.add(f("idempotency_key"), "must be 1-128 printable ASCII characters");

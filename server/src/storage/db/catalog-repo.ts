@@ -6,6 +6,7 @@ import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { snapshotAnnotations, snapshots, tagCounts, type AnnotationRow } from "./schema/index.js";
+import { ofResource } from "./snapshot-repo.js";
 
 const toAnnotation = (r: AnnotationRow): Annotation => ({ ...r });
 
@@ -103,9 +104,7 @@ export function createResourceLookup(db: Db): ResourceLookup {
         .from(snapshots)
         .where(
           and(
-            eq(snapshots.storeId, key.storeId),
-            eq(snapshots.resourceType, key.resourceType),
-            eq(snapshots.resourceId, key.resourceId),
+            ofResource(key),
             eq(snapshots.state, "ACTIVE"),
             resourceVersion === undefined ? undefined : eq(snapshots.resourceVersion, resourceVersion),
           ),

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { snapshotState } from "../../domain/audit/resource-states.js";
 import type { SnapshotBatchRepository } from "../../domain/snapshots/batch-create.js";
-import type { Snapshot } from "../../domain/snapshots/types.js";
+import type { Snapshot, Version } from "../../domain/snapshots/types.js";
 import { alreadyExists } from "../../domain/errors.js";
 import { appendAuditManyTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
@@ -43,25 +43,14 @@ const SNAPSHOT_COLUMNS: JsonColumn<NewSnapshotRow>[] = [
   column("expire_time", "timestamptz", (r) => r.expireTime ?? null),
 ];
 
-interface NewVersion {
-  storeId: string;
-  resourceType: string;
-  resourceId: string;
-  version: number;
-  snapshotId: string;
-  authorId: string;
-  message: string;
-  createTime: Date;
-}
-
-const VERSION_COLUMNS: JsonColumn<NewVersion>[] = [
+const VERSION_COLUMNS: JsonColumn<Version>[] = [
   column("store_id", "text", (r) => r.storeId),
   column("resource_type", "text", (r) => r.resourceType),
   column("resource_id", "text", (r) => r.resourceId),
   column("version", "bigint", (r) => r.version),
   column("snapshot_id", "uuid", (r) => r.snapshotId),
   column("author_id", "text", (r) => r.authorId),
-  column("notes", "text", () => ""),
+  column("notes", "text", (r) => r.notes),
   column("message", "text", (r) => r.message),
   column("create_time", "timestamptz", (r) => r.createTime),
 ];
@@ -153,6 +142,7 @@ export function createSnapshotBatchRepository(db: Db): SnapshotBatchRepository {
               version,
               snapshotId: s.id,
               authorId: s.createdBy,
+              notes: "",
               message: versionMessage,
               createTime: s.createTime,
             })));

@@ -1,6 +1,6 @@
 import { and, count, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { aborted, notFound, resourceVersionExists } from "../../domain/errors.js";
-import type { SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
+import type { ResourceKey, SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
 import type { Db } from "./client.js";
 import { snapshotState } from "../../domain/audit/resource-states.js";
@@ -32,6 +32,10 @@ function where(f: SnapshotFilter): SQL {
   }
   return and(...c)!;
 }
+
+/** The snapshots of one resource (any state). */
+export const ofResource = (key: ResourceKey): SQL =>
+  and(eq(snapshots.storeId, key.storeId), eq(snapshots.resourceType, key.resourceType), eq(snapshots.resourceId, key.resourceId))!;
 
 export function createSnapshotRepository(db: Db): SnapshotRepository {
   /** The insert's transaction; unique violations surface as driver errors for `insert` to map. */
@@ -88,14 +92,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
       const [row] = await db
         .select({ id: snapshots.id })
         .from(snapshots)
-        .where(
-          and(
-            eq(snapshots.storeId, key.storeId),
-            eq(snapshots.resourceType, key.resourceType),
-            eq(snapshots.resourceId, key.resourceId),
-            eq(snapshots.resourceVersion, key.resourceVersion),
-          ),
-        )
+        .where(and(ofResource(key), eq(snapshots.resourceVersion, key.resourceVersion)))
         .limit(1);
       return row !== undefined;
     },

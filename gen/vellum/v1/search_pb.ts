@@ -87,8 +87,9 @@ export const SearchFiltersSchema: GenMessage<SearchFilters> = /*@__PURE__*/
  */
 export type Highlight = Message<"vellum.v1.Highlight"> & {
   /**
-   * Excerpts (at most 3) in which every matching word is wrapped in <em> and </em>. The rest of the
-   * text is HTML-escaped, so an excerpt can be inserted into a page as HTML.
+   * Excerpts in which every matching word is wrapped in <em> and </em>: one per field, except for
+   * "annotations": one per matching annotation, newest first, at most 3. The rest of the text is
+   * HTML-escaped, so an excerpt can be inserted into a page as HTML.
    *
    * @generated from field: repeated string fragments = 1;
    */

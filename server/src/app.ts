@@ -20,6 +20,11 @@ import { file_vellum_v1_storage_service, StorageService } from "../../gen/vellum
 import { createRetentionServiceImpl } from "./rpc/retention-service.js";
 import { createStorageServiceImpl } from "./rpc/storage-service.js";
 import type { RetentionUseCaseSet } from "./wiring/retention.js";
+import { CatalogService, file_vellum_v1_catalog_service } from "../../gen/vellum/v1/catalog_service_pb.js";
+import { file_vellum_v1_search_service, SearchService } from "../../gen/vellum/v1/search_service_pb.js";
+import { createCatalogServiceImpl } from "./rpc/catalog-service.js";
+import { createSearchServiceImpl } from "./rpc/search-service.js";
+import type { CatalogUseCases } from "./wiring/catalog.js";
 import type { AuditQueries } from "./domain/audit/audit-queries.js";
 import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
@@ -56,7 +61,7 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps {
+export interface AppDeps extends CatalogUseCases {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -91,6 +96,8 @@ export const SERVICES = [
   ShareService,
   RetentionService,
   StorageService,
+  CatalogService,
+  SearchService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -112,6 +119,8 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_share_service,
       file_vellum_v1_retention_service,
       file_vellum_v1_storage_service,
+      file_vellum_v1_catalog_service,
+      file_vellum_v1_search_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -133,6 +142,8 @@ export function createRoutes(deps: AppDeps) {
     router.service(ShareService, createShareServiceImpl(deps));
     router.service(RetentionService, createRetentionServiceImpl(deps.retention));
     router.service(StorageService, createStorageServiceImpl(deps.retention));
+    router.service(CatalogService, createCatalogServiceImpl(deps));
+    router.service(SearchService, createSearchServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./lib/logger.js";
 import type { JobRunnerTiming } from "./jobs/runner.js";
 import type { SecurityServices } from "./security/compose-security.js";
+import { wireCatalog, type CatalogUseCases } from "./wiring/catalog.js";
 import { wireCompare, type CompareWiring } from "./wiring/compare.js";
 import { wireContent, type ContentUseCases } from "./wiring/content.js";
 import { wireDatabase, type DatabaseUseCases } from "./wiring/database.js";
@@ -25,6 +26,7 @@ export interface Services
     JobsUseCases,
     CompareWiring,
     RetentionWiring,
+    CatalogUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -58,6 +60,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const { uploads } = add(wireUploads(config, { ...database, ...content, ...snapshots })).useCases;
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
+    const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
@@ -73,6 +76,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...jobs,
       ...compare,
       ...retention,
+      ...catalog,
       ...security,
       ...workers,
       limits: {

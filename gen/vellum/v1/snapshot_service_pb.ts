@@ -6,6 +6,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Job } from "./job_pb.js";
 import { file_vellum_v1_job } from "./job_pb.js";
 import type { Snapshot, SnapshotMetadata, SnapshotType } from "./snapshot_pb.js";
@@ -16,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/snapshot_service.proto.
  */
 export const file_vellum_v1_snapshot_service: GenFile = /*@__PURE__*/
-  fileDesc("CiB2ZWxsdW0vdjEvc25hcHNob3Rfc2VydmljZS5wcm90bxIJdmVsbHVtLnYxIuoCChVDcmVhdGVTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRImCgRqc29uGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASDgoEZGF0YRgGIAEoDEgAEgwKBHRhZ3MYByADKAkSJwoGbGFiZWxzGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBItCghtZXRhZGF0YRgJIAEoCzIbLnZlbGx1bS52MS5TbmFwc2hvdE1ldGFkYXRhEhAKCHR0bF9kYXlzGAogASgFEg8KB2VuY3J5cHQYCyABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAwgASgJQgkKB3BheWxvYWQiPwoWQ3JlYXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCL/AgoUVXBsb2FkU25hcHNob3RIZWFkZXISEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRIMCgR0YWdzGAUgAygJEicKBmxhYmVscxgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLQoIbWV0YWRhdGEYByABKAsyGy52ZWxsdW0udjEuU25hcHNob3RNZXRhZGF0YRIQCgh0dGxfZGF5cxgIIAEoBRIPCgdlbmNyeXB0GAkgASgIEhcKD2lkZW1wb3RlbmN5X2tleRgKIAEoCRIXCg9leHBlY3RlZF9zaGEyNTYYCyABKAkSFQoNZXhwZWN0ZWRfc2l6ZRgMIAEoAxIRCgl1cGxvYWRfaWQYDSABKAkSFAoMd3JpdGVfb2Zmc2V0GA4gASgDImIKFVVwbG9hZFNuYXBzaG90UmVxdWVzdBIxCgZoZWFkZXIYASABKAsyHy52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RIZWFkZXJIABIPCgVjaHVuaxgCIAEoDEgAQgUKA21zZyI/ChZVcGxvYWRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90ImAKF0Rvd25sb2FkU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEg4KBm9mZnNldBgDIAEoAxIOCgZsZW5ndGgYBCABKAMiUAoYRG93bmxvYWRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90Eg0KBWNodW5rGAIgASgMIjsKEkdldFNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCSI8ChNHZXRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90IokDChRMaXN0U25hcHNob3RzUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIVCg1yZXNvdXJjZV90eXBlGAQgASgJEhMKC3Jlc291cmNlX2lkGAUgASgJEgsKA3RhZxgGIAEoCRISCgpjcmVhdGVkX2J5GAcgASgJEikKBXNpbmNlGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoNc25hcHNob3RfdHlwZRgKIAEoDjIXLnZlbGx1bS52MS5TbmFwc2hvdFR5cGUSEAoIbWluX3NpemUYCyABKAMSDgoGam9iX2lkGAwgASgJEi0KDGxhYmVsc19tYXRjaBgNIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFAoMc2hvd19kZWxldGVkGA4gASgIImwKFUxpc3RTbmFwc2hvdHNSZXNwb25zZRImCglzbmFwc2hvdHMYASADKAsyEy52ZWxsdW0udjEuU25hcHNob3QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiWwoVRGVsZXRlU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEg0KBWZvcmNlGAMgASgIEgwKBGV0YWcYBCABKAkiPwoWRGVsZXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJQChVWZXJpZnlTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkSEAoIcHJpb3JpdHkYAyABKAUiNwoRQ2hlY2tTdG9yZVJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEAoIcHJpb3JpdHkYAiABKAUiMQoSQ2hlY2tTdG9yZVJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLnZlbGx1bS52MS5Kb2IiNQoWVmVyaWZ5U25hcHNob3RSZXNwb25zZRIbCgNqb2IYASABKAsyDi52ZWxsdW0udjEuSm9iIk4KF1VuZGVsZXRlU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEgwKBGV0YWcYAyABKAkiQQoYVW5kZWxldGVTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90IqoBChlTdW1tYXJpemVTbmFwc2hvdHNSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEikKBXNpbmNlGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoCYnkYBCABKA4yGS52ZWxsdW0udjEuU3VtbWFyeUdyb3VwQnkilgEKFFNuYXBzaG90U3VtbWFyeUdyb3VwEgsKA2tleRgBIAEoCRIWCg5zbmFwc2hvdF9jb3VudBgCIAEoAxIWCg5ieXRlc19pbmdlc3RlZBgDIAEoAxIUCgxzdG9yZWRfYnl0ZXMYBCABKAMSFAoMcGlubmVkX2NvdW50GAUgASgDEhUKDWRlbGV0ZWRfY291bnQYBiABKAMikAEKGlN1bW1hcml6ZVNuYXBzaG90c1Jlc3BvbnNlEi8KBmdyb3VwcxgBIAMoCzIfLnZlbGx1bS52MS5TbmFwc2hvdFN1bW1hcnlHcm91cBIuCgV0b3RhbBgCIAEoCzIfLnZlbGx1bS52MS5TbmFwc2hvdFN1bW1hcnlHcm91cBIRCgl0cnVuY2F0ZWQYAyABKAgqzwEKDlN1bW1hcnlHcm91cEJ5EiAKHFNVTU1BUllfR1JPVVBfQllfVU5TUEVDSUZJRUQQABIiCh5TVU1NQVJZX0dST1VQX0JZX1JFU09VUkNFX1RZUEUQARIiCh5TVU1NQVJZX0dST1VQX0JZX1NOQVBTSE9UX1RZUEUQAhIYChRTVU1NQVJZX0dST1VQX0JZX1RBRxADEh8KG1NVTU1BUllfR1JPVVBfQllfQ1JFQVRFRF9CWRAEEhgKFFNVTU1BUllfR1JPVVBfQllfREFZEAUyigcKD1NuYXBzaG90U2VydmljZRJVCg5DcmVhdGVTbmFwc2hvdBIgLnZlbGx1bS52MS5DcmVhdGVTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuQ3JlYXRlU25hcHNob3RSZXNwb25zZRJXCg5VcGxvYWRTbmFwc2hvdBIgLnZlbGx1bS52MS5VcGxvYWRTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RSZXNwb25zZSgBEl0KEERvd25sb2FkU25hcHNob3QSIi52ZWxsdW0udjEuRG93bmxvYWRTbmFwc2hvdFJlcXVlc3QaIy52ZWxsdW0udjEuRG93bmxvYWRTbmFwc2hvdFJlc3BvbnNlMAESUQoLR2V0U25hcHNob3QSHS52ZWxsdW0udjEuR2V0U25hcHNob3RSZXF1ZXN0Gh4udmVsbHVtLnYxLkdldFNuYXBzaG90UmVzcG9uc2UiA5ACARJXCg1MaXN0U25hcHNob3RzEh8udmVsbHVtLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0GiAudmVsbHVtLnYxLkxpc3RTbmFwc2hvdHNSZXNwb25zZSIDkAIBElUKDkRlbGV0ZVNuYXBzaG90EiAudmVsbHVtLnYxLkRlbGV0ZVNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5EZWxldGVTbmFwc2hvdFJlc3BvbnNlElsKEFVuZGVsZXRlU25hcHNob3QSIi52ZWxsdW0udjEuVW5kZWxldGVTbmFwc2hvdFJlcXVlc3QaIy52ZWxsdW0udjEuVW5kZWxldGVTbmFwc2hvdFJlc3BvbnNlEmYKElN1bW1hcml6ZVNuYXBzaG90cxIkLnZlbGx1bS52MS5TdW1tYXJpemVTbmFwc2hvdHNSZXF1ZXN0GiUudmVsbHVtLnYxLlN1bW1hcml6ZVNuYXBzaG90c1Jlc3BvbnNlIgOQAgESVQoOVmVyaWZ5U25hcHNob3QSIC52ZWxsdW0udjEuVmVyaWZ5U25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLlZlcmlmeVNuYXBzaG90UmVzcG9uc2USSQoKQ2hlY2tTdG9yZRIcLnZlbGx1bS52MS5DaGVja1N0b3JlUmVxdWVzdBodLnZlbGx1bS52MS5DaGVja1N0b3JlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_vellum_v1_job, file_vellum_v1_snapshot]);
+  fileDesc("CiB2ZWxsdW0vdjEvc25hcHNob3Rfc2VydmljZS5wcm90bxIJdmVsbHVtLnYxIoQDChVDcmVhdGVTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSFQoNcmVzb3VyY2VfdHlwZRgCIAEoCRITCgtyZXNvdXJjZV9pZBgDIAEoCRIuCg1zbmFwc2hvdF90eXBlGAQgASgOMhcudmVsbHVtLnYxLlNuYXBzaG90VHlwZRImCgRqc29uGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASDgoEZGF0YRgGIAEoDEgAEgwKBHRhZ3MYByADKAkSJwoGbGFiZWxzGAggASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBItCghtZXRhZGF0YRgJIAEoCzIbLnZlbGx1bS52MS5TbmFwc2hvdE1ldGFkYXRhEhAKCHR0bF9kYXlzGAogASgFEg8KB2VuY3J5cHQYCyABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAwgASgJEhgKEHJlc291cmNlX3ZlcnNpb24YDSABKAlCCQoHcGF5bG9hZCI/ChZDcmVhdGVTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90IpkDChRVcGxvYWRTbmFwc2hvdEhlYWRlchIQCghzdG9yZV9pZBgBIAEoCRIVCg1yZXNvdXJjZV90eXBlGAIgASgJEhMKC3Jlc291cmNlX2lkGAMgASgJEi4KDXNuYXBzaG90X3R5cGUYBCABKA4yFy52ZWxsdW0udjEuU25hcHNob3RUeXBlEgwKBHRhZ3MYBSADKAkSJwoGbGFiZWxzGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBItCghtZXRhZGF0YRgHIAEoCzIbLnZlbGx1bS52MS5TbmFwc2hvdE1ldGFkYXRhEhAKCHR0bF9kYXlzGAggASgFEg8KB2VuY3J5cHQYCSABKAgSFwoPaWRlbXBvdGVuY3lfa2V5GAogASgJEhcKD2V4cGVjdGVkX3NoYTI1NhgLIAEoCRIVCg1leHBlY3RlZF9zaXplGAwgASgDEhEKCXVwbG9hZF9pZBgNIAEoCRIUCgx3cml0ZV9vZmZzZXQYDiABKAMSGAoQcmVzb3VyY2VfdmVyc2lvbhgPIAEoCSJiChVVcGxvYWRTbmFwc2hvdFJlcXVlc3QSMQoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVySAASDwoFY2h1bmsYAiABKAxIAEIFCgNtc2ciPwoWVXBsb2FkU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCJgChdEb3dubG9hZFNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIOCgZvZmZzZXQYAyABKAMSDgoGbGVuZ3RoGAQgASgDIlAKGERvd25sb2FkU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdBINCgVjaHVuaxgCIAEoDCI7ChJHZXRTbmFwc2hvdFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEwoLc25hcHNob3RfaWQYAiABKAkiPAoTR2V0U25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCKJAwoUTGlzdFNuYXBzaG90c1JlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFQoNcmVzb3VyY2VfdHlwZRgEIAEoCRITCgtyZXNvdXJjZV9pZBgFIAEoCRILCgN0YWcYBiABKAkSEgoKY3JlYXRlZF9ieRgHIAEoCRIpCgVzaW5jZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KDXNuYXBzaG90X3R5cGUYCiABKA4yFy52ZWxsdW0udjEuU25hcHNob3RUeXBlEhAKCG1pbl9zaXplGAsgASgDEg4KBmpvYl9pZBgMIAEoCRItCgxsYWJlbHNfbWF0Y2gYDSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhQKDHNob3dfZGVsZXRlZBgOIAEoCCJsChVMaXN0U25hcHNob3RzUmVzcG9uc2USJgoJc25hcHNob3RzGAEgAygLMhMudmVsbHVtLnYxLlNuYXBzaG90EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIlsKFURlbGV0ZVNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRINCgVmb3JjZRgDIAEoCBIMCgRldGFnGAQgASgJIj8KFkRlbGV0ZVNuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QiUAoVVmVyaWZ5U25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJEhAKCHByaW9yaXR5GAMgASgFIjcKEUNoZWNrU3RvcmVSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhAKCHByaW9yaXR5GAIgASgFIjEKEkNoZWNrU3RvcmVSZXNwb25zZRIbCgNqb2IYASABKAsyDi52ZWxsdW0udjEuSm9iIjUKFlZlcmlmeVNuYXBzaG90UmVzcG9uc2USGwoDam9iGAEgASgLMg4udmVsbHVtLnYxLkpvYiJOChdVbmRlbGV0ZVNuYXBzaG90UmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIMCgRldGFnGAMgASgJIkEKGFVuZGVsZXRlU25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCKqAQoZU3VtbWFyaXplU25hcHNob3RzUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRIpCgVzaW5jZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFdW50aWwYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKAmJ5GAQgASgOMhkudmVsbHVtLnYxLlN1bW1hcnlHcm91cEJ5IpYBChRTbmFwc2hvdFN1bW1hcnlHcm91cBILCgNrZXkYASABKAkSFgoOc25hcHNob3RfY291bnQYAiABKAMSFgoOYnl0ZXNfaW5nZXN0ZWQYAyABKAMSFAoMc3RvcmVkX2J5dGVzGAQgASgDEhQKDHBpbm5lZF9jb3VudBgFIAEoAxIVCg1kZWxldGVkX2NvdW50GAYgASgDIpABChpTdW1tYXJpemVTbmFwc2hvdHNSZXNwb25zZRIvCgZncm91cHMYASADKAsyHy52ZWxsdW0udjEuU25hcHNob3RTdW1tYXJ5R3JvdXASLgoFdG90YWwYAiABKAsyHy52ZWxsdW0udjEuU25hcHNob3RTdW1tYXJ5R3JvdXASEQoJdHJ1bmNhdGVkGAMgASgIInMKG0JhdGNoQ3JlYXRlU25hcHNob3RzUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRIyCghyZXF1ZXN0cxgCIAMoCzIgLnZlbGx1bS52MS5DcmVhdGVTbmFwc2hvdFJlcXVlc3QSDgoGYXRvbWljGAMgASgIImcKGkJhdGNoQ3JlYXRlU25hcHNob3RzUmVzdWx0EiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90EiIKBnN0YXR1cxgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzIlYKHEJhdGNoQ3JlYXRlU25hcHNob3RzUmVzcG9uc2USNgoHcmVzdWx0cxgBIAMoCzIlLnZlbGx1bS52MS5CYXRjaENyZWF0ZVNuYXBzaG90c1Jlc3VsdCrPAQoOU3VtbWFyeUdyb3VwQnkSIAocU1VNTUFSWV9HUk9VUF9CWV9VTlNQRUNJRklFRBAAEiIKHlNVTU1BUllfR1JPVVBfQllfUkVTT1VSQ0VfVFlQRRABEiIKHlNVTU1BUllfR1JPVVBfQllfU05BUFNIT1RfVFlQRRACEhgKFFNVTU1BUllfR1JPVVBfQllfVEFHEAMSHwobU1VNTUFSWV9HUk9VUF9CWV9DUkVBVEVEX0JZEAQSGAoUU1VNTUFSWV9HUk9VUF9CWV9EQVkQBTLzBwoPU25hcHNob3RTZXJ2aWNlElUKDkNyZWF0ZVNuYXBzaG90EiAudmVsbHVtLnYxLkNyZWF0ZVNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5DcmVhdGVTbmFwc2hvdFJlc3BvbnNlElcKDlVwbG9hZFNuYXBzaG90EiAudmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5VcGxvYWRTbmFwc2hvdFJlc3BvbnNlKAESXQoQRG93bmxvYWRTbmFwc2hvdBIiLnZlbGx1bS52MS5Eb3dubG9hZFNuYXBzaG90UmVxdWVzdBojLnZlbGx1bS52MS5Eb3dubG9hZFNuYXBzaG90UmVzcG9uc2UwARJRCgtHZXRTbmFwc2hvdBIdLnZlbGx1bS52MS5HZXRTbmFwc2hvdFJlcXVlc3QaHi52ZWxsdW0udjEuR2V0U25hcHNob3RSZXNwb25zZSIDkAIBElcKDUxpc3RTbmFwc2hvdHMSHy52ZWxsdW0udjEuTGlzdFNuYXBzaG90c1JlcXVlc3QaIC52ZWxsdW0udjEuTGlzdFNuYXBzaG90c1Jlc3BvbnNlIgOQAgESVQoORGVsZXRlU25hcHNob3QSIC52ZWxsdW0udjEuRGVsZXRlU25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLkRlbGV0ZVNuYXBzaG90UmVzcG9uc2USWwoQVW5kZWxldGVTbmFwc2hvdBIiLnZlbGx1bS52MS5VbmRlbGV0ZVNuYXBzaG90UmVxdWVzdBojLnZlbGx1bS52MS5VbmRlbGV0ZVNuYXBzaG90UmVzcG9uc2USZgoSU3VtbWFyaXplU25hcHNob3RzEiQudmVsbHVtLnYxLlN1bW1hcml6ZVNuYXBzaG90c1JlcXVlc3QaJS52ZWxsdW0udjEuU3VtbWFyaXplU25hcHNob3RzUmVzcG9uc2UiA5ACARJVCg5WZXJpZnlTbmFwc2hvdBIgLnZlbGx1bS52MS5WZXJpZnlTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuVmVyaWZ5U25hcHNob3RSZXNwb25zZRJJCgpDaGVja1N0b3JlEhwudmVsbHVtLnYxLkNoZWNrU3RvcmVSZXF1ZXN0Gh0udmVsbHVtLnYxLkNoZWNrU3RvcmVSZXNwb25zZRJnChRCYXRjaENyZWF0ZVNuYXBzaG90cxImLnZlbGx1bS52MS5CYXRjaENyZWF0ZVNuYXBzaG90c1JlcXVlc3QaJy52ZWxsdW0udjEuQmF0Y2hDcmVhdGVTbmFwc2hvdHNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_rpc_status, file_google_protobuf_timestamp, file_vellum_v1_job, file_vellum_v1_snapshot]);
 
 /**
  * Request for CreateSnapshot.
@@ -117,6 +119,15 @@ export type CreateSnapshotRequest = Message<"vellum.v1.CreateSnapshotRequest"> &
    * @generated from field: string idempotency_key = 12;
    */
   idempotencyKey: string;
+
+  /**
+   * Optional producer version of the resource (1-128 printable ASCII characters; requires
+   * resource_id). At most one snapshot per (store, resource_type, resource_id, resource_version):
+   * another create with the same one fails with ALREADY_EXISTS (reason RESOURCE_VERSION_EXISTS).
+   *
+   * @generated from field: string resource_version = 13;
+   */
+  resourceVersion: string;
 };
 
 /**
@@ -254,6 +265,13 @@ export type UploadSnapshotHeader = Message<"vellum.v1.UploadSnapshotHeader"> & {
    * @generated from field: int64 write_offset = 14;
    */
   writeOffset: bigint;
+
+  /**
+   * As CreateSnapshotRequest.resource_version.
+   *
+   * @generated from field: string resource_version = 15;
+   */
+  resourceVersion: string;
 };
 
 /**
@@ -948,6 +966,91 @@ export const SummarizeSnapshotsResponseSchema: GenMessage<SummarizeSnapshotsResp
   messageDesc(file_vellum_v1_snapshot_service, 21);
 
 /**
+ * Request for BatchCreateSnapshots.
+ *
+ * @generated from message vellum.v1.BatchCreateSnapshotsRequest
+ */
+export type BatchCreateSnapshotsRequest = Message<"vellum.v1.BatchCreateSnapshotsRequest"> & {
+  /**
+   * Required. Store id; every item's store_id must be empty or equal to it.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Required. 1-1000 snapshots to create, each as CreateSnapshot would (without idempotency_key).
+   *
+   * @generated from field: repeated vellum.v1.CreateSnapshotRequest requests = 2;
+   */
+  requests: CreateSnapshotRequest[];
+
+  /**
+   * All or nothing: any bad item fails the call and nothing is created.
+   *
+   * @generated from field: bool atomic = 3;
+   */
+  atomic: boolean;
+};
+
+/**
+ * Describes the message vellum.v1.BatchCreateSnapshotsRequest.
+ * Use `create(BatchCreateSnapshotsRequestSchema)` to create a new message.
+ */
+export const BatchCreateSnapshotsRequestSchema: GenMessage<BatchCreateSnapshotsRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 22);
+
+/**
+ * The outcome of one item of a batch.
+ *
+ * @generated from message vellum.v1.BatchCreateSnapshotsResult
+ */
+export type BatchCreateSnapshotsResult = Message<"vellum.v1.BatchCreateSnapshotsResult"> & {
+  /**
+   * The snapshot created; unset when the item failed.
+   *
+   * @generated from field: vellum.v1.Snapshot snapshot = 1;
+   */
+  snapshot?: Snapshot | undefined;
+
+  /**
+   * OK (code 0) when the item was created, otherwise why it was not (with BadRequest field
+   * violations for INVALID_ARGUMENT).
+   *
+   * @generated from field: google.rpc.Status status = 2;
+   */
+  status?: Status | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.BatchCreateSnapshotsResult.
+ * Use `create(BatchCreateSnapshotsResultSchema)` to create a new message.
+ */
+export const BatchCreateSnapshotsResultSchema: GenMessage<BatchCreateSnapshotsResult> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 23);
+
+/**
+ * Response for BatchCreateSnapshots.
+ *
+ * @generated from message vellum.v1.BatchCreateSnapshotsResponse
+ */
+export type BatchCreateSnapshotsResponse = Message<"vellum.v1.BatchCreateSnapshotsResponse"> & {
+  /**
+   * One result per request item, in request order.
+   *
+   * @generated from field: repeated vellum.v1.BatchCreateSnapshotsResult results = 1;
+   */
+  results: BatchCreateSnapshotsResult[];
+};
+
+/**
+ * Describes the message vellum.v1.BatchCreateSnapshotsResponse.
+ * Use `create(BatchCreateSnapshotsResponseSchema)` to create a new message.
+ */
+export const BatchCreateSnapshotsResponseSchema: GenMessage<BatchCreateSnapshotsResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_snapshot_service, 24);
+
+/**
  * The dimension SummarizeSnapshots groups by.
  *
  * @generated from enum vellum.v1.SummaryGroupBy
@@ -1140,6 +1243,24 @@ export const SnapshotService: GenService<{
     methodKind: "unary";
     input: typeof CheckStoreRequestSchema;
     output: typeof CheckStoreResponseSchema;
+  },
+  /**
+   * Creates up to 1000 small snapshots in one call (seed 003's bulk ingestion): the contents are
+   * stored together (one ingest, shared packs), then every snapshot, version and audit event is
+   * written in one transaction. Each item is a CreateSnapshotRequest whose store_id is empty or
+   * equals the batch's; item idempotency keys are not accepted. The payloads may total at most
+   * 8 MiB (RESOURCE_EXHAUSTED above). With `atomic`, any bad item fails the whole call and nothing
+   * is created: INVALID_ARGUMENT with field violations under "requests[i].", or ALREADY_EXISTS naming
+   * the item whose resource_version exists. Without it, every valid item is created and each result
+   * carries its own status (OK, INVALID_ARGUMENT with BadRequest details, or ALREADY_EXISTS).
+   * Items of the same resource get consecutive versions in request order. Requires snapshot:write.
+   *
+   * @generated from rpc vellum.v1.SnapshotService.BatchCreateSnapshots
+   */
+  batchCreateSnapshots: {
+    methodKind: "unary";
+    input: typeof BatchCreateSnapshotsRequestSchema;
+    output: typeof BatchCreateSnapshotsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_vellum_v1_snapshot_service, 0);

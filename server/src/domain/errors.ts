@@ -56,6 +56,12 @@ export const invalidField = (field: string, description: string) => invalidArgum
 export const notFound = (what: string, id: string) => new DomainError("NotFound", `${what} ${id} not found`);
 export const alreadyExists = (message: string, reason?: string) =>
   new DomainError("AlreadyExists", message, { reason });
+/** ALREADY_EXISTS for a second snapshot of one resource_version of a resource. */
+export const resourceVersionExists = (resourceType: string, resourceId: string, resourceVersion: string) =>
+  alreadyExists(
+    `resource ${resourceType}/${resourceId} already has a snapshot with resource_version ${JSON.stringify(resourceVersion)}`,
+    "RESOURCE_VERSION_EXISTS",
+  );
 export const failedPrecondition = (message: string, reason?: string) =>
   new DomainError("FailedPrecondition", message, { reason });
 export const aborted = (message: string, reason?: string) => new DomainError("Aborted", message, { reason });

@@ -31,6 +31,8 @@ export interface SnapshotRepository {
     opts: { idempotency?: { key: string; fingerprint: string; method: string }; versionMessage: string; audit: AuditContext },
   ): Promise<{ snapshot: Snapshot; replayed: boolean }>;
   findIdempotent(storeId: string, method: string, key: string): Promise<{ fingerprint: string; resultId: string } | undefined>;
+  /** Whether a snapshot (live or soft-deleted) of the resource already has `resourceVersion`. */
+  resourceVersionTaken(key: ResourceKey & { resourceVersion: string }): Promise<boolean>;
   get(storeId: string, id: string): Promise<Snapshot | undefined>;
   list(filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Snapshot, SnapshotCursor>>;
   /**

@@ -33,6 +33,14 @@ export class Validator {
     if (value.length > max) this.add(field, `must be at most ${max} characters`);
   }
 
+  /** Optional text within `max` characters, free of control characters (tab and newlines allowed in `prose`). */
+  text(field: string, value: string, max: number, prose = false): void {
+    if (value.length > max) this.add(field, `must be at most ${max} characters`);
+    else if ((prose ? PROSE_CONTROL_RE : CONTROL_RE).test(value)) {
+      this.add(field, prose ? "must not contain control characters other than tab and newline" : "must not contain control characters");
+    }
+  }
+
   range(field: string, value: number, min: number, max: number): void {
     if (!Number.isFinite(value) || value < min || value > max) this.add(field, `must be between ${min} and ${max}`);
   }
@@ -42,9 +50,20 @@ export class Validator {
   }
 }
 
+/** True when a JSON value has a NUL character in any key or string (PostgreSQL text and jsonb refuse it). */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
+  return false;
+}
+
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+const PROSE_CONTROL_RE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 export const STORE_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 export const RESOURCE_TYPE_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 export const RESOURCE_ID_RE = /^[^\u0000-\u001f]{1,256}$/;
 export const TAG_RE = /^[A-Za-z0-9._:/@+=-]{1,128}$/;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
+export const RESOURCE_VERSION_RE = /^[\x21-\x7e]{1,128}$/;

@@ -46,6 +46,7 @@ export function snapshotToPb(s: Snapshot): PbSnapshot {
     storeId: s.storeId,
     resourceType: s.resourceType,
     resourceId: s.resourceId,
+    resourceVersion: s.resourceVersion,
     snapshotType: snapshotTypeToPb(s.snapshotType),
     version: BigInt(s.version),
     etag: snapshotEtag(s),

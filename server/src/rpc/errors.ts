@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DurationSchema } from "@bufbuild/protobuf/wkt";
+import { AnySchema, DurationSchema, anyPack } from "@bufbuild/protobuf/wkt";
+import { StatusSchema, type Status } from "../../../gen/google/rpc/status_pb.js";
 import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { isDomainError, type DomainErrorName } from "../domain/errors.js";
 import { isBlobError } from "../storage/blob/blob-store.js";
@@ -60,4 +61,19 @@ export function toConnectError(err: unknown): { error: ConnectError; internal: b
     return { error: new ConnectError("request cancelled", Code.Canceled), internal: false };
   }
   return { error: new ConnectError("internal error", Code.Internal), internal: true };
+}
+
+/**
+ * The google.rpc.Status of an error, for responses that report one status per item (batches):
+ * the same code, message and details `toConnectError` gives the error.
+ */
+export function toStatus(err: unknown): Status {
+  const { error } = toConnectError(err);
+  return create(StatusSchema, {
+    code: error.code,
+    message: error.rawMessage,
+    details: error.details.map((d) =>
+      "desc" in d ? anyPack(d.desc, create(d.desc, d.value)) : create(AnySchema, { typeUrl: `type.googleapis.com/${d.type}`, value: d.value }),
+    ),
+  });
 }

@@ -1,5 +1,4 @@
-import { create, toJson } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
   DownloadSnapshotResponseSchema,
@@ -9,7 +8,7 @@ import {
 import { digestOf } from "../domain/digest.js";
 import { invalidField } from "../domain/errors.js";
 import type { JobUseCases } from "../domain/jobs/service.js";
-import { validateSpec } from "../domain/snapshots/spec.js";
+import type { BatchCreate } from "../domain/snapshots/batch-create.js";
 import type { SnapshotUseCases } from "../domain/snapshots/service.js";
 import type { SnapshotFilter } from "../domain/snapshots/types.js";
 import { Validator } from "../domain/validate.js";
@@ -19,8 +18,10 @@ import type { UsageUseCases } from "../domain/usage/usage-use-cases.js";
 import { coalesceViews } from "../lib/coalesce-views.js";
 import { messagePieces } from "../lib/message-pieces.js";
 import { auditOf, callerOf } from "./context.js";
+import { createBatchCreateHandler } from "./batch-create.js";
+import { createRequestFromPb } from "./create-request.js";
 import { headerFromPb } from "./upload-header.js";
-import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
+import { dateOf, jobToPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js";
 import { summaryDimensionFromPb, summaryGroupToPb } from "./retention-convert.js";
 
 /** Largest chunk in one DownloadSnapshot message. */
@@ -34,27 +35,13 @@ export function createSnapshotServiceImpl(deps: {
   uploads: UploadUseCases;
   lifecycle: LifecycleUseCases;
   usage: UsageUseCases;
+  batchCreate: BatchCreate;
 }): ServiceImpl<typeof SnapshotService> {
   const { snapshots, jobs, uploads, lifecycle, usage } = deps;
   return {
     async createSnapshot(req, ctx) {
       const v = new Validator();
-      const payload = req.payload;
-      let bytes: Uint8Array = new Uint8Array();
-      let type = snapshotTypeFromPb(req.snapshotType);
-      if (payload.case === "json") {
-        if (type === undefined) type = "JSON";
-        if (type !== "JSON") v.add("snapshot_type", "must be SNAPSHOT_TYPE_JSON with a json payload");
-        const json = jsonOf(payload.value);
-        if (json === undefined) v.add("json", "must be a JSON value (google.protobuf.Value with a kind set)");
-        else bytes = Buffer.from(json);
-      } else if (payload.case === "data") {
-        bytes = payload.value;
-        if (type === "JSON" && !isJson(bytes)) v.add("data", "must be UTF-8 JSON for SNAPSHOT_TYPE_JSON");
-      } else {
-        v.add("payload", "is required: set json or data");
-      }
-      const spec = validateSpec({ ...req, snapshotType: type, metadata: metadataFromPb(req.metadata) }, v);
+      const { spec, bytes } = createRequestFromPb(req, v);
       v.throwIfAny();
       const snapshot = await snapshots.create(spec, once(bytes), {
         actor: callerOf(ctx).id,
@@ -158,6 +145,7 @@ export function createSnapshotServiceImpl(deps: {
       });
       return { job: jobToPb(job) };
     },
+    batchCreateSnapshots: createBatchCreateHandler(deps.batchCreate),
     async checkStore(req, ctx) {
       const v = new Validator();
       v.storeId("store_id", req.storeId);
@@ -166,24 +154,6 @@ export function createSnapshotServiceImpl(deps: {
       return { job: jobToPb(job) };
     },
   };
-}
-
-/** Compact JSON of a google.protobuf.Value, or undefined when the Value (or a nested one) is unset. */
-function jsonOf(value: Value): string | undefined {
-  try {
-    return JSON.stringify(toJson(ValueSchema, value));
-  } catch {
-    return undefined;
-  }
-}
-
-function isJson(bytes: Uint8Array): boolean {
-  try {
-    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {

@@ -1,3 +1,4 @@
+import type { Annotation } from "../catalog/types.js";
 import type { Job } from "../jobs/types.js";
 import type { Snapshot, Version } from "../snapshots/types.js";
 
@@ -10,6 +11,7 @@ export const snapshotState = (s: Snapshot) => ({
   storeId: s.storeId,
   resourceType: s.resourceType,
   resourceId: s.resourceId,
+  ...(s.resourceVersion ? { resourceVersion: s.resourceVersion } : {}),
   snapshotType: s.snapshotType,
   version: s.version,
   generation: s.generation,
@@ -47,4 +49,11 @@ export const jobState = (j: Job) => ({
   priority: j.priority,
   snapshotId: j.snapshotId ?? null,
   cancelRequested: j.cancelRequested,
+});
+
+export const annotationState = (a: Annotation) => ({
+  annotationId: a.id,
+  snapshotId: a.snapshotId,
+  authorId: a.authorId,
+  message: a.message,
 });

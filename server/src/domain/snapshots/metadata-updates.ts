@@ -1,7 +1,7 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { TAG_RE, Validator } from "../validate.js";
-import { MAX_LABELS_BYTES, MAX_TAGS } from "./spec.js";
+import { Validator } from "../validate.js";
+import { checkTags, MAX_LABELS_BYTES } from "./spec.js";
 import type { Protection, Snapshot } from "./types.js";
 
 /** Metadata a snapshot admin RPC may change. */
@@ -46,6 +46,36 @@ function checkIds(v: Validator, storeId: string, snapshotId: string): void {
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+type ApplyArgs = [
+  storeId: string,
+  snapshotId: string,
+  etag: string,
+  action: string,
+  audit: AuditContext,
+  patchOf: (s: Snapshot) => MetadataPatch | undefined,
+  opts?: { allowDeleted?: boolean },
+];
+
+/**
+ * One etag-checked, audited metadata change of an ACTIVE snapshot: `patchOf` sees the locked row and
+ * returns the patch, or undefined for "nothing to change" (then no new etag and no audit event).
+ * NOT_FOUND for an unknown snapshot; FAILED_PRECONDITION (SNAPSHOT_DELETED) for a deleted one,
+ * unless `opts.allowDeleted` (legal holds).
+ */
+export async function applyMetadataChange(repository: SnapshotMetadataRepository, ...[storeId, snapshotId, etag, action, audit, patchOf, opts]: ApplyArgs): Promise<Snapshot> {
+  const updated = await repository.update(storeId, snapshotId.toLowerCase(), {
+    etag: etag || undefined,
+    action,
+    audit,
+    change: (current) => {
+      if (current.state !== "ACTIVE" && !opts?.allowDeleted) throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
+      return patchOf(current);
+    },
+  });
+  if (!updated) throw notFound("snapshot", snapshotId);
+  return updated;
+}
+
 /**
  * UpdateSnapshot, pins, locks and legal holds. Deleted snapshots cannot change (FAILED_PRECONDITION),
  * except that they can be held and released; a change that leaves the snapshot as it is returns it
@@ -54,29 +84,7 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  */
 export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetadataRepository; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
-  async function apply(
-    storeId: string,
-    snapshotId: string,
-    etag: string,
-    action: string,
-    audit: AuditContext,
-    patchOf: (s: Snapshot) => MetadataPatch | undefined,
-    opts: { allowDeleted?: boolean } = {},
-  ): Promise<Snapshot> {
-    const updated = await deps.repository.update(storeId, snapshotId.toLowerCase(), {
-      etag: etag || undefined,
-      action,
-      audit,
-      change: (current) => {
-        if (current.state !== "ACTIVE" && !opts.allowDeleted) {
-          throw failedPrecondition("snapshot is deleted; its metadata cannot change", "SNAPSHOT_DELETED");
-        }
-        return patchOf(current);
-      },
-    });
-    if (!updated) throw notFound("snapshot", snapshotId);
-    return updated;
-  }
+  const apply = (...args: ApplyArgs) => applyMetadataChange(deps.repository, ...args);
 
   const sameProtection = (p: Protection | undefined, q: Protection) =>
     p !== undefined && p.reason === q.reason && (p.expireTime?.getTime() ?? 0) === (q.expireTime?.getTime() ?? 0);
@@ -124,12 +132,7 @@ export function createSnapshotMetadataUseCases(deps: { repository: SnapshotMetad
       checkIds(v, storeId, snapshotId);
       if (mask.length === 0) v.add("update_mask", "must name at least one of: tags, labels");
       for (const p of mask) if (!(UPDATE_MASK_PATHS as readonly string[]).includes(p)) v.add("update_mask", `unknown path ${JSON.stringify(p)}; allowed: tags, labels`);
-      if (mask.includes("tags")) {
-        if (fields.tags.length > MAX_TAGS) v.add("tags", `must have at most ${MAX_TAGS} entries`);
-        fields.tags.forEach((t, i) => {
-          if (!TAG_RE.test(t)) v.add(`tags[${i}]`, "must be 1-128 characters of [A-Za-z0-9._:/@+=-]");
-        });
-      }
+      if (mask.includes("tags")) checkTags(v, "tags", fields.tags);
       if (mask.includes("labels") && Buffer.byteLength(JSON.stringify(fields.labels)) > MAX_LABELS_BYTES) {
         v.add("labels", `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
       }

@@ -1,5 +1,5 @@
 import type { AuditContext } from "../audit/audit-context.js";
-import { failedPrecondition, aborted, notFound, outOfRange, alreadyExists } from "../errors.js";
+import { failedPrecondition, aborted, notFound, outOfRange, alreadyExists, resourceVersionExists } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock, ContentStore, IngestResult, SnapshotRepository } from "../ports.js";
 import { Validator } from "../validate.js";
@@ -24,6 +24,37 @@ const DAY_MS = 86_400_000;
 
 /** What identifies a request body for idempotency: a value, or a function computing it on demand. */
 export type FingerprintParts = unknown;
+
+/** The row of a new ACTIVE snapshot of `spec` whose content `stored` is durable. */
+export function newSnapshot(spec: SnapshotSpec, stored: IngestResult, opts: { id: string; actor: string; now: Date }): Omit<Snapshot, "version"> {
+  const now = opts.now;
+  return {
+    id: opts.id,
+    storeId: spec.storeId,
+    resourceType: spec.resourceType,
+    resourceId: spec.resourceId,
+    resourceVersion: spec.resourceVersion ?? "",
+    snapshotType: spec.snapshotType,
+    generation: 1,
+    size: stored.size,
+    storedSize: stored.storedSize,
+    sha256: stored.sha256,
+    tags: spec.tags,
+    labels: spec.labels,
+    metadata: spec.metadata,
+    createdBy: opts.actor,
+    state: "ACTIVE",
+    pinned: false,
+    locked: false,
+    held: false,
+    storageClass: "STANDARD",
+    encrypted: stored.encryption !== undefined,
+    encryption: stored.encryption,
+    contentRef: stored.contentRef,
+    createTime: now,
+    expireTime: spec.ttlDays > 0 ? new Date(now.getTime() + spec.ttlDays * DAY_MS) : undefined,
+  };
+}
 
 /** Snapshot use-cases. Inputs are already validated specs; identifiers are validated here. */
 export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
@@ -67,6 +98,11 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       const fingerprint = fingerprintOf(spec, opts.fingerprintParts);
       const earlier = await replayed(spec, opts.method, fingerprint);
       if (earlier) return earlier;
+      // Checked before the content is stored so a duplicate does not cost an upload; the unique
+      // index decides races at commit.
+      if (spec.resourceVersion && (await snapshots.resourceVersionTaken({ ...spec, resourceVersion: spec.resourceVersion }))) {
+        throw resourceVersionExists(spec.resourceType, spec.resourceId, spec.resourceVersion);
+      }
       const stored = await content.ingest(spec.storeId, source, {
         encrypt: spec.encrypt,
         expected: opts.expected,
@@ -92,31 +128,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       const fingerprint = opts.fingerprint ?? fingerprintOf(spec, opts.fingerprintParts);
       const now = clock.now();
       const { snapshot } = await snapshots.insert(
-        {
-          id: deps.newId(),
-          storeId: spec.storeId,
-          resourceType: spec.resourceType,
-          resourceId: spec.resourceId,
-          snapshotType: spec.snapshotType,
-          generation: 1,
-          size: stored.size,
-          storedSize: stored.storedSize,
-          sha256: stored.sha256,
-          tags: spec.tags,
-          labels: spec.labels,
-          metadata: spec.metadata,
-          createdBy: opts.actor,
-          state: "ACTIVE",
-          pinned: false,
-          locked: false,
-          held: false,
-          storageClass: "STANDARD",
-          encrypted: stored.encryption !== undefined,
-          encryption: stored.encryption,
-          contentRef: stored.contentRef,
-          createTime: now,
-          expireTime: spec.ttlDays > 0 ? new Date(now.getTime() + spec.ttlDays * DAY_MS) : undefined,
-        },
+        newSnapshot(spec, stored, { id: deps.newId(), actor: opts.actor, now }),
         {
           audit: opts.audit,
           versionMessage: spec.metadata.commitMessage,

@@ -1,9 +1,17 @@
-import { Validator, IDEMPOTENCY_KEY_RE, RESOURCE_ID_RE, RESOURCE_TYPE_RE, TAG_RE } from "../validate.js";
+import { containsNul, Validator, IDEMPOTENCY_KEY_RE, RESOURCE_ID_RE, RESOURCE_TYPE_RE, RESOURCE_VERSION_RE, TAG_RE } from "../validate.js";
 import { SNAPSHOT_TYPES, type SnapshotMetadata, type SnapshotSpec, type SnapshotType } from "./types.js";
 
 export const MAX_TAGS = 64;
 export const MAX_LABELS_BYTES = 16 * 1024;
 export const MAX_TTL_DAYS = 36500;
+
+/** Checks a tag list: at most MAX_TAGS entries, each matching TAG_RE; violations under `field`. */
+export function checkTags(v: Validator, field: string, tags: readonly string[]): void {
+  if (tags.length > MAX_TAGS) v.add(field, `must have at most ${MAX_TAGS} entries`);
+  tags.forEach((t, i) => {
+    if (!TAG_RE.test(t)) v.add(`${field}[${i}]`, "must be 1-128 characters of [A-Za-z0-9._:/@+=-]");
+  });
+}
 
 /** Unvalidated spec as it arrives from the transport layer. */
 export interface SnapshotSpecInput {
@@ -17,6 +25,7 @@ export interface SnapshotSpecInput {
   ttlDays: number;
   encrypt: boolean;
   idempotencyKey: string;
+  resourceVersion?: string;
 }
 
 /**
@@ -29,14 +38,11 @@ export function validateSpec(input: SnapshotSpecInput, v: Validator, prefix = ""
   v.pattern(f("resource_type"), input.resourceType, RESOURCE_TYPE_RE, 64, "1-64 characters of [A-Za-z0-9._:-]");
   v.pattern(f("resource_id"), input.resourceId, RESOURCE_ID_RE, 256, "free of control characters", false);
   if (!input.snapshotType || !SNAPSHOT_TYPES.includes(input.snapshotType)) v.add(f("snapshot_type"), "is required");
-  if (input.tags.length > MAX_TAGS) v.add(f("tags"), `must have at most ${MAX_TAGS} entries`);
-  input.tags.forEach((t, i) => {
-    if (!TAG_RE.test(t)) v.add(`${f("tags")}[${i}]`, "must be 1-128 characters of [A-Za-z0-9._:/@+=-]");
-  });
+  checkTags(v, f("tags"), input.tags);
   const labels = input.labels ?? {};
-  if (Buffer.byteLength(JSON.stringify(labels)) > MAX_LABELS_BYTES) {
-    v.add(f("labels"), `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
-  }
+  const labelsJson = JSON.stringify(labels);
+  if (Buffer.byteLength(labelsJson) > MAX_LABELS_BYTES) v.add(f("labels"), `must serialise to at most ${MAX_LABELS_BYTES} bytes of JSON`);
+  else if (containsNul(labels)) v.add(f("labels"), "must not contain NUL characters");
   const m = input.metadata ?? {};
   const metadata: SnapshotMetadata = {
     commitMessage: m.commitMessage ?? "",
@@ -44,13 +50,18 @@ export function validateSpec(input: SnapshotSpecInput, v: Validator, prefix = ""
     locale: m.locale ?? "",
     jobId: m.jobId ?? "",
   };
-  v.maxLength(f("metadata.commit_message"), metadata.commitMessage, 4096);
-  v.maxLength(f("metadata.channel"), metadata.channel, 128);
-  v.maxLength(f("metadata.locale"), metadata.locale, 64);
-  v.maxLength(f("metadata.job_id"), metadata.jobId, 128);
+  v.text(f("metadata.commit_message"), metadata.commitMessage, 4096, true);
+  v.text(f("metadata.channel"), metadata.channel, 128);
+  v.text(f("metadata.locale"), metadata.locale, 64);
+  v.text(f("metadata.job_id"), metadata.jobId, 128);
   v.range(f("ttl_days"), input.ttlDays, 0, MAX_TTL_DAYS);
   if (input.idempotencyKey !== "" && !IDEMPOTENCY_KEY_RE.test(input.idempotencyKey)) {
     v.add(f("idempotency_key"), "must be 1-128 printable ASCII characters");
+  }
+  const resourceVersion = input.resourceVersion ?? "";
+  if (resourceVersion !== "") {
+    if (!RESOURCE_VERSION_RE.test(resourceVersion)) v.add(f("resource_version"), "must be 1-128 printable ASCII characters");
+    else if (input.resourceId === "") v.add(f("resource_version"), "requires resource_id");
   }
   return {
     storeId: input.storeId,
@@ -63,5 +74,6 @@ export function validateSpec(input: SnapshotSpecInput, v: Validator, prefix = ""
     ttlDays: input.ttlDays,
     encrypt: input.encrypt,
     idempotencyKey: input.idempotencyKey,
+    resourceVersion,
   };
 }

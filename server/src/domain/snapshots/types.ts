@@ -23,6 +23,8 @@ export interface Snapshot {
   storeId: string;
   resourceType: string;
   resourceId: string;
+  /** The producer's version of the resource ("" when none); unique per resource when set. */
+  resourceVersion: string;
   snapshotType: SnapshotType;
   version: number;
   /** Increments on every metadata change; the etag is derived from it. */
@@ -82,6 +84,8 @@ export interface SnapshotSpec {
   ttlDays: number;
   encrypt: boolean;
   idempotencyKey: string;
+  /** Optional: upload sessions recorded before resource versions existed have none. */
+  resourceVersion?: string;
 }
 
 export interface SnapshotFilter {

@@ -15,6 +15,7 @@ import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { LARGE_INGEST_BYTES, collectBetweenPhases } from "../../lib/memory.js";
 import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import type { ManifestRepo } from "./manifest-repo.js";
+import { ingestMany, type BatchIngestItem } from "./batch-ingest.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
@@ -183,6 +184,12 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
 
   return {
     ...store,
+    /** Stores many small contents together (one lease, shared packs); results in item order. */
+    ingestMany(storeId: string, items: readonly BatchIngestItem[], signal?: AbortSignal): Promise<IngestResult[]> {
+      return deps.leases.hold(storeId, (lease) =>
+        ingestMany({ db, keys, manifests, newId: deps.newId, chunking: deps.chunking, packWriter: indexingPackWriter }, lease, items, signal),
+      );
+    },
     ingestChunks,
     indexingPackWriter,
     saveVerified,

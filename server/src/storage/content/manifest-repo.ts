@@ -25,6 +25,15 @@ export async function readManifestBody(db: Db | Tx, id: string, first: Uint8Arra
   return Buffer.concat([first, ...rest.map((r) => r.body)]);
 }
 
+/** A manifest to save, with the row fields that describe it. */
+export interface NewManifest {
+  id: string;
+  storeId: string;
+  manifest: Manifest;
+  sha256: string;
+  encrypted: boolean;
+}
+
 /** Manifests in Postgres, with a small in-process cache of decoded manifests (immutable rows). */
 export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBytes?: number } = {}) {
   const partBytes = opts.partBytes ?? MANIFEST_PART_BYTES;
@@ -43,19 +52,42 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBy
     cached += m.entries.length;
   }
 
+  /**
+   * Saves manifests in one transaction, `fence` first (an ingest lease's check): the first parts of
+   * all of them in one statement, further parts one statement each, so every parameter stays small
+   * (see manifest_parts in the schema).
+   */
+  async function saveMany(items: readonly NewManifest[], fence?: (tx: Tx) => Promise<void>): Promise<void> {
+    const bodies = items.map((it) => encodeManifest(it.manifest));
+    await db.transaction(async (tx) => {
+      await fence?.(tx);
+      await tx.insert(manifests).values(
+        items.map((it, k) => ({
+          id: it.id,
+          storeId: it.storeId,
+          size: it.manifest.size,
+          sha256: it.sha256,
+          chunkCount: it.manifest.entries.length,
+          encrypted: it.encrypted,
+          body: bodies[k].subarray(0, partBytes),
+        })),
+      );
+      for (const [k, body] of bodies.entries()) {
+        for (let i = 1; i * partBytes < body.length; i++) {
+          await tx.insert(manifestParts).values({ manifestId: items[k].id, part: i, body: body.subarray(i * partBytes, (i + 1) * partBytes) });
+        }
+      }
+    });
+    for (const it of items) remember(it.id, it.manifest);
+  }
+
   return {
     /** Saves a manifest; `fence` runs first in the same transaction (an ingest lease's check). */
-    async save(id: string, storeId: string, m: Manifest, sha256: string, encrypted: boolean, fence?: (tx: Tx) => Promise<void>): Promise<void> {
-      const body = encodeManifest(m);
-      const part = (i: number) => body.subarray(i * partBytes, (i + 1) * partBytes);
-      await db.transaction(async (tx) => {
-        await fence?.(tx);
-        await tx.insert(manifests).values({ id, storeId, size: m.size, sha256, chunkCount: m.entries.length, encrypted, body: part(0) });
-        // One statement per part: each parameter stays small (see manifest_parts in the schema).
-        for (let i = 1; i * partBytes < body.length; i++) await tx.insert(manifestParts).values({ manifestId: id, part: i, body: part(i) });
-      });
-      remember(id, m);
+    save(id: string, storeId: string, m: Manifest, sha256: string, encrypted: boolean, fence?: (tx: Tx) => Promise<void>): Promise<void> {
+      return saveMany([{ id, storeId, manifest: m, sha256, encrypted }], fence);
     },
+
+    saveMany,
 
     /** The manifest of a content ref; a missing manifest is DATA_LOSS (a snapshot points at it). */
     async load(storeId: string, id: string): Promise<Manifest> {

@@ -6,9 +6,28 @@ import { genesisHash, nextAuditEvent, type AuditEvent } from "../../domain/audit
 import type { AuditRepository, StoredAuditEvent } from "../../domain/audit/audit-queries.js";
 import { parseDigest, Sha256 } from "../../domain/digest.js";
 import type { Db } from "./client.js";
+import { insertJsonRows, jsonColumn as column, type JsonColumn } from "./json-rows.js";
 import { auditEvents, auditHeads, type AuditEventRow } from "./schema/index.js";
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+type EventRow = { event: AuditEvent; snapshotId: string | null };
+const AUDIT_COLUMNS: JsonColumn<EventRow>[] = [
+  column("id", "uuid", (r) => r.event.id),
+  column("store_id", "text", (r) => r.event.storeId),
+  column("seq", "bigint", (r) => r.event.seq),
+  column("actor", "text", (r) => r.event.actor),
+  column("action", "text", (r) => r.event.action),
+  column("resource_type", "text", (r) => r.event.resourceType),
+  column("resource_id", "text", (r) => r.event.resourceId),
+  column("snapshot_id", "text", (r) => r.snapshotId),
+  column("before", "jsonb", (r) => r.event.before),
+  column("after", "jsonb", (r) => r.event.after),
+  column("request_id", "text", (r) => r.event.requestId),
+  column("time", "timestamptz", (r) => r.event.time),
+  column("prev_hash", "text", (r) => r.event.prevHash.toHex()),
+  column("hash", "text", (r) => r.event.hash.toHex()),
+];
 
 /**
  * Appends one event to the store's chain inside the caller's transaction. The head row is taken
@@ -17,43 +36,47 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
  * the same everywhere. Time is the append time, millisecond precision.
  */
 export async function appendAuditTx(tx: Tx, ctx: AuditContext, record: AuditRecord): Promise<AuditEvent> {
+  const [event] = await appendAuditManyTx(tx, ctx, [record]);
+  return event;
+}
+
+/**
+ * Appends events for `records` (all of one store), in order, as consecutive links of the store's
+ * chain: one head lock, one multi-row insert, one head update. Same rules as appendAuditTx.
+ */
+export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: readonly AuditRecord[]): Promise<AuditEvent[]> {
+  if (records.length === 0) return [];
+  const storeId = records[0].storeId;
+  if (records.some((r) => r.storeId !== storeId)) throw new TypeError("one audit append is for one store");
   const [head] = await tx
     .insert(auditHeads)
-    .values({ storeId: record.storeId, seq: 0, hash: genesisHash().toHex() })
+    .values({ storeId, seq: 0, hash: genesisHash().toHex() })
     .onConflictDoUpdate({ target: auditHeads.storeId, set: { storeId: sql`excluded.store_id` } })
     .returning();
-  const before = auditJson(record.before);
-  const after = auditJson(record.after);
-  const event = nextAuditEvent(head.seq === 0 ? undefined : { storeId: record.storeId, seq: head.seq, hash: digestOf(head.hash) }, {
-    id: uuidv7(),
-    storeId: record.storeId,
-    actor: ctx.actor,
-    action: record.action,
-    resourceType: record.resourceType,
-    resourceId: record.resourceId,
-    before,
-    after,
-    requestId: ctx.requestId,
-    time: new Date(),
+  let prev = head.seq === 0 ? undefined : { storeId, seq: head.seq, hash: digestOf(head.hash) };
+  const time = new Date();
+  const rows = records.map((record) => {
+    const before = auditJson(record.before);
+    const after = auditJson(record.after);
+    const event = nextAuditEvent(prev, {
+      id: uuidv7(),
+      storeId,
+      actor: ctx.actor,
+      action: record.action,
+      resourceType: record.resourceType,
+      resourceId: record.resourceId,
+      before,
+      after,
+      requestId: ctx.requestId,
+      time,
+    });
+    prev = event;
+    return { event, snapshotId: auditSnapshotId({ ...record, before, after }) };
   });
-  await tx.insert(auditEvents).values({
-    id: event.id,
-    storeId: event.storeId,
-    seq: event.seq,
-    actor: event.actor,
-    action: event.action,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId,
-    snapshotId: auditSnapshotId({ ...record, before, after }),
-    before,
-    after,
-    requestId: event.requestId,
-    time: event.time,
-    prevHash: event.prevHash.toHex(),
-    hash: event.hash.toHex(),
-  });
-  await tx.update(auditHeads).set({ seq: event.seq, hash: event.hash.toHex() }).where(eq(auditHeads.storeId, record.storeId));
-  return event;
+  await insertJsonRows(tx, "audit_events", AUDIT_COLUMNS, rows);
+  const last = rows[rows.length - 1].event;
+  await tx.update(auditHeads).set({ seq: last.seq, hash: last.hash.toHex() }).where(eq(auditHeads.storeId, storeId));
+  return rows.map((r) => r.event);
 }
 
 export function createAuditRepository(db: Db): AuditRepository {

@@ -1,6 +1,6 @@
 import type { Job, JobLogLine, JobState } from "../../domain/jobs/types.js";
 import { protects, type Snapshot, type SnapshotState, type SnapshotType, type StorageClass, type Version } from "../../domain/snapshots/types.js";
-import type { JobLogRow, JobRow, SnapshotRow, VersionRow } from "./schema/index.js";
+import type { JobLogRow, JobRow, NewSnapshotRow, SnapshotRow, VersionRow } from "./schema/index.js";
 
 /**
  * Row -> domain mappers, one per table. A snapshot's pin or lock whose expire time is not after
@@ -14,6 +14,7 @@ export function toSnapshot(r: SnapshotRow, now = new Date()): Snapshot {
     storeId: r.storeId,
     resourceType: r.resourceType,
     resourceId: r.resourceId,
+    resourceVersion: r.resourceVersion,
     snapshotType: r.snapshotType as SnapshotType,
     version: r.version,
     generation: r.generation,
@@ -39,6 +40,40 @@ export function toSnapshot(r: SnapshotRow, now = new Date()): Snapshot {
     expireTime: r.expireTime ?? undefined,
     deleteTime: r.deleteTime ?? undefined,
     purgeTime: r.purgeTime ?? undefined,
+  };
+}
+
+/** Domain -> row: the insert values of a new snapshot that is version `version` of its resource (0: none). */
+export function toSnapshotRow(s: Omit<Snapshot, "version">, version: number): NewSnapshotRow {
+  return {
+    id: s.id,
+    storeId: s.storeId,
+    resourceType: s.resourceType,
+    resourceId: s.resourceId,
+    resourceVersion: s.resourceVersion,
+    snapshotType: s.snapshotType,
+    version,
+    generation: s.generation,
+    size: s.size,
+    storedSize: s.storedSize,
+    sha256: s.sha256,
+    tags: s.tags,
+    labels: s.labels,
+    commitMessage: s.metadata.commitMessage,
+    channel: s.metadata.channel,
+    locale: s.metadata.locale,
+    jobId: s.metadata.jobId,
+    createdBy: s.createdBy,
+    state: s.state,
+    pinned: s.pinned,
+    locked: s.locked,
+    storageClass: s.storageClass,
+    encrypted: s.encrypted,
+    encryptionAlgorithm: s.encryption?.algorithm ?? "",
+    encryptionKeyId: s.encryption?.keyId ?? "",
+    contentRef: s.contentRef,
+    createTime: s.createTime,
+    expireTime: s.expireTime,
   };
 }
 

@@ -1,15 +1,19 @@
 import { and, count, eq, gte, lt, sql, type SQL } from "drizzle-orm";
-import { aborted, notFound } from "../../domain/errors.js";
-import type { SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
+import { aborted, notFound, resourceVersionExists } from "../../domain/errors.js";
+import type { ResourceKey, SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
 import type { Db } from "./client.js";
 import { snapshotState } from "../../domain/audit/resource-states.js";
 import { appendAuditTx } from "./audit-repo.js";
-import { toSnapshot } from "./mappers.js";
+import { toSnapshot, toSnapshotRow } from "./mappers.js";
 import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
 import { afterCursor, newestFirst } from "./keyset.js";
+import { isUniqueViolation } from "./pg-errors.js";
 import { snapshots } from "./schema/index.js";
 import { unprotectedAt } from "./snapshot-protection-sql.js";
+
+/** The partial unique index on (store, resource type, resource id, resource_version). */
+export const RESOURCE_VERSION_INDEX = "snapshots_resource_version_idx";
 import { insertVersionTx, nextVersionTx } from "./version-repo.js";
 
 function where(f: SnapshotFilter): SQL {
@@ -30,73 +34,68 @@ function where(f: SnapshotFilter): SQL {
   return and(...c)!;
 }
 
+/** The snapshots of one resource (any state). */
+export const ofResource = (key: ResourceKey): SQL =>
+  and(eq(snapshots.storeId, key.storeId), eq(snapshots.resourceType, key.resourceType), eq(snapshots.resourceId, key.resourceId))!;
+
 export function createSnapshotRepository(db: Db): SnapshotRepository {
+  /** The insert's transaction; unique violations surface as driver errors for `insert` to map. */
+  function insertTx(...[s, opts]: Parameters<SnapshotRepository["insert"]>) {
+    return db.transaction(async (tx) => {
+      if (opts.idempotency) {
+        const earlier = await claimIdempotencyTx(tx, { storeId: s.storeId, ...opts.idempotency, resultId: s.id, now: s.createTime });
+        if (earlier) {
+          const [row] = await tx.select().from(snapshots).where(eq(snapshots.id, earlier));
+          return { snapshot: toSnapshot(row), replayed: true };
+        }
+      }
+      let version = 0;
+      if (s.resourceId) {
+        version = await nextVersionTx(tx, s);
+      }
+      const [row] = await tx
+        .insert(snapshots)
+        .values(toSnapshotRow(s, version))
+        .returning();
+      if (version > 0) {
+        await insertVersionTx(tx, s, version, {
+          snapshotId: s.id,
+          authorId: s.createdBy,
+          notes: "",
+          message: opts.versionMessage,
+          createTime: s.createTime,
+        });
+      }
+      const created = toSnapshot(row);
+      await appendAuditTx(tx, opts.audit, {
+        storeId: s.storeId,
+        action: "snapshot.create",
+        resourceType: "snapshot",
+        resourceId: s.id,
+        before: null,
+        after: snapshotState(created),
+      });
+      return { snapshot: created, replayed: false };
+    });
+  }
+
   return {
     async insert(s, opts) {
-      return db.transaction(async (tx) => {
-        if (opts.idempotency) {
-          const earlier = await claimIdempotencyTx(tx, { storeId: s.storeId, ...opts.idempotency, resultId: s.id, now: s.createTime });
-          if (earlier) {
-            const [row] = await tx.select().from(snapshots).where(eq(snapshots.id, earlier));
-            return { snapshot: toSnapshot(row), replayed: true };
-          }
-        }
-        let version = 0;
-        if (s.resourceId) {
-          version = await nextVersionTx(tx, s);
-        }
-        const [row] = await tx
-          .insert(snapshots)
-          .values({
-            id: s.id,
-            storeId: s.storeId,
-            resourceType: s.resourceType,
-            resourceId: s.resourceId,
-            snapshotType: s.snapshotType,
-            version,
-            generation: s.generation,
-            size: s.size,
-            storedSize: s.storedSize,
-            sha256: s.sha256,
-            tags: s.tags,
-            labels: s.labels,
-            commitMessage: s.metadata.commitMessage,
-            channel: s.metadata.channel,
-            locale: s.metadata.locale,
-            jobId: s.metadata.jobId,
-            createdBy: s.createdBy,
-            state: s.state,
-            pinned: s.pinned,
-            locked: s.locked,
-            storageClass: s.storageClass,
-            encrypted: s.encrypted,
-            encryptionAlgorithm: s.encryption?.algorithm ?? "",
-            encryptionKeyId: s.encryption?.keyId ?? "",
-            contentRef: s.contentRef,
-            createTime: s.createTime,
-            expireTime: s.expireTime,
-          })
-          .returning();
-        if (version > 0) {
-          await insertVersionTx(tx, s, version, {
-            snapshotId: s.id,
-            authorId: s.createdBy,
-            notes: "",
-            message: opts.versionMessage,
-            createTime: s.createTime,
-          });
-        }
-        const created = toSnapshot(row);
-        await appendAuditTx(tx, opts.audit, {
-          storeId: s.storeId,
-          action: "snapshot.create",
-          resourceType: "snapshot",
-          resourceId: s.id,
-          before: null,
-          after: snapshotState(created),
-        });
-        return { snapshot: created, replayed: false };
-      });
+      try {
+        return await insertTx(s, opts);
+      } catch (err) {
+        if (isUniqueViolation(err, RESOURCE_VERSION_INDEX)) throw resourceVersionExists(s.resourceType, s.resourceId, s.resourceVersion);
+        throw err;
+      }
+    },
+
+    async resourceVersionTaken(key) {
+      const [row] = await db
+        .select({ id: snapshots.id })
+        .from(snapshots)
+        .where(and(ofResource(key), eq(snapshots.resourceVersion, key.resourceVersion)))
+        .limit(1);
+      return row !== undefined;
     },
 
     findIdempotent(storeId, method, key) {

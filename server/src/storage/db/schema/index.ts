@@ -7,3 +7,4 @@ export * from "./api-keys.js";
 export * from "./audit.js";
 export * from "./shares.js";
 export * from "./retention.js";
+export * from "./catalog.js";

@@ -1,9 +1,14 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * One row per snapshot. A soft-deleted row (state DELETED) keeps its content until it is purged. Content is immutable; metadata changes bump `generation` (the etag source).
  * A row is only ever inserted after its content is durable and verified, so every row is readable.
+ * `resource_version` is unique per resource when set (partial unique index).
+ *
+ * Not declared here, so that row selects never fetch it: `search_vector` (tsvector, GIN-indexed),
+ * set by a trigger on every insert and on updates of the searched columns, and refreshed when an
+ * annotation is added; the `tag_counts` triggers. Both live in the custom migration `*_catalog_sql`.
  */
 export const snapshots = pgTable(
   "snapshots",
@@ -12,6 +17,7 @@ export const snapshots = pgTable(
     storeId: text("store_id").notNull(),
     resourceType: text("resource_type").notNull(),
     resourceId: text("resource_id").notNull().default(""),
+    resourceVersion: text("resource_version").notNull().default(""),
     snapshotType: text("snapshot_type").notNull(),
     version: bigint("version", { mode: "number" }).notNull().default(0),
     generation: integer("generation").notNull().default(1),
@@ -61,6 +67,9 @@ export const snapshots = pgTable(
     index("snapshots_retention_idx")
       .on(t.storeId, t.resourceType, t.resourceId, t.createTime, t.id)
       .where(sql`${t.state} = 'ACTIVE'`),
+    uniqueIndex("snapshots_resource_version_idx")
+      .on(t.storeId, t.resourceType, t.resourceId, t.resourceVersion)
+      .where(sql`${t.resourceVersion} <> ''`),
   ],
 );
 

@@ -1,0 +1,50 @@
+import { toJson } from "@bufbuild/protobuf";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import type { CreateSnapshotRequest } from "../../../gen/vellum/v1/snapshot_service_pb.js";
+import { validateSpec } from "../domain/snapshots/spec.js";
+import type { SnapshotSpec } from "../domain/snapshots/types.js";
+import type { Validator } from "../domain/validate.js";
+import { metadataFromPb, snapshotTypeFromPb } from "./convert.js";
+
+/**
+ * A CreateSnapshotRequest as a spec plus its payload bytes, with every violation added to `v`
+ * under `prefix` (e.g. "requests[3]."). A `json` payload is stored as compact JSON and makes the
+ * type default to JSON; `data` declared as JSON must be UTF-8 JSON.
+ */
+export function createRequestFromPb(req: CreateSnapshotRequest, v: Validator, prefix = ""): { spec: SnapshotSpec; bytes: Uint8Array } {
+  const payload = req.payload;
+  let bytes: Uint8Array = new Uint8Array();
+  let type = snapshotTypeFromPb(req.snapshotType);
+  if (payload.case === "json") {
+    if (type === undefined) type = "JSON";
+    if (type !== "JSON") v.add(`${prefix}snapshot_type`, "must be SNAPSHOT_TYPE_JSON with a json payload");
+    const json = jsonOf(payload.value);
+    if (json === undefined) v.add(`${prefix}json`, "must be a JSON value (google.protobuf.Value with a kind set)");
+    else bytes = Buffer.from(json);
+  } else if (payload.case === "data") {
+    bytes = payload.value;
+    if (type === "JSON" && !isJson(bytes)) v.add(`${prefix}data`, "must be UTF-8 JSON for SNAPSHOT_TYPE_JSON");
+  } else {
+    v.add(`${prefix}payload`, "is required: set json or data");
+  }
+  const spec = validateSpec({ ...req, snapshotType: type, metadata: metadataFromPb(req.metadata) }, v, prefix);
+  return { spec, bytes };
+}
+
+/** Compact JSON of a google.protobuf.Value, or undefined when the Value (or a nested one) is unset. */
+function jsonOf(value: Value): string | undefined {
+  try {
+    return JSON.stringify(toJson(ValueSchema, value));
+  } catch {
+    return undefined;
+  }
+}
+
+function isJson(bytes: Uint8Array): boolean {
+  try {
+    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -18,6 +18,7 @@ import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
 import type { Logger } from "./lib/logger.js";
 import type { BlobStore } from "./storage/blob/blob-store.js";
 import { createFsBlobStore } from "./storage/blob/fs-blob-store.js";
+import { watchDatabaseAvailability, type DatabaseAvailability } from "./storage/db/availability.js";
 import { openDatabase, type Database } from "./storage/db/client.js";
 import { startEmbeddedPostgres } from "./storage/db/embedded.js";
 import { createJobRepository } from "./storage/db/job-repo.js";
@@ -40,6 +41,8 @@ import { composeSecurity, type SecurityServices } from "./security/compose-secur
 /** Everything the server runs on, built from config. `close` releases it in reverse order. */
 export interface Services extends SecurityServices {
   database: Database;
+  /** Whether PostgreSQL answers (main.ts turns it into the health status). */
+  availability: DatabaseAvailability;
   blobs: BlobStore;
   content: ChunkedContentStore;
   uploads: UploadUseCases;
@@ -85,7 +88,8 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     await embedded?.stop();
     throw err;
   }
-  const database = openDatabase(url, { max: config.dbPoolMax });
+  const availability = watchDatabaseAvailability({ url, log });
+  const database = openDatabase(url, { max: config.dbPoolMax, onConnectionClosed: () => availability.check() });
   const blobs = await openBlobStore(config.blobUrl, { gcsEndpoint: config.gcsEndpoint });
   const newId = () => uuidv7();
   const masterKey = config.masterKey ?? loadOrCreateMasterKeyFile(join(config.dataDir, "master.key"));
@@ -157,6 +161,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     : undefined;
   return {
     database,
+    availability,
     blobs,
     content,
     snapshots,
@@ -178,6 +183,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
       clearInterval(reclaimer);
       await runner.stop(graceMs);
       await workers?.close();
+      await availability.close();
       await database.close();
       await embedded?.stop();
     },

@@ -25,6 +25,11 @@ async function main(): Promise<void> {
     ...services,
     log,
   });
+  // Health follows the database: NOT_SERVING while PostgreSQL does not answer, SERVING once it does.
+  let stopping = false;
+  services.availability.onChange((up) => {
+    if (!stopping) health.setAll(up ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING);
+  });
   const served = config.corsOrigins ? withCors(handler, { allowedOrigins: config.corsOrigins }) : handler;
   const released = releaseStartupMemory();
   if (released) log.info("start-up memory released", released);
@@ -39,7 +44,6 @@ async function main(): Promise<void> {
     blobs: services.blobs.description,
   });
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -4,6 +4,7 @@ import { DurationSchema } from "@bufbuild/protobuf/wkt";
 import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { isDomainError, type DomainErrorName } from "../domain/errors.js";
 import { isBlobError } from "../storage/blob/blob-store.js";
+import { isDatabaseUnavailable } from "../storage/db/db-errors.js";
 
 const CODES: Record<DomainErrorName, Code> = {
   InvalidArgument: Code.InvalidArgument,
@@ -52,6 +53,10 @@ export function toConnectError(err: unknown): { error: ConnectError; internal: b
       details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: err.details.reason, domain: "vellum.v1" }) });
     }
     return { error: new ConnectError(err.message, CODES[err.name], undefined, details), internal: false };
+  }
+  if (isDatabaseUnavailable(err)) {
+    // Logged once per outage by the database availability probe, not per request.
+    return { error: new ConnectError("database unavailable; retry later", Code.Unavailable), internal: false };
   }
   if (isBlobError(err, "BlobUnavailable")) {
     return { error: new ConnectError("storage backend unavailable; retry later", Code.Unavailable), internal: true };

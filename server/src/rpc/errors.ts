@@ -5,6 +5,7 @@ import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, Ret
 import { isDomainError, type DomainErrorName } from "../domain/errors.js";
 import { isBlobError } from "../storage/blob/blob-store.js";
 import { isDatabaseUnavailable } from "../storage/db/db-errors.js";
+import { isClientGone } from "../http/client-gone.js";
 
 const CODES: Record<DomainErrorName, Code> = {
   InvalidArgument: Code.InvalidArgument,
@@ -60,6 +61,9 @@ export function toConnectError(err: unknown): { error: ConnectError; internal: b
   }
   if (isBlobError(err, "BlobUnavailable")) {
     return { error: new ConnectError("storage backend unavailable; retry later", Code.Unavailable), internal: true };
+  }
+  if (isClientGone(err)) {
+    return { error: new ConnectError("request cancelled by the client", Code.Canceled), internal: false };
   }
   if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
     return { error: new ConnectError("request cancelled", Code.Canceled), internal: false };

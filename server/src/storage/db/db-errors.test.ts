@@ -9,8 +9,12 @@ import { isDatabaseUnavailable } from "./db-errors.js";
 const withCode = (code: string, name = "Error") => Object.assign(new Error(code), { code, name });
 
 test("connection losses and PostgreSQL shutdown states are unavailable; query errors are not", () => {
-  for (const code of ["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "ECONNREFUSED", "ECONNRESET"]) {
+  for (const code of ["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]) {
     assert.ok(isDatabaseUnavailable(withCode(code)), code);
+  }
+  for (const code of ["ECONNREFUSED", "ECONNRESET"]) {
+    assert.ok(isDatabaseUnavailable(Object.assign(withCode(code), { query: "select 1" })), `${code} of a query`);
+    assert.not.ok(isDatabaseUnavailable(withCode(code)), `${code} of something else (a client socket)`);
   }
   for (const sqlstate of ["08006", "08001", "57P01", "57P02", "57P03", "53300"]) {
     assert.ok(isDatabaseUnavailable(withCode(sqlstate, "PostgresError")), sqlstate);

@@ -15,11 +15,15 @@ const test = suite("test runner (scripts/test.ts, own processes)");
 
 const REPO = resolve(import.meta.dirname, "../..");
 const FIXTURES = "scripts/test-runner/fixtures";
+/** Per-file timeout of the nested runs: ends the hanging fixture; the others take a few seconds. */
+const HANG_TIMEOUT_MS = 15_000;
+/** The database fixture migrates a fresh database on a just-started PostgreSQL: slow on a loaded machine. */
+const DB_TIMEOUT_MS = 300_000;
 
 function runRunner(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "scripts", "test.ts"), "--suffix", ".fixture.ts", ...args], {
     cwd: REPO,
-    env: { ...process.env, VELLUM_TEST_FILE_TIMEOUT_MS: "12000", ...env },
+    env: { ...process.env, VELLUM_TEST_FILE_TIMEOUT_MS: String(HANG_TIMEOUT_MS), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -53,7 +57,7 @@ test("arguments filter files by substring, as npm test -- <substr> does", async 
 
 test("with no PostgreSQL at DATABASE_URL the run starts an embedded one and says so in one line", async () => {
   const closed = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
-  const { code, out } = await runRunner(["--root", `${FIXTURES}/db`], { DATABASE_URL: closed });
+  const { code, out } = await runRunner(["--root", `${FIXTURES}/db`], { DATABASE_URL: closed, VELLUM_TEST_FILE_TIMEOUT_MS: String(DB_TIMEOUT_MS) });
   assert.is(code, 0, out);
   assert.is(closingLine(out), "1 passed, 0 failed", out);
   const notes = out.split("\n").filter((l) => l.includes("embedded PostgreSQL"));

@@ -113,7 +113,7 @@ export interface EnsureOptions extends InstallOptions {
   preconditions?: boolean;
   /** Log every request for `takeRequests()` (default false). */
   logRequests?: boolean;
-  /** Milliseconds to wait for the emulator to listen (default 60 s). */
+  /** Milliseconds to wait for the emulator to listen (default 180 s: a loaded 2-core machine is slow to load it). */
   startTimeoutMs?: number;
 }
 
@@ -160,7 +160,7 @@ export async function ensureGcsEmulator(options: EnsureOptions = {}): Promise<Ru
     }
   });
   const endpoint = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`GCS emulator did not start in time:\n${stderr}`)), options.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => fail(new Error(`GCS emulator did not start in time:\n${stderr}`)), options.startTimeoutMs ?? 180_000);
     ready = (url) => {
       clearTimeout(timer);
       ok(url);

@@ -65,6 +65,8 @@ const dataDir = mkdtempSync(join(tmpdir(), "vellum-gcs-emulator-"));
 process.env.TMPDIR = dataDir;
 
 const projectId = "demo-vellum";
+/** How long an idle client connection is kept open (see where the server is created). */
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 const emulator = new StorageEmulator({ projectId, host, port: Number(values.port), rules: [], auto_download: false });
 const storageApp = await createApp(projectId, emulator);
 const app = express();
@@ -82,6 +84,11 @@ if (values["log-requests"]) {
 if (values.preconditions) app.use(preconditions(emulator));
 app.use(storageApp);
 const server = app.listen(Number(values.port), host);
+// Idle keep-alive connections stay open for minutes, as on GCS. With Node's 5 s default the server
+// closes sockets the client is about to reuse, and on a loaded machine a request then meets a
+// reset connection (simple uploads are not retried by the SDK): a timing-dependent failure.
+server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
 const destroy = createDestroyer(server);
 await new Promise((ok, fail) => {
   server.once("listening", ok);

@@ -1,5 +1,4 @@
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_grpc_health_v1_health, Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import {
@@ -31,6 +30,7 @@ import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
 import type { ShareUseCases } from "./domain/share/share-use-cases.js";
 import type { SnapshotMetadataUseCases } from "./domain/snapshots/metadata-updates.js";
 import { withShareDownloads } from "./http/download-route.js";
+import { createRpcHandler } from "./http/rpc-handler.js";
 import { closeUnreadBodies } from "./http/unread-body.js";
 import { createAccessInterceptor } from "./rpc/access-interceptor.js";
 import { createApiKeyServiceImpl } from "./rpc/api-key-service.js";
@@ -162,7 +162,7 @@ export function createRoutes(deps: AppDeps) {
 /** Builds the Node request handler serving gRPC, gRPC-Web and Connect for every route. */
 export function createApp(deps: AppDeps) {
   const { routes, health, interceptors, requestGate } = createRoutes(deps);
-  const rpc = connectNodeAdapter({
+  const rpc = createRpcHandler({
     routes,
     interceptors,
     requestGate,
@@ -175,7 +175,7 @@ export function createApp(deps: AppDeps) {
     // Never compress responses: snapshot content is already compressed (or incompressible), and
     // gzip on a download stream costs ~6x its throughput. Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
-  });
+  }, deps.log);
   const handler = withShareDownloads(closeUnreadBodies(rpc), deps);
   return { handler, health };
 }

@@ -26,6 +26,11 @@ async function main(): Promise<void> {
     ...services,
     log,
   });
+  // Health follows the database: NOT_SERVING while PostgreSQL does not answer, SERVING once it does.
+  let stopping = false;
+  services.availability.onChange((up) => {
+    if (!stopping) health.setAll(up ? HealthCheckResponse_ServingStatus.SERVING : HealthCheckResponse_ServingStatus.NOT_SERVING);
+  });
   const served = config.corsOrigins ? withCors(handler, { allowedOrigins: config.corsOrigins }) : handler;
   const released = releaseStartupMemory();
   if (released) log.info("start-up memory released", released);
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
   });
 
   drainOnSignals(log, async () => {
+    stopping = true;
     health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
     await listener.close(config.shutdownGraceMs);
     await services.close(config.shutdownGraceMs);

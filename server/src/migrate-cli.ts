@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./lib/logger.js";
 import { startEmbeddedPostgres } from "./storage/db/embedded.js";
@@ -12,7 +11,7 @@ import { runMigrations } from "./storage/db/migrate.js";
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { service: "vellum-migrate" });
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(join(config.dataDir, "pg"), config.embeddedPgPort, log);
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
   try {
     await runMigrations(config.databaseUrl ?? embedded!.url);
     log.info("migrations applied", { database: config.databaseUrl ? "external" : "embedded" });

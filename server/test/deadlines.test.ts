@@ -25,6 +25,8 @@ const test = suite<Ctx>("deadlines: the configured default on the real server");
 const DEFAULT_MS = 1000;
 const IDLE_MS = 2500;
 const STORE = "deadlines";
+/** Client deadline of setup calls: a cold server on a loaded machine can take longer than DEFAULT_MS. */
+const SETUP_TIMEOUT_MS = 60_000;
 
 test.before(async (ctx) => {
   ctx.db = await createTestDatabase();
@@ -41,7 +43,10 @@ test.after(async (ctx) => {
 
 test("a unary RPC whose client sent no deadline ends with DEADLINE_EXCEEDED after the default", async (ctx) => {
   const client = createClient(SnapshotService, ctx.transports[0]);
-  const { snapshot } = await client.createSnapshot({ storeId: STORE, resourceType: "t", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: new Uint8Array([1]) } });
+  const { snapshot } = await client.createSnapshot(
+    { storeId: STORE, resourceType: "t", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: new Uint8Array([1]) } },
+    { timeoutMs: SETUP_TIMEOUT_MS },
+  );
   // Hold the snapshot's row lock so DeleteSnapshot waits for it far longer than the default.
   const sql = postgres(ctx.db.url, { max: 1, onnotice: () => {} });
   let release!: () => void;

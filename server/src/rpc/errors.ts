@@ -5,6 +5,8 @@ import { StatusSchema, type Status } from "../../../gen/google/rpc/status_pb.js"
 import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { isDomainError, type DomainErrorName } from "../domain/errors.js";
 import { isBlobError } from "../storage/blob/blob-store.js";
+import { isDatabaseUnavailable } from "../storage/db/db-errors.js";
+import { isClientGone } from "../http/client-gone.js";
 
 const CODES: Record<DomainErrorName, Code> = {
   InvalidArgument: Code.InvalidArgument,
@@ -54,8 +56,15 @@ export function toConnectError(err: unknown): { error: ConnectError; internal: b
     }
     return { error: new ConnectError(err.message, CODES[err.name], undefined, details), internal: false };
   }
+  if (isDatabaseUnavailable(err)) {
+    // Logged once per outage by the database availability probe, not per request.
+    return { error: new ConnectError("database unavailable; retry later", Code.Unavailable), internal: false };
+  }
   if (isBlobError(err, "BlobUnavailable")) {
     return { error: new ConnectError("storage backend unavailable; retry later", Code.Unavailable), internal: true };
+  }
+  if (isClientGone(err)) {
+    return { error: new ConnectError("request cancelled by the client", Code.Canceled), internal: false };
   }
   if (err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError")) {
     return { error: new ConnectError("request cancelled", Code.Canceled), internal: false };

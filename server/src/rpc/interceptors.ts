@@ -1,4 +1,4 @@
-import type { Interceptor, StreamResponse } from "@connectrpc/connect";
+import { Code, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "../lib/logger.js";
 import { requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";
@@ -19,6 +19,7 @@ export function createObservabilityInterceptor(log: Logger): Interceptor {
       const { error, internal } = toConnectError(err);
       const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
       if (internal) rlog.error("internal error", { err });
+      else if (error.code === Code.Canceled) rlog.debug("request cancelled", { msg: error.rawMessage });
       else rlog.info("request failed", { code: error.code, msg: error.rawMessage });
       error.metadata.set("x-request-id", requestId);
       throw error;

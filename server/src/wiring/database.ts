@@ -1,6 +1,6 @@
-import { join } from "node:path";
 import type { Config } from "../config.js";
 import type { Logger } from "../lib/logger.js";
+import { watchDatabaseAvailability, type DatabaseAvailability } from "../storage/db/availability.js";
 import { openDatabase, type Database } from "../storage/db/client.js";
 import { startEmbeddedPostgres } from "../storage/db/embedded.js";
 import { runMigrations } from "../storage/db/migrate.js";
@@ -8,16 +8,21 @@ import type { Wired } from "./module.js";
 
 export interface DatabaseUseCases {
   database: Database;
+  /** Whether PostgreSQL answers (main.ts turns it into the health status). */
+  availability: DatabaseAvailability;
 }
 
-/** PostgreSQL: external (DATABASE_URL) or embedded under `<data dir>/pg`, migrated, and a pool. */
+/**
+ * PostgreSQL: external (DATABASE_URL) or embedded under `<data dir>/pg`, migrated, a pool, and an
+ * availability probe (a closed pooled connection triggers a check at once).
+ */
 export async function wireDatabase(
   config: Pick<Config, "databaseUrl" | "dataDir" | "embeddedPgPort" | "dbPoolMax">,
   log: Logger,
 ): Promise<Wired<DatabaseUseCases>> {
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres(join(config.dataDir, "pg"), config.embeddedPgPort, log);
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
   const url = config.databaseUrl ?? embedded!.url;
   try {
     await runMigrations(url);
@@ -25,11 +30,13 @@ export async function wireDatabase(
     await embedded?.stop();
     throw err;
   }
-  const database = openDatabase(url, { max: config.dbPoolMax });
+  const availability = watchDatabaseAvailability({ url, log });
+  const database = openDatabase(url, { max: config.dbPoolMax, onConnectionClosed: () => availability.check() });
   return {
-    useCases: { database },
+    useCases: { database, availability },
     jobKinds: [],
     async close() {
+      await availability.close();
       await database.close();
       await embedded?.stop();
     },

@@ -27,7 +27,7 @@ export interface WorkersUseCases {
 export async function wireWorkers(
   config: Pick<Config, "jobConcurrency">,
   log: Logger,
-  deps: DatabaseUseCases & { kinds: JobKindRegistry; schedules: ScheduledJob[]; timing?: Partial<JobRunnerTiming> },
+  deps: Pick<DatabaseUseCases, "database"> & { kinds: JobKindRegistry; schedules: ScheduledJob[]; timing?: Partial<JobRunnerTiming> },
 ): Promise<Wired<WorkersUseCases>> {
   const { database, kinds } = deps;
   const workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -16,10 +17,10 @@ const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(
  * script (package.json), over this process's environment. `env` goes on top; a key set to
  * undefined there is removed.
  */
-export function spawnLikeStart(script: string, env: Record<string, string | undefined>, stdio: StdioOptions): ChildProcess {
+export function spawnLikeStart(script: string, env: Record<string, string | undefined>, stdio: StdioOptions, cwd?: string): ChildProcess {
   const merged: Record<string, string | undefined> = { ...process.env, ...START_ENV, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
-  return spawn(process.execPath, [...START_NODE_FLAGS, "--import", "tsx", script], { env: merged, stdio });
+  return spawn(process.execPath, [...START_NODE_FLAGS, "--import", "tsx", script], { env: merged, stdio, cwd });
 }
 
 /** A free loopback TCP port (closed again before it is returned). */
@@ -51,8 +52,8 @@ export interface ServerProcess extends NodeProcess {
  * a line containing `ready`. The database is the caller's or none: this process's DATABASE_URL is
  * not inherited.
  */
-export async function startNodeProcess(script: string, env: Record<string, string>, ready: string, timeoutMs = 60_000): Promise<NodeProcess> {
-  const child = spawnLikeStart(script, { ...env, DATABASE_URL: env.DATABASE_URL || undefined }, ["ignore", "pipe", "pipe"]);
+export async function startNodeProcess(script: string, env: Record<string, string>, ready: string, timeoutMs = 60_000, cwd?: string): Promise<NodeProcess> {
+  const child = spawnLikeStart(script, { ...env, DATABASE_URL: env.DATABASE_URL || undefined }, ["ignore", "pipe", "pipe"], cwd);
   const logs: string[] = [];
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   let partial = "";
@@ -85,9 +86,11 @@ export async function startNodeProcess(script: string, env: Record<string, strin
 /**
  * Runs `server/src/main.ts` as its own Node process (the same Node that runs the tests, with the
  * tsx loader), exactly as `npm start` does, and waits until it logs that it is listening.
+ * `opts.repo` runs the main.ts of another copy of the repository, from that directory.
  */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, opts: { repo?: string } = {}): Promise<ServerProcess> {
   const port = Number(env.PORT) || (await freePort());
-  const p = await startNodeProcess(MAIN, { ...env, PORT: String(port) }, '"vellum listening"', timeoutMs);
+  const main = opts.repo ? join(opts.repo, "server", "src", "main.ts") : MAIN;
+  const p = await startNodeProcess(main, { ...env, PORT: String(port) }, '"vellum listening"', timeoutMs, opts.repo);
   return { ...p, port };
 }

@@ -109,6 +109,25 @@ t("a ranged read is one metadata request plus one Range request; a whole read is
   assert.match(whole[0], /alt=media.* range=$/);
 });
 
+t("streamed downloads, whole and ranged, raise no MaxListenersExceededWarning", async () => {
+  const { store } = await gcs();
+  const data = pattern(3 * 1024 * 1024, 9);
+  await store.put("w", data);
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => void (w.name === "MaxListenersExceededWarning" && warnings.push(w));
+  process.on("warning", onWarning);
+  try {
+    for (let i = 0; i < 3; i++) {
+      equalBytes(await collect(store.get("w")), data);
+      equalBytes(await collect(store.get("w", { offset: 10, length: 100_000 })), data.subarray(10, 100_010));
+    }
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.equal(warnings.map((w) => w.message), []);
+});
+
 t("names under the prefix that are not valid keys are not listed", async () => {
   const { store, storage, prefix } = await gcs();
   await store.put("good", pattern(3));

@@ -27,9 +27,12 @@
  * Vendor errors are translated by `translateError` (gcs-errors.ts). Retries are the SDK's (the
  * caller configures them on the Storage instance).
  *
- * Known noise: @google-cloud/storage 8.4.0 prints a MaxListenersExceededWarning on streamed
- * downloads (googleapis/google-cloud-node#9185); it is benign and not a leak.
+ * Streamed downloads: @google-cloud/storage 8.4.0 (teeny-request 11, node-fetch 3) pipes each
+ * response body into three pipelines, which puts 12 'error' and 'close' listeners on it, and Node
+ * then warns of a possible leak once per download (googleapis/google-cloud-node#9185). The
+ * listeners are a fixed number per body and leave with it, so `get` raises that one body's limit.
  */
+import type { EventEmitter } from "node:events";
 import { pipeline } from "node:stream/promises";
 import type { GetFilesOptions, GetFilesResponse, Storage } from "@google-cloud/storage";
 import {
@@ -57,6 +60,9 @@ export interface GcsBlobStoreOptions {
   /** Names requested per list page (default 1000, the API's maximum). */
   listPageSize?: number;
 }
+
+/** Listener limit for one download's response body: the SDK's 12 plus headroom (header comment). */
+const RESPONSE_BODY_LISTENERS = 16;
 
 const KEY_SEGMENT_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
@@ -180,6 +186,8 @@ export function createGcsBlobStore(options: GcsBlobStoreOptions): BlobStore {
           readOpts = { start, end: end - 1, validation: false };
         }
         const stream = file.createReadStream(readOpts);
+        // Emitted before the SDK attaches its pipelines to the body (see the header comment).
+        stream.once("response", (body: EventEmitter) => body.setMaxListeners?.(RESPONSE_BODY_LISTENERS));
         try {
           for await (const chunk of stream) yield chunk as Uint8Array;
         } catch (e) {

@@ -71,6 +71,7 @@ export function createSnapshotServiceImpl(deps: {
         const snapshot = await uploads.append(h.storeId, h.uploadId, Number(h.writeOffset), chunksOf(it), {
           actor: callerOf(ctx).id,
           audit: auditOf(ctx),
+          signal: ctx.signal,
         });
         return { snapshot: snapshotToPb(snapshot) };
       }

@@ -7,6 +7,7 @@ import { formatRow, type BenchModule } from "./report.js";
 
 const modules: Record<string, () => Promise<{ bench: BenchModule }>> = {
   chunk: () => import("./chunk-bench.js"),
+  concurrency: () => import("./concurrency-bench.js"),
   diff: () => import("./diff-bench.js"),
   index: () => import("./index-bench.js"),
   transfer: () => import("./transfer-bench.js"),

@@ -15,6 +15,7 @@ import { createCompareUseCases, type CompareUseCases } from "./domain/compare/se
 import { encodeComparison } from "./rpc/compare-convert.js";
 import type { RpcLimits } from "./app.js";
 import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
+import { createBufferBudget } from "./lib/buffer-budget.js";
 import type { Logger } from "./lib/logger.js";
 import type { BlobStore } from "./storage/blob/blob-store.js";
 import { createFsBlobStore } from "./storage/blob/fs-blob-store.js";
@@ -103,6 +104,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
     packTargetBytes: config.packTargetBytes,
     scanner: workers?.scan,
     openGroup: workers?.open,
+    budget: createBufferBudget(config.bufferBudgetBytes),
   };
   const content = createChunkedContentStore(chunkedDeps);
   const snapshotRepo = createSnapshotRepository(database.db);

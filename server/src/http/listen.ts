@@ -22,7 +22,7 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  */
 export async function listen(handler: RequestHandler, opts: { port: number; host: string }): Promise<Listener> {
   const h1 = http.createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, handler);
-  const h2 = http2.createServer({ settings: { initialWindowSize: 4 * 1024 * 1024, maxFrameSize: 1024 * 1024 } }, handler);
+  const h2 = http2.createServer({ settings: { initialWindowSize: 1024 * 1024, maxFrameSize: 1024 * 1024 } }, handler);
   h2.on("session", (session) => session.setLocalWindowSize?.(16 * 1024 * 1024));
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -23,7 +23,7 @@ import { dateOf, jobToPb, metadataFromPb, snapshotToPb, snapshotTypeFromPb } fro
 /** Largest chunk in one DownloadSnapshot message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 /** Download pieces at least this large are sent without copying (smaller ones are packed). */
-const DOWNLOAD_MIN_ZERO_COPY_BYTES = 128 * 1024;
+const DOWNLOAD_MIN_ZERO_COPY_BYTES = 64 * 1024;
 
 export function createSnapshotServiceImpl(deps: {
   snapshots: SnapshotUseCases;

@@ -68,6 +68,13 @@ export interface IngestResult {
   encryption?: EncryptionMetadata;
 }
 
+/**
+ * Buffer bytes an ingest holds besides its packs, for the buffer budget: the scanner's window and
+ * the pieces its consumer has not released (content-workers.ts: 4 MiB ahead, two dedup batches of
+ * 2 MiB behind, a few recycled pieces).
+ */
+export const INGEST_SCAN_BYTES = 10 * 1024 * 1024;
+
 interface Pending {
   digest: Sha256;
   key: string; // Sha256.key()

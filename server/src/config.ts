@@ -114,7 +114,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     masterKey,
     chunking,
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 16 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
-    bufferBudgetBytes: int(env, "VELLUM_BUFFER_BUDGET_MB", 96, 16, 1024 * 1024) * 1024 * 1024,
+    bufferBudgetBytes: int(env, "VELLUM_BUFFER_BUDGET_MB", 48, 16, 1024 * 1024) * 1024 * 1024,
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     reclaimIntervalMs: int(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000, 0, 7 * 24 * 3600_000),

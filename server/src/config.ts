@@ -55,8 +55,9 @@ export interface Config {
   /** Upload sessions expire this long after their last activity, in ms. */
   uploadSessionTtlMs: number;
   /**
-   * CompareSnapshots limits, in bytes of both snapshots together: above `syncMaxBytes` the RPC
-   * answers with a job; above `maxInMemoryBytes` content is not loaded and the answer is a chunk
+   * CompareSnapshots limits, in bytes of both snapshots together: above `syncMaxBytes` a comparison
+   * that reads content is answered with a job (a chunk summary from stored manifests is always
+   * answered inline); above `maxInMemoryBytes` content is not loaded and the answer is a chunk
    * summary.
    */
   compare: { syncMaxBytes: number; maxInMemoryBytes: number };

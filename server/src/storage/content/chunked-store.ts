@@ -7,6 +7,7 @@ import { packs as packsTable } from "../db/schema/index.js";
 import type { ChunkScanner } from "../engine/content-scan.js";
 import { createChunkReader, type GroupOpener } from "../engine/chunk-reader.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
+import { dataKeyId } from "../engine/kms.js";
 import { readContentRange, verifyContent } from "../engine/content-reader.js";
 import { INGEST_SCAN_BYTES, ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
 import type { Manifest } from "../engine/manifest.js";
@@ -109,7 +110,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   ): Promise<EngineIngest> {
     const { storeId } = lease;
     const index = createPgChunkIndex(db, { encrypted: opts.encrypt });
-    const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
+    const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId) } : undefined;
     const admitted = await admitIngest(INGEST_SCAN_BYTES, opts.admission ?? opts.signal);
     let r: EngineIngest;
     try {
@@ -136,13 +137,14 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   /** Saves a manifest (checking `lease` is still held) and returns the ContentStore ingest result for it. */
   async function saveContent(lease: IngestLease, manifest: Manifest, sha256: Sha256, storedBytes: number, encrypted: boolean): Promise<IngestResult> {
     const id = deps.newId();
+    const keyId = encrypted ? dataKeyId(await keys.getOrCreate(lease.storeId)) : undefined;
     await manifests.save(id, lease.storeId, manifest, sha256.toHex(), encrypted, lease.fence);
     return {
       contentRef: id,
       sha256: sha256.toHex(),
       size: manifest.size,
       storedSize: storedBytes,
-      encryption: encrypted ? { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId: keys.kmsKeyId } : undefined,
+      encryption: keyId !== undefined ? { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId } : undefined,
     };
   }
 

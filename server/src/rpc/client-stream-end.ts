@@ -1,4 +1,5 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { raceAbort } from "../lib/abort.js";
 
 /**
  * Whether the client has ended its request body in an orderly way: on HTTP/2 an END_STREAM flag
@@ -35,7 +36,13 @@ export async function* endedByClient<T>(source: AsyncIterable<T>, signal: AbortS
   let finished = false;
   try {
     for (;;) {
-      const r = await untilAborted(it.next(), signal);
+      if (signal.aborted) throw cutOff(signal);
+      let r: IteratorResult<T>;
+      try {
+        r = await raceAbort(it.next(), signal);
+      } catch (err) {
+        throw signal.aborted ? cutOff(signal) : err; // what a cut leaves behind (a premature close) is the cut
+      }
       if (r.done) {
         finished = true;
         if (signal.aborted || !clientEnded()) throw cutOff(signal);
@@ -47,26 +54,4 @@ export async function* endedByClient<T>(source: AsyncIterable<T>, signal: AbortS
     // After an abort a next() may still be pending: ask the source to stop without waiting for it.
     if (!finished) void it.return?.()?.catch(() => undefined);
   }
-}
-
-/** Settles like `p`, or rejects with cutOff(signal) once the signal aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    p.catch(() => undefined);
-    return Promise.reject(cutOff(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(cutOff(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(signal.aborted ? cutOff(signal) : e);
-      },
-    );
-  });
 }

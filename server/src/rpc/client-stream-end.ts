@@ -38,8 +38,10 @@ export async function* endedByClient<T>(source: AsyncIterable<T>, signal: AbortS
     for (;;) {
       if (signal.aborted) throw cutOff(signal);
       let r: IteratorResult<T>;
+      const next = it.next();
+      next.catch(() => undefined); // unobserved when the signal aborted while next() began
       try {
-        r = await raceAbort(it.next(), signal);
+        r = await raceAbort(next, signal);
       } catch (err) {
         throw signal.aborted ? cutOff(signal) : err; // what a cut leaves behind (a premature close) is the cut
       }

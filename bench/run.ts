@@ -8,6 +8,7 @@ import { formatRow, type BenchModule } from "./report.js";
 const modules: Record<string, () => Promise<{ bench: BenchModule }>> = {
   batch: () => import("./batch-create-bench.js"),
   chunk: () => import("./chunk-bench.js"),
+  concurrency: () => import("./concurrency-bench.js"),
   diff: () => import("./diff-bench.js"),
   index: () => import("./index-bench.js"),
   search: () => import("./search-bench.js"),

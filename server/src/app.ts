@@ -29,12 +29,14 @@ import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
 import type { ShareUseCases } from "./domain/share/share-use-cases.js";
 import type { SnapshotMetadataUseCases } from "./domain/snapshots/metadata-updates.js";
+import { bodyEndedByClient } from "./http/body-end.js";
 import { withShareDownloads } from "./http/download-route.js";
 import { createRpcHandler } from "./http/rpc-handler.js";
 import { closeUnreadBodies } from "./http/unread-body.js";
 import { createAccessInterceptor } from "./rpc/access-interceptor.js";
 import { createApiKeyServiceImpl } from "./rpc/api-key-service.js";
 import { createAuditServiceImpl } from "./rpc/audit-service.js";
+import { clientEndedKey, createClientStreamEndInterceptor } from "./rpc/client-stream-end.js";
 import { clientIpKey } from "./rpc/context.js";
 import { createRequestGate } from "./rpc/request-gate.js";
 import { createShareServiceImpl } from "./rpc/share-service.js";
@@ -153,6 +155,7 @@ export function createRoutes(deps: AppDeps) {
   const interceptors = [
     createObservabilityInterceptor(deps.log),
     createDeadlineInterceptor(deps.limits),
+    createClientStreamEndInterceptor(),
     createStreamIdleInterceptor(deps.limits.streamIdleTimeoutMs),
     createAccessInterceptor({ limiter: deps.limiter }),
   ];
@@ -166,7 +169,8 @@ export function createApp(deps: AppDeps) {
     routes,
     interceptors,
     requestGate,
-    contextValues: (req) => createContextValues().set(clientIpKey, req.socket.remoteAddress ?? ""),
+    contextValues: (req) =>
+      createContextValues().set(clientIpKey, req.socket.remoteAddress ?? "").set(clientEndedKey, bodyEndedByClient(req)),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
     // Accept long client deadlines here so the deadline interceptor can cap them at

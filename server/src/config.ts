@@ -38,6 +38,11 @@ export interface Config {
   chunking: { minSize: number; avgSize: number; maxSize: number };
   /** Target pack object size in bytes. */
   packTargetBytes: number;
+  /**
+   * Bytes that ingest and download buffers may hold at once, process-wide (VELLUM_BUFFER_BUDGET_MB):
+   * uploads beyond it wait on flow control, reads beyond it get no read-ahead.
+   */
+  bufferBudgetBytes: number;
   /** Threads that chunk and hash uploads (VELLUM_SCAN_WORKERS); 0 does it on the event loop. */
   scanWorkers: number;
   /** Browser origins allowed by CORS (VELLUM_CORS_ORIGINS, comma-separated, or "*"); none by default. */
@@ -54,8 +59,9 @@ export interface Config {
   /** Upload sessions expire this long after their last activity, in ms. */
   uploadSessionTtlMs: number;
   /**
-   * CompareSnapshots limits, in bytes of both snapshots together: above `syncMaxBytes` the RPC
-   * answers with a job; above `maxInMemoryBytes` content is not loaded and the answer is a chunk
+   * CompareSnapshots limits, in bytes of both snapshots together: above `syncMaxBytes` a comparison
+   * that reads content is answered with a job (a chunk summary from stored manifests is always
+   * answered inline); above `maxInMemoryBytes` content is not loaded and the answer is a chunk
    * summary.
    */
   compare: { syncMaxBytes: number; maxInMemoryBytes: number };
@@ -132,6 +138,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     masterKey,
     chunking,
     packTargetBytes: int(env, "VELLUM_PACK_TARGET_BYTES", 16 * 1024 * 1024, 4 * 1024, 256 * 1024 * 1024),
+    bufferBudgetBytes: int(env, "VELLUM_BUFFER_BUDGET_MB", 48, 16, 1024 * 1024) * 1024 * 1024,
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     reclaimIntervalMs: scheduleInterval(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000),

@@ -189,4 +189,18 @@ test("idempotency_key: replay returns the original; a different body is ALREADY_
   assert.is(other.code, Code.AlreadyExists);
 });
 
+test("an encrypted snapshot records the id of its store's data key: the same within a store, another in another store", async ({ h }) => {
+  const create = (storeId: string, text: string) =>
+    h.snapshots.createSnapshot({ storeId, resourceType: "secret", payload: { case: "data", value: Buffer.from(text) }, snapshotType: SnapshotType.BLOB, encrypt: true });
+  const a1 = (await create("keys-a", "one")).snapshot!.encryption!;
+  const a2 = (await create("keys-a", "two")).snapshot!.encryption!;
+  const b = (await create("keys-b", "one")).snapshot!.encryption!;
+  assert.is(a1.algorithm, "AES-256-GCM/chunk-v1");
+  assert.match(a1.keyId, /^dk-[0-9a-f]{32}$/);
+  assert.is(a2.keyId, a1.keyId);
+  assert.is.not(b.keyId, a1.keyId);
+  const plain = (await h.snapshots.createSnapshot({ storeId: "keys-a", resourceType: "open", payload: { case: "data", value: Buffer.from("x") }, snapshotType: SnapshotType.BLOB })).snapshot!;
+  assert.is(plain.encryption, undefined);
+});
+
 test.run();

@@ -78,7 +78,8 @@ export type CompareSnapshotsResponse = Message<"vellum.v1.CompareSnapshotsRespon
    */
   outcome: {
     /**
-     * The comparison, for inputs within the synchronous limit.
+     * The comparison: for inputs within the synchronous limit, and for chunk summaries from the
+     * stored manifests of any size.
      *
      * @generated from field: vellum.v1.CompareResult result = 1;
      */
@@ -86,7 +87,8 @@ export type CompareSnapshotsResponse = Message<"vellum.v1.CompareSnapshotsRespon
     case: "result";
   } | {
     /**
-     * A queued COMPARE_SNAPSHOTS job, for larger inputs; see StartCompare for its output.
+     * A queued COMPARE_SNAPSHOTS job, for larger inputs whose comparison reads content, or a
+     * result larger than a message; see StartCompare for its output.
      *
      * @generated from field: vellum.v1.Job job = 2;
      */
@@ -323,10 +325,12 @@ export const CompareService: GenService<{
    * Compares two snapshots of a store. JSON snapshots are compared as JSON, tar snapshots member by
    * member, other content as text when both sides are UTF-8 text; binary content, content larger
    * than the in-memory limit (VELLUM_COMPARE_MAX_BYTES, combined) and DIFF_FORMAT_CHUNKS get a
-   * chunk-level change summary from the manifests. When the two snapshots together exceed
-   * VELLUM_COMPARE_SYNC_MAX_BYTES (8 MiB by default), or the rendered result would exceed the
-   * message limit, the response carries a queued COMPARE_SNAPSHOTS job instead of the result (see
-   * StartCompare). Requires snapshot:read.
+   * chunk-level change summary from the manifests. A comparison that reads content is answered
+   * inline while the two snapshots together are within VELLUM_COMPARE_SYNC_MAX_BYTES (8 MiB by
+   * default); above it the response carries a queued COMPARE_SNAPSHOTS job instead of the result
+   * (see StartCompare). A chunk-level summary taken from the stored manifests reads no content, so
+   * it is answered inline whatever the size. Any result that would exceed the message limit is
+   * handed to a job. Requires snapshot:read.
    * Errors: INVALID_ARGUMENT for bad ids, format or options; NOT_FOUND for an unknown snapshot;
    * FAILED_PRECONDITION for a deleted snapshot (SNAPSHOT_DELETED), content that is not what its type
    * says (INVALID_JSON, INVALID_TAR) or a text diff past the edit limit (DIFF_TOO_LARGE).

@@ -71,7 +71,8 @@ export type EncryptionInfo = Message<"vellum.v1.EncryptionInfo"> & {
   algorithm: string;
 
   /**
-   * Id of the store data key that encrypted the content.
+   * Id of the store data key that encrypted the content: "dk-" and 32 hex digits derived from the
+   * key (not secret; it stays the same when the key is wrapped anew). Empty when not encrypted.
    *
    * @generated from field: string key_id = 2;
    */

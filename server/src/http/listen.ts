@@ -16,13 +16,20 @@ export interface Listener {
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 /**
+ * HTTP/2 stream receive window: how much of a request body a client may send ahead of what the
+ * server has read. It is what an upload waiting for the buffer budget holds (it is not read
+ * meanwhile), so it stays small; on loopback 1 MiB does not hold an upload back.
+ */
+const STREAM_WINDOW_BYTES = 1024 * 1024;
+
+/**
  * Serves one port for HTTP/2 cleartext (gRPC, gRPC-Web, Connect) and HTTP/1.1 (Connect, gRPC-Web,
  * plain GET routes). Node's h2c server cannot fall back to HTTP/1.1 without TLS, so a `net` server
  * sniffs the HTTP/2 connection preface and hands each socket to the matching server.
  */
 export async function listen(handler: RequestHandler, opts: { port: number; host: string }): Promise<Listener> {
   const h1 = http.createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, handler);
-  const h2 = http2.createServer({ settings: { initialWindowSize: 4 * 1024 * 1024, maxFrameSize: 1024 * 1024 } }, handler);
+  const h2 = http2.createServer({ settings: { initialWindowSize: STREAM_WINDOW_BYTES, maxFrameSize: 1024 * 1024 } }, handler);
   h2.on("session", (session) => session.setLocalWindowSize?.(16 * 1024 * 1024));
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();

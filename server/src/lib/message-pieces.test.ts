@@ -25,6 +25,16 @@ test("small pieces are packed together; order and bytes are kept; nothing exceed
   assert.equal(out.map((p) => p.length), [80, 300, 100, 70, 300, 300, 300, 100, 99]);
 });
 
+test("small pieces are gathered only up to the zero-copy size, not read ahead to the maximum", async () => {
+  const pieces = [bytes(40, 1), bytes(40, 2), bytes(40, 3), bytes(40, 4)];
+  const out = await run(pieces, 300, 100);
+  assert.equal(out.map((p) => p.length), [120, 40]);
+  assert.equal(Buffer.concat(out), Buffer.concat(pieces));
+  const single = bytes(20, 9);
+  const [alone] = await run([single], 300, 100);
+  assert.ok(alone.buffer === single.buffer, "a single small piece goes out as it is");
+});
+
 test("bad sizes are rejected", async () => {
   try {
     await run([bytes(1, 1)], 10, 20);

@@ -1,4 +1,4 @@
-import { Code, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "../lib/logger.js";
 import { requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";
@@ -18,7 +18,10 @@ export function createObservabilityInterceptor(log: Logger): Interceptor {
     const fail = (err: unknown): never => {
       const { error, internal } = toConnectError(err);
       const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
-      if (internal) rlog.error("internal error", { err });
+      // A client that cancels, resets its stream or drops its connection ends the call: an event of
+      // the client's, whatever the error it left behind (a premature close, a destroyed stream).
+      if (endedByClient(req.signal)) rlog.debug("call ended by the client", { code: error.code, err });
+      else if (internal) rlog.error("internal error", { err });
       else if (error.code === Code.Canceled) rlog.debug("request cancelled", { msg: error.rawMessage });
       else rlog.info("request failed", { code: error.code, msg: error.rawMessage });
       error.metadata.set("x-request-id", requestId);
@@ -35,6 +38,11 @@ export function createObservabilityInterceptor(log: Logger): Interceptor {
       return fail(err);
     }
   };
+}
+
+/** Whether the transport aborted the call because the client went away (not for a deadline). */
+function endedByClient(signal: AbortSignal): boolean {
+  return signal.aborted && !(signal.reason instanceof ConnectError && signal.reason.code === Code.DeadlineExceeded);
 }
 
 async function* mapStreamErrors<T>(it: AsyncIterable<T>, fail: (e: unknown) => never): AsyncIterable<T> {

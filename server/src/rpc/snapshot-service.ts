@@ -27,7 +27,7 @@ import { summaryDimensionFromPb, summaryGroupToPb } from "./retention-convert.js
 /** Largest chunk in one DownloadSnapshot message. */
 export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
 /** Download pieces at least this large are sent without copying (smaller ones are packed). */
-const DOWNLOAD_MIN_ZERO_COPY_BYTES = 128 * 1024;
+const DOWNLOAD_MIN_ZERO_COPY_BYTES = 64 * 1024;
 
 export function createSnapshotServiceImpl(deps: {
   snapshots: SnapshotUseCases;
@@ -63,6 +63,7 @@ export function createSnapshotServiceImpl(deps: {
         const snapshot = await uploads.append(h.storeId, h.uploadId, Number(h.writeOffset), chunksOf(it), {
           actor: callerOf(ctx).id,
           audit: auditOf(ctx),
+          signal: ctx.signal,
         });
         return { snapshot: snapshotToPb(snapshot) };
       }

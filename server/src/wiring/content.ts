@@ -3,6 +3,7 @@ import { uuidv7 } from "uuidv7";
 import type { Config } from "../config.js";
 import { reclaimStorageKind } from "../jobs/kinds/reclaim-storage.js";
 import { every } from "../jobs/scheduler.js";
+import { createBufferBudget } from "../lib/buffer-budget.js";
 import type { Logger } from "../lib/logger.js";
 import type { BlobStore } from "../storage/blob/blob-store.js";
 import { createFsBlobStore } from "../storage/blob/fs-blob-store.js";
@@ -47,7 +48,7 @@ export async function openBlobStore(url: string, opts: { gcsEndpoint?: string } 
  * `reclaim-storage` schedule (every VELLUM_RECLAIM_INTERVAL_MS; 0 disables it).
  */
 export async function wireContent(
-  config: Pick<Config, "blobUrl" | "gcsEndpoint" | "masterKey" | "dataDir" | "scanWorkers" | "chunking" | "packTargetBytes" | "reclaimIntervalMs" | "reclaimGraceMs">,
+  config: Pick<Config, "blobUrl" | "gcsEndpoint" | "masterKey" | "dataDir" | "scanWorkers" | "chunking" | "packTargetBytes" | "reclaimIntervalMs" | "reclaimGraceMs" | "bufferBudgetBytes">,
   log: Logger,
   { database }: DatabaseUseCases,
 ): Promise<Wired<ContentUseCases>> {
@@ -67,6 +68,7 @@ export async function wireContent(
     packTargetBytes: config.packTargetBytes,
     scanner: workers?.scan,
     openGroup: workers?.open,
+    budget: createBufferBudget(config.bufferBudgetBytes),
   };
   const content = createChunkedContentStore(chunked);
   // One run at a time in this process; runs in different processes are safe against each other

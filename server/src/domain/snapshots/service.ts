@@ -108,6 +108,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
         expected: opts.expected,
         signal: opts.signal,
       });
+      opts.signal?.throwIfAborted(); // a call that ended while its content was stored commits nothing
       return this.commit(spec, stored, { actor: opts.actor, method: opts.method, fingerprint, audit: opts.audit });
     },
 

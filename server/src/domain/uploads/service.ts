@@ -56,22 +56,26 @@ export function createUploadUseCases(deps: UploadUseCasesDeps) {
     },
 
     /**
-     * Appends a stream to a session. A stream cut off keeps its bytes and rethrows the cut; a stream
-     * that ends cleanly commits the session into a snapshot.
+     * Appends a stream to a session. The source ending normally is the client's orderly end of
+     * stream, and only that commits the session into a snapshot. A source that throws (a cancel,
+     * reset, deadline or idle timeout) keeps the bytes that arrived, leaves the session OPEN at its
+     * new committed size and rethrows; so does a `signal` that aborts before the commit.
      */
     async append(
       storeId: string,
       uploadId: string,
       writeOffset: number,
       source: AsyncIterable<Uint8Array>,
-      opts: { actor: string; audit: AuditContext },
+      opts: { actor: string; audit: AuditContext; signal?: AbortSignal },
     ): Promise<Snapshot> {
       const session = await open(storeId, uploadId);
       const { spec, expected } = session.header;
-      const r = await sessions.appendSegment(session, writeOffset, source, spec.encrypt);
+      const r = await sessions.appendSegment(session, writeOffset, source, spec.encrypt, opts.signal);
       if (r.sourceError !== undefined) throw r.sourceError;
+      opts.signal?.throwIfAborted();
       const single = r.session.segments === 1 && writeOffset === 0 ? r.segmentSha256.toHex() : undefined;
       const stored = await sessions.finish(r.session, spec.encrypt, expected, single);
+      opts.signal?.throwIfAborted();
       const snapshot = await snapshots.commit(spec, stored, {
         actor: opts.actor,
         method: "UploadSession",

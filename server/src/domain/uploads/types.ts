@@ -34,11 +34,17 @@ export interface ChunkEntry {
 export interface UploadSessionStore {
   start(id: string, storeId: string, header: UploadHeader, createdBy: string, now: Date): Promise<UploadSession>;
   get(storeId: string, id: string): Promise<UploadSession | undefined>;
+  /**
+   * Stores `source` as the session's next segment. A source that throws ends the segment: the
+   * bytes before it are kept and its error is returned as `sourceError`. `signal` only cancels a
+   * segment still waiting to start (for memory, see the content store).
+   */
   appendSegment(
     session: UploadSession,
     writeOffset: number,
     source: AsyncIterable<Uint8Array>,
     encrypt: boolean,
+    signal?: AbortSignal,
   ): Promise<{ session: UploadSession; sourceError?: unknown; segmentSha256: Sha256 }>;
   finish(session: UploadSession, encrypt: boolean, expected: UploadHeader["expected"], singleSegmentSha?: string): Promise<IngestResult>;
   setState(storeId: string, id: string, from: UploadState, to: UploadState, snapshotId?: string): Promise<UploadSession | undefined>;

@@ -111,6 +111,16 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
 
   /** UploadChunks under a held lease: batches are looked up (touching what exists) and new chunks packed. */
   async function storeUnderLease(lease: IngestLease, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
+    const admitted = await content.admitIngest(DEDUP_BATCH_BYTES + MAX_UPLOADED_CHUNK_BYTES, signal);
+    try {
+      return await storeAdmitted(lease, encrypted, chunks, signal);
+    } finally {
+      admitted.release();
+    }
+  }
+
+  /** storeUnderLease once the buffer budget holds a batch, the largest chunk and a pack. */
+  async function storeAdmitted(lease: IngestLease, encrypted: boolean, chunks: AsyncIterable<UploadedChunk>, signal?: AbortSignal) {
     const { storeId } = lease;
     const index = createPgChunkIndex(deps.db, { encrypted });
     const dataKey = encrypted ? await deps.keys.getOrCreate(storeId) : undefined;

@@ -7,11 +7,13 @@ import { packs as packsTable } from "../db/schema/index.js";
 import type { ChunkScanner } from "../engine/content-scan.js";
 import { createChunkReader, type GroupOpener } from "../engine/chunk-reader.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
+import { dataKeyId } from "../engine/kms.js";
 import { readContentRange, verifyContent } from "../engine/content-reader.js";
-import { ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
+import { INGEST_SCAN_BYTES, ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
 import type { Manifest } from "../engine/manifest.js";
-import { type FlushedPack, createPackWriter } from "../engine/pack-writer.js";
+import { DEFAULT_PACK_TARGET_BYTES, type FlushedPack, createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import { type BufferBudget, createBufferBudget } from "../../lib/buffer-budget.js";
 import { LARGE_INGEST_BYTES, collectBetweenPhases } from "../../lib/memory.js";
 import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import type { ManifestRepo } from "./manifest-repo.js";
@@ -36,6 +38,11 @@ export interface ChunkedStoreDeps {
   openGroup?: GroupOpener;
   /** Chunk reads in flight per download. */
   readConcurrency?: number;
+  /**
+   * The process-wide budget for ingest and read buffers: an ingest waits for its share before it
+   * reads its source, and reads count their read-ahead. Default: unlimited.
+   */
+  budget?: BufferBudget;
 }
 
 /**
@@ -48,12 +55,22 @@ export interface ChunkedStoreDeps {
  */
 export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   const { db, blobs, keys, manifests } = deps;
+  const budget = deps.budget ?? createBufferBudget(Number.MAX_SAFE_INTEGER);
+  const packTarget = deps.packTargetBytes ?? DEFAULT_PACK_TARGET_BYTES;
+
+  /**
+   * Waits until the budget holds an ingest's buffers: `ownBytes` (what it gathers besides packs)
+   * plus one pack; a second pack is the pack writer's to ask for. Until then the ingest reads
+   * nothing, so its client waits on flow control. `signal` cancels the wait.
+   */
+  const admitIngest = (ownBytes: number, signal?: AbortSignal) => budget.acquire(ownBytes + packTarget, signal);
 
   /** Content deps for reading a store's chunks; `onWorkers: false` opens them on the event loop. */
   async function readerFor(storeId: string, opts: { onWorkers?: boolean } = {}) {
     const dataKey = await keys.find(storeId);
     const openGroup = opts.onWorkers === false ? undefined : deps.openGroup;
-    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader: createChunkReader({ blobStore: blobs, storeId, dataKey, openGroup }) };
+    const reader = createChunkReader({ blobStore: blobs, storeId, dataKey, openGroup, budget });
+    return { storeId, index: createPgChunkIndex(db, { encrypted: false }), reader };
   }
 
   /**
@@ -66,8 +83,9 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     return createPackWriter({
       blobStore: blobs,
       storeId,
-      targetBytes: deps.packTargetBytes,
+      targetBytes: packTarget,
       signal,
+      budget,
       onDurable: async (p) => {
         try {
           await indexPack(lease, p);
@@ -82,19 +100,27 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   /**
    * Chunks, packs and indexes a stream; packs are durable and indexed when this resolves. Each pack
    * is indexed as soon as it is durable (so no location is held to the end); a failed ingest leaves
-   * those chunks unreferenced, and reclaim removes them after its grace period.
+   * those chunks unreferenced, and reclaim removes them after its grace period. The source is not
+   * read before the buffer budget admits the ingest; `admission` (default `signal`) cancels that
+   * wait, `signal` the whole ingest.
    */
   async function ingestChunks(
     lease: IngestLease,
     source: AsyncIterable<Uint8Array>,
-    opts: { encrypt: boolean; signal?: AbortSignal },
+    opts: { encrypt: boolean; signal?: AbortSignal; admission?: AbortSignal },
   ): Promise<EngineIngest> {
     const { storeId } = lease;
     const index = createPgChunkIndex(db, { encrypted: opts.encrypt });
-    const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId), kmsKeyId: keys.kmsKeyId } : undefined;
-    const packWriter = indexingPackWriter(lease, opts.signal);
-    // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
-    const r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, scanner: deps.scanner, encryption, copyInput: false, signal: opts.signal });
+    const encryption = opts.encrypt ? { dataKey: await keys.getOrCreate(storeId) } : undefined;
+    const admitted = await admitIngest(INGEST_SCAN_BYTES, opts.admission ?? opts.signal);
+    let r: EngineIngest;
+    try {
+      const packWriter = indexingPackWriter(lease, opts.signal);
+      // copyInput false: the ContentStore contract forbids sources to reuse yielded buffers.
+      r = await ingestStream(source, { storeId, index, packWriter, chunking: deps.chunking, scanner: deps.scanner, encryption, copyInput: false, signal: opts.signal });
+    } finally {
+      admitted.release();
+    }
     if (r.size >= LARGE_INGEST_BYTES) collectBetweenPhases();
     return r;
   }
@@ -112,13 +138,14 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   /** Saves a manifest (checking `lease` is still held) and returns the ContentStore ingest result for it. */
   async function saveContent(lease: IngestLease, manifest: Manifest, sha256: Sha256, storedBytes: number, encrypted: boolean): Promise<IngestResult> {
     const id = deps.newId();
+    const keyId = encrypted ? dataKeyId(await keys.getOrCreate(lease.storeId)) : undefined;
     await manifests.save(id, lease.storeId, manifest, sha256.toHex(), encrypted, lease.fence);
     return {
       contentRef: id,
       sha256: sha256.toHex(),
       size: manifest.size,
       storedSize: storedBytes,
-      encryption: encrypted ? { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId: keys.kmsKeyId } : undefined,
+      encryption: keyId !== undefined ? { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId } : undefined,
     };
   }
 
@@ -192,6 +219,7 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
     },
     ingestChunks,
     indexingPackWriter,
+    admitIngest,
     saveVerified,
     readerFor,
     /** The chunk manifest of a snapshot's content (for chunk-level compare without content reads). */

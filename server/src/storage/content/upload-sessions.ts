@@ -75,7 +75,7 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
      * Appends one segment starting at `writeOffset`. Returns the session after the append and the
      * error that cut the source off, if any (the bytes before it are kept).
      */
-    async appendSegment(session: UploadSession, writeOffset: number, source: AsyncIterable<Uint8Array>, encrypt: boolean) {
+    async appendSegment(session: UploadSession, writeOffset: number, source: AsyncIterable<Uint8Array>, encrypt: boolean, signal?: AbortSignal) {
       if (session.state !== "OPEN") throw failedPrecondition(`upload is ${session.state}`, "UPLOAD_NOT_OPEN");
       if (writeOffset !== session.committedSize) {
         throw failedPrecondition(
@@ -92,7 +92,9 @@ export function createUploadSessions(deps: { db: Db; content: ChunkedContentStor
         }
       })();
       return deps.leases.hold(session.storeId, async (lease) => {
-        const r = await content.ingestChunks(lease, guarded, { encrypt });
+        // `signal` may only cancel the wait for buffer memory: the ingest itself runs to the source's
+        // end, so that a cut-off segment keeps what arrived.
+        const r = await content.ingestChunks(lease, guarded, { encrypt, admission: signal });
         if (r.size === 0) return { session, sourceError, segmentSha256: r.sha256 };
         const entries = [...(await entriesOf(session.storeId, session.id)), ...r.manifest.entries];
         const now = new Date();

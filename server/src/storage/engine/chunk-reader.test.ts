@@ -5,7 +5,8 @@ import { type DomainErrorName, isDomainError } from "../../domain/errors.js";
 import { type BlobStore, blobUnavailable } from "../blob/blob-store.js";
 import { createMemoryBlobStore } from "../blob/memory-blob-store.js";
 import { encryptChunk } from "./chunk-crypto.js";
-import { type ChunkReader, createChunkReader } from "./chunk-reader.js";
+import { createBufferBudget } from "../../lib/buffer-budget.js";
+import { type ChunkReader, READ_AHEAD_MIN_BYTES, createChunkReader } from "./chunk-reader.js";
 import { encodeChunk } from "./codec.js";
 import { flipBit, jsonRecords, noise } from "./engine-test-support.js";
 import { generateDataKey } from "./kms.js";
@@ -120,7 +121,7 @@ for (const c of combos) {
 
 test("raw groups go to the in-place checker when the fetched bytes own their buffer, and come back as views of it", async () => {
   const blobs = createMemoryBlobStore();
-  const chunks = [noise(40_000, 5), noise(30_000, 6), noise(50_000, 7)];
+  const chunks = [noise(20_000, 5), noise(15_000, 6), noise(25_000, 7)]; // one group from the start (READ_AHEAD_MIN_BYTES)
   const locs = await writeChunks(blobs, chunks, { compress: false, targetBytes: 1 << 20 });
   let calls = 0;
   let buffers = new Set<ArrayBufferLike>();
@@ -197,11 +198,12 @@ test("a missing pack or a record past its end is DATA_LOSS; an outage is UNAVAIL
 
 /** Counts ranged reads and the most that were in flight at once. */
 function countingStore(inner: BlobStore) {
-  const s = { gets: 0, inFlight: 0, maxInFlight: 0 };
+  const s = { gets: 0, bytes: 0, inFlight: 0, maxInFlight: 0 };
   const store: BlobStore = {
     ...inner,
     get(key, range) {
       s.gets++;
+      s.bytes += range?.length ?? 0;
       return (async function* () {
         s.inFlight++;
         s.maxInFlight = Math.max(s.maxInFlight, s.inFlight);
@@ -224,7 +226,8 @@ test("readInOrder coalesces neighbouring records and bounds reads in flight", as
   assert.is(new Set(locs.map((l) => l.packId)).size, 3);
   const { store, s } = countingStore(blobs);
   const reader = createChunkReader({ blobStore: store, storeId: STORE });
-  let got = await drain(reader, locs, { concurrency: 2, maxSpanBytes: 50_000 });
+  // Read-ahead at its maximum from the start (no slow start), so that spans are the options' alone.
+  let got = await drain(reader, locs, { concurrency: 2, maxSpanBytes: 50_000, startAheadBytes: 100_000 });
   assert.equal(got.map(hex), chunks.map(hex));
   assert.is(s.gets, 12); // 5 records of 10 000 bytes per 50 000-byte read, 4 reads per pack
   assert.ok(s.maxInFlight <= 2 && s.maxInFlight >= 1, `max in flight ${s.maxInFlight}`);
@@ -232,13 +235,13 @@ test("readInOrder coalesces neighbouring records and bounds reads in flight", as
   const sparse = locs.filter((_, i) => i % 3 !== 1);
   s.gets = 0;
   s.maxInFlight = 0;
-  got = await drain(reader, sparse, { concurrency: 3, maxSpanBytes: 1 << 20 });
+  got = await drain(reader, sparse, { concurrency: 3, maxSpanBytes: 1 << 20, startAheadBytes: 3 << 20 });
   assert.equal(got.map(hex), chunks.filter((_, i) => i % 3 !== 1).map(hex));
   assert.is(s.gets, 3);
   assert.ok(s.maxInFlight <= 3);
   // ...but with maxGapBytes 0 only adjacent records share a read: 40 records, 19 adjacent pairs.
   s.gets = 0;
-  await drain(reader, sparse, { maxGapBytes: 0 });
+  await drain(reader, sparse, { maxGapBytes: 0, startAheadBytes: 16 << 20 });
   const adjacent = sparse.filter(
     (l, i) => i > 0 && l.packId === sparse[i - 1].packId && l.offset === sparse[i - 1].offset + sparse[i - 1].length,
   ).length;
@@ -270,13 +273,32 @@ test("neighbouring chunks of one group come out as adjacent views of one buffer 
     const chunks = Array.from({ length: 6 }, (_, i) => (compress ? jsonRecords(200 + i) : noise(10_000 + i, i)));
     const locs = await writeChunks(blobs, chunks, { compress, targetBytes: 1024 * 1024 });
     const got: Uint8Array[] = [];
-    for await (const c of createChunkReader({ blobStore: blobs, storeId: STORE }).readInOrder(locs)) got.push(c); // no copies
+    for await (const c of createChunkReader({ blobStore: blobs, storeId: STORE }).readInOrder(locs, { startAheadBytes: 1 << 20 })) got.push(c); // no copies
     got.forEach((c, i) => assert.equal(Buffer.from(c), Buffer.from(chunks[i]), `chunk ${i}`));
     for (let i = 1; i < got.length; i++) {
       assert.is(got[i].buffer, got[0].buffer, `compress ${compress}: chunk ${i} shares the buffer`);
       assert.is(got[i].byteOffset, got[i - 1].byteOffset + got[i - 1].length, `compress ${compress}: chunk ${i} follows`);
     }
   }
+});
+
+test("read-ahead starts small and grows with what the consumer takes; a stalled consumer holds little", async () => {
+  const blobs = createMemoryBlobStore();
+  const chunks = Array.from({ length: 200 }, (_, i) => noise(16_000, 300 + i)); // 3.2 MB in one pack
+  const locs = await writeChunks(blobs, chunks, { compress: false, targetBytes: 8 << 20 });
+  const { store, s } = countingStore(blobs);
+  const budget = createBufferBudget(64 << 20);
+  const reader = createChunkReader({ blobStore: store, storeId: STORE, budget });
+  const it = reader.readInOrder(locs);
+  assert.equal(Buffer.from((await it.next()).value!), Buffer.from(chunks[0]));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(s.bytes <= 2 * READ_AHEAD_MIN_BYTES, `a consumer that took one chunk has ${s.bytes} bytes read for it`);
+  assert.ok(budget.usedBytes <= 2 * READ_AHEAD_MIN_BYTES);
+  const rest: Uint8Array[] = [];
+  for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
+  assert.equal(rest.map(hex), chunks.slice(1).map(hex));
+  assert.ok(s.gets < 30, `read-ahead grew: ${s.gets} reads for 200 chunks`);
+  assert.is(budget.usedBytes, 0);
 });
 
 test.run();

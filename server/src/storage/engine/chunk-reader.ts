@@ -5,7 +5,9 @@
  */
 import type { BlobStore } from "../blob/blob-store.js";
 import { isPlainRaw, openRecord } from "./chunk-record.js";
-import { orderedPool } from "./ordered-pool.js";
+import { type BufferBudget, createBufferBudget } from "../../lib/buffer-budget.js";
+import { freeBuffer } from "../../lib/free-buffer.js";
+import { readAhead } from "./read-ahead.js";
 import { packKey } from "./pack-format.js";
 import { readExact } from "./pack-reader.js";
 import type { ChunkLocation } from "./types.js";
@@ -22,18 +24,26 @@ export interface ChunkReaderOptions {
    * than the hash). Default: everything on the event loop.
    */
   openGroup?: GroupOpener;
+  /** The buffer budget that read-ahead counts against (read-ahead.ts); default unlimited. */
+  budget?: BufferBudget;
 }
 
 export interface ReadInOrderOptions {
-  /** Ranged reads in flight; default 4. */
+  /** Ranged reads in flight at most; default 4. */
   concurrency?: number;
   /**
    * Neighbouring records of one pack are fetched with a single ranged read when the span and the
-   * total plaintext stay within this many bytes (default 4 MiB); records up to `maxGapBytes`
-   * apart (default 64 KiB) still count as neighbours.
+   * total plaintext stay within this many bytes (default 4 MiB) and within what the read-ahead
+   * allows at that point (it starts at READ_AHEAD_MIN_BYTES); records up to `maxGapBytes` apart
+   * (default 64 KiB) still count as neighbours.
    */
   maxSpanBytes?: number;
   maxGapBytes?: number;
+  /**
+   * Read-ahead to start with, before the consumer has taken anything; default READ_AHEAD_MIN_BYTES.
+   * A consumer that never stalls (a hash over the content) may start at the maximum.
+   */
+  startAheadBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -41,8 +51,9 @@ export interface ChunkReader {
   /** The verified plaintext of one chunk. */
   read(location: ChunkLocation): Promise<Uint8Array>;
   /**
-   * Verified plaintext chunks in the order of `locations`, with read-ahead. In-flight memory is
-   * bounded by about concurrency × maxSpanBytes of stored bytes.
+   * Verified plaintext chunks in the order of `locations`, with read-ahead paced by the consumer
+   * (read-ahead.ts): from READ_AHEAD_MIN_BYTES up to concurrency × maxSpanBytes of stored bytes as
+   * the consumer keeps up, counted against the budget.
    */
   readInOrder(
     locations: Iterable<ChunkLocation> | AsyncIterable<ChunkLocation>,
@@ -58,13 +69,15 @@ interface ReadGroup {
   locations: ChunkLocation[];
 }
 
+/** Groups neighbouring locations; each group's span and plaintext stay within `maxSpan()` as of its first location. */
 async function* groupLocations(
   locations: Iterable<ChunkLocation> | AsyncIterable<ChunkLocation>,
-  maxSpan: number,
+  maxSpan: () => number,
   maxGap: number,
 ): AsyncGenerator<ReadGroup> {
   let g: ReadGroup | undefined;
   let plain = 0;
+  let limit = 0;
   for await (const l of locations) {
     const end = l.offset + l.length;
     if (
@@ -72,8 +85,8 @@ async function* groupLocations(
       l.packId === g.packId &&
       l.offset >= g.start &&
       l.offset <= g.end + maxGap &&
-      Math.max(g.end, end) - g.start <= maxSpan &&
-      plain + l.plainSize <= maxSpan
+      Math.max(g.end, end) - g.start <= limit &&
+      plain + l.plainSize <= limit
     ) {
       g.end = Math.max(g.end, end);
       g.locations.push(l);
@@ -83,8 +96,32 @@ async function* groupLocations(
     if (g !== undefined) yield g;
     g = { packId: l.packId, start: l.offset, end, locations: [l] };
     plain = l.plainSize;
+    limit = maxSpan();
   }
   if (g !== undefined) yield g;
+}
+
+/** Read-ahead a read starts with, and keeps while its consumer takes nothing (read-ahead.ts). */
+export const READ_AHEAD_MIN_BYTES = 64 * 1024;
+/** A consumer that takes nothing for this long gives its read-ahead back (read-ahead.ts). */
+export const READ_AHEAD_SHED_MS = 1000;
+
+/** Budget bytes a group holds: its fetched bytes, plus the buffer its records decode into unless they are plain raw. */
+const groupCost = (g: ReadGroup) =>
+  g.end - g.start + (g.locations.every(isPlainRaw) ? 0 : g.locations.reduce((n, l) => n + l.plainSize, 0));
+
+/** A fetched group: its bytes (to open here) or its records opened elsewhere. */
+interface Fetched {
+  g: ReadGroup;
+  bytes?: Uint8Array;
+  opened?: { plain: Uint8Array[]; error?: unknown };
+}
+
+/** Frees the buffers of a fetched group nobody will read. */
+function dropFetched(f: Fetched): void {
+  if (f.bytes) freeBuffer(f.bytes);
+  const first = f.opened?.plain[0];
+  if (first) freeBuffer(new Uint8Array(first.buffer));
 }
 
 /**
@@ -106,6 +143,7 @@ export const ownsBuffer = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength 
 
 export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
   const { blobStore, storeId, dataKey } = opts;
+  const budget = opts.budget ?? createBufferBudget(Number.MAX_SAFE_INTEGER);
   const ctx = { storeId, dataKey };
   const open = (record: Uint8Array, l: ChunkLocation, into?: Uint8Array) => openRecord(record, l, ctx, into);
 
@@ -121,14 +159,24 @@ export function createChunkReader(opts: ChunkReaderOptions): ChunkReader {
     async *readInOrder(locations, o = {}) {
       const maxSpan = o.maxSpanBytes ?? 4 * 1024 * 1024;
       const maxGap = o.maxGapBytes ?? 64 * 1024;
-      const groups = groupLocations(locations, maxSpan, maxGap);
-      const fetched = orderedPool(groups, o.concurrency ?? 4, async (g) => {
-        const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
-        const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
-        if (opts.openGroup && (!g.locations.every(isPlainRaw) || ownsBuffer(bytes))) {
-          return { g, opened: await opts.openGroup(ctx, bytes, g.start, g.locations) };
-        }
-        return { g, bytes };
+      const concurrency = o.concurrency ?? 4;
+      const fetched = readAhead<ReadGroup, Fetched>((room) => groupLocations(locations, () => Math.min(maxSpan, room()), maxGap), {
+        concurrency,
+        minAheadBytes: Math.min(o.startAheadBytes ?? READ_AHEAD_MIN_BYTES, concurrency * maxSpan),
+        maxAheadBytes: concurrency * maxSpan,
+        budget,
+        cost: groupCost,
+        drop: dropFetched,
+        shedAfterMs: READ_AHEAD_SHED_MS,
+        signal: o.signal,
+        fetch: async (g) => {
+          const what = `chunks ${g.locations[0].digest.toHex()}.. in pack ${g.packId}`;
+          const bytes = await fetch(g.packId, g.start, g.end - g.start, what);
+          if (opts.openGroup && (!g.locations.every(isPlainRaw) || ownsBuffer(bytes))) {
+            return { g, opened: await opts.openGroup(ctx, bytes, g.start, g.locations) };
+          }
+          return { g, bytes };
+        },
       });
       for await (const { g, bytes, opened } of fetched) {
         if (opened) {

@@ -17,7 +17,12 @@ export interface ContentDeps {
   reader: ChunkReader;
 }
 
-/** Index lookups per round trip. */
+/**
+ * Index lookups per round trip: the first batch is small and each next one twice as large, up to
+ * the maximum, so a read whose consumer stops early (a stalled download) has looked up, and holds,
+ * only a few locations, and a long read soon uses full batches.
+ */
+const FIRST_LOOKUP_BATCH = 32;
 const LOOKUP_BATCH = 512;
 
 /** Each entry with its indexed location (undefined when missing), looked up in batches. */
@@ -25,8 +30,8 @@ async function* lookupAll(
   deps: ContentDeps,
   entries: readonly ManifestEntry[],
 ): AsyncGenerator<{ e: ManifestEntry; loc: ChunkLocation | undefined }> {
-  for (let i = 0; i < entries.length; i += LOOKUP_BATCH) {
-    const slice = entries.slice(i, i + LOOKUP_BATCH);
+  for (let i = 0, batch = FIRST_LOOKUP_BATCH; i < entries.length; i += batch, batch = Math.min(LOOKUP_BATCH, batch * 2)) {
+    const slice = entries.slice(i, i + batch);
     const found = await deps.index.lookup(deps.storeId, slice.map((e) => e.digest));
     for (const e of slice) yield { e, loc: found.get(e.digest.toHex()) };
   }

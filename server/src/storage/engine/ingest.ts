@@ -17,6 +17,7 @@ import type { Sha256 } from "../../domain/digest.js";
 import type { ChunkIndex } from "./chunk-index.js";
 import { CHUNK_ENCRYPTION_ALGORITHM, type EncryptionMetadata } from "./chunk-crypto.js";
 import { addChunkRecord } from "./chunk-record.js";
+import { dataKeyId } from "./kms.js";
 import { DEFAULT_ZSTD_LEVEL } from "./codec.js";
 import { type ChunkScanner, type ContentScan, type ScannedChunk, inlineScanner } from "./content-scan.js";
 import { type Manifest, type ManifestEntry, createManifest } from "./manifest.js";
@@ -31,10 +32,10 @@ export interface IngestOptions {
   /** Chunker options; defaults DEFAULT_CHUNKER_OPTIONS. Must match the SDK's for client-side dedup. */
   chunking?: Partial<ChunkerOptions>;
   /**
-   * When set, new chunks are encrypted with the store's data key; `kmsKeyId` (the KMS key that
-   * wraps it) is echoed in the result's encryption metadata for the snapshot row.
+   * When set, new chunks are encrypted with the store's data key; its id (kms.ts dataKeyId) is
+   * echoed in the result's encryption metadata for the snapshot row.
    */
-  encryption?: { dataKey: Uint8Array; kmsKeyId: string };
+  encryption?: { dataKey: Uint8Array };
   /** Compress new chunks with zstd (kept only when it saves >= 5%); default true. */
   compress?: boolean;
   zstdLevel?: number;
@@ -67,6 +68,13 @@ export interface IngestResult {
   /** Present when the content was ingested encrypted: what the snapshot records. */
   encryption?: EncryptionMetadata;
 }
+
+/**
+ * Buffer bytes an ingest holds besides its packs, for the buffer budget: the scanner's window and
+ * the pieces its consumer has not released (content-workers.ts: 4 MiB ahead, two dedup batches of
+ * 2 MiB behind, a few recycled pieces).
+ */
+export const INGEST_SCAN_BYTES = 10 * 1024 * 1024;
 
 interface Pending {
   digest: Sha256;
@@ -152,7 +160,7 @@ export async function ingestStream(source: AsyncIterable<Uint8Array>, o: IngestO
       chunksTotal: entries.length,
       newLocations: packs.flatMap((p) => p.locations),
       packs: packs.map(({ packId, key, size: s }) => ({ packId, key, size: s })),
-      encryption: o.encryption && { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId: o.encryption.kmsKeyId },
+      encryption: o.encryption && { algorithm: CHUNK_ENCRYPTION_ALGORITHM, keyId: dataKeyId(o.encryption.dataKey) },
     };
   } catch (e) {
     await writing.catch(() => undefined); // no add may run while the writer aborts

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { isDomainError } from "../../domain/errors.js";
-import { LOCAL_WRAPPED_KEY_BYTES, createLocalKms, createStoreDataKey, generateDataKey } from "./kms.js";
+import { LOCAL_WRAPPED_KEY_BYTES, createLocalKms, createStoreDataKey, dataKeyId, generateDataKey } from "./kms.js";
 
 const master = new Uint8Array(32).fill(7);
 
@@ -68,6 +68,15 @@ test("createStoreDataKey returns a key and its wrapping under the KMS key id", a
   const k = await createStoreDataKey(kms);
   assert.is(k.wrapped.kmsKeyId, "local-1");
   assert.equal(Buffer.from(await kms.unwrap(k.wrapped.wrappedKey)), Buffer.from(k.dataKey));
+});
+
+test("a data key's id names the key and stays the same when it is wrapped anew", async () => {
+  const key = generateDataKey();
+  const id = dataKeyId(key);
+  assert.match(id, /^dk-[0-9a-f]{32}$/);
+  const rewrapped = await createLocalKms(master, "local-2").unwrap(await createLocalKms(master, "local-2").wrap(key));
+  assert.is(dataKeyId(rewrapped), id);
+  assert.is.not(dataKeyId(generateDataKey()), id);
 });
 
 test.run();

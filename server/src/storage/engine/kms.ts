@@ -3,7 +3,7 @@
  * the data key wrapped by a KMS key is persisted (with the KMS key id). `createLocalKms` wraps
  * with a master key taken from config; a cloud KMS can implement the same interface later.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { dataLoss } from "../../domain/errors.js";
 
 export const DATA_KEY_BYTES = 32;
@@ -14,6 +14,16 @@ export interface Kms {
   wrap(dataKey: Uint8Array): Promise<Uint8Array>;
   /** Fails with DATA_LOSS when `wrapped` was not produced by this key or was altered. */
   unwrap(wrapped: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * The id of a data key: "dk-" and 32 hex digits of HMAC-SHA256 under the key of a fixed label
+ * (a key check value). It needs no storage, stays the same when the key is wrapped anew, tells
+ * different keys apart and reveals nothing about the key. Snapshots record it as the key that
+ * encrypted them.
+ */
+export function dataKeyId(dataKey: Uint8Array): string {
+  return `dk-${createHmac("sha256", dataKey).update("vellum/data-key-id/v1").digest("hex").slice(0, 32)}`;
 }
 
 /** A fresh random 256-bit data key. */

@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { digestOf } from "../../domain/digest.js";
+import { createBufferBudget } from "../../lib/buffer-budget.js";
 import { type BlobStore, blobUnavailable } from "../blob/blob-store.js";
 import { createMemoryBlobStore } from "../blob/memory-blob-store.js";
 import { collect, keysUnder, noise } from "./engine-test-support.js";
@@ -118,6 +119,33 @@ test("a pack streams to its put while it fills; at most two packs are in flight,
   assert.is(packs.length, 3);
   assert.is(g.stats().maxPending, 2);
   for (const p of packs) assert.is((await readPackIndex(g.store, STORE, p.packId)).length, 1);
+});
+
+test("a second pack fills only when the budget grants it: otherwise the previous pack finishes first", async () => {
+  const g = gatedStore();
+  const budget = createBufferBudget(4096); // room for one more pack of 4096 bytes
+  const w = createPackWriter({ blobStore: g.store, storeId: STORE, targetBytes: 4096, budget });
+  await w.add(record(1, 3000));
+  await w.add(record(2, 3000)); // pack 1 finishing; the budget grants pack 2
+  assert.is(g.stats().pending, 2);
+  assert.is(budget.usedBytes, 4096);
+  const hog = budget.take(1); // from now on the budget has no room for a second pack
+  let third = false;
+  const p3 = w.add(record(3, 3000)).then(() => (third = true)); // pack 2 is full
+  await g.release(); // pack 1 durable: its grant goes back
+  assert.is(budget.usedBytes, 1);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.is(third, false, "pack 3 waits until pack 2 is durable: one pack in memory");
+  assert.is(g.stats().pending, 1);
+  await g.release(); // pack 2 durable
+  await p3;
+  assert.is(g.stats().pending, 1, "pack 3 alone");
+  const f = w.finish();
+  await g.release();
+  assert.is((await f).length, 3);
+  assert.is(g.stats().maxPending, 2);
+  hog.release();
+  assert.is(budget.usedBytes, 0);
 });
 
 test("a failed write fails the next add or finish, and abort removes unreported packs", async () => {

@@ -10,8 +10,9 @@
  *
  * Memory: records are copied into the filling pack's segments; the writer holds the filling pack
  * plus, until its put resolves, the previous one (the BlobStore may keep the chunks it pulled
- * until then). A written pack's segments are reused (a few) or freed at once. When the filling
- * pack is full while the previous one is still finishing, `add` waits (backpressure). Copying
+ * until then), that second pack only when the buffer budget has room for it. A written pack's
+ * segments are reused (a few) or freed at once. When the filling pack is full while the previous
+ * one is still finishing, `add` waits (backpressure). Copying
  * records into segments (rather than keeping thousands of small record buffers per pack) keeps
  * the C heap from fragmenting and lets the caller's buffers go as soon as `add` returns.
  * Durability: a pack's locations are reported (to `onDurable`, and by `finish`) only after its
@@ -19,6 +20,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Sha256 } from "../../domain/digest.js";
+import type { BudgetGrant, BufferBudget } from "../../lib/buffer-budget.js";
+import { freeBuffer } from "../../lib/free-buffer.js";
 import type { BlobStore } from "../blob/blob-store.js";
 import {
   PACK_FOOTER_BYTES,
@@ -83,6 +86,13 @@ export interface PackWriterOptions {
    * already streaming to its put meanwhile; it is not ended before the hook has settled.
    */
   onDurable?: (pack: FlushedPack) => Promise<void>;
+  /**
+   * Memory for a second pack. A pack fills while the previous one is still being written only when
+   * this budget grants another `targetBytes` at once (held until the previous one is durable);
+   * otherwise `add` first waits for the previous pack, so one pack is in memory. The first pack is
+   * the caller's to account for. Without a budget two packs are always allowed.
+   */
+  budget?: BufferBudget;
 }
 
 /** Packs are assembled in segments of this size, so memory follows what a pack holds so far. */
@@ -115,24 +125,14 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
   const free: Buffer[] = []; // segments of written packs, for reuse (at most FREE_SEGMENTS)
   let entries: ChunkLocation[] = [];
   let writing: Promise<void> = Promise.resolve(); // the previous pack: its tail, fsync, onDurable
+  let finishing = false; // `writing` has not settled yet
   let failure: { error: unknown } | undefined;
   let busy = false;
   const written: FlushedPack[] = []; // since the last finish
   const unreported: string[] = []; // keys of packs started since the last finish
 
-  /**
-   * Frees a segment now rather than at the next full GC (which streaming can put off by tens of
-   * megabytes): detaching the ArrayBuffer releases its memory at once. Only for segments this
-   * writer allocated and no longer lends to a running write.
-   */
-  const release = (b: Buffer) => {
-    if (b.byteOffset !== 0 || b.buffer.byteLength !== b.length) return; // pooled: not ours alone
-    try {
-      (b.buffer as { transfer?(length: number): ArrayBuffer }).transfer?.(0);
-    } catch {
-      // not detachable on this runtime: the GC frees it later
-    }
-  };
+  /** Frees a segment this writer allocated and no longer lends to a running write. */
+  const release = (b: Buffer) => freeBuffer(b);
   const recycle = (done: Buffer[]) => {
     for (const b of done) {
       if (free.length < FREE_SEGMENTS) free.push(b);
@@ -218,6 +218,7 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
     f.tail = [...last, index, footer];
     wake(f);
     const done: FlushedPack = { packId: f.packId, key: f.key, size: f.size + index.length + PACK_FOOTER_BYTES, locations: packEntries };
+    finishing = true;
     writing = f.put
       .then(async () => {
         recycle(f.segs); // the blob store is done with them
@@ -228,7 +229,18 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
         }
         written.push(done);
       })
-      .catch((error: unknown) => void (failure ??= { error }));
+      .catch((error: unknown) => void (failure ??= { error }))
+      .then(() => void (finishing = false));
+  }
+
+  /**
+   * Whether a pack may start filling while another one is finishing: always without a budget, else
+   * when it grants the memory, which is held until the finishing pack's `writing` settles.
+   */
+  function secondPackAllowed(): { grant?: BudgetGrant } | undefined {
+    if (!opts.budget) return {};
+    const grant = opts.budget.tryAcquire(target);
+    return grant && { grant };
   }
 
   return {
@@ -237,10 +249,18 @@ export function createPackWriter(opts: PackWriterOptions): PackWriter {
       busy = true;
       try {
         throwIfFailed();
-        // Copy first: the caller may reuse record.data once this awaits.
         const full = entries.length > 0 && filling!.size + record.data.length > target;
-        const data = full ? Uint8Array.from(record.data) : record.data;
+        // A pack that starts while another is finishing (the one ended now, or an earlier one) is a
+        // second pack in memory.
+        const second = (full || (!filling && finishing)) ? secondPackAllowed() : {};
+        // Copy first: the caller may reuse record.data once this awaits.
+        const data = full || !second ? Uint8Array.from(record.data) : record.data;
         if (full) await rotate();
+        if (second?.grant) {
+          const grant = second.grant;
+          void writing.then(() => grant.release());
+        }
+        if (!second) await writing; // no memory for a second pack: the previous one finishes first
         throwIfFailed(); // a put may have failed while this waited
         if (!filling) {
           filling = start();

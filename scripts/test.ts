@@ -3,7 +3,7 @@
  * ends with the line `N passed, N failed` that CI reads, even when a suite crashes; each file that
  * failed as a whole is named above that line with the reason (see test-runner/pool.ts).
  *
- * Suites: `*.test.ts` files under server/, sdk/ and scripts/ (unit tests next to their code,
+ * Suites: `*.test.ts` files under server/, sdk/, cli/ and scripts/ (unit tests next to their code,
  * integration tests under server/test/ and sdk/test/). Optional arguments are substrings that a
  * file path must contain, e.g. `npm test -- diff` runs only suites whose path mentions "diff".
  *
@@ -43,7 +43,7 @@ function* walk(dir: string, suffix: string): Generator<string> {
   }
 }
 
-const roots = (values.root ?? ["server", "sdk", "scripts"]).map((r) => resolve(repo, r));
+const roots = (values.root ?? ["server", "sdk", "cli", "scripts"]).map((r) => resolve(repo, r));
 const suites: Suite[] = roots
   .flatMap((r) => [...walk(r, values.suffix)])
   .map((file) => ({ name: relative(repo, file), file }))

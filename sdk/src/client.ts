@@ -1,19 +1,13 @@
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
-import { JobService } from "../../gen/vellum/v1/job_service_pb.js";
-import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
-import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
-import { VersionService } from "../../gen/vellum/v1/version_service_pb.js";
 import { resolveRetryOptions, type RetryOptions } from "./retry-policy.js";
+import { VELLUM_SERVICES, type VellumServices } from "./services.js";
 import { createVellumTransport } from "./vellum-transport.js";
 
-/** Typed clients for the Vellum services. Every method throws VellumError on failure. */
-export interface VellumClient {
-  snapshots: Client<typeof SnapshotService>;
-  versions: Client<typeof VersionService>;
-  jobs: Client<typeof JobService>;
-  /** Resumable sessions and the client-side-dedup path (see uploadSnapshotIncremental in sdk/node). */
-  uploads: Client<typeof UploadService>;
-}
+/**
+ * Typed clients for every Vellum service (services.ts), one property per service. Every method
+ * throws VellumError on failure.
+ */
+export type VellumClient = { readonly [K in keyof VellumServices]: Client<VellumServices[K]> };
 
 export interface VellumClientOptions {
   /**
@@ -32,12 +26,7 @@ export interface VellumClientOptions {
 export function createVellumClient(transport: Transport, options: VellumClientOptions = {}): VellumClient {
   const retry = options.retry === false ? undefined : resolveRetryOptions(options.retry);
   const t = createVellumTransport(transport, retry);
-  return {
-    snapshots: createClient(SnapshotService, t),
-    versions: createClient(VersionService, t),
-    jobs: createClient(JobService, t),
-    uploads: createClient(UploadService, t),
-  };
+  return Object.fromEntries(Object.entries(VELLUM_SERVICES).map(([name, service]) => [name, createClient(service, t)])) as VellumClient;
 }
 
 /** Per-call options the helpers pass through to the transport. */

@@ -15,6 +15,8 @@ export interface DownloadRequest {
 export interface DownloadOptions extends CallOptions {
   /** Receives the snapshot's metadata (from the first stream message) before any content. */
   onSnapshot?: (snapshot: Snapshot) => void;
+  /** Called with the running total of content bytes received, after each message. */
+  onProgress?: (bytesReceived: number) => void;
 }
 
 /** True when the request asks for the whole content (so the snapshot's sha256 applies). */
@@ -65,6 +67,7 @@ export async function* downloadSnapshot(
       if (m.chunk.length === 0) continue;
       if (!snapshot) throw new VellumError(Code.Internal, "DownloadSnapshot sent content before the snapshot metadata");
       received += BigInt(m.chunk.length);
+      options.onProgress?.(Number(received));
       yield m.chunk;
     }
     finished = true;

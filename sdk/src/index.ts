@@ -1,9 +1,10 @@
 /**
- * Vellum SDK, browser-safe entry (`vellum/sdk`). Imports nothing from Node: use it with
+ * Vellum SDK, browser-safe entry (`@vellum/sdk`). Imports nothing from Node: use it with
  * `@connectrpc/connect-web` in browsers or any transport in Node. Node-only helpers (file paths,
- * Node streams, SHA-256-verified downloads to disk) live in `vellum/sdk/node`.
+ * Node streams, SHA-256-verified downloads to disk) live in `@vellum/sdk/node`.
  */
 export { createVellumClient, type CallOptions, type VellumClient, type VellumClientOptions } from "./client.js";
+export { VELLUM_SERVICES, type VellumServices } from "./services.js";
 export { DEFAULT_RETRY_OPTIONS, type RetryEvent, type RetryOptions } from "./retry-policy.js";
 export { isRetrySafe } from "./vellum-transport.js";
 export {
@@ -18,6 +19,18 @@ export {
   type VellumErrorName,
 } from "./errors.js";
 export { bytesOf, rechunk, type ByteSource } from "./byte-source.js";
+export {
+  create,
+  fromJson,
+  jsonPayload,
+  timestampDate,
+  timestampFromDate,
+  toJson,
+  toJsonString,
+  ValueSchema,
+  type JsonObject,
+  type JsonValue,
+} from "./json.js";
 export {
   DEFAULT_UPLOAD_CHUNK_BYTES,
   MAX_UPLOAD_CHUNK_BYTES,
@@ -34,10 +47,5 @@ export {
   type DownloadOptions,
   type DownloadRequest,
 } from "./download.js";
-export { listJobs, listSnapshots, listVersions, type Paged } from "./paginate.js";
-export * from "../../gen/vellum/v1/snapshot_pb.js";
-export * from "../../gen/vellum/v1/snapshot_service_pb.js";
-export * from "../../gen/vellum/v1/version_pb.js";
-export * from "../../gen/vellum/v1/version_service_pb.js";
-export * from "../../gen/vellum/v1/job_pb.js";
-export * from "../../gen/vellum/v1/job_service_pb.js";
+export { listApiKeys, listJobs, listShares, listSnapshots, listVersions, paginate, type Paged } from "./paginate.js";
+export * from "./gen.js";

@@ -1,5 +1,5 @@
 /**
- * Vellum SDK, Node entry (`vellum/sdk/node`): everything from the browser-safe entry, plus
+ * Vellum SDK, Node entry (`@vellum/sdk/node`): everything from the browser-safe entry, plus
  * helpers that need Node: uploads from file paths and verified downloads to files or writables.
  * `uploadSnapshot` here is a superset of the browser one (it also accepts a file path).
  */

@@ -1,5 +1,9 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ApiKey } from "../../gen/vellum/v1/api_key_pb.js";
+import type { ListApiKeysRequestSchema, ListApiKeysResponse } from "../../gen/vellum/v1/api_key_service_pb.js";
 import type { Job } from "../../gen/vellum/v1/job_pb.js";
+import type { Share } from "../../gen/vellum/v1/share_pb.js";
+import type { ListSharesRequestSchema, ListSharesResponse } from "../../gen/vellum/v1/share_service_pb.js";
 import type { ListJobsRequestSchema, ListJobsResponse } from "../../gen/vellum/v1/job_service_pb.js";
 import type { Snapshot } from "../../gen/vellum/v1/snapshot_pb.js";
 import type { ListSnapshotsRequestSchema, ListSnapshotsResponse } from "../../gen/vellum/v1/snapshot_service_pb.js";
@@ -17,7 +21,11 @@ export interface Paged<Item, Page> extends AsyncIterable<Item> {
   pages(): AsyncIterable<Page>;
 }
 
-function paged<Req extends { pageToken?: string }, Page extends { nextPageToken: string }, Item>(
+/**
+ * Pages through any List RPC: `fetch` is the client method (e.g. `(r, o) => client.shares.listShares(r, o)`),
+ * `items` picks a page's items. The wrappers below are this with their RPC filled in.
+ */
+export function paginate<Req extends { pageToken?: string }, Page extends { nextPageToken: string }, Item>(
   fetch: (req: Req, opts: CallOptions) => Promise<Page>,
   req: Req,
   items: (page: Page) => Item[],
@@ -46,7 +54,7 @@ export function listSnapshots(
   req: MessageInitShape<typeof ListSnapshotsRequestSchema>,
   options: CallOptions = {},
 ): Paged<Snapshot, ListSnapshotsResponse> {
-  return paged((r, o) => client.snapshots.listSnapshots(r, o), req, (p) => p.snapshots, options);
+  return paginate((r, o) => client.snapshots.listSnapshots(r, o), req, (p) => p.snapshots, options);
 }
 
 /** A resource's versions, ascending, across all pages. */
@@ -55,7 +63,7 @@ export function listVersions(
   req: MessageInitShape<typeof ListVersionsRequestSchema>,
   options: CallOptions = {},
 ): Paged<Version, ListVersionsResponse> {
-  return paged((r, o) => client.versions.listVersions(r, o), req, (p) => p.versions, options);
+  return paginate((r, o) => client.versions.listVersions(r, o), req, (p) => p.versions, options);
 }
 
 /** Jobs of a store, newest first, across all pages. */
@@ -64,5 +72,23 @@ export function listJobs(
   req: MessageInitShape<typeof ListJobsRequestSchema>,
   options: CallOptions = {},
 ): Paged<Job, ListJobsResponse> {
-  return paged((r, o) => client.jobs.listJobs(r, o), req, (p) => p.jobs, options);
+  return paginate((r, o) => client.jobs.listJobs(r, o), req, (p) => p.jobs, options);
+}
+
+/** Share links of a store, newest first, across all pages. */
+export function listShares(
+  client: Pick<VellumClient, "shares">,
+  req: MessageInitShape<typeof ListSharesRequestSchema>,
+  options: CallOptions = {},
+): Paged<Share, ListSharesResponse> {
+  return paginate((r, o) => client.shares.listShares(r, o), req, (p) => p.shares, options);
+}
+
+/** API keys visible to the caller, newest first, across all pages. */
+export function listApiKeys(
+  client: Pick<VellumClient, "apiKeys">,
+  req: MessageInitShape<typeof ListApiKeysRequestSchema>,
+  options: CallOptions = {},
+): Paged<ApiKey, ListApiKeysResponse> {
+  return paginate((r, o) => client.apiKeys.listApiKeys(r, o), req, (p) => p.apiKeys, options);
 }

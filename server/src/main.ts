@@ -4,6 +4,7 @@ import { composeServices } from "./compose.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { withCors } from "./http/cors.js";
 import { listen } from "./http/listen.js";
+import { serverUrl, startupBanner } from "./http/startup-banner.js";
 import { createLogger } from "./lib/logger.js";
 import { releaseStartupMemory } from "./lib/memory.js";
 import { drainOnSignals } from "./lib/shutdown.js";
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     database: config.databaseUrl ? "external" : "embedded",
     blobs: services.blobs.description,
   });
+  console.log(startupBanner(serverUrl(config.host, listener.port), { devMode: config.security.auth === "none" }));
 
   drainOnSignals(log, async () => {
     stopping = true;

@@ -19,6 +19,10 @@ export interface IncrementalUploadOptions {
    */
   zstdLevel?: number;
   signal?: AbortSignal;
+  /** Extra request headers for every call, e.g. x-request-id. */
+  headers?: HeadersInit;
+  /** Called with the running total of source bytes read and chunked (sent or found on the server). */
+  onProgress?: (bytesRead: number) => void;
 }
 
 export interface IncrementalUploadResult {
@@ -67,6 +71,7 @@ export async function uploadSnapshotIncremental(
   const encrypted = header.encrypt ?? false;
 
   const storeId = header.storeId ?? "";
+  const call = { signal: opts.signal, headers: opts.headers };
   const flush = async () => {
     if (!window.length) return;
     const unique = new Map<string, { digest: Buffer; bytes: Uint8Array }>();
@@ -76,7 +81,7 @@ export async function uploadSnapshotIncremental(
     for (let i = 0; i < digests.length; i += 10_000) {
       const batch = digests.slice(i, i + 10_000);
       overheadBytes += batch.length * 34;
-      const res = await uploads.findMissingChunks({ storeId, digests: batch, encrypted }, { signal: opts.signal });
+      const res = await uploads.findMissingChunks({ storeId, digests: batch, encrypted }, call);
       for (const d of res.missingDigests) missing.add(Buffer.from(d).toString("hex"));
     }
     const toSend = [...unique.entries()].filter(([hex]) => missing.has(hex)).map(([, c]) => c.bytes);
@@ -90,7 +95,7 @@ export async function uploadSnapshotIncremental(
             yield m;
           }
         })(),
-        { signal: opts.signal },
+        call,
       );
       chunksSent += toSend.length;
       chunkBytesSent += toSend.reduce((n, b) => n + b.length, 0);
@@ -115,13 +120,14 @@ export async function uploadSnapshotIncremental(
     whole.update(bytes);
     size += bytes.length;
     await take(chunker.push(bytes));
+    opts.onProgress?.(size);
   }
   await take(chunker.finish());
   await flush();
   overheadBytes += refs.length * 40;
   const { snapshot } = await uploads.commitSnapshot(
     { header: { ...header, expectedSha256: whole.digest("hex"), expectedSize: BigInt(size) }, chunks: refs },
-    { signal: opts.signal },
+    call,
   );
   return { snapshot: snapshot!, size, chunksTotal: refs.length, chunksSent, bytesSent, chunkBytesSent, overheadBytes };
 }

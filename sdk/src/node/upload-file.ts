@@ -46,7 +46,8 @@ export async function uploadSnapshot(
   if (options.incremental) {
     if (!client.uploads) throw new TypeError("incremental upload needs client.uploads (createVellumClient provides it)");
     const src = typeof source === "string" ? source : bytesOf(source);
-    return (await uploadSnapshotIncremental(client.uploads, header, src, { signal: options.signal })).snapshot;
+    const { signal, headers, onProgress } = options;
+    return (await uploadSnapshotIncremental(client.uploads, header, src, { signal, headers, onProgress })).snapshot;
   }
   if (typeof source !== "string") return uploadStream(client, header, source, options);
   const chunkSize = checkChunkSize(options.chunkSize ?? DEFAULT_UPLOAD_CHUNK_BYTES);

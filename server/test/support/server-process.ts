@@ -12,9 +12,10 @@ const START_NODE_FLAGS = START_WORDS.filter((a) => a.startsWith("--"));
 const START_ENV = Object.fromEntries(START_WORDS.filter((a) => /^[A-Z_]+=/.test(a)).map((a) => a.split("=", 2)));
 
 /**
- * Runs the TypeScript file `script` as its own Node process the way `npm start` runs the server:
- * the Node that runs the caller, the tsx loader, and the Node flags and environment of the start
- * script (package.json), over this process's environment. `env` goes on top; a key set to
+ * Runs the TypeScript file `script` as its own Node process with the Node flags and environment of
+ * `npm start` (package.json), from the sources: the Node that runs the caller with the tsx loader
+ * (as `npm run dev` does; production-start.test.ts covers the compiled start), over this process's
+ * environment. `env` goes on top; a key set to
  * undefined there is removed.
  */
 export function spawnLikeStart(script: string, env: Record<string, string | undefined>, stdio: StdioOptions, cwd?: string): ChildProcess {
@@ -85,8 +86,8 @@ export async function startNodeProcess(script: string, env: Record<string, strin
 
 /**
  * Runs `server/src/main.ts` as its own Node process (the same Node that runs the tests, with the
- * tsx loader), exactly as `npm start` does, and waits until it logs that it is listening.
- * `opts.repo` runs the main.ts of another copy of the repository, from that directory.
+ * tsx loader and the flags and environment of `npm start`), and waits until it logs that it is
+ * listening. `opts.repo` runs the main.ts of another copy of the repository, from that directory.
  */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000, opts: { repo?: string } = {}): Promise<ServerProcess> {
   const port = Number(env.PORT) || (await freePort());

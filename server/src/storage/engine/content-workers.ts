@@ -40,7 +40,8 @@ interface Slot {
   streams: Map<number, (m: ToMain) => void>;
 }
 
-const WORKER_URL = new URL("./scan-worker.ts", import.meta.url);
+/** scan-worker beside this module, with this module's extension: .ts run from sources, .js once built. */
+const WORKER_URL = new URL(`./scan-worker${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
 
 export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScanner; open: GroupOpener; close(): Promise<void> } {
   const windowBytes = o.windowBytes ?? 4 * 1024 * 1024;

@@ -1,0 +1,26 @@
+/**
+ * Every command group of `vellum`, in help order. A new capability adds its commands as one module
+ * in this folder (see command.ts) and one entry here.
+ */
+import type { CommandGroup } from "../command.js";
+import { adminCommands } from "./admin.js";
+import { compareCommands } from "./compare.js";
+import { integrityCommands } from "./integrity.js";
+import { jobCommands } from "./jobs.js";
+import { keyCommands } from "./keys.js";
+import { loginCommands } from "./login.js";
+import { shareCommands } from "./share.js";
+import { snapshotCommands } from "./snapshots.js";
+import { transferCommands } from "./transfer.js";
+
+export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  transferCommands,
+  snapshotCommands,
+  compareCommands,
+  shareCommands,
+  adminCommands,
+  integrityCommands,
+  jobCommands,
+  keyCommands,
+  loginCommands,
+];

@@ -20,7 +20,9 @@ import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
 import type { ShareUseCases } from "./domain/share/share-use-cases.js";
 import type { SnapshotMetadataUseCases } from "./domain/snapshots/metadata-updates.js";
+import { createClientAddress, type ProxyTrust } from "./http/client-address.js";
 import { withShareDownloads } from "./http/download-route.js";
+import { requireAuthority } from "./http/require-authority.js";
 import { closeUnreadBodies } from "./http/unread-body.js";
 import { createAccessInterceptor } from "./rpc/access-interceptor.js";
 import { createApiKeyServiceImpl } from "./rpc/api-key-service.js";
@@ -70,6 +72,8 @@ export interface AppDeps {
   log: Logger;
   /** Largest message in either direction, and deadline rules (see createDeadlineInterceptor). */
   limits: RpcLimits;
+  /** Proxies whose forwarding header names the client; without it the TCP peer is the client. */
+  proxies?: ProxyTrust;
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */
@@ -139,11 +143,12 @@ export function createRoutes(deps: AppDeps) {
 /** Builds the Node request handler serving gRPC, gRPC-Web and Connect for every route. */
 export function createApp(deps: AppDeps) {
   const { routes, health, interceptors, requestGate } = createRoutes(deps);
+  const clientAddress = createClientAddress(deps.proxies);
   const rpc = connectNodeAdapter({
     routes,
     interceptors,
     requestGate,
-    contextValues: (req) => createContextValues().set(clientIpKey, req.socket.remoteAddress ?? ""),
+    contextValues: (req) => createContextValues().set(clientIpKey, clientAddress(req)),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
     // Accept long client deadlines here so the deadline interceptor can cap them at
@@ -153,6 +158,6 @@ export function createApp(deps: AppDeps) {
     // gzip on a download stream costs ~6x its throughput. Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
   });
-  const handler = withShareDownloads(closeUnreadBodies(rpc), deps);
+  const handler = requireAuthority(withShareDownloads(closeUnreadBodies(rpc), { ...deps, clientAddress }));
   return { handler, health };
 }

@@ -14,6 +14,7 @@ import { createPreviewUseCases, type PreviewUseCases } from "./domain/compare/pr
 import { createCompareUseCases, type CompareUseCases } from "./domain/compare/service.js";
 import { encodeComparison } from "./rpc/compare-convert.js";
 import type { RpcLimits } from "./app.js";
+import type { ProxyTrust } from "./http/client-address.js";
 import { createSensitiveReadAudit } from "./storage/db/sensitive-read-audit.js";
 import type { Logger } from "./lib/logger.js";
 import type { BlobStore } from "./storage/blob/blob-store.js";
@@ -53,6 +54,8 @@ export interface Services extends SecurityServices {
   reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
   limits: RpcLimits;
+  /** Proxies whose forwarding header names the client (see createClientAddress). */
+  proxies: ProxyTrust;
   close(graceMs: number): Promise<void>;
 }
 
@@ -173,6 +176,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Serv
       maxTimeoutMs: config.maxTimeoutMs,
       streamIdleTimeoutMs: config.streamIdleTimeoutMs,
     },
+    proxies: config.proxies,
     ...security,
     async close(graceMs) {
       clearInterval(reclaimer);

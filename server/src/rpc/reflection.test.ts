@@ -1,3 +1,4 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -12,7 +13,7 @@ const transport = createRouterTransport((router) => {
   router.service(v1alpha.ServerReflection, reflection.v1alpha);
 });
 
-type Request = { messageRequest: v1.ServerReflectionRequest["messageRequest"] };
+type Request = MessageInitShape<typeof v1.ServerReflectionRequestSchema>;
 const unknown: Request[] = [
   { messageRequest: { case: "fileContainingExtension", value: { containingType: "no.such.Message", extensionNumber: 100 } } },
   { messageRequest: { case: "fileContainingExtension", value: { containingType: "vellum.v1.Snapshot", extensionNumber: 100 } } },

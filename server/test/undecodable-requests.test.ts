@@ -119,6 +119,17 @@ for (const [name, method, json] of jsonCases) {
   });
 }
 
+S("a request with thousands of bad elements answers INVALID_ARGUMENT with a bounded status; the connection survives", async (ctx) => {
+  const tags = Array.from({ length: 5000 }, () => "");
+  const message = toBinary(createSnapshot.input, create(createSnapshot.input, { storeId: "demo", resourceType: "p", tags, payload: { case: "data", value: new Uint8Array(1) } }));
+  const res = await callRaw({ h2: ctx.h2 }, "grpc", createSnapshot, [message]);
+  assert.is(res.code, Code.InvalidArgument, res.message);
+  assert.ok(res.message.length <= 1024, `${res.message.length} characters`);
+  assert.match(res.message, /and \d+ more$/);
+  const next = await callRaw({ h2: ctx.h2 }, "grpc", listSnapshots, [toBinary(listSnapshots.input, create(listSnapshots.input, { storeId: "demo" }))]);
+  assert.is(next.code, 0, "the same HTTP/2 connection still serves");
+});
+
 S("an HTTP/1.0 request without Host answers 400 and the server keeps serving", async (ctx) => {
   const answer = await new Promise<string>((resolve, reject) => {
     const socket = net.connect(ctx.server.port, "127.0.0.1", () =>

@@ -35,7 +35,8 @@ export const OK = 0;
 /**
  * Sends `messages` (already encoded, valid or not) to `method` exactly as a client of `protocol`
  * frames them, and reads the status the server answers with. Unary and server-streaming methods
- * get one message (Connect unary sends it as the bare body); streaming methods get them all.
+ * get one message (Connect unary sends it as the bare body); streaming methods get them all. A
+ * server-streaming or bidi call that answers with a message counts as OK and is cancelled there.
  */
 export async function callRaw(target: RawTarget, protocol: Protocol, method: DescMethod, messages: Uint8Array[], codec: Codec = "proto"): Promise<RawResult> {
   const path = `/${method.parent.typeName}/${method.name}`;
@@ -48,7 +49,8 @@ export async function callRaw(target: RawTarget, protocol: Protocol, method: Des
     headers["content-type"] = unaryConnect ? `application/${codec}` : `application/connect+${codec}`;
   }
   const body = unaryConnect ? (messages[0] ?? new Uint8Array(0)) : concat(messages.map((m) => envelope(m)));
-  const res = "h2" in target ? await exchangeH2(target.h2, path, headers, body) : await exchangeH1(target.h1, path, headers, body);
+  const streaming = !unaryConnect && (method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming");
+  const res = "h2" in target ? await exchangeH2(target.h2, path, headers, body, streaming) : await exchangeH1(target.h1, path, headers, body, streaming);
   return statusOf(protocol, unaryConnect, res);
 }
 
@@ -58,9 +60,11 @@ interface Exchange {
   trailers: Record<string, string | string[] | undefined>;
   body: Buffer;
   error?: string;
+  /** A streaming response sent a message; the client cancelled the call then. */
+  streamed?: boolean;
 }
 
-function exchangeH2(session: http2.ClientHttp2Session, path: string, headers: Record<string, string>, body: Uint8Array): Promise<Exchange> {
+function exchangeH2(session: http2.ClientHttp2Session, path: string, headers: Record<string, string>, body: Uint8Array, streaming: boolean): Promise<Exchange> {
   return new Promise((resolve) => {
     const out: Exchange = { status: 0, headers: {}, trailers: {}, body: Buffer.alloc(0) };
     const chunks: Buffer[] = [];
@@ -71,7 +75,16 @@ function exchangeH2(session: http2.ClientHttp2Session, path: string, headers: Re
       out.headers = h;
     });
     stream.on("trailers", (t) => (out.trailers = t));
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    // The response is complete: stop sending the rest of a request the server did not read.
+    stream.on("end", () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    stream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      // A server stream that sends a message decoded its request: stop it rather than wait for its end.
+      if (streaming && chunks[0]![0] === 0) {
+        out.streamed = true;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      }
+    });
     stream.on("error", (e) => (out.error = e.message));
     stream.on("close", () => {
       clearTimeout(timer);
@@ -83,7 +96,7 @@ function exchangeH2(session: http2.ClientHttp2Session, path: string, headers: Re
   });
 }
 
-function exchangeH1(target: { port: number; agent: http.Agent }, path: string, headers: Record<string, string>, body: Uint8Array): Promise<Exchange> {
+function exchangeH1(target: { port: number; agent: http.Agent }, path: string, headers: Record<string, string>, body: Uint8Array, streaming: boolean): Promise<Exchange> {
   return new Promise((resolve) => {
     const out: Exchange = { status: 0, headers: {}, trailers: {}, body: Buffer.alloc(0) };
     const req = http.request({ host: "127.0.0.1", port: target.port, method: "POST", path, headers, agent: target.agent, timeout: TIMEOUT_MS });
@@ -96,7 +109,13 @@ function exchangeH1(target: { port: number; agent: http.Agent }, path: string, h
       out.status = res.statusCode ?? 0;
       out.headers = res.headers;
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        if (streaming && chunks[0]![0] === 0) {
+          out.streamed = true;
+          res.destroy();
+        }
+      });
       res.on("error", (e) => (out.error = e.message));
       res.on("close", () => {
         out.body = Buffer.concat(chunks);
@@ -108,6 +127,7 @@ function exchangeH1(target: { port: number; agent: http.Agent }, path: string, h
 }
 
 function statusOf(protocol: Protocol, unaryConnect: boolean, res: Exchange): RawResult {
+  if (res.streamed) return { code: OK, message: "streaming", httpStatus: res.status, payloads: [] };
   const result: RawResult = { code: undefined, message: res.error ?? "", httpStatus: res.status, payloads: [] };
   const grpcStatus = first(res.trailers["grpc-status"]) ?? first(res.headers["grpc-status"]);
   if (protocol === "grpc") {

@@ -125,7 +125,7 @@ S("a request with thousands of bad elements answers INVALID_ARGUMENT with a boun
   const res = await callRaw({ h2: ctx.h2 }, "grpc", createSnapshot, [message]);
   assert.is(res.code, Code.InvalidArgument, res.message);
   assert.ok(res.message.length <= 1024, `${res.message.length} characters`);
-  assert.match(res.message, /and \d+ more$/);
+  assert.match(res.message, /(and \d+ more|…)$/);
   const next = await callRaw({ h2: ctx.h2 }, "grpc", listSnapshots, [toBinary(listSnapshots.input, create(listSnapshots.input, { storeId: "demo" }))]);
   assert.is(next.code, 0, "the same HTTP/2 connection still serves");
 });

@@ -30,7 +30,9 @@ import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
 import type { ShareUseCases } from "./domain/share/share-use-cases.js";
 import type { SnapshotMetadataUseCases } from "./domain/snapshots/metadata-updates.js";
 import { bodyEndedByClient } from "./http/body-end.js";
+import { createClientAddress, type ProxyTrust } from "./http/client-address.js";
 import { withShareDownloads } from "./http/download-route.js";
+import { requireAuthority } from "./http/require-authority.js";
 import { createRpcHandler } from "./http/rpc-handler.js";
 import { closeUnreadBodies } from "./http/unread-body.js";
 import { createAccessInterceptor } from "./rpc/access-interceptor.js";
@@ -83,6 +85,8 @@ export interface AppDeps extends CatalogUseCases {
   log: Logger;
   /** Largest message in either direction, and deadline rules (see createDeadlineInterceptor). */
   limits: RpcLimits;
+  /** Proxies whose forwarding header names the client; without it the TCP peer is the client. */
+  proxies?: ProxyTrust;
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */
@@ -165,12 +169,13 @@ export function createRoutes(deps: AppDeps) {
 /** Builds the Node request handler serving gRPC, gRPC-Web and Connect for every route. */
 export function createApp(deps: AppDeps) {
   const { routes, health, interceptors, requestGate } = createRoutes(deps);
+  const clientAddress = createClientAddress(deps.proxies);
   const rpc = createRpcHandler({
     routes,
     interceptors,
     requestGate,
     contextValues: (req) =>
-      createContextValues().set(clientIpKey, req.socket.remoteAddress ?? "").set(clientEndedKey, bodyEndedByClient(req)),
+      createContextValues().set(clientIpKey, clientAddress(req)).set(clientEndedKey, bodyEndedByClient(req)),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
     // Accept long client deadlines here so the deadline interceptor can cap them at
@@ -180,6 +185,6 @@ export function createApp(deps: AppDeps) {
     // gzip on a download stream costs ~6x its throughput. Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
   }, deps.log);
-  const handler = withShareDownloads(closeUnreadBodies(rpc), deps);
+  const handler = requireAuthority(withShareDownloads(closeUnreadBodies(rpc), { ...deps, clientAddress }));
   return { handler, health };
 }

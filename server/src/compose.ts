@@ -1,5 +1,6 @@
 import type { RpcLimits } from "./app.js";
 import type { Config } from "./config.js";
+import type { ProxyTrust } from "./http/client-address.js";
 import type { Logger } from "./lib/logger.js";
 import type { JobRunnerTiming } from "./jobs/runner.js";
 import type { SecurityServices } from "./security/compose-security.js";
@@ -31,6 +32,8 @@ export interface Services
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
   limits: RpcLimits;
+  /** Proxies whose forwarding header names the client (see createClientAddress). */
+  proxies: ProxyTrust;
   close(graceMs: number): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
         maxTimeoutMs: config.maxTimeoutMs,
         streamIdleTimeoutMs: config.streamIdleTimeoutMs,
       },
+      proxies: config.proxies,
       close,
     };
   } catch (err) {

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { chunkerOptionProblems } from "../../sdk/src/chunking/fastcdc.js";
+import { trustedPeers, type ProxyTrust } from "./http/client-address.js";
 import { parseSecurityConfig, type SecurityConfig } from "./security-config.js";
 
 /** Typed, validated configuration. This module is the only place that reads process.env. */
@@ -67,6 +68,8 @@ export interface Config {
   compare: { syncMaxBytes: number; maxInMemoryBytes: number };
   /** Authentication (VELLUM_AUTH, VELLUM_ADMIN_KEY, VELLUM_JWT_*), share links, rate limits. */
   security: SecurityConfig;
+  /** Proxies whose forwarding header names the client (VELLUM_TRUSTED_PROXIES, VELLUM_FORWARDED_HEADER); none by default. */
+  proxies: ProxyTrust;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +105,20 @@ function scheduleInterval(env: Env, name: string, def: number): number {
   const ms = int(env, name, def, 0, 7 * 24 * 3600_000);
   if (ms > 0 && ms < 1000) throw new ConfigError(`${name} must be 0 (off) or at least 1000`);
   return ms;
+}
+
+function parseProxies(env: Env): ProxyTrust {
+  const trusted = (env.VELLUM_TRUSTED_PROXIES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  try {
+    trustedPeers(trusted);
+  } catch {
+    throw new ConfigError("VELLUM_TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs (10.0.0.0/8, fd00::/8)");
+  }
+  const header = (env.VELLUM_FORWARDED_HEADER || "x-forwarded-for").toLowerCase();
+  if (header !== "x-forwarded-for" && header !== "forwarded") {
+    throw new ConfigError("VELLUM_FORWARDED_HEADER must be x-forwarded-for or forwarded");
+  }
+  return { trusted, header };
 }
 
 /** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
@@ -166,6 +183,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         throw new ConfigError(message);
       },
     ),
+    proxies: parseProxies(env),
     dataDir,
     databaseUrl,
     embeddedPgPort: int(env, "VELLUM_EMBEDDED_PG_PORT", 54320, 1024, 65535),

@@ -46,10 +46,11 @@ export const statusName = (name: DomainErrorName): string => name.replace(/([a-z
 export const isDomainError = (e: unknown, name?: DomainErrorName): e is DomainError =>
   e instanceof DomainError && (name === undefined || e.name === name);
 
-export const invalidArgument = (violations: FieldViolation[]) =>
+/** INVALID_ARGUMENT listing `violations`; `omitted` more were found and not listed. */
+export const invalidArgument = (violations: FieldViolation[], omitted = 0) =>
   new DomainError(
     "InvalidArgument",
-    violations.map((v) => `${v.field} ${v.description}`).join(", "),
+    violations.map((v) => `${v.field} ${v.description}`).join(", ") + (omitted ? `, and ${omitted} more` : ""),
     { violations },
   );
 export const invalidField = (field: string, description: string) => invalidArgument([{ field, description }]);

@@ -1,14 +1,21 @@
 import { type FieldViolation, invalidArgument } from "./errors.js";
 
+/** A request with more bad fields than this reports the first ones and a count of the rest. */
+export const MAX_REPORTED_VIOLATIONS = 20;
+
 /**
- * Collects field violations so that one INVALID_ARGUMENT reports every bad field at once.
+ * Collects field violations so that one INVALID_ARGUMENT reports every bad field at once (up to
+ * MAX_REPORTED_VIOLATIONS; a request with thousands of bad elements gets a bounded answer).
  * Usage: `const v = new Validator(); v.storeId("store_id", x); ...; v.throwIfAny();`
  */
 export class Validator {
   readonly violations: FieldViolation[] = [];
+  /** Violations found beyond MAX_REPORTED_VIOLATIONS. */
+  omitted = 0;
 
   add(field: string, description: string): void {
-    this.violations.push({ field, description });
+    if (this.violations.length < MAX_REPORTED_VIOLATIONS) this.violations.push({ field, description });
+    else this.omitted++;
   }
 
   /** Required string matching `re` within `max` characters. */
@@ -46,7 +53,7 @@ export class Validator {
   }
 
   throwIfAny(): void {
-    if (this.violations.length) throw invalidArgument(this.violations);
+    if (this.violations.length) throw invalidArgument(this.violations, this.omitted);
   }
 }
 

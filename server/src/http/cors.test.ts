@@ -3,6 +3,7 @@ import http2 from "node:http2";
 import type net from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { cors } from "@connectrpc/connect";
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, withCors, type CorsOptions } from "./cors.js";
 import type { RequestHandler } from "./listen.js";
 
@@ -112,6 +113,21 @@ test("works on HTTP/2 responses as well", async () => {
     session.close();
     await new Promise((r) => server.close(r));
   }
+});
+
+test("the lists hold every header of connect's cors constants (encodings and Grpc-Message-Type included) besides Vellum's", async () => {
+  await serve({ allowedOrigins: [APP] }, async (base) => {
+    const pre = await preflight(base, APP);
+    const allowed = pre.headers.get("access-control-allow-headers")!.split(", ");
+    for (const h of [...cors.allowedHeaders, "Content-Encoding", "Accept-Encoding", "Grpc-Message-Type", "Grpc-Timeout", "X-Api-Key"]) {
+      assert.ok(allowed.includes(h.toLowerCase()), h);
+    }
+    assert.equal(pre.headers.get("access-control-allow-methods")!.split(", "), cors.allowedMethods);
+    const res = await fetch(base, { method: "POST", headers: { origin: APP } });
+    const exposed = res.headers.get("access-control-expose-headers")!.split(", ");
+    for (const h of [...cors.exposedHeaders, "X-Request-Id", "Retry-After"]) assert.ok(exposed.includes(h.toLowerCase()), h);
+    assert.is(new Set(allowed).size, allowed.length, "no duplicates");
+  });
 });
 
 test("origins must be bare scheme://host[:port]", () => {

@@ -1,40 +1,36 @@
 import type http from "node:http";
 import type http2 from "node:http2";
+import { cors } from "@connectrpc/connect";
 import type { RequestHandler } from "./listen.js";
 
-/** Methods browsers may use: POST for every protocol, GET for Connect unary GET requests. */
-export const CORS_ALLOWED_METHODS: readonly string[] = ["POST", "GET"];
+/** Methods browsers may use: POST for every protocol, GET for Connect unary GET requests (connect's list). */
+export const CORS_ALLOWED_METHODS: readonly string[] = [...cors.allowedMethods];
 
-/** Request headers Connect, gRPC-Web and Vellum's auth, tracing and idempotency need. */
-export const CORS_ALLOWED_HEADERS: readonly string[] = [
-  "content-type",
-  "connect-protocol-version",
-  "connect-timeout-ms",
-  "connect-content-encoding",
-  "connect-accept-encoding",
-  "x-grpc-web",
-  "x-user-agent",
-  "grpc-timeout",
+/** Request headers browsers may send: every header connect's protocols use, and Vellum's auth, tracing and idempotency headers. */
+export const CORS_ALLOWED_HEADERS: readonly string[] = lowerUnique([
+  ...cors.allowedHeaders,
   "authorization",
   "x-api-key",
   "x-request-id",
   "idempotency-key",
-];
+]);
 
 /**
- * Response headers browser code may read: gRPC-Web status (sent as headers in trailers-only
- * responses), the request id, and the rate-limit headers.
+ * Response headers browser code may read: connect's list (gRPC-Web status, sent as headers in
+ * trailers-only responses; error details; encodings), the request id, and the rate-limit headers.
  */
-export const CORS_EXPOSED_HEADERS: readonly string[] = [
-  "grpc-status",
-  "grpc-message",
-  "grpc-status-details-bin",
+export const CORS_EXPOSED_HEADERS: readonly string[] = lowerUnique([
+  ...cors.exposedHeaders,
   "x-request-id",
   "x-ratelimit-limit",
   "x-ratelimit-remaining",
   "x-ratelimit-reset",
   "retry-after",
-];
+]);
+
+function lowerUnique(names: readonly string[]): string[] {
+  return [...new Set(names.map((n) => n.toLowerCase()))];
+}
 
 export interface CorsOptions {
   /** Exact origins ("https://app.example.com", scheme://host[:port], no path), or "*" for any. */

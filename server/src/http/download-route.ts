@@ -20,6 +20,8 @@ export interface ShareDownloadDeps {
   snapshots: Pick<SnapshotUseCases, "openRange">;
   limiter: RateLimiter;
   log: Logger;
+  /** The client address of a request (the TCP peer, or the client named by a trusted proxy). */
+  clientAddress: (req: Req) => string;
   now?: () => number;
 }
 
@@ -37,7 +39,7 @@ const STATUS: Partial<Record<Code, number>> = {
 /**
  * Serves `GET|HEAD /v1/share/<token>/download` (the signed URL of a DOWNLOAD share link) and hands
  * every other request to `next` (the Connect/gRPC handler). The token is the only credential: it
- * is verified (signature, expiry, client IP from the TCP socket, revocation), each use is rate
+ * is verified (signature, expiry, the client address from `deps.clientAddress`, revocation), each use is rate
  * limited per share and audited (`share.download`), and content is streamed through the snapshot
  * use-cases, so every byte is verified against its hash. Supports single byte ranges (206 with
  * Content-Range, 416 for malformed or unsatisfiable ranges, If-Range), Accept-Ranges,
@@ -92,7 +94,7 @@ async function serveShareDownload(req: Req, response: Res, deps: ShareDownloadDe
     const rangeHeader = single(req.headers.range);
     const { snapshot } = await deps.shares.use(token, {
       access: "DOWNLOAD",
-      clientIp: req.socket.remoteAddress,
+      clientIp: deps.clientAddress(req),
       requestId,
       action: "share.download",
       detail: { method, range: rangeHeader ?? "" },

@@ -20,9 +20,14 @@ export const callerKey = createContextKey<Caller>(
   { id: "anonymous", kind: "anonymous", scopes: new Set(), stores: new Set() },
   { description: "caller" },
 );
-/** The TCP peer address of the request (set by the HTTP adapter; empty in in-memory transports). */
+/**
+ * The client address of the request: the TCP peer, or the client a trusted proxy names (set by the
+ * HTTP adapter, see http/client-address.ts; empty in in-memory transports).
+ */
 export const clientIpKey = createContextKey<string>("", { description: "client ip" });
 export const requestIdKey = createContextKey<string>("", { description: "request id" });
+/** Set once a call reaches the observability interceptor, which logs its outcome from then on. */
+export const interceptedKey = createContextKey<boolean>(false, { description: "intercepted" });
 
 export const callerOf = (ctx: HandlerContext) => ctx.values.get(callerKey);
 export const requestIdOf = (ctx: HandlerContext) => ctx.values.get(requestIdKey);

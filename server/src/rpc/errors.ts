@@ -24,6 +24,17 @@ const CODES: Record<DomainErrorName, Code> = {
 };
 
 /**
+ * Bounds on what an error carries. gRPC sends the message and details in HTTP/2 trailers: a status
+ * listing thousands of bad elements, or echoing a megabyte of input, would exceed the peer's header
+ * limits and fail the whole connection.
+ */
+const MAX_MESSAGE_CHARS = 1024;
+const MAX_VIOLATIONS = 20;
+const MAX_DETAIL_CHARS = 256;
+
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/**
  * The one place where errors become gRPC statuses. Domain errors keep their message and get
  * structured details (BadRequest field violations, RetryInfo, ErrorInfo). Anything unknown becomes
  * INTERNAL with a generic message; the caller logs the cause, which is never echoed.
@@ -36,8 +47,8 @@ export function toConnectError(err: unknown): { error: ConnectError; internal: b
       details.push({
         desc: BadRequestSchema,
         value: create(BadRequestSchema, {
-          fieldViolations: err.details.violations.map((v) =>
-            create(BadRequest_FieldViolationSchema, { field: v.field, description: v.description }),
+          fieldViolations: err.details.violations.slice(0, MAX_VIOLATIONS).map((v) =>
+            create(BadRequest_FieldViolationSchema, { field: clip(v.field, MAX_DETAIL_CHARS), description: clip(v.description, MAX_DETAIL_CHARS) }),
           ),
         }),
       });
@@ -54,7 +65,7 @@ export function toConnectError(err: unknown): { error: ConnectError; internal: b
     if (err.details.reason) {
       details.push({ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: err.details.reason, domain: "vellum.v1" }) });
     }
-    return { error: new ConnectError(err.message, CODES[err.name], undefined, details), internal: false };
+    return { error: new ConnectError(clip(err.message, MAX_MESSAGE_CHARS), CODES[err.name], undefined, details), internal: false };
   }
   if (isDatabaseUnavailable(err)) {
     // Logged once per outage by the database availability probe, not per request.

@@ -10,6 +10,8 @@ type V1Request = v1.ServerReflectionRequest;
  * gRPC server reflection over a file registry, so grpcurl, grpcui and Postman discover the API
  * without .proto files. Each file response carries the file and its transitive dependencies not yet
  * sent on this stream. v1 and v1alpha share one implementation (their messages are wire-identical).
+ * An unknown file, symbol, containing type or extension is answered in-stream with an error
+ * response of code NOT_FOUND (5); the stream goes on.
  */
 export function createReflection(roots: DescFile[], serviceNames: string[]) {
   const byName = new Map<string, DescFile>();
@@ -61,7 +63,8 @@ export function createReflection(roots: DescFile[], serviceNames: string[]) {
       case "fileContainingSymbol":
         return files(fileOfSymbol(m.value), `symbol ${m.value}`);
       case "fileContainingExtension": {
-        const ext = registry.getExtensionFor(registry.getMessage(m.value.containingType)!, m.value.extensionNumber);
+        const containing = registry.getMessage(m.value.containingType);
+        const ext = containing && registry.getExtensionFor(containing, m.value.extensionNumber);
         return files(ext?.file, `extension ${m.value.containingType}/${m.value.extensionNumber}`);
       }
       case "allExtensionNumbersOfType": {

@@ -6,6 +6,7 @@ import type { Logger } from "../lib/logger.js";
 import { callerKey, requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";
 import { requirementOf } from "./scopes.js";
+import { logUndecodedRequest } from "./undecoded-requests.js";
 
 /** Resolves the principal of a request from its headers (throws UNAUTHENTICATED on bad credentials). */
 export type Authenticate = (headers: Headers) => Promise<Principal>;
@@ -33,16 +34,19 @@ export function createRequestGate(deps: { authenticate: Authenticate; log: Logge
   return async (ctx: HandlerContext): Promise<void> => {
     const requestId = requestIdFrom(ctx.requestHeader.get("x-request-id"));
     ctx.values.set(requestIdKey, requestId);
+    const method = `${ctx.service.typeName}/${ctx.method.name}`;
     try {
       const need = requirementOf(ctx.service.typeName, ctx.method.name);
       if (need === undefined) throw new ConnectError("RPC has no declared scope", Code.Unimplemented);
-      if (need === "public") return;
-      const principal = await deps.authenticate(ctx.requestHeader);
-      if (!hasScope(principal, need)) throw permissionDenied(`this call requires ${need}`);
-      ctx.values.set(callerKey, principal);
+      if (need !== "public") {
+        const principal = await deps.authenticate(ctx.requestHeader);
+        if (!hasScope(principal, need)) throw permissionDenied(`this call requires ${need}`);
+        ctx.values.set(callerKey, principal);
+      }
+      logUndecodedRequest(ctx, deps.log, { requestId, method });
     } catch (err) {
       const { error, internal } = toConnectError(err);
-      const fields = { requestId, method: `${ctx.service.typeName}/${ctx.method.name}`, code: Code[error.code] };
+      const fields = { requestId, method, code: Code[error.code] };
       if (internal) deps.log.error("request gate failed", { ...fields, err });
       else deps.log.info("request rejected before reading its body", { ...fields, msg: error.rawMessage });
       error.metadata.set("x-request-id", requestId);

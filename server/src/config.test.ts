@@ -1,0 +1,20 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ConfigError, loadConfig } from "./config.js";
+
+const load = (env: Record<string, string>) => loadConfig(env, "/tmp");
+
+test("VELLUM_TRUSTED_PROXIES: none by default; comma-separated addresses and CIDRs; anything else is refused", () => {
+  assert.equal(load({}).proxies, { trusted: [], header: "x-forwarded-for" });
+  assert.equal(load({ VELLUM_TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.1 ,fd00::/8" }).proxies.trusted, ["10.0.0.0/8", "192.0.2.1", "fd00::/8"]);
+  for (const bad of ["10.0.0.0/33", "proxy.internal", "10.0.0.0/8;192.0.2.1"]) {
+    assert.throws(() => load({ VELLUM_TRUSTED_PROXIES: bad }), (e: unknown) => e instanceof ConfigError && /VELLUM_TRUSTED_PROXIES/.test(e.message), bad);
+  }
+});
+
+test("VELLUM_FORWARDED_HEADER: x-forwarded-for (default) or forwarded", () => {
+  assert.is(load({ VELLUM_FORWARDED_HEADER: "Forwarded" }).proxies.header, "forwarded");
+  assert.throws(() => load({ VELLUM_FORWARDED_HEADER: "x-real-ip" }), (e: unknown) => e instanceof ConfigError && /VELLUM_FORWARDED_HEADER/.test(e.message));
+});
+
+test.run();

@@ -9,6 +9,8 @@ import { wireCompare, type CompareWiring } from "./wiring/compare.js";
 import { wireContent, type ContentUseCases } from "./wiring/content.js";
 import { wireDatabase, type DatabaseUseCases } from "./wiring/database.js";
 import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
+import { wireLineage, type LineageUseCases } from "./wiring/lineage.js";
+import { wireOutbound, type OutboundUseCases } from "./wiring/outbound.js";
 import type { Wired } from "./wiring/module.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
@@ -28,6 +30,8 @@ export interface Services
     CompareWiring,
     RetentionWiring,
     CatalogUseCases,
+    OutboundUseCases,
+    LineageUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -59,6 +63,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const database = add(await wireDatabase(config, log)).useCases;
     const content = add(await wireContent(config, log, database)).useCases;
     const jobs = add(wireJobs(database)).useCases;
+    const outbound = add(wireOutbound(config)).useCases;
+    const lineage = add(wireLineage(database)).useCases;
     const snapshots = add(wireSnapshots(config, { ...database, ...content })).useCases;
     const { uploads } = add(wireUploads(config, { ...database, ...content, ...snapshots })).useCases;
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
@@ -80,6 +86,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...compare,
       ...retention,
       ...catalog,
+      ...outbound,
+      ...lineage,
       ...security,
       ...workers,
       limits: {

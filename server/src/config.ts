@@ -48,6 +48,8 @@ export interface Config {
   scanWorkers: number;
   /** Browser origins allowed by CORS (VELLUM_CORS_ORIGINS, comma-separated, or "*"); none by default. */
   corsOrigins?: string[] | "*";
+  /** Hosts outbound calls may reach even on private addresses (VELLUM_OUTBOUND_ALLOW_HOSTS; outbound/outbound-guard.ts). */
+  outboundAllowHosts: string[];
   /** How often unreachable storage is reclaimed (0 disables), and the grace period protecting in-flight writes, in ms. */
   reclaimIntervalMs: number;
   reclaimGraceMs: number;
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       },
     ),
     proxies: parseProxies(env),
+    outboundAllowHosts: (env.VELLUM_OUTBOUND_ALLOW_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean),
     dataDir,
     databaseUrl,
     embeddedPgPort: int(env, "VELLUM_EMBEDDED_PG_PORT", 54320, 1024, 65535),

@@ -8,3 +8,4 @@ export * from "./audit.js";
 export * from "./shares.js";
 export * from "./retention.js";
 export * from "./catalog.js";
+export * from "./lineage.js";

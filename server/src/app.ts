@@ -24,6 +24,9 @@ import { file_vellum_v1_search_service, SearchService } from "../../gen/vellum/v
 import { createCatalogServiceImpl } from "./rpc/catalog-service.js";
 import { createSearchServiceImpl } from "./rpc/search-service.js";
 import type { CatalogUseCases } from "./wiring/catalog.js";
+import { file_vellum_v1_lineage_service, LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
+import { createLineageServiceImpl } from "./rpc/lineage-service.js";
+import type { LineageUseCases } from "./wiring/lineage.js";
 import type { AuditQueries } from "./domain/audit/audit-queries.js";
 import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
@@ -65,7 +68,7 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps extends CatalogUseCases {
+export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph"> {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -104,6 +107,7 @@ export const SERVICES = [
   StorageService,
   CatalogService,
   SearchService,
+  LineageService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -127,6 +131,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_storage_service,
       file_vellum_v1_catalog_service,
       file_vellum_v1_search_service,
+      file_vellum_v1_lineage_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -150,6 +155,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(StorageService, createStorageServiceImpl(deps.retention));
     router.service(CatalogService, createCatalogServiceImpl(deps));
     router.service(SearchService, createSearchServiceImpl(deps));
+    router.service(LineageService, createLineageServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -1,8 +1,7 @@
-/** `pin`, `unpin`, `lock`, `unlock` and `tag`: metadata changes, guarded by etags. */
+/** `pin`, `unpin`, `lock`, `unlock`: protections, guarded by etags (tags: tags.ts). */
 import { SnapshotSchema, toJson, type Snapshot } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
 import type { CliContext } from "../context.js";
-import { CliError } from "../exit-codes.js";
 import { resolveSnapshotId, SNAPSHOT_REF_HELP } from "../refs.js";
 
 function printChange(ctx: CliContext, what: string, s: Snapshot): void {
@@ -33,30 +32,5 @@ export const adminCommands: CommandGroup = {
           }),
         );
     }
-
-    program
-      .command("tag")
-      .description("add tags to a snapshot (or remove them with --remove)")
-      .argument("<snapshot>", SNAPSHOT_REF_HELP)
-      .argument("<tags...>", "tags")
-      .option("--remove", "remove the tags instead of adding them")
-      .action(
-        withContext(async (ctx, ref: string, tags: string[], o: { remove?: boolean }) => {
-          const storeId = ctx.store();
-          const snapshotId = await resolveSnapshotId(ctx, ref);
-          const { snapshot: current } = await ctx.client().snapshots.getSnapshot({ storeId, snapshotId });
-          if (!current) throw new CliError(`snapshot ${snapshotId} vanished`);
-          const next = o.remove ? current.tags.filter((t) => !tags.includes(t)) : [...new Set([...current.tags, ...tags])];
-          // The etag read above makes a concurrent tag change fail (ABORTED) instead of being overwritten.
-          const { snapshot } = await ctx.client().snapshotAdmin.updateSnapshot({
-            storeId,
-            snapshotId,
-            etag: current.etag,
-            tags: next,
-            updateMask: { paths: ["tags"] },
-          });
-          printChange(ctx, `tags [${snapshot!.tags.join(", ")}] on`, snapshot!);
-        }),
-      );
   },
 };

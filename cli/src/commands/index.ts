@@ -4,13 +4,17 @@
  */
 import type { CommandGroup } from "../command.js";
 import { adminCommands } from "./admin.js";
+import { annotateCommands } from "./annotate.js";
 import { compareCommands } from "./compare.js";
 import { integrityCommands } from "./integrity.js";
 import { jobCommands } from "./jobs.js";
 import { keyCommands } from "./keys.js";
+import { lineageCommands } from "./lineage.js";
 import { loginCommands } from "./login.js";
+import { searchCommands } from "./search.js";
 import { shareCommands } from "./share.js";
 import { snapshotCommands } from "./snapshots.js";
+import { tagCommands } from "./tags.js";
 import { transferCommands } from "./transfer.js";
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
@@ -19,6 +23,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   compareCommands,
   shareCommands,
   adminCommands,
+  tagCommands,
+  annotateCommands,
+  searchCommands,
+  lineageCommands,
   integrityCommands,
   jobCommands,
   keyCommands,

@@ -4,12 +4,7 @@ import type { CommandGroup } from "../command.js";
 import { connect, type CliContext } from "../context.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { configPath, readConfigFile, writeConfigFile, type Settings } from "../settings.js";
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
-  return text;
-}
+import { readText } from "../read-text.js";
 
 export const loginCommands: CommandGroup = {
   register(program, withContext) {
@@ -23,7 +18,7 @@ export const loginCommands: CommandGroup = {
           const path = configPath(ctx.streams.env);
           const settings: Settings = { ...readConfigFile(path), ...definedOnly({ server: ctx.server, store: ctx.settings.store, apiKey: ctx.settings.apiKey }) };
           if (o.apiKeyStdin) {
-            const key = (await readAll(ctx.streams.stdin)).trim();
+            const key = (await readText(ctx.streams.stdin)).trim();
             if (!key) throw new CliError("--api-key-stdin: standard input was empty");
             settings.apiKey = key;
           }

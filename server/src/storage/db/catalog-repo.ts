@@ -1,11 +1,12 @@
 import { and, desc, eq, gt, lt, or, sql } from "drizzle-orm";
 import { annotationState } from "../../domain/audit/resource-states.js";
 import type { Annotation, AnnotationRepository, ResourceLookup, TagCountRepository } from "../../domain/catalog/types.js";
-import { failedPrecondition, notFound, resourceExhausted } from "../../domain/errors.js";
+import { resourceExhausted } from "../../domain/errors.js";
 import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { snapshotAnnotations, snapshots, tagCounts, type AnnotationRow } from "./schema/index.js";
+import { lockActiveSnapshotTx } from "./snapshot-lock.js";
 import { ofResource } from "./snapshot-repo.js";
 
 const toAnnotation = (r: AnnotationRow): Annotation => ({ ...r });
@@ -41,13 +42,7 @@ export function createAnnotationRepository(db: Db): AnnotationRepository {
       return db.transaction(async (tx) => {
         // The lock orders this with deletes of the snapshot; the insert's trigger then rewrites the
         // snapshot's search vector, so it is held in any case.
-        const [snap] = await tx
-          .select({ state: snapshots.state })
-          .from(snapshots)
-          .where(and(eq(snapshots.storeId, a.storeId), eq(snapshots.id, a.snapshotId)))
-          .for("update");
-        if (!snap) throw notFound("snapshot", a.snapshotId);
-        if (snap.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; it cannot be annotated", "SNAPSHOT_DELETED");
+        await lockActiveSnapshotTx(tx, a.storeId, a.snapshotId, "annotated");
         const [{ n }] = await tx
           .select({ n: sql<number>`count(*)::int` })
           .from(snapshotAnnotations)

@@ -3,7 +3,8 @@ import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-c
 /**
  * Lineage edges (domain/lineage/types.ts), written by the jobs and RPCs that derive or consume
  * snapshots, in the transaction of the change where they can. Edges are never updated; they go with
- * their store. Both directions are indexed for GetLineage's walks.
+ * their store. Both directions are indexed for GetLineage's walks, each node's edges in id (record)
+ * order, so a walk reads a bounded prefix of a node's edges however many it has.
  */
 export const lineageEdges = pgTable(
   "lineage_edges",
@@ -21,8 +22,8 @@ export const lineageEdges = pgTable(
     createTime: timestamp("create_time", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [
-    index("lineage_edges_from_idx").on(t.storeId, t.fromKind, t.fromId),
-    index("lineage_edges_to_idx").on(t.storeId, t.toKind, t.toId),
+    index("lineage_edges_from_idx").on(t.storeId, t.fromKind, t.fromId, t.id),
+    index("lineage_edges_to_idx").on(t.storeId, t.toKind, t.toId, t.id),
   ],
 );
 

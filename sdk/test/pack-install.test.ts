@@ -17,6 +17,7 @@ import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { buildSdkAndCli } from "../../scripts/build-once.js";
 import { CHROMIUM_ARGS, ensureChromium } from "../../scripts/chromium.js";
 import { npm, REPO_ROOT } from "../../scripts/npm.js";
 import { startSdkServer, type SdkServer } from "./support/sdk-server.js";
@@ -39,7 +40,10 @@ const test = suite<Ctx>("@vellum/sdk packed and installed outside the repository
 
 test.before(async (ctx) => {
   ctx.scratch = mkdtempSync(join(tmpdir(), "vellum-consumer-"));
-  const packed = JSON.parse(npm(["pack", "--workspace", "sdk", "--json", "--pack-destination", ctx.scratch])) as { filename: string }[];
+  // The build prepack runs, under the lock other suites build with (they run the CLI on sdk/dist).
+  buildSdkAndCli();
+  copyFileSync(join(REPO_ROOT, "LICENSE"), join(REPO_ROOT, "sdk/LICENSE"));
+  const packed = JSON.parse(npm(["pack", "--workspace", "sdk", "--ignore-scripts", "--json", "--pack-destination", ctx.scratch])) as { filename: string }[];
   ctx.tarball = join(ctx.scratch, packed[0].filename);
   writeFileSync(join(ctx.scratch, "package.json"), JSON.stringify({ name: "vellum-consumer", private: true, type: "module" }));
   npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", ctx.tarball, ...EXTRAS], { cwd: ctx.scratch });

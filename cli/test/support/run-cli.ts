@@ -1,14 +1,13 @@
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
-import { npm, REPO_ROOT } from "../../../scripts/npm.js";
+import { buildSdkAndCli } from "../../../scripts/build-once.js";
+import { REPO_ROOT } from "../../../scripts/npm.js";
 
 /** The `vellum` command as npm links it (cli/bin/vellum.js, which loads the compiled cli/dist). */
 export const VELLUM_BIN = join(REPO_ROOT, "node_modules/.bin/vellum");
 
-/** Builds the SDK and the CLI as `npm run build` does, so the tests run the current sources compiled. */
-export function buildCli(): void {
-  npm(["run", "build", "--workspace", "sdk", "--workspace", "cli"]);
-}
+/** Builds the SDK and the CLI, so the tests run the current sources compiled (scripts/build-once.ts). */
+export const buildCli = buildSdkAndCli;
 
 export interface CliResult<Out = string> {
   code: number | null;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { constants as zlibConstants, zstdCompressSync } from "node:zlib";
+import * as zlib from "node:zlib";
 import type { Client } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
 import { ChunkEncoding, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
@@ -132,10 +132,13 @@ export async function uploadSnapshotIncremental(
   return { snapshot: snapshot!, size, chunksTotal: refs.length, chunksSent, bytesSent, chunkBytesSent, overheadBytes };
 }
 
-/** An UploadChunks message for `bytes`: one zstd frame when that saves at least 5%, else raw. */
+/** node:zlib's zstd (Node ≥ 22.15); on an older Node chunks go uncompressed. */
+const zstdCompressSync = (zlib as Partial<Pick<typeof zlib, "zstdCompressSync">>).zstdCompressSync;
+
+/** An UploadChunks message for `bytes`: one zstd frame when zstd is available and that saves at least 5%, else raw. */
 function encodeForWire(bytes: Uint8Array, level: number) {
-  if (level > 0) {
-    const frame = zstdCompressSync(bytes, { params: { [zlibConstants.ZSTD_c_compressionLevel]: level } });
+  if (level > 0 && zstdCompressSync) {
+    const frame = zstdCompressSync(bytes, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
     if (frame.length <= bytes.length * 0.95) return { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(bytes.length) };
   }
   return { chunk: bytes };

@@ -16,8 +16,8 @@ import { tempDir } from "./support/test-server.js";
 
 /**
  * A PostgreSQL restart under load (`pg_ctl restart -m immediate`, as a failover does) against the
- * real server process on a cluster of the test's own. Creates, gets and downloads run concurrently
- * through the restart. Every call ends within CALL_BOUND_MS (far below the client deadline, so a
+ * real server process on a cluster of the test's own. Creates, streamed uploads, gets and downloads
+ * run concurrently through the restart. Every call ends within CALL_BOUND_MS (far below the client deadline, so a
  * call hanging until its deadline fails the test) with OK or UNAVAILABLE, never anything else;
  * the process stays up; health goes NOT_SERVING during the outage and SERVING after; writes succeed
  * again within RECOVERY_MS; afterwards every call succeeds, the job runner runs a job and LISTEN is
@@ -29,6 +29,9 @@ const STORE = "restart";
 const WRITERS = 6;
 const READERS = 3;
 const DOWNLOADERS = 2;
+const UPLOADERS = 2;
+/** Streamed uploads are sent in pieces this large, a short pause apart, so they span the restart. */
+const PIECE = 64 * 1024;
 /** The client deadline of every call: a call that hangs lasts this long. */
 const CALL_DEADLINE_MS = 60_000;
 /** Every call must end (OK or UNAVAILABLE) this soon, outage or not: the server's waits are bounded. */
@@ -56,6 +59,22 @@ const opts = { timeoutMs: CALL_DEADLINE_MS };
 function payload(nonce: string, i: number): Buffer {
   const pad = randomBytes(i % 5 === 0 ? 150_000 : 1_000).toString("hex");
   return Buffer.from(JSON.stringify({ nonce, pad }));
+}
+
+/** A streamed upload (UploadSnapshot) of a ~1.2 MB JSON document naming its nonce. */
+function upload(client: Client<typeof SnapshotService>, sent: Map<string, Buffer>, nonce: string, resourceId: string) {
+  const data = Buffer.from(JSON.stringify({ nonce, pad: randomBytes(600_000).toString("hex") }));
+  sent.set(nonce, data);
+  return client.uploadSnapshot(
+    (async function* () {
+      yield { msg: { case: "header" as const, value: { storeId: STORE, resourceType: "blob", resourceId, snapshotType: SnapshotType.BLOB } } };
+      for (let at = 0; at < data.length; at += PIECE) {
+        await sleep(2);
+        yield { msg: { case: "chunk" as const, value: data.subarray(at, at + PIECE) } };
+      }
+    })(),
+    opts,
+  );
 }
 
 async function download(client: Client<typeof SnapshotService>, snapshotId: string): Promise<Buffer> {
@@ -99,6 +118,13 @@ test("every call ends in time with OK or UNAVAILABLE through an immediate Postgr
       } else await sleep(50);
     }
   };
+  const uploader = async (n: number) => {
+    for (let i = 0; !stop; i++) {
+      const res = await log.record("upload", () => upload(client, sent, `u${n}-${i}`, `u-${n}`));
+      if (res) acked.push(res.snapshot!.snapshotId);
+      else await sleep(50);
+    }
+  };
   const reader = async () => {
     while (!stop) {
       const id = pick();
@@ -123,6 +149,7 @@ test("every call ends in time with OK or UNAVAILABLE through an immediate Postgr
   };
   const load = [
     ...Array.from({ length: WRITERS }, (_, n) => writer(n)),
+    ...Array.from({ length: UPLOADERS }, (_, n) => uploader(n)),
     ...Array.from({ length: READERS }, reader),
     ...Array.from({ length: DOWNLOADERS }, downloader),
     watchHealth(),
@@ -143,7 +170,7 @@ test("every call ends in time with OK or UNAVAILABLE through an immediate Postgr
   const bad = log.violations(CALL_BOUND_MS, ["OK", Code.Unavailable]);
   assert.equal(bad, [], `calls not ending in time with OK or UNAVAILABLE: ${describeCalls(bad)}; ${tail()}`);
   assert.ok(log.calls.some((c) => c.code === Code.Unavailable), `the outage was reported as UNAVAILABLE: ${JSON.stringify(log.summary())}`);
-  for (const kind of ["create", "get", "download"]) assert.ok(log.calls.some((c) => c.kind === kind && c.code === "OK"), `some ${kind} succeeded`);
+  for (const kind of ["create", "upload", "get", "download"]) assert.ok(log.calls.some((c) => c.kind === kind && c.code === "OK"), `some ${kind} succeeded`);
   assert.ok(seen.includes(Serving.NOT_SERVING), `health during the outage: ${seen.map((s) => Serving[s]).join(" -> ")}`);
   // The probe notices the recovery on its own schedule (every 500 ms while down).
   let healthAfter = Serving.UNKNOWN;
@@ -161,6 +188,11 @@ test("every call ends in time with OK or UNAVAILABLE through an immediate Postgr
         sent.set(nonce, payload(nonce, i));
         const res = await client.createSnapshot({ storeId: STORE, resourceType: "product", resourceId: `after-${i}`, payload: { case: "data", value: sent.get(nonce)! }, snapshotType: SnapshotType.JSON }, opts);
         acked.push(res.snapshot!.snapshotId);
+      }),
+    ),
+    ...Array.from({ length: 3 }, (_, i) =>
+      log.record("upload", async () => {
+        acked.push((await upload(client, sent, `after-u${i}`, `after-u${i}`)).snapshot!.snapshotId);
       }),
     ),
     ...Array.from({ length: 12 }, () => log.record("get", () => client.getSnapshot({ storeId: STORE, snapshotId: pick() }, opts))),

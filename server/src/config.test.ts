@@ -17,4 +17,14 @@ test("VELLUM_FORWARDED_HEADER: x-forwarded-for (default) or forwarded", () => {
   assert.throws(() => load({ VELLUM_FORWARDED_HEADER: "x-real-ip" }), (e: unknown) => e instanceof ConfigError && /VELLUM_FORWARDED_HEADER/.test(e.message));
 });
 
+test("VELLUM_DB_CONNECT_TIMEOUT_MS and VELLUM_DB_ACQUIRE_TIMEOUT_MS: 5 s and 10 s by default, bounded", () => {
+  assert.is(load({}).dbConnectTimeoutMs, 5000);
+  assert.is(load({}).dbAcquireTimeoutMs, 10_000);
+  const set = load({ VELLUM_DB_CONNECT_TIMEOUT_MS: "2500", VELLUM_DB_ACQUIRE_TIMEOUT_MS: "750" });
+  assert.equal([set.dbConnectTimeoutMs, set.dbAcquireTimeoutMs], [2500, 750]);
+  for (const [name, bad] of [["VELLUM_DB_CONNECT_TIMEOUT_MS", "0"], ["VELLUM_DB_ACQUIRE_TIMEOUT_MS", "soon"], ["VELLUM_DB_ACQUIRE_TIMEOUT_MS", "999999999"]]) {
+    assert.throws(() => load({ [name]: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes(name), `${name}=${bad}`);
+  }
+});
+
 test.run();

@@ -32,6 +32,10 @@ export interface Config {
   jobConcurrency: number;
   /** Postgres pool size. */
   dbPoolMax: number;
+  /** Bound on opening one PostgreSQL connection. */
+  dbConnectTimeoutMs: number;
+  /** Bound on waiting for a free pool connection; past it the request answers UNAVAILABLE. */
+  dbAcquireTimeoutMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
   /** 32-byte KMS master key (VELLUM_MASTER_KEY, base64); undefined means a key file in dataDir. */
   masterKey?: Uint8Array;
@@ -198,6 +202,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     shutdownGraceMs: int(env, "VELLUM_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     jobConcurrency: int(env, "VELLUM_JOB_CONCURRENCY", 2, 0, 64),
     dbPoolMax: int(env, "VELLUM_DB_POOL_MAX", 10, 1, 200),
+    dbConnectTimeoutMs: int(env, "VELLUM_DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
+    dbAcquireTimeoutMs: int(env, "VELLUM_DB_ACQUIRE_TIMEOUT_MS", 10_000, 100, 600_000),
     logLevel,
   };
 }

@@ -17,7 +17,7 @@ export interface DatabaseUseCases {
  * availability probe (a closed pooled connection triggers a check at once).
  */
 export async function wireDatabase(
-  config: Pick<Config, "databaseUrl" | "dataDir" | "embeddedPgPort" | "dbPoolMax">,
+  config: Pick<Config, "databaseUrl" | "dataDir" | "embeddedPgPort" | "dbPoolMax" | "dbConnectTimeoutMs" | "dbAcquireTimeoutMs">,
   log: Logger,
 ): Promise<Wired<DatabaseUseCases>> {
   const embedded = config.databaseUrl
@@ -31,7 +31,12 @@ export async function wireDatabase(
     throw err;
   }
   const availability = watchDatabaseAvailability({ url, log });
-  const database = openDatabase(url, { max: config.dbPoolMax, onConnectionClosed: () => availability.check() });
+  const database = openDatabase(url, {
+    max: config.dbPoolMax,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    acquireTimeoutMs: config.dbAcquireTimeoutMs,
+    onConnectionClosed: () => availability.check(),
+  });
   return {
     useCases: { database, availability },
     jobKinds: [],

@@ -1,5 +1,6 @@
 import postgres from "postgres";
 import type { Logger } from "../../lib/logger.js";
+import { connectionOptions } from "./client.js";
 
 /** Probe period while the database answers. */
 export const PROBE_INTERVAL_UP_MS = 2000;
@@ -22,6 +23,8 @@ export interface DatabaseAvailability {
  * Watches whether PostgreSQL answers: `select 1` on a dedicated single connection (so a busy request
  * pool cannot make a healthy database look down) every PROBE_INTERVAL_UP_MS, every
  * PROBE_INTERVAL_DOWN_MS while it fails, and at once on `check()`. Transitions are logged once.
+ * Its reconnect pauses are as short as the pool's (connectionOptions), so recovery is seen within
+ * about a second of PostgreSQL answering again.
  */
 export function watchDatabaseAvailability(deps: { url: string; log: Logger; intervalUpMs?: number; intervalDownMs?: number }): DatabaseAvailability {
   const listeners = new Set<(up: boolean) => void>();
@@ -30,9 +33,8 @@ export function watchDatabaseAvailability(deps: { url: string; log: Logger; inte
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   const probe = postgres(deps.url, {
+    ...connectionOptions(PROBE_TIMEOUT_MS),
     max: 1,
-    connect_timeout: Math.ceil(PROBE_TIMEOUT_MS / 1000),
-    onnotice: () => {},
     onclose: () => check(),
     connection: { application_name: "vellum-probe", statement_timeout: PROBE_TIMEOUT_MS },
   });

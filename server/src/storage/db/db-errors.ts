@@ -2,14 +2,15 @@
  * Recognises a lost or unreachable database in the errors postgres.js (and drizzle, which wraps
  * them as `cause`) raises, so callers can answer UNAVAILABLE (retry later) instead of INTERNAL.
  *
- * Unavailable means: postgres.js reports the connection closed, ended, destroyed or timed out; a
+ * Unavailable means: postgres.js reports the connection closed, ended, destroyed or timed out, or
+ * no pool connection became free in time (POOL_ACQUIRE_TIMEOUT, pool-gate.ts); a
  * query failed on a socket error (refused, reset, timed out, unresolvable: Node codes on an error
  * that carries the failed `query`, as postgres.js and drizzle errors do, so a client's own reset
  * is not taken for the database's); or PostgreSQL reported a connection exception (SQLSTATE class
  * 08), an administrator or crash shutdown (57P01, 57P02), that it cannot accept connections yet
  * (57P03, e.g. crash recovery after a restart), or too many connections (53300).
  */
-const POSTGRES_JS_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"]);
+const POSTGRES_JS_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "POOL_ACQUIRE_TIMEOUT"]);
 const SOCKET_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",

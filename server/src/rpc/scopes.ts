@@ -78,6 +78,8 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "vellum.v1.SearchService/SampleSnapshots": "snapshot:read",
   "vellum.v1.LineageService/GetLineage": "snapshot:read",
   "vellum.v1.LineageService/RegisterConsumer": "snapshot:write",
+  "vellum.v1.EventService/WatchEvents": "snapshot:read",
+  "vellum.v1.EventService/ListEvents": "snapshot:read",
   "grpc.health.v1.Health/Check": "public",
   "grpc.health.v1.Health/Watch": "public",
   "grpc.health.v1.Health/List": "public",

@@ -17,6 +17,7 @@ import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
 import { wireUploads } from "./wiring/uploads.js";
+import { wireWebhooks, type WebhooksUseCases } from "./wiring/webhooks.js";
 import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
 
 export { openBlobStore } from "./wiring/content.js";
@@ -34,6 +35,7 @@ export interface Services
     OutboundUseCases,
     LineageUseCases,
     EventsUseCases,
+    WebhooksUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -73,6 +75,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const events = add(wireEvents(config, log, database)).useCases;
+    const webhooks = add(wireWebhooks(config, log, { ...database, ...outbound, wakeups: events.wakeups })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
@@ -92,6 +95,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...outbound,
       ...lineage,
       ...events,
+      ...webhooks,
       ...security,
       ...workers,
       limits: {

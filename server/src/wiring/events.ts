@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import { createEventUseCases, type EventUseCases } from "../domain/events/event-use-cases.js";
-import type { EventReader } from "../domain/events/ports.js";
+import type { EventReader, EventWakeups } from "../domain/events/ports.js";
 import type { Logger } from "../lib/logger.js";
 import { createPgEventWakeups } from "../storage/db/event-notify.js";
 import { createEventReader } from "../storage/db/event-repo.js";
@@ -12,8 +12,10 @@ const PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export interface EventsUseCases {
   events: EventUseCases;
-  /** The outbox reader (the webhook dispatcher fans out from it). */
+  /** The outbox reader. */
   eventReader: EventReader;
+  /** Commit wake-ups (LISTEN/NOTIFY), shared with the webhook dispatcher. */
+  wakeups: EventWakeups;
 }
 
 /**
@@ -35,7 +37,7 @@ export function wireEvents(config: Pick<Config, "events">, log: Logger, deps: Da
   const timer = setInterval(prune, PRUNE_INTERVAL_MS);
   timer.unref();
   return {
-    useCases: { events, eventReader },
+    useCases: { events, eventReader, wakeups },
     jobKinds: [],
     async close() {
       clearInterval(timer);

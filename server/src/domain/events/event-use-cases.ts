@@ -1,7 +1,7 @@
 import { invalidField, resourceExhausted } from "../errors.js";
 import { pageSizeOf } from "../paging.js";
 import type { EventReader, EventWakeups } from "./ports.js";
-import { parseEventFilter, type StoredEvent } from "./types.js";
+import { filterFields, parseEventFilter, type StoredEvent } from "./types.js";
 
 /** Events read per query while a watcher catches up. */
 const WATCH_BATCH = 200;
@@ -36,7 +36,7 @@ export function createEventUseCases(deps: EventUseCaseDeps) {
     /** One page after `after` (see ListEvents). */
     async list(req: { storeId: string; afterEventId: bigint | number; pageSize: number; filter?: RawEventFilter }) {
       const after = cursorOf(req.afterEventId, "after_event_id");
-      const filter = parseEventFilter(req.filter, "filter");
+      const filter = parseEventFilter(req.filter, filterFields("filter"));
       return deps.events.listAfter(req.storeId, after, pageSizeOf(req.pageSize), filter);
     },
 
@@ -47,7 +47,7 @@ export function createEventUseCases(deps: EventUseCaseDeps) {
      */
     watch(req: { storeId: string; afterEventId: bigint | number; fromStart: boolean; filter?: RawEventFilter }, callerKey: string, signal: AbortSignal): AsyncGenerator<WatchItem> {
       const after = cursorOf(req.afterEventId, "after_event_id");
-      const filter = parseEventFilter(req.filter, "filter");
+      const filter = parseEventFilter(req.filter, filterFields("filter"));
       const key = `${req.storeId}\u0000${callerKey}`;
       return (async function* () {
         const count = open.get(key) ?? 0;

@@ -23,6 +23,9 @@ export interface EventReader {
   pruneBefore(before: Date): Promise<number>;
 }
 
+/** Subscribing to this store id wakes on commits in every store (the webhook dispatcher). */
+export const EVERY_STORE = "*";
+
 /**
  * Wake-ups for watchers of a store: `subscribe` registers interest, `wait` resolves true as soon
  * as something was committed in the store since the previous `wait` returned (or since

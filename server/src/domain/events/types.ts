@@ -41,21 +41,31 @@ export function matchesFilter(e: Pick<StoredEvent, "type" | "subjectResourceType
   return true;
 }
 
+/** Request field names of a filter's parts, for errors. */
+export interface FilterFields {
+  types: string;
+  resourceType: string;
+  tags: string;
+}
+
+/** Field names of a filter message at `prefix` (e.g. "filter" -> "filter.types"). */
+export const filterFields = (prefix: string): FilterFields => ({ types: `${prefix}.types`, resourceType: `${prefix}.resource_type`, tags: `${prefix}.tags` });
+
 /**
  * A filter checked for sense: at most MAX_FILTER_ENTRIES types and tags; every type is a known
- * event type or a prefix of one followed by ".*". Errors name `${field}.types` / `${field}.tags`.
+ * event type or a prefix of one followed by ".*". Errors name the fields of `field`.
  */
-export function parseEventFilter(raw: { types?: readonly string[]; resourceType?: string; tags?: readonly string[] } | undefined, field: string): EventFilter {
+export function parseEventFilter(raw: { types?: readonly string[]; resourceType?: string; tags?: readonly string[] } | undefined, field: FilterFields): EventFilter {
   const types = [...new Set(raw?.types ?? [])];
   const tags = [...new Set(raw?.tags ?? [])];
-  if (types.length > MAX_FILTER_ENTRIES) throw invalidField(`${field}.types`, `at most ${MAX_FILTER_ENTRIES} entries`);
-  if (tags.length > MAX_FILTER_ENTRIES) throw invalidField(`${field}.tags`, `at most ${MAX_FILTER_ENTRIES} entries`);
+  if (types.length > MAX_FILTER_ENTRIES) throw invalidField(field.types, `at most ${MAX_FILTER_ENTRIES} entries`);
+  if (tags.length > MAX_FILTER_ENTRIES) throw invalidField(field.tags, `at most ${MAX_FILTER_ENTRIES} entries`);
   for (const t of types) {
     const known = t.endsWith(".*") ? EVENT_TYPES.some((k) => k.startsWith(t.slice(0, -1))) : EVENT_TYPES.includes(t);
-    if (!known) throw invalidField(`${field}.types`, `unknown event type "${t.slice(0, 64)}"; known: ${EVENT_TYPES.join(", ")}`);
+    if (!known) throw invalidField(field.types, `unknown event type "${t.slice(0, 64)}"; known: ${EVENT_TYPES.join(", ")}`);
   }
-  if (tags.some((t) => t.length === 0 || t.length > 128)) throw invalidField(`${field}.tags`, "tags are 1-128 characters");
+  if (tags.some((t) => t.length === 0 || t.length > 128)) throw invalidField(field.tags, "tags are 1-128 characters");
   const resourceType = raw?.resourceType ?? "";
-  if (resourceType.length > 128) throw invalidField(`${field}.resource_type`, "at most 128 characters");
+  if (resourceType.length > 128) throw invalidField(field.resourceType, "at most 128 characters");
   return { types, resourceType, tags };
 }

@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import type { EventWakeups } from "../../domain/events/ports.js";
+import { EVERY_STORE, type EventWakeups } from "../../domain/events/ports.js";
 import { EVENT_CHANNEL } from "./event-repo.js";
 
 /**
@@ -19,7 +19,10 @@ export function createPgEventWakeups(sql: postgres.Sql): EventWakeups & { close(
   const ensureListening = () =>
     (listening ??= sql.listen(
       EVENT_CHANNEL,
-      (storeId) => byStore.get(storeId)?.forEach(poke),
+      (storeId) => {
+        byStore.get(storeId)?.forEach(poke);
+        byStore.get(EVERY_STORE)?.forEach(poke);
+      },
       () => byStore.forEach((subs) => subs.forEach(poke)),
     ));
 

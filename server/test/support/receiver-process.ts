@@ -1,16 +1,11 @@
 import { fileURLToPath } from "node:url";
 import { startNodeProcess, type NodeProcess } from "./server-process.js";
+import type { Received } from "./webhook-receiver.js";
 
 const SCRIPT = fileURLToPath(new URL("./webhook-receiver.ts", import.meta.url));
 
-export interface ReceivedRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  verified: boolean[];
-  status: number;
-  at: number;
-}
+/** One request the receiver got. */
+export type ReceivedRequest = Received;
 
 export interface Receiver {
   proc: NodeProcess;
@@ -35,15 +30,7 @@ export async function startReceiver(): Promise<Receiver> {
       await fetch(`${base}/_control`, { method: "POST", body: JSON.stringify(c) });
     },
     received,
-    async until(pred, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const r = await received();
-        if (pred(r)) return r;
-        if (Date.now() > deadline) throw new Error(`receiver condition not met; got ${r.length} request(s)`);
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    },
+    until: (pred, timeoutMs = 20_000) => eventually(received, pred, timeoutMs),
     async stop() {
       proc.child.kill("SIGTERM");
       await proc.exited;

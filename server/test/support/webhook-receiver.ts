@@ -11,7 +11,8 @@ import http from "node:http";
 import { Webhook } from "standardwebhooks";
 
 type Mode = "ok" | "fail" | "gone" | "stall" | "redirect";
-interface Received {
+/** One request the receiver got (GET /_received lists them). */
+export interface Received {
   path: string;
   headers: Record<string, string>;
   body: string;

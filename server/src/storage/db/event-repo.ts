@@ -113,8 +113,8 @@ export function createEventReader(db: Db): EventReader {
       return row && toStoredEvent(row);
     },
     async pruneBefore(before) {
-      const rows = await db.delete(events).where(lt(events.time, before)).returning({ seq: events.seq });
-      return rows.length;
+      const res = await db.execute(sql`delete from ${events} where ${lt(events.time, before)}`);
+      return res.count;
     },
   };
 }

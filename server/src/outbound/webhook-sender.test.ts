@@ -53,4 +53,34 @@ test("fuzzed private destinations: every send refused, 0 connections; an allowli
   server.close();
 });
 
+test("a 2xx whose body trickles succeeds at once; a receiver that drops the connection or stalls is a failed attempt", async () => {
+  const server = createServer((req, res) => {
+    if (req.url === "/trickle") {
+      res.writeHead(200);
+      const t = setInterval(() => res.write("x".repeat(1000)), 50);
+      res.on("close", () => clearInterval(t));
+    } else if (req.url === "/drop") {
+      req.socket.destroy();
+    } else if (req.url === "/huge") {
+      res.writeHead(500);
+      res.end(Buffer.alloc(4 * 1024 * 1024));
+    }
+    // "/stall": never answers
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sender = createWebhookSender(createOutboundGuard({ allowHosts: ["127.0.0.1"] }));
+  const go = (path: string) => sender.send({ url: `${base}${path}`, headers: {}, body: "{}", timeoutMs: 500 });
+  const trickle = await go("/trickle");
+  assert.equal([trickle.responseCode, trickle.error], [200, ""]);
+  assert.ok(trickle.latencyMs < 400, `${trickle.latencyMs} ms`);
+  assert.equal(await go("/drop").then((r) => [r.responseCode, r.error]), [0, "ECONNRESET"]);
+  assert.equal(await go("/huge").then((r) => [r.responseCode, r.error]), [500, "HTTP 500"]);
+  const stall = await go("/stall");
+  assert.equal([stall.responseCode, stall.error], [0, "timed out after 500 ms"]);
+  assert.ok(stall.latencyMs >= 490 && stall.latencyMs < 1500);
+  server.closeAllConnections();
+  server.close();
+});
+
 test.run();

@@ -11,8 +11,8 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * WebhookSender over node:http(s): one POST per attempt on a fresh connection (no agent pooling, so
  * every attempt passes the guard's connect-time check: literal addresses through `checkHost`, names
  * through its `lookup`, which refuses a rebound private address). Redirects are not followed (a
- * 3xx is a failed attempt). The whole attempt (connect, send, response headers and body) is bounded
- * by `timeoutMs`. Errors carry the failure kind, never the URL's path, query or credentials.
+ * 3xx is a failed attempt). The attempt (connect, send, response status) is bounded by
+ * `timeoutMs`; the response body is then drained for at most as long again and MAX_RESPONSE_BYTES. Errors carry the failure kind, never the URL's path, query or credentials.
  */
 export function createWebhookSender(guard: OutboundGuard): WebhookSender {
   return {
@@ -41,17 +41,18 @@ export function createWebhookSender(guard: OutboundGuard): WebhookSender {
           target,
           { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: guard.lookup, agent: false },
           (res) => {
+            // The status decides the attempt; the body is drained (up to a cap) and the connection
+            // closed, without keeping the attempt waiting on a slow body.
             const code = res.statusCode ?? 0;
+            finish({ responseCode: code, error: code >= 200 && code < 300 ? "" : `HTTP ${code}` });
+            const cut = setTimeout(() => req.destroy(), timeoutMs);
             let read = 0;
             res.on("data", (chunk: Buffer) => {
               read += chunk.length;
-              if (read > MAX_RESPONSE_BYTES) {
-                res.destroy();
-                finish({ responseCode: code, error: code >= 200 && code < 300 ? "" : `HTTP ${code}` });
-              }
+              if (read > MAX_RESPONSE_BYTES) req.destroy();
             });
-            res.on("end", () => finish({ responseCode: code, error: code >= 200 && code < 300 ? "" : `HTTP ${code}` }));
-            res.on("error", () => finish({ responseCode: code, error: `HTTP ${code}, response cut` }));
+            res.on("close", () => clearTimeout(cut));
+            res.on("error", () => undefined);
           },
         );
         const timer = setTimeout(() => {

@@ -200,4 +200,15 @@ test("rotation: both secrets sign during the grace period, only the new one afte
   assert.is(await codeOf(hooks.redeliverWebhook({ storeId: "wh7", webhookId: webhook!.webhookId, deliveryId: "00000000-0000-7000-8000-000000000000" })), Code.NotFound);
 });
 
+test("fan-out covers every webhook of a store when more are behind than one pass takes", async ({ env, admin, rx }) => {
+  const hooks = env.client(WebhookService, admin);
+  for (let i = 0; i < 25; i++) await hooks.createWebhook({ storeId: "wh8", url: `${rx.url}?w=${i}`, active: true });
+  await create(env, admin, "wh8");
+  const got = await rx.until((r) => r.length >= 25);
+  await new Promise((r) => setTimeout(r, 300));
+  const paths = (await rx.received()).map((r) => r.path).sort();
+  assert.equal(paths, Array.from({ length: 25 }, (_, i) => `/hook?w=${i}`).sort(), "each webhook exactly once");
+  assert.is(new Set(got.map((r) => r.headers["webhook-id"])).size, 1, "one event");
+});
+
 test.run();

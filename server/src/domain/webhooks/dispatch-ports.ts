@@ -25,9 +25,10 @@ export interface DispatchStore {
   /**
    * Turns events committed since each webhook's cursor into PENDING deliveries (those matching its
    * filters; none while it is inactive) and advances the cursors; webhooks another process is
-   * fanning out are skipped. Returns the number of deliveries created.
+   * fanning out are skipped. Works through a bounded batch of webhooks; `more` says another pass
+   * may find webhooks still behind.
    */
-  fanOut(now: Date): Promise<number>;
+  fanOut(now: Date): Promise<{ deliveries: number; more: boolean }>;
   /**
    * Claims up to `limit` due PENDING deliveries of active webhooks, pushing their next attempt time
    * `leaseMs` ahead so no other dispatcher takes them; one that is never completed (a crash) becomes

@@ -77,7 +77,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function loop(): Promise<void> {
     while (!stop.signal.aborted) {
       try {
-        await deps.store.fanOut(deps.clock.now());
+        while ((await deps.store.fanOut(deps.clock.now())).more && !stop.signal.aborted);
         const free = deps.concurrency - inFlight.size;
         const due = await deps.store.claimDue(free, deps.timeoutMs + LEASE_MARGIN_MS, deps.clock.now());
         for (const d of due) {

@@ -56,7 +56,7 @@ export function createDispatchStore(db: Db): DispatchStore {
           }
           await tx.update(webhooks).set({ cursorSeq: next }).where(eq(webhooks.id, w.id));
         }
-        return created;
+        return { deliveries: created, more: due.length === FANOUT_WEBHOOKS };
       }),
 
     async claimDue(limit, leaseMs, now) {

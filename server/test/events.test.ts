@@ -186,4 +186,13 @@ test("a second server process on the same database streams events written by the
   }
 });
 
+test("on shutdown open streams end normally, so the drain does not wait for them", async ({ env, admin }) => {
+  const stream = env.client(EventService, admin).watchEvents({ storeId: "ev6" })[Symbol.asyncIterator]();
+  assert.ok((await stream.next()).value.heartbeat);
+  env.server.services.events.closeStreams();
+  const rest = await readUntil(stream, () => false);
+  assert.ok(rest.every((m) => m.heartbeat), "nothing but heartbeats before the end");
+  assert.is((await stream.next()).done, true);
+});
+
 test.run();

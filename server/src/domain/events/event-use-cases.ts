@@ -32,7 +32,16 @@ const cursorOf = (after: bigint | number, field: string): number => {
 
 export function createEventUseCases(deps: EventUseCaseDeps) {
   const open = new Map<string, number>();
+  const closing = new AbortController();
   return {
+    /**
+     * Ends every open WatchEvents stream normally (and any opened later at once): on shutdown, so
+     * the drain need not wait for endless streams; clients resume from their cursor elsewhere.
+     */
+    closeStreams(): void {
+      closing.abort();
+    },
+
     /** One page after `after` (see ListEvents). */
     async list(req: { storeId: string; afterEventId: bigint | number; pageSize: number; filter?: RawEventFilter }) {
       const after = cursorOf(req.afterEventId, "after_event_id");
@@ -45,7 +54,8 @@ export function createEventUseCases(deps: EventUseCaseDeps) {
      * every `heartbeatMs` without one (and one first, carrying the starting cursor); ends when `signal` aborts. Validation and the watcher bound
      * are checked when the first item is asked for (RESOURCE_EXHAUSTED past `maxWatchers` for `callerKey`).
      */
-    watch(req: { storeId: string; afterEventId: bigint | number; fromStart: boolean; filter?: RawEventFilter }, callerKey: string, signal: AbortSignal): AsyncGenerator<WatchItem> {
+    watch(req: { storeId: string; afterEventId: bigint | number; fromStart: boolean; filter?: RawEventFilter }, callerKey: string, callSignal: AbortSignal): AsyncGenerator<WatchItem> {
+      const signal = AbortSignal.any([callSignal, closing.signal]);
       const after = cursorOf(req.afterEventId, "after_event_id");
       const filter = parseEventFilter(req.filter, filterFields("filter"));
       const key = `${req.storeId}\u0000${callerKey}`;

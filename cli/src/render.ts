@@ -10,6 +10,10 @@ import {
   type Share,
   type Snapshot,
   type Version,
+  type Event,
+  type Webhook,
+  type WebhookDelivery,
+  WebhookDeliveryStatus,
 } from "@vellum/sdk";
 import { enumName } from "./parse.js";
 import { formatBytes } from "./output.js";
@@ -84,4 +88,20 @@ export function keyRow(k: ApiKey): string[] {
 /** Plain lines, as the URL and token are too long for a table. */
 export function shareLines(share: Share | undefined, token: string, url: string): string {
   return [`share    ${share?.shareId ?? ""} (snapshot ${share?.snapshotId ?? ""}, expires ${time(share?.expireTime)})`, `url      ${url || "(read-only link)"}`, `token    ${token}`].join("\n");
+}
+
+export const WEBHOOK_HEAD = ["webhook", "url", "events", "active", "description", "created"];
+export function webhookRow(w: Webhook): string[] {
+  return [w.webhookId, w.url, w.events.join(",") || "*", w.active ? "yes" : `no${w.disabledReason ? ` (${w.disabledReason})` : ""}`, w.description, time(w.createTime)];
+}
+
+export const DELIVERY_HEAD = ["delivery", "event", "type", "status", "attempts", "code", "latency", "error", "updated"];
+export function deliveryRow(d: WebhookDelivery): string[] {
+  const status = enumName(WebhookDeliveryStatus, d.status);
+  return [d.deliveryId, String(d.eventId), d.eventType, status, String(d.attempts), d.responseCode ? String(d.responseCode) : "", `${d.latencyMs} ms`, d.lastError, time(d.updateTime)];
+}
+
+export const EVENT_HEAD = ["event", "time", "type", "resource", "snapshot", "actor"];
+export function eventRow(e: Event): string[] {
+  return [String(e.eventId), time(e.createTime), e.type, `${e.resourceType}/${e.resourceId}`, e.snapshotId, e.actor];
 }

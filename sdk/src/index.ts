@@ -74,4 +74,15 @@ export {
   type BatchItemResult,
 } from "./batch-create.js";
 export { createSnapshotOnce } from "./resource-version.js";
+export { listEvents, watchEvents, type WatchOptions } from "./events.js";
+export {
+  createWebhook,
+  listDeliveries,
+  listWebhooks,
+  redeliverWebhook,
+  rotateWebhookSecret,
+  updateWebhook,
+  type WebhookChanges,
+  type WebhookWithSecret,
+} from "./webhooks.js";
 export * from "./gen.js";

@@ -9,7 +9,9 @@
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
 import { CatalogService } from "../../gen/vellum/v1/catalog_service_pb.js";
+import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
 import { LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
+import { WebhookService } from "../../gen/vellum/v1/webhook_service_pb.js";
 import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
@@ -51,6 +53,10 @@ export const VELLUM_SERVICES = {
   search: SearchService,
   /** Lineage graphs (GetLineage) and downstream consumers (RegisterConsumer). */
   lineage: LineageService,
+  /** A store's events: WatchEvents (live, resumable; see watchEvents) and ListEvents (polling). */
+  events: EventService,
+  /** Webhooks signed per Standard Webhooks, their secrets and delivery records. */
+  webhooks: WebhookService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

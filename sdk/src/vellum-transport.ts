@@ -63,7 +63,7 @@ async function* mapErrors<T>(it: AsyncIterable<T>): AsyncIterable<T> {
 }
 
 /** Waits `ms`; rejects with a CANCELLED VellumError as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const cancelled = () => toVellumError(new ConnectError("cancelled while waiting to retry", Code.Canceled));
     if (signal?.aborted) return reject(cancelled());

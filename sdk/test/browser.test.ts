@@ -90,6 +90,8 @@ const scenario = (page: Page) => ({
     page.evaluate(([u, k, s]) => (globalThis as unknown as { vellumScenario: Scenario }).vellumScenario.run(u, k as TransportKind, s), [baseUrl, kind, storeId]),
   errors: (baseUrl: string, kind: TransportKind, storeId: string) =>
     page.evaluate(([u, k, s]) => (globalThis as unknown as { vellumScenario: Scenario }).vellumScenario.errors(u, k as TransportKind, s), [baseUrl, kind, storeId]),
+  watch: (baseUrl: string, kind: TransportKind, storeId: string, count: number) =>
+    page.evaluate(([u, k, s, n]) => (globalThis as unknown as { vellumScenario: Scenario }).vellumScenario.watch(u as string, k as TransportKind, s as string, n as number), [baseUrl, kind, storeId, count] as const),
   probe: (baseUrl: string, kind: TransportKind, storeId: string) =>
     page.evaluate(([u, k, s]) => (globalThis as unknown as { vellumScenario: Scenario }).vellumScenario.probe(u, k as TransportKind, s), [baseUrl, kind, storeId]),
 });
@@ -151,6 +153,20 @@ for (const kind of KINDS) {
       const unexpected = problems.filter((p) => !/Failed to load resource: the server responded with a status of 40[04]/.test(p));
       assert.equal(unexpected, []);
       if (kind === "grpc-web") assert.equal(problems, []);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+for (const kind of ["connect-json", "grpc-web"] as const) {
+  test(`${kind}: watchEvents streams live events into the page`, async (ctx) => {
+    const { page, problems } = await open(ctx);
+    try {
+      const r = await scenario(page).watch(ctx.srv.baseUrl, kind, `browser-watch-${kind}`, 5);
+      assert.is(r.made.length, 5);
+      assert.equal(r.seen, r.made);
+      assert.equal(problems, []);
     } finally {
       await page.close();
     }

@@ -8,6 +8,7 @@ import { wireCatalog, type CatalogUseCases } from "./wiring/catalog.js";
 import { wireCompare, type CompareWiring } from "./wiring/compare.js";
 import { wireContent, type ContentUseCases } from "./wiring/content.js";
 import { wireDatabase, type DatabaseUseCases } from "./wiring/database.js";
+import { wireEvents, type EventsUseCases } from "./wiring/events.js";
 import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
 import { wireLineage, type LineageUseCases } from "./wiring/lineage.js";
 import { wireOutbound, type OutboundUseCases } from "./wiring/outbound.js";
@@ -16,6 +17,7 @@ import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
 import { wireUploads } from "./wiring/uploads.js";
+import { wireWebhooks, type WebhooksUseCases } from "./wiring/webhooks.js";
 import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
 
 export { openBlobStore } from "./wiring/content.js";
@@ -32,6 +34,8 @@ export interface Services
     CatalogUseCases,
     OutboundUseCases,
     LineageUseCases,
+    EventsUseCases,
+    WebhooksUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -70,6 +74,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
+    const events = add(wireEvents(config, log, database)).useCases;
+    const webhooks = add(wireWebhooks(config, log, { ...database, ...outbound, wakeups: events.wakeups })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
@@ -88,6 +94,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...catalog,
       ...outbound,
       ...lineage,
+      ...events,
+      ...webhooks,
       ...security,
       ...workers,
       limits: {

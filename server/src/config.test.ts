@@ -27,4 +27,21 @@ test("VELLUM_DB_CONNECT_TIMEOUT_MS and VELLUM_DB_ACQUIRE_TIMEOUT_MS: 5 s and 10 
   }
 });
 
+test("events and webhooks: defaults, durations and bounds", () => {
+  assert.equal(load({}).events, {
+    retentionMs: 7 * 86_400_000,
+    heartbeatMs: 15_000,
+    maxWatchers: 16,
+    webhookRetryBaseMs: 5_000,
+    webhookMaxAttempts: 15,
+    webhookTimeoutMs: 10_000,
+    webhookConcurrency: 8,
+  });
+  assert.is(load({ VELLUM_EVENT_RETENTION: "36h" }).events.retentionMs, 36 * 3600_000);
+  assert.is(load({ VELLUM_WEBHOOK_CONCURRENCY: "0" }).events.webhookConcurrency, 0);
+  for (const [name, bad] of [["VELLUM_EVENT_RETENTION", "0"], ["VELLUM_EVENT_RETENTION", "forever"], ["VELLUM_WEBHOOK_MAX_ATTEMPTS", "0"], ["VELLUM_WEBHOOK_TIMEOUT_MS", "5"], ["VELLUM_EVENT_MAX_WATCHERS", "-1"]]) {
+    assert.throws(() => load({ [name]: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes(name) && !e.message.includes(`"${bad}"`), `${name}=${bad}`);
+  }
+});
+
 test.run();

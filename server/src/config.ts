@@ -61,6 +61,8 @@ export interface Config {
   undeleteWindowMs: number;
   /** How often TTL expiry and the purge of soft-deleted snapshots run (0 disables), in ms. */
   lifecycleIntervalMs: number;
+  /** Events (EventService, webhooks): see EventsConfig. */
+  events: EventsConfig;
   /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
   gcsEndpoint?: string;
   /** Upload sessions expire this long after their last activity, in ms. */
@@ -76,6 +78,24 @@ export interface Config {
   security: SecurityConfig;
   /** Proxies whose forwarding header names the client (VELLUM_TRUSTED_PROXIES, VELLUM_FORWARDED_HEADER); none by default. */
   proxies: ProxyTrust;
+}
+
+/** The event outbox, its watchers and the webhook dispatcher. */
+export interface EventsConfig {
+  /** Events older than this are pruned (VELLUM_EVENT_RETENTION), in ms. */
+  retentionMs: number;
+  /** Idle WatchEvents streams get a heartbeat this often (VELLUM_EVENT_HEARTBEAT_MS). */
+  heartbeatMs: number;
+  /** Open WatchEvents streams per caller and store in one process (VELLUM_EVENT_MAX_WATCHERS). */
+  maxWatchers: number;
+  /** First retry delay of a webhook delivery; doubles per attempt, with jitter (VELLUM_WEBHOOK_RETRY_BASE_MS). */
+  webhookRetryBaseMs: number;
+  /** Attempts per delivery before it fails (VELLUM_WEBHOOK_MAX_ATTEMPTS). */
+  webhookMaxAttempts: number;
+  /** One attempt's bound: connect, send, response headers and body (VELLUM_WEBHOOK_TIMEOUT_MS). */
+  webhookTimeoutMs: number;
+  /** Deliveries in flight per process; 0 runs no dispatcher here (VELLUM_WEBHOOK_CONCURRENCY). */
+  webhookConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +123,12 @@ function duration(env: Env, name: string, def: number, maxMs: number): number {
   const m = /^(\d{1,9})([smhd])$/.exec(raw.trim());
   const ms = raw.trim() === "0" ? 0 : m ? Number(m[1]) * DURATION_UNITS[m[2]] : NaN;
   if (!Number.isSafeInteger(ms) || ms > maxMs) throw new ConfigError(`${name} must be a duration such as 7d, 36h, 90m or 30s, at most ${maxMs / 86_400_000}d`);
+  return ms;
+}
+
+/** `ms`, unless it is 0: then a ConfigError naming `name`. */
+function positive(name: string, ms: number): number {
+  if (ms === 0) throw new ConfigError(`${name} must be longer than 0`);
   return ms;
 }
 
@@ -170,6 +196,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 3600_000, 30 * 24 * 3600_000),
     undeleteWindowMs: duration(env, "VELLUM_UNDELETE_WINDOW", 7 * 86_400_000, 3650 * 86_400_000),
     lifecycleIntervalMs: scheduleInterval(env, "VELLUM_LIFECYCLE_INTERVAL_MS", 5 * 60_000),
+    events: {
+      retentionMs: positive("VELLUM_EVENT_RETENTION", duration(env, "VELLUM_EVENT_RETENTION", 7 * 86_400_000, 365 * 86_400_000)),
+      heartbeatMs: int(env, "VELLUM_EVENT_HEARTBEAT_MS", 15_000, 100, 600_000),
+      maxWatchers: int(env, "VELLUM_EVENT_MAX_WATCHERS", 16, 1, 10_000),
+      webhookRetryBaseMs: int(env, "VELLUM_WEBHOOK_RETRY_BASE_MS", 5_000, 10, 3600_000),
+      webhookMaxAttempts: int(env, "VELLUM_WEBHOOK_MAX_ATTEMPTS", 15, 1, 50),
+      webhookTimeoutMs: int(env, "VELLUM_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+      webhookConcurrency: int(env, "VELLUM_WEBHOOK_CONCURRENCY", 8, 0, 256),
+    },
     corsOrigins: !env.VELLUM_CORS_ORIGINS
       ? undefined
       : env.VELLUM_CORS_ORIGINS.trim() === "*"

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   drainOnSignals(log, async () => {
     stopping = true;
     health.setAll(HealthCheckResponse_ServingStatus.NOT_SERVING);
+    services.events.closeStreams();
     await listener.close(config.shutdownGraceMs);
     await services.close(config.shutdownGraceMs);
   });

@@ -10,6 +10,7 @@ import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
+import { WebhookService } from "../../gen/vellum/v1/webhook_service_pb.js";
 import { SERVICES } from "../src/app.js";
 import { hasScope, SCOPES, type Scope } from "../src/domain/auth/principal.js";
 import { RPC_SCOPES } from "../src/rpc/scopes.js";
@@ -73,6 +74,9 @@ const fresh = {
   },
   rule: async (env: Env, store: string) =>
     (await env.admin(RetentionService).createRetentionRule({ storeId: store, rule: { name: `m-${Math.random().toString(36).slice(2)}`, keepLatestN: 1 } })).rule!.ruleId,
+  // Inactive, so nothing is ever sent to the (public, literal) address.
+  webhook: async (env: Env, store: string) =>
+    (await env.admin(WebhookService).createWebhook({ storeId: store, url: "https://93.184.216.34/hook", active: false })).webhook!.webhookId,
   job: async (env: Env, store: string) =>
     (await env.admin(SnapshotService).verifySnapshot({ storeId: store, snapshotId: env.fixtures[store].snapshotId })).job!.jobId,
 };
@@ -159,6 +163,20 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.SearchService/SampleSnapshots": { build: async (_, store) => ({ storeId: store }) },
   "vellum.v1.LineageService/GetLineage": { build: async (env, store) => ids(env, store) },
   "vellum.v1.LineageService/RegisterConsumer": { build: async (env, store) => ({ ...ids(env, store), consumer: "m" }) },
+  "vellum.v1.EventService/WatchEvents": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.EventService/ListEvents": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.WebhookService/CreateWebhook": { build: async (_, store) => ({ storeId: store, url: "https://93.184.216.34/hook", active: false }) },
+  "vellum.v1.WebhookService/ListWebhooks": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.WebhookService/UpdateWebhook": {
+    build: async (env, store) => ({ storeId: store, webhook: { webhookId: await fresh.webhook(env, store), description: "m" }, updateMask: { paths: ["description"] } }),
+  },
+  "vellum.v1.WebhookService/DeleteWebhook": { build: async (env, store) => ({ storeId: store, webhookId: await fresh.webhook(env, store) }) },
+  "vellum.v1.WebhookService/RotateWebhookSecret": { build: async (env, store) => ({ storeId: store, webhookId: await fresh.webhook(env, store) }) },
+  "vellum.v1.WebhookService/ListDeliveries": { build: async (env, store) => ({ storeId: store, webhookId: await fresh.webhook(env, store) }) },
+  // FAILED_PRECONDITION (inactive webhook) once the access rules let the call through.
+  "vellum.v1.WebhookService/RedeliverWebhook": {
+    build: async (env, store) => ({ storeId: store, webhookId: await fresh.webhook(env, store), deliveryId: "00000000-0000-7000-8000-000000000000" }),
+  },
   "grpc.health.v1.Health/Check": { build: async () => ({}), storeScoped: false },
   "grpc.health.v1.Health/Watch": { build: async () => ({}), storeScoped: false },
   "grpc.health.v1.Health/List": { build: async () => ({}), storeScoped: false },

@@ -7,6 +7,7 @@ import { adminCommands } from "./admin.js";
 import { annotateCommands } from "./annotate.js";
 import { compareCommands } from "./compare.js";
 import { integrityCommands } from "./integrity.js";
+import { eventCommands } from "./events.js";
 import { jobCommands } from "./jobs.js";
 import { keyCommands } from "./keys.js";
 import { lineageCommands } from "./lineage.js";
@@ -16,6 +17,7 @@ import { shareCommands } from "./share.js";
 import { snapshotCommands } from "./snapshots.js";
 import { tagCommands } from "./tags.js";
 import { transferCommands } from "./transfer.js";
+import { webhookCommands } from "./webhooks.js";
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   transferCommands,
@@ -27,6 +29,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   annotateCommands,
   searchCommands,
   lineageCommands,
+  webhookCommands,
+  eventCommands,
   integrityCommands,
   jobCommands,
   keyCommands,

@@ -15,6 +15,7 @@ import {
   SnapshotType,
   uploadSnapshot,
   VellumError,
+  watchEvents,
 } from "../../src/index.js";
 import { patternBytes } from "../support/pattern.js";
 
@@ -146,6 +147,32 @@ async function probe(baseUrl: string, kind: TransportKind, storeId: string) {
   }
 }
 
-(globalThis as unknown as { vellumScenario: unknown }).vellumScenario = { run, errors, probe };
+/**
+ * watchEvents in the page: starts a live stream, creates `count` snapshots once it is live, and
+ * returns the snapshot ids created and the ones the stream yielded, in order.
+ */
+async function watch(baseUrl: string, kind: TransportKind, storeId: string, count: number) {
+  const client = createVellumClient(transportFor(kind, baseUrl));
+  const stop = new AbortController();
+  let live!: () => void;
+  const started = new Promise<void>((r) => (live = r));
+  const seen: string[] = [];
+  const reading = (async () => {
+    for await (const e of watchEvents(client, { storeId }, { signal: stop.signal, onHeartbeat: () => live() })) {
+      seen.push(e.snapshotId);
+      if (seen.length === count) stop.abort();
+    }
+  })();
+  await started;
+  const made: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await client.snapshots.createSnapshot({ storeId, resourceType: "doc", payload: { case: "json", value: fromJson(ValueSchema, { i }) } });
+    made.push(r.snapshot!.snapshotId);
+  }
+  await reading;
+  return { made, seen };
+}
 
-export type Scenario = { run: typeof run; errors: typeof errors; probe: typeof probe };
+(globalThis as unknown as { vellumScenario: unknown }).vellumScenario = { run, errors, probe, watch };
+
+export type Scenario = { run: typeof run; errors: typeof errors; probe: typeof probe; watch: typeof watch };

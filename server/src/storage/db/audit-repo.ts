@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { and, asc, desc, eq, gt, gte, lt, sql, type SQL } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
-import { auditJson, auditSnapshotId, type AuditContext, type AuditRecord } from "../../domain/audit/audit-context.js";
+import { auditJson, auditSnapshotId, GLOBAL_AUDIT_STORE, type AuditContext, type AuditRecord } from "../../domain/audit/audit-context.js";
 import { genesisHash, nextAuditEvent, type AuditEvent } from "../../domain/audit/audit-event.js";
 import type { AuditRepository, StoredAuditEvent } from "../../domain/audit/audit-queries.js";
 import { parseDigest, Sha256 } from "../../domain/digest.js";
 import type { Db } from "./client.js";
+import { recordEventsTx } from "./event-repo.js";
 import { insertJsonRows, jsonColumn as column, type JsonColumn } from "./json-rows.js";
 import { auditEvents, auditHeads, type AuditEventRow } from "./schema/index.js";
 
@@ -42,7 +43,9 @@ export async function appendAuditTx(tx: Tx, ctx: AuditContext, record: AuditReco
 
 /**
  * Appends events for `records` (all of one store), in order, as consecutive links of the store's
- * chain: one head lock, one multi-row insert, one head update. Same rules as appendAuditTx.
+ * chain: one head lock, one multi-row insert, one head update. Same rules as appendAuditTx. The
+ * records whose action is an event type also land in the event outbox (event-repo.ts), in the same
+ * transaction.
  */
 export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: readonly AuditRecord[]): Promise<AuditEvent[]> {
   if (records.length === 0) return [];
@@ -74,6 +77,8 @@ export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: read
     return { event, snapshotId: auditSnapshotId({ ...record, before, after }) };
   });
   await insertJsonRows(tx, "audit_events", AUDIT_COLUMNS, rows);
+  // The outbox row of each change that is an event commits (or not) with its audit event.
+  if (storeId !== GLOBAL_AUDIT_STORE) await recordEventsTx(tx, rows.map((r) => r.event));
   const last = rows[rows.length - 1].event;
   await tx.update(auditHeads).set({ seq: last.seq, hash: last.hash.toHex() }).where(eq(auditHeads.storeId, storeId));
   return rows.map((r) => r.event);

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { BackoffPolicy, JobQueue, Lease, PendingLogLine } from "../../jobs/queue.js";
-import type { Tx } from "./audit-repo.js";
+import { jobState } from "../../domain/audit/resource-states.js";
+import { appendAuditTx, type Tx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { toJob } from "./mappers.js";
-import { jobLogs, jobs } from "./schema/index.js";
+import { jobLogs, jobs, type JobRow } from "./schema/index.js";
 
 /** now() + the backoff after `jobs.attempts` attempts: min(cap, base * 2^(n-1)) * [0.5, 1). */
 function afterBackoff(p: BackoffPolicy): SQL {
@@ -20,31 +21,48 @@ async function appendLogs(tx: Tx, jobId: string, attempt: number, lines: Pending
   if (lines.length) await tx.insert(jobLogs).values(lines.map((l) => ({ jobId, attempt, time: l.time, line: l.line })));
 }
 
+/**
+ * Audits a store job's failure as "job.fail" (the job.failed event) in the transaction that failed
+ * it. System jobs belong to no store and are not audited.
+ */
+async function auditFailures(tx: Tx, rows: JobRow[]): Promise<void> {
+  for (const row of rows) {
+    if (row.state !== "FAILED" || row.storeId === null) continue;
+    const job = toJob(row);
+    await appendAuditTx(tx, { actor: "system:jobs", requestId: `job:${row.id}` }, { storeId: row.storeId, action: "job.fail", resourceType: "job", resourceId: row.id, before: null, after: { ...jobState(job), errors: job.errors } });
+  }
+}
+
 /** JobQueue on PostgreSQL (jobs/queue.ts states the contract). Times are the database's clock. */
 export function createJobQueueRepository(db: Db): JobQueue {
   /** Settles RUNNING jobs whose lease lapsed (see JobQueue.claim). */
   async function settleLapsed(backoff: BackoffPolicy): Promise<void> {
     const final = sql`(${jobs.cancelRequested} or ${jobs.attempts} >= ${jobs.maxAttempts})`;
-    await db
-      .update(jobs)
-      .set({
-        state: sql`case when ${jobs.cancelRequested} then 'CANCELLED' when ${jobs.attempts} >= ${jobs.maxAttempts} then 'FAILED' else 'QUEUED' end`,
-        endTime: sql`case when ${final} then now() else ${jobs.endTime} end`,
-        runAfter: sql`case when ${final} then ${jobs.runAfter} else ${afterBackoff(backoff)} end`,
-        errors: sql`case when ${jobs.cancelRequested} then ${jobs.errors} else ${jobs.errors} || jsonb_build_array(jsonb_build_object(
-          'code', 'UNAVAILABLE',
-          'message', 'attempt ' || ${jobs.attempts} || ' of ' || ${jobs.maxAttempts} || ': the worker stopped renewing its lease')) end`,
-        ...noLease,
-        updateTime: sql`now()`,
-      })
-      .where(and(eq(jobs.state, "RUNNING"), sql`${jobs.leaseExpireTime} < now()`));
+    await db.transaction(async (tx) => {
+      const settled = await tx
+        .update(jobs)
+        .set({
+          state: sql`case when ${jobs.cancelRequested} then 'CANCELLED' when ${jobs.attempts} >= ${jobs.maxAttempts} then 'FAILED' else 'QUEUED' end`,
+          endTime: sql`case when ${final} then now() else ${jobs.endTime} end`,
+          runAfter: sql`case when ${final} then ${jobs.runAfter} else ${afterBackoff(backoff)} end`,
+          errors: sql`case when ${jobs.cancelRequested} then ${jobs.errors} else ${jobs.errors} || jsonb_build_array(jsonb_build_object(
+            'code', 'UNAVAILABLE',
+            'message', 'attempt ' || ${jobs.attempts} || ' of ' || ${jobs.maxAttempts} || ': the worker stopped renewing its lease')) end`,
+          ...noLease,
+          updateTime: sql`now()`,
+        })
+        .where(and(eq(jobs.state, "RUNNING"), sql`${jobs.leaseExpireTime} < now()`))
+        .returning();
+      await auditFailures(tx, settled);
+    });
   }
 
   /** In one transaction: the fenced update, then (if it matched) the attempt's log lines. */
   async function fenced(lease: Lease, set: Parameters<ReturnType<Db["update"]>["set"]>[0], lines: PendingLogLine[]) {
     return db.transaction(async (tx) => {
-      const [row] = await tx.update(jobs).set(set).where(held(lease)).returning({ cancelRequested: jobs.cancelRequested });
+      const [row] = await tx.update(jobs).set(set).where(held(lease)).returning();
       if (row) await appendLogs(tx, lease.jobId, lease.attempt, lines);
+      if (row) await auditFailures(tx, [row]);
       return row;
     });
   }

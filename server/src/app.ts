@@ -27,6 +27,9 @@ import type { CatalogUseCases } from "./wiring/catalog.js";
 import { file_vellum_v1_lineage_service, LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
 import { createLineageServiceImpl } from "./rpc/lineage-service.js";
 import type { LineageUseCases } from "./wiring/lineage.js";
+import { file_vellum_v1_restore_service, RestoreService } from "../../gen/vellum/v1/restore_service_pb.js";
+import { createRestoreServiceImpl } from "./rpc/restore-service.js";
+import type { RestoreWiring } from "./wiring/restore.js";
 import type { AuditQueries } from "./domain/audit/audit-queries.js";
 import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
@@ -68,7 +71,7 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph"> {
+export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, RestoreWiring {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -108,6 +111,7 @@ export const SERVICES = [
   CatalogService,
   SearchService,
   LineageService,
+  RestoreService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -132,6 +136,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_catalog_service,
       file_vellum_v1_search_service,
       file_vellum_v1_lineage_service,
+      file_vellum_v1_restore_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -156,6 +161,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(CatalogService, createCatalogServiceImpl(deps));
     router.service(SearchService, createSearchServiceImpl(deps));
     router.service(LineageService, createLineageServiceImpl(deps));
+    router.service(RestoreService, createRestoreServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -12,6 +12,7 @@ import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
 import { wireLineage, type LineageUseCases } from "./wiring/lineage.js";
 import { wireOutbound, type OutboundUseCases } from "./wiring/outbound.js";
 import type { Wired } from "./wiring/module.js";
+import { wireRestore, type RestoreWiring } from "./wiring/restore.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
@@ -32,6 +33,7 @@ export interface Services
     CatalogUseCases,
     OutboundUseCases,
     LineageUseCases,
+    RestoreWiring,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -71,6 +73,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
+    const restore = add(wireRestore(config, { ...database, ...snapshots, ...jobs, ...outbound, ...lineage, shares: security.shares })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
     const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, timing: opts.jobTiming })).useCases;
@@ -89,6 +92,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...outbound,
       ...lineage,
       ...security,
+      ...restore,
       ...workers,
       limits: {
         maxMessageBytes: config.maxMessageBytes,

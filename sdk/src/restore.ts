@@ -52,7 +52,19 @@ export async function restoreSnapshot(client: Restores, req: MessageInitShape<ty
  * (plan, applied digest, captured snapshot, log lines).
  */
 export async function waitForRestore(client: Restores, req: { storeId: string; jobId: string }, options: CallOptions = {}): Promise<Restore> {
-  for await (const { job } of client.jobs.watchJob(req, options)) if (job && isSettled(job)) break;
+  // A waiting job's watch does not end by itself: the stream is cancelled once the job settled.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  try {
+    for await (const { job } of client.jobs.watchJob(req, { ...options, signal })) {
+      if (job && isSettled(job)) {
+        stop.abort();
+        break;
+      }
+    }
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+  }
   return (await client.restore.getRestore(req, options)).restore!;
 }
 

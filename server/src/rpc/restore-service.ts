@@ -1,9 +1,21 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { RestoreService } from "../../../gen/vellum/v1/restore_service_pb.js";
+import { RestoreService, type RestoreSnapshotRequest } from "../../../gen/vellum/v1/restore_service_pb.js";
 import type { RestoreWiring } from "../wiring/restore.js";
 import { auditOf } from "./context.js";
 import { jobToPb } from "./convert.js";
 import { approvalStateFromPb, approvalToPb, protocolFromPb, restoreModeFromPb, restoreTargetToPb, restoreToPb } from "./restore-convert.js";
+
+/** The fields RestoreSnapshot and RollbackResource share. */
+const commonFields = (req: Omit<RestoreSnapshotRequest, "$typeName" | "snapshotId" | "restoreMode">) => ({
+  storeId: req.storeId,
+  targetService: req.targetService,
+  targetResourceId: req.targetResourceId,
+  actorId: req.actorId,
+  preserveCurrentVersion: req.preserveCurrentVersion,
+  idempotencyKey: req.idempotencyKey,
+  approvalId: req.approvalId,
+  reason: req.reason,
+});
 
 /** RestoreService: thin handlers over the restore, target and approval use-cases. */
 export function createRestoreServiceImpl(deps: RestoreWiring): ServiceImpl<typeof RestoreService> {
@@ -53,18 +65,7 @@ export function createRestoreServiceImpl(deps: RestoreWiring): ServiceImpl<typeo
     },
     async restoreSnapshot(req, ctx) {
       const job = await restores.restoreSnapshot(
-        {
-          storeId: req.storeId,
-          snapshotId: req.snapshotId,
-          targetService: req.targetService,
-          targetResourceId: req.targetResourceId,
-          mode: restoreModeFromPb(req.restoreMode),
-          actorId: req.actorId,
-          preserveCurrentVersion: req.preserveCurrentVersion,
-          idempotencyKey: req.idempotencyKey,
-          approvalId: req.approvalId,
-          reason: req.reason,
-        },
+        { ...commonFields(req), snapshotId: req.snapshotId, mode: restoreModeFromPb(req.restoreMode) },
         auditOf(ctx),
       );
       return { job: jobToPb(job) };
@@ -77,19 +78,7 @@ export function createRestoreServiceImpl(deps: RestoreWiring): ServiceImpl<typeo
     },
     async rollbackResource(req, ctx) {
       const { job, snapshotId } = await restores.rollback(
-        {
-          storeId: req.storeId,
-          resourceType: req.resourceType,
-          resourceId: req.resourceId,
-          toVersion: Number(req.toVersion),
-          targetService: req.targetService,
-          targetResourceId: req.targetResourceId,
-          actorId: req.actorId,
-          preserveCurrentVersion: req.preserveCurrentVersion,
-          idempotencyKey: req.idempotencyKey,
-          approvalId: req.approvalId,
-          reason: req.reason,
-        },
+        { ...commonFields(req), resourceType: req.resourceType, resourceId: req.resourceId, toVersion: Number(req.toVersion) },
         auditOf(ctx),
       );
       return { job: jobToPb(job), snapshotId };

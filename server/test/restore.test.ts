@@ -151,4 +151,25 @@ test("the same idempotency key returns the first restore job", async () => {
   assert.is(b.jobId, a.jobId);
 });
 
+test("update and delete targets: fields change, the secret can be removed, a deleted target is NOT_FOUND for restores", async () => {
+  await rig.restore.registerRestoreTarget({ storeId: STORE, targetService: "tmp", resourceType: "product", endpoint: target.httpUrl, protocol: RestoreTargetProtocol.CONNECT, authSecret: "x" });
+  const bad = await failureOf(rig.restore.updateRestoreTarget({ storeId: STORE, targetService: "tmp", timeoutMs: 5, endpoint: "http://10.0.0.1/" }));
+  assert.is(bad.code, Code.InvalidArgument);
+  const updated = (await rig.restore.updateRestoreTarget({ storeId: STORE, targetService: "tmp", timeoutMs: 1234, critical: true, authSecret: "" })).target!;
+  assert.is(updated.timeoutMs, 1234);
+  assert.is(updated.critical, true);
+  assert.is(updated.hasAuthSecret, false);
+  assert.is(updated.endpoint, target.httpUrl, "unset fields stay");
+  const page1 = await rig.restore.listRestoreTargets({ storeId: STORE, pageSize: 1 });
+  assert.is(page1.targets.length, 1);
+  const page2 = await rig.restore.listRestoreTargets({ storeId: STORE, pageSize: 1, pageToken: page1.nextPageToken });
+  assert.is.not(page2.targets[0].targetService, page1.targets[0].targetService);
+  await rig.restore.deleteRestoreTarget({ storeId: STORE, targetService: "tmp" });
+  assert.is((await failureOf(rig.restore.deleteRestoreTarget({ storeId: STORE, targetService: "tmp" }))).code, Code.NotFound);
+  const s = await rig.snapshot("p-gone", {});
+  assert.is((await failureOf(rig.restore.restoreSnapshot({ storeId: STORE, snapshotId: s.snapshotId, targetService: "tmp", restoreMode: RestoreMode.DRY_RUN }))).code, Code.NotFound);
+  const other = await failureOf(rig.restore.restoreSnapshot({ storeId: "other-store", snapshotId: s.snapshotId, targetService: "pim", restoreMode: RestoreMode.DRY_RUN }));
+  assert.is(other.code, Code.NotFound, "another store's snapshot does not exist there");
+});
+
 test.run();

@@ -106,6 +106,20 @@ test("cancelling a running restore is observed within a second", async () => {
   assert.ok(ended - asked < 1000, `the job ended ${ended - asked} ms after the cancellation`);
 });
 
+test("preserve_current_version with a capture served by URL: Vellum fetches it through the outbound guard and verifies it", async () => {
+  const t = await target("url-pim", { CAPTURE_VIA_URL: "1" });
+  const before = new TextEncoder().encode("x".repeat(100_000));
+  await t.seed("p-url", before);
+  const s = await rig.snapshot("p-url", { name: "Big" });
+  const job = (await rig.restore.restoreSnapshot({ storeId: STORE, snapshotId: s.snapshotId, targetService: "url-pim", restoreMode: RestoreMode.APPLY, preserveCurrentVersion: true })).job!;
+  const done = await rig.waitFor(job.jobId, [JobState.SUCCEEDED, JobState.FAILED], 20_000);
+  assert.is(done.state, JobState.SUCCEEDED, JSON.stringify(done.errors));
+  const r = (await rig.restore.getRestore({ storeId: STORE, jobId: job.jobId })).restore!;
+  const captured = (await rig.snapshots.getSnapshot({ storeId: STORE, snapshotId: r.capturedSnapshotId })).snapshot!;
+  assert.is(Number(captured.size), before.length);
+  assert.is((await t.state()).resources["p-url"], s.sha256);
+});
+
 test("a refused call (bad credentials) fails the restore at once, without retries", async () => {
   const locked = await target("auth-pim", { AUTH_SECRET: "right" });
   const s = await rig.snapshot("p-auth", { name: "Door" });

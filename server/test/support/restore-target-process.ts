@@ -12,12 +12,15 @@ import { createRestoreTarget } from "../../../sdk/src/node.js";
  * (HTTP/1.1) on another, and reports what it saw on `GET /state` of the HTTP port. `PUT /seed/<id>`
  * sets a resource's current state.
  * Env: BEHAVIOR = normal | unavailable (every call answers UNAVAILABLE) | hang (no call answers);
- * APPLY_DELAY_MS (an apply takes this long before it takes effect); AUTH_SECRET (required
+ * APPLY_DELAY_MS (an apply takes this long before it takes effect); CAPTURE_VIA_URL=1 (CaptureCurrent
+ * answers a URL on the HTTP port, `GET /content/<id>`, instead of inline bytes); AUTH_SECRET (required
  * `authorization: Bearer <secret>`). Prints "restore target ready grpc=<port> http=<port>".
  */
 const behavior = process.env.BEHAVIOR ?? "normal";
 const applyDelayMs = Number(process.env.APPLY_DELAY_MS ?? 0);
 const secret = process.env.AUTH_SECRET ?? "";
+const captureViaUrl = process.env.CAPTURE_VIA_URL === "1";
+let webPort = 0;
 const resources = new Map<string, Uint8Array>();
 const seen = { plan: 0, apply: 0, capture: 0, effects: 0, keys: [] as string[], authorization: [] as string[] };
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -48,7 +51,9 @@ const routes = createRestoreTarget(
     },
     async capture({ targetResourceId }) {
       const current = resources.get(targetResourceId);
-      return current && { data: current };
+      if (!current) return undefined;
+      if (captureViaUrl) return { contentUrl: `http://127.0.0.1:${webPort}/content/${encodeURIComponent(targetResourceId)}`, sha256: sha(current) };
+      return { data: current };
     },
   },
   {
@@ -89,6 +94,12 @@ const web = http.createServer((req, res) => {
     res.writeHead(200, { "content-type": "application/json" }).end(body);
     return;
   }
+  const content = /^\/content\/(.+)$/.exec(req.url ?? "");
+  const held = content && resources.get(decodeURIComponent(content[1]));
+  if (held) {
+    res.writeHead(200, { "content-length": String(held.length) }).end(Buffer.from(held));
+    return;
+  }
   const seed = /^\/seed\/(.+)$/.exec(req.url ?? "");
   if (req.method === "PUT" && seed) {
     const parts: Buffer[] = [];
@@ -103,5 +114,6 @@ const web = http.createServer((req, res) => {
 });
 await new Promise<void>((r) => grpc.listen(0, "127.0.0.1", r));
 await new Promise<void>((r) => web.listen(0, "127.0.0.1", r));
+webPort = (web.address() as AddressInfo).port;
 console.log(`restore target ready grpc=${(grpc.address() as AddressInfo).port} http=${(web.address() as AddressInfo).port}`);
 process.on("SIGTERM", () => process.exit(0));

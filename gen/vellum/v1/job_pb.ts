@@ -330,6 +330,9 @@ export const JobTypeSchema: GenEnum<JobType> = /*@__PURE__*/
 
 /**
  * Lifecycle of a job: QUEUED -> RUNNING -> one of the terminal states SUCCEEDED, FAILED, CANCELLED.
+ * A job may also wait for a person, claimed by no worker: AWAITING_APPROVAL (created so; an
+ * approval queues it, a rejection cancels it) or AWAITING_CONFIRMATION (parked by an attempt; a
+ * confirmation queues it). CancelJob cancels a waiting job at once.
  *
  * @generated from enum vellum.v1.JobState
  */

@@ -125,6 +125,18 @@ export function createRestoreUseCases(deps: RestoreUseCasesDeps) {
       await deps.jobs.cancel(req.storeId, job.id, audit);
       throw failedPrecondition("approval was used by another restore meanwhile", "APPROVAL_USED");
     }
+    if (approvalId && !approved) {
+      // A decision taken between the enqueue and the attach found no job to settle: settle it now.
+      const a = await deps.approvals.get(req.storeId, approvalId);
+      const now = await deps.jobs.get(req.storeId, job.id);
+      if (now.state === "AWAITING_APPROVAL" && a.state === "APPROVED") {
+        const resumed = await deps.jobs
+          .resume(req.storeId, job.id, "AWAITING_APPROVAL", { params: { approvalId }, action: "restore.approved", reason: "NOT_AWAITING_APPROVAL", audit })
+          .catch(() => undefined); // the decision settled it first
+        return resumed ?? deps.jobs.get(req.storeId, job.id);
+      }
+      if (now.state === "AWAITING_APPROVAL" && a.state === "REJECTED") return deps.jobs.cancel(req.storeId, job.id, audit);
+    }
     return job;
   }
 

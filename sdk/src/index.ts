@@ -64,6 +64,22 @@ export {
 } from "./catalog.js";
 export { getLineage, lineageGraph, lineageKey, registerConsumer, type LineageGraph, type LineageLink } from "./lineage.js";
 export {
+  approveRestore,
+  confirmRestore,
+  getRestore,
+  isSettled,
+  listApprovals,
+  listRestoreTargets,
+  registerRestoreTarget,
+  rejectRestore,
+  requestRestoreApproval,
+  restoreAndWait,
+  restoreSnapshot,
+  rollbackResource,
+  waitForRestore,
+  WAITING_STATES,
+} from "./restore.js";
+export {
   BatchCreateError,
   batchCreateSnapshots,
   MAX_BATCH_ITEMS,

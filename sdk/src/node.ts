@@ -18,3 +18,4 @@ export {
   createBulkGrpcTransport,
   type BulkTransportOptions,
 } from "./node/bulk-transport.js";
+export { createRestoreTarget, type PlannedChange, type RestoreInput, type RestoreTargetHandlers, type RestoreTargetOptions } from "./node/restore-target.js";

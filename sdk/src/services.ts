@@ -12,6 +12,7 @@ import { CatalogService } from "../../gen/vellum/v1/catalog_service_pb.js";
 import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
 import { LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
 import { WebhookService } from "../../gen/vellum/v1/webhook_service_pb.js";
+import { RestoreService } from "../../gen/vellum/v1/restore_service_pb.js";
 import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
@@ -57,6 +58,8 @@ export const VELLUM_SERVICES = {
   events: EventService,
   /** Webhooks signed per Standard Webhooks, their secrets and delivery records. */
   webhooks: WebhookService,
+  /** Restore targets, restores (dry run, apply, preview + confirm), rollbacks and restore approvals. */
+  restore: RestoreService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

@@ -33,6 +33,9 @@ import type { EventsUseCases } from "./wiring/events.js";
 import { file_vellum_v1_webhook_service, WebhookService } from "../../gen/vellum/v1/webhook_service_pb.js";
 import { createWebhookServiceImpl } from "./rpc/webhook-service.js";
 import type { WebhooksUseCases } from "./wiring/webhooks.js";
+import { file_vellum_v1_restore_service, RestoreService } from "../../gen/vellum/v1/restore_service_pb.js";
+import { createRestoreServiceImpl } from "./rpc/restore-service.js";
+import type { RestoreWiring } from "./wiring/restore.js";
 import type { AuditQueries } from "./domain/audit/audit-queries.js";
 import type { ApiKeyAdmin } from "./domain/auth/api-key-admin.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
@@ -74,7 +77,7 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, Pick<EventsUseCases, "events">, WebhooksUseCases {
+export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, Pick<EventsUseCases, "events">, WebhooksUseCases, RestoreWiring {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -116,6 +119,7 @@ export const SERVICES = [
   LineageService,
   EventService,
   WebhookService,
+  RestoreService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -142,6 +146,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_lineage_service,
       file_vellum_v1_event_service,
       file_vellum_v1_webhook_service,
+      file_vellum_v1_restore_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -168,6 +173,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(LineageService, createLineageServiceImpl(deps));
     router.service(EventService, createEventServiceImpl(deps));
     router.service(WebhookService, createWebhookServiceImpl(deps));
+    router.service(RestoreService, createRestoreServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

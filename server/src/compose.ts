@@ -13,6 +13,7 @@ import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
 import { wireLineage, type LineageUseCases } from "./wiring/lineage.js";
 import { wireOutbound, type OutboundUseCases } from "./wiring/outbound.js";
 import type { Wired } from "./wiring/module.js";
+import { wireRestore, type RestoreWiring } from "./wiring/restore.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
@@ -36,6 +37,7 @@ export interface Services
     LineageUseCases,
     EventsUseCases,
     WebhooksUseCases,
+    RestoreWiring,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -77,6 +79,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const events = add(wireEvents(config, log, database)).useCases;
     const webhooks = add(wireWebhooks(config, log, { ...database, ...outbound, wakeups: events.wakeups })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
+    const restore = add(wireRestore(config, { ...database, ...snapshots, ...jobs, ...outbound, ...lineage, shares: security.shares })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
     const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, timing: opts.jobTiming })).useCases;
@@ -97,6 +100,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...events,
       ...webhooks,
       ...security,
+      ...restore,
       ...workers,
       limits: {
         maxMessageBytes: config.maxMessageBytes,

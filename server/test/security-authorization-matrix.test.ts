@@ -177,6 +177,21 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.WebhookService/RedeliverWebhook": {
     build: async (env, store) => ({ storeId: store, webhookId: await fresh.webhook(env, store), deliveryId: "00000000-0000-7000-8000-000000000000" }),
   },
+  // Restore RPCs: requests the handler refuses as INVALID_ARGUMENT (no target process needed).
+  "vellum.v1.RestoreService/RegisterRestoreTarget": {
+    build: async (_, store) => ({ storeId: store, targetService: "m", resourceType: "doc", endpoint: "http://127.0.0.1:1", protocol: 1 }),
+  },
+  "vellum.v1.RestoreService/ListRestoreTargets": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.RestoreService/UpdateRestoreTarget": { build: async (_, store) => ({ storeId: store, targetService: "m", timeoutMs: 5 }) },
+  "vellum.v1.RestoreService/DeleteRestoreTarget": { build: async (_, store) => ({ storeId: store, targetService: "not a name" }) },
+  "vellum.v1.RestoreService/RestoreSnapshot": { build: async (env, store) => ({ ...ids(env, store), targetService: "m" }) },
+  "vellum.v1.RestoreService/ConfirmRestore": { build: async (_, store) => ({ storeId: store, jobId: "x" }) },
+  "vellum.v1.RestoreService/GetRestore": { build: async (_, store) => ({ storeId: store, jobId: "x" }) },
+  "vellum.v1.RestoreService/RollbackResource": { build: async (_, store) => ({ storeId: store, resourceType: "doc", resourceId: "r1", toVersion: -1n }) },
+  "vellum.v1.RestoreService/RequestRestoreApproval": { build: async (env, store) => ({ ...ids(env, store), targetService: "m", reason: "" }) },
+  "vellum.v1.RestoreService/ApproveRestore": { build: async (_, store) => ({ storeId: store, approvalId: "x" }) },
+  "vellum.v1.RestoreService/RejectRestore": { build: async (_, store) => ({ storeId: store, approvalId: "x" }) },
+  "vellum.v1.RestoreService/ListApprovals": { build: async (_, store) => ({ storeId: store }) },
   "grpc.health.v1.Health/Check": { build: async () => ({}), storeScoped: false },
   "grpc.health.v1.Health/Watch": { build: async () => ({}), storeScoped: false },
   "grpc.health.v1.Health/List": { build: async () => ({}), storeScoped: false },

@@ -12,6 +12,7 @@ import { jobCommands } from "./jobs.js";
 import { keyCommands } from "./keys.js";
 import { lineageCommands } from "./lineage.js";
 import { loginCommands } from "./login.js";
+import { restoreCommands } from "./restore.js";
 import { searchCommands } from "./search.js";
 import { shareCommands } from "./share.js";
 import { snapshotCommands } from "./snapshots.js";
@@ -31,6 +32,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   lineageCommands,
   webhookCommands,
   eventCommands,
+  restoreCommands,
   integrityCommands,
   jobCommands,
   keyCommands,

@@ -1,5 +1,5 @@
 import type { AuditContext } from "./audit/audit-context.js";
-import type { Job, JobFilter, NewJob } from "./jobs/types.js";
+import type { Job, JobFilter, NewJob, WaitingJobState } from "./jobs/types.js";
 import type { Snapshot, SnapshotFilter, Version } from "./snapshots/types.js";
 
 /** A keyset page: items plus an opaque cursor for the next page (undefined when done). */
@@ -90,8 +90,18 @@ export interface JobRepository {
   /** One of the store's jobs, with its log lines (system jobs belong to no store: never found). */
   get(storeId: string, id: string): Promise<Job | undefined>;
   list(filter: JobFilter, pageSize: number, after?: SnapshotCursor): Promise<Page<Job, SnapshotCursor>>;
-  /** QUEUED -> CANCELLED, or RUNNING -> cancel_requested. Returns the job after the change. Audited. */
+  /** QUEUED or waiting -> CANCELLED, or RUNNING -> cancel_requested. Returns the job after the change. Audited. */
   requestCancel(storeId: string, id: string, now: Date, audit: AuditContext): Promise<Job | undefined>;
+  /**
+   * A job in `from` -> QUEUED now, attempts reset, `params` merged into its params; notifies
+   * workers and audits `action`. Undefined when the job is not (or no longer) in `from`.
+   */
+  resume(
+    storeId: string,
+    id: string,
+    from: WaitingJobState,
+    opts: { params: Record<string, unknown>; now: Date; action: string; audit: AuditContext },
+  ): Promise<Job | undefined>;
 }
 
 /** Result of streaming content into durable storage. Nothing is visible until a snapshot row commits. */

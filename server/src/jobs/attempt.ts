@@ -108,7 +108,9 @@ export async function runAttempt(deps: AttemptDeps): Promise<void> {
   } else if (reason === "cancelled") {
     await finish("CANCELLED", []);
   } else if (outcome) {
-    if (outcome.ok) await finish("SUCCEEDED", [], outcome.result);
+    if (outcome.ok && outcome.awaitConfirmation) {
+      if (!(await queue.park(lease, { result: outcome.result, logLines: take() }))) log.warn("job lease was taken over; this attempt's outcome is discarded");
+    } else if (outcome.ok) await finish("SUCCEEDED", [], outcome.result);
     else await finish("FAILED", outcome.errors, outcome.result);
   } else if (reason === "shutdown") {
     await queue.requeue(lease, { logLines: take() });

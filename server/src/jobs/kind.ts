@@ -22,7 +22,9 @@ export interface JobContext<P, S extends JobScope = JobScope> {
 }
 
 /** Outcome of a handler: SUCCEEDED with a result, or FAILED with errors (and a partial result). */
-export type JobOutcome = { ok: true; result: JobResult } | { ok: false; errors: JobError[]; result?: JobResult };
+export type JobOutcome =
+  | { ok: true; result: JobResult; /** Park the job in AWAITING_CONFIRMATION with `result` instead of ending it. */ awaitConfirmation?: boolean }
+  | { ok: false; errors: JobError[]; result?: JobResult };
 
 /**
  * A job kind: one module under jobs/kinds/, registered by its capability's wiring module.

@@ -44,6 +44,11 @@ export interface JobQueue {
     end: { state: "SUCCEEDED" | "FAILED" | "CANCELLED"; result?: JobResult; errors: JobError[]; logLines: PendingLogLine[] },
   ): Promise<boolean>;
   /**
+   * Parks the job in AWAITING_CONFIRMATION with `result` (not an end: no end time); only a
+   * confirmation queues it again. False when the lease is not this attempt's.
+   */
+  park(lease: Lease, opts: { result: JobResult; logLines: PendingLogLine[] }): Promise<boolean>;
+  /**
    * Gives the job back to the queue. With `backoff`, after a failed attempt: `error` is recorded
    * and the next attempt waits. Without (shutdown), it is claimable at once and the attempt is not
    * counted. False when the lease is not this attempt's.

@@ -3,7 +3,7 @@ import { failedPrecondition, invalidField, notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock, JobRepository } from "../ports.js";
 import { Validator } from "../validate.js";
-import { isTerminal, type Job, type JobFilter, type JobKindLookup, type JobType } from "./types.js";
+import { isTerminal, type Job, type JobFilter, type JobKindLookup, type JobType, type WaitingJobState } from "./types.js";
 
 export interface JobUseCasesDeps {
   jobs: JobRepository;
@@ -31,6 +31,8 @@ export interface EnqueueOptions {
   runAfter?: Date;
   /** While a QUEUED or RUNNING job has this key, enqueue returns that job instead of a new one. */
   dedupeKey?: string;
+  /** Default QUEUED; AWAITING_APPROVAL creates a job no worker claims until `resume`. */
+  state?: "QUEUED" | "AWAITING_APPROVAL";
 }
 
 function checkIds(storeId: string, jobId: string): void {
@@ -82,10 +84,24 @@ export function createJobUseCases(deps: JobUseCasesDeps) {
           maxAttempts: kind.maxAttempts,
           runAfter: opts.runAfter,
           dedupeKey: opts.dedupeKey,
+          state: opts.state,
         },
         opts.audit,
       );
       return job;
+    },
+
+    /**
+     * Queues a job waiting in `from` (an approval arrived, a preview was confirmed): QUEUED at once
+     * with a fresh budget of attempts, `params` merged into its params. Audited as `action`.
+     * NOT_FOUND for an unknown job; FAILED_PRECONDITION (`reason`) when it is not in `from`.
+     */
+    async resume(storeId: string, jobId: string, from: WaitingJobState, opts: { params?: Record<string, unknown>; action: string; reason: string; audit: AuditContext }): Promise<Job> {
+      const job = await get(storeId, jobId);
+      if (job.state !== from) throw failedPrecondition(`job is ${job.state}, not ${from}`, opts.reason);
+      const after = await jobs.resume(storeId, job.id, from, { params: opts.params ?? {}, now: clock.now(), action: opts.action, audit: opts.audit });
+      if (!after) throw failedPrecondition(`job is no longer ${from}`, opts.reason);
+      return after;
     },
 
     async list(filter: JobFilter, pageSize: number, pageToken: string) {

@@ -5,7 +5,15 @@
  * a capability registers its kinds at start-up, and the API maps the kinds it knows to JobType.
  */
 export type JobType = string;
-export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+/**
+ * QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED. A job may also wait, unclaimable, in
+ * AWAITING_APPROVAL (created so; an approval queues it) or AWAITING_CONFIRMATION (an attempt parked
+ * it; a confirmation queues it). Cancelling a waiting job cancels it at once.
+ */
+export type JobState = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "AWAITING_CONFIRMATION" | "AWAITING_APPROVAL";
+/** States in which a job waits for a person (never claimed). */
+export const WAITING_JOB_STATES = ["AWAITING_CONFIRMATION", "AWAITING_APPROVAL"] as const;
+export type WaitingJobState = (typeof WAITING_JOB_STATES)[number];
 export const TERMINAL_JOB_STATES: readonly JobState[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 
 /** Jobs of a "store" kind belong to one store; jobs of a "system" kind belong to none. */
@@ -74,6 +82,8 @@ export interface NewJob {
   maxAttempts: number;
   /** Not before this time; default: at once. */
   runAfter?: Date;
+  /** Initial state: QUEUED (default), or AWAITING_APPROVAL for a job that waits for an approval. */
+  state?: "QUEUED" | "AWAITING_APPROVAL";
   /** While a QUEUED or RUNNING job has this key, enqueueing another with it returns that job. */
   dedupeKey?: string;
 }

@@ -118,6 +118,11 @@ export function createJobQueueRepository(db: Db): JobQueue {
       return row !== undefined;
     },
 
+    async park(lease, { result, logLines }) {
+      const row = await fenced(lease, { state: "AWAITING_CONFIRMATION", result, updateTime: sql`now()`, ...noLease }, logLines);
+      return row !== undefined;
+    },
+
     async requeue(lease, { error, backoff, logLines }) {
       const row = await fenced(
         lease,

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { AuditContext } from "../../domain/audit/audit-context.js";
-import type { Job, NewJob } from "../../domain/jobs/types.js";
+import { WAITING_JOB_STATES, type Job, type NewJob } from "../../domain/jobs/types.js";
 import type { JobRepository } from "../../domain/ports.js";
 import type { Db } from "./client.js";
 import { jobState } from "../../domain/audit/resource-states.js";
@@ -14,7 +14,7 @@ import { jobLogs, jobs } from "./schema/index.js";
 export const JOB_LOG_READ_LIMIT = 1000;
 
 /**
- * Inserts a QUEUED job inside `tx` and notifies idle workers at commit. Returns undefined, and
+ * Inserts a QUEUED (or AWAITING_APPROVAL) job inside `tx` and notifies idle workers at commit. Returns undefined, and
  * inserts nothing, when a unique key is taken: the dedupe key (held by a QUEUED or RUNNING job)
  * or the schedule slot.
  */
@@ -25,7 +25,7 @@ export async function insertJobTx(tx: Tx, j: NewJob, tick?: { schedule: string; 
       id: j.id,
       storeId: j.storeId ?? null,
       type: j.type,
-      state: "QUEUED",
+      state: j.state ?? "QUEUED",
       priority: j.priority,
       snapshotId: j.snapshotId ?? null,
       params: j.params,
@@ -41,7 +41,7 @@ export async function insertJobTx(tx: Tx, j: NewJob, tick?: { schedule: string; 
     .onConflictDoNothing()
     .returning();
   if (!row) return undefined;
-  await notifyTx(tx, "enqueued");
+  if (row.state === "QUEUED") await notifyTx(tx, "enqueued");
   return toJob(row);
 }
 
@@ -117,17 +117,33 @@ export function createJobRepository(db: Db): JobRepository {
         const [row] = await tx
           .update(jobs)
           .set({
-            state: sql`case when ${jobs.state} = 'QUEUED' then 'CANCELLED' else ${jobs.state} end`,
-            endTime: sql`case when ${jobs.state} = 'QUEUED' then ${now.toISOString()}::timestamptz else ${jobs.endTime} end`,
+            state: sql`case when ${jobs.state} = 'RUNNING' then ${jobs.state} else 'CANCELLED' end`,
+            endTime: sql`case when ${jobs.state} = 'RUNNING' then ${jobs.endTime} else ${now.toISOString()}::timestamptz end`,
             cancelRequested: true,
             updateTime: now,
           })
-          .where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), inArray(jobs.state, ["QUEUED", "RUNNING"])))
+          .where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), inArray(jobs.state, ["QUEUED", "RUNNING", ...WAITING_JOB_STATES])))
           .returning();
         if (!row || !before) return before;
         const after = toJob(row);
         if (after.state === "RUNNING") await notifyTx(tx, `cancel:${id}`);
         await appendAuditTx(tx, audit, { storeId, action: "job.cancel", resourceType: "job", resourceId: id, before: jobState(before), after: jobState(after) });
+        return after;
+      });
+    },
+
+    async resume(storeId, id, from, { params, now, action, audit }) {
+      return db.transaction(async (tx) => {
+        const [locked] = await tx.select().from(jobs).where(and(eq(jobs.storeId, storeId), eq(jobs.id, id), eq(jobs.state, from))).for("update");
+        if (!locked) return undefined;
+        const [row] = await tx
+          .update(jobs)
+          .set({ state: "QUEUED", attempts: 0, runAfter: now, params: sql`${jobs.params} || ${JSON.stringify(params)}::jsonb`, updateTime: now })
+          .where(eq(jobs.id, id))
+          .returning();
+        const after = toJob(row);
+        await notifyTx(tx, "enqueued");
+        await appendAuditTx(tx, audit, { storeId, action, resourceType: "job", resourceId: id, before: jobState(toJob(locked)), after: jobState(after) });
         return after;
       });
     },

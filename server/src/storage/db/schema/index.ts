@@ -10,3 +10,4 @@ export * from "./retention.js";
 export * from "./catalog.js";
 export * from "./lineage.js";
 export * from "./events.js";
+export * from "./restores.js";

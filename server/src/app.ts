@@ -15,10 +15,13 @@ import { AuditService, file_vellum_v1_audit_service } from "../../gen/vellum/v1/
 import { file_vellum_v1_share_service, ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { file_vellum_v1_snapshot_admin_service, SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service_pb.js";
 import { file_vellum_v1_retention_service, RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
+import { file_vellum_v1_policy_service, PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
 import { file_vellum_v1_storage_service, StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
 import { createRetentionServiceImpl } from "./rpc/retention-service.js";
+import { createPolicyServiceImpl } from "./rpc/policy-service.js";
 import { createStorageServiceImpl } from "./rpc/storage-service.js";
 import type { RetentionUseCaseSet } from "./wiring/retention.js";
+import type { PoliciesUseCases } from "./wiring/policies.js";
 import { CatalogService, file_vellum_v1_catalog_service } from "../../gen/vellum/v1/catalog_service_pb.js";
 import { file_vellum_v1_search_service, SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { createCatalogServiceImpl } from "./rpc/catalog-service.js";
@@ -80,6 +83,7 @@ export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineage
   audit: AuditQueries;
   shares: ShareUseCases;
   retention: RetentionUseCaseSet;
+  policies: PoliciesUseCases["policies"];
   /** Per principal+store token buckets (read and write budgets). */
   limiter: RateLimiter;
   /** Origin for signed share URLs; default: the origin each request was sent to. */
@@ -108,6 +112,7 @@ export const SERVICES = [
   CatalogService,
   SearchService,
   LineageService,
+  PolicyService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -132,6 +137,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_catalog_service,
       file_vellum_v1_search_service,
       file_vellum_v1_lineage_service,
+      file_vellum_v1_policy_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -156,6 +162,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(CatalogService, createCatalogServiceImpl(deps));
     router.service(SearchService, createSearchServiceImpl(deps));
     router.service(LineageService, createLineageServiceImpl(deps));
+    router.service(PolicyService, createPolicyServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

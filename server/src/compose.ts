@@ -11,6 +11,7 @@ import { wireDatabase, type DatabaseUseCases } from "./wiring/database.js";
 import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
 import { wireLineage, type LineageUseCases } from "./wiring/lineage.js";
 import { wireOutbound, type OutboundUseCases } from "./wiring/outbound.js";
+import { wirePolicies, type PoliciesUseCases } from "./wiring/policies.js";
 import type { Wired } from "./wiring/module.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
@@ -32,6 +33,7 @@ export interface Services
     CatalogUseCases,
     OutboundUseCases,
     LineageUseCases,
+    PoliciesUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -69,11 +71,13 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const { uploads } = add(wireUploads(config, { ...database, ...content, ...snapshots })).useCases;
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
+    const policies = add(wirePolicies(config, { ...database, ...content, ...snapshots, ...jobs, ...outbound, ...lineage })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
-    const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, timing: opts.jobTiming })).useCases;
+    const scheduleSources = built.flatMap((m) => m.scheduleSources ?? []);
+    const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, scheduleSources, timing: opts.jobTiming })).useCases;
     return {
       ...database,
       blobs: content.blobs,
@@ -88,6 +92,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...catalog,
       ...outbound,
       ...lineage,
+      ...policies,
       ...security,
       ...workers,
       limits: {

@@ -50,6 +50,17 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "vellum.v1.RetentionService/PreviewRetention": "snapshot:admin",
   "vellum.v1.RetentionService/RunRetention": "snapshot:admin",
   "vellum.v1.StorageService/GetStorageUsage": "snapshot:admin",
+  // Policies create snapshots on their own: managing and running them is for admins; owning
+  // services that report changes need only write.
+  "vellum.v1.PolicyService/CreatePolicy": "snapshot:admin",
+  "vellum.v1.PolicyService/GetPolicy": "snapshot:read",
+  "vellum.v1.PolicyService/ListPolicies": "snapshot:read",
+  "vellum.v1.PolicyService/UpdatePolicy": "snapshot:admin",
+  "vellum.v1.PolicyService/DeletePolicy": "snapshot:admin",
+  "vellum.v1.PolicyService/RunPolicy": "snapshot:admin",
+  "vellum.v1.PolicyService/GetPolicyRun": "snapshot:read",
+  "vellum.v1.PolicyService/ListPolicyRuns": "snapshot:read",
+  "vellum.v1.PolicyService/NotifyChange": "snapshot:write",
   "vellum.v1.ApiKeyService/CreateApiKey": "snapshot:admin",
   "vellum.v1.ApiKeyService/ListApiKeys": "snapshot:admin",
   "vellum.v1.ApiKeyService/RevokeApiKey": "snapshot:admin",

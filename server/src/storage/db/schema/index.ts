@@ -9,3 +9,4 @@ export * from "./shares.js";
 export * from "./retention.js";
 export * from "./catalog.js";
 export * from "./lineage.js";
+export * from "./policies.js";

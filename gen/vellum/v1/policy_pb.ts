@@ -110,8 +110,8 @@ export type Policy = Message<"vellum.v1.Policy"> & {
   cronExpression: string;
 
   /**
-   * IANA time zone of `cron_expression`; default "UTC". A slot that does not exist on a DST change
-   * runs at the next existing time; a repeated hour runs once.
+   * IANA time zone of `cron_expression`; default "UTC". A slot in the hour a DST change skips runs
+   * an hour later; a slot in a repeated hour runs once.
    *
    * @generated from field: string time_zone = 7;
    */

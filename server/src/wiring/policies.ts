@@ -4,6 +4,7 @@ import { createPolicyCapture } from "../domain/policies/capture.js";
 import { cronSchedule } from "../domain/policies/cron.js";
 import { createPolicyRuns, POLICY_TICK, type PolicyRuns } from "../domain/policies/policy-runs.js";
 import { createPolicyCrud, type PolicyCrud } from "../domain/policies/policy-use-cases.js";
+import type { PolicyRepository } from "../domain/policies/ports.js";
 import { systemClock } from "../domain/ports.js";
 import { policyTickKind, runPolicyKind } from "../jobs/kinds/run-policy.js";
 import type { ScheduledJob } from "../jobs/scheduler.js";
@@ -20,6 +21,19 @@ import type { SnapshotsUseCases } from "./snapshots.js";
 
 /** Cron policies the scheduler considers (all stores). */
 export const MAX_CRON_POLICIES = 10_000;
+
+/**
+ * The scheduler source of cron policies: one entry per enabled CRON policy, named
+ * `policy:<id>`, so a tick is the pair (policy, slot) and is enqueued once across processes.
+ */
+export const policyCronSource =
+  (repo: Pick<PolicyRepository, "enabledWithTrigger">) => async (): Promise<ScheduledJob[]> =>
+    (await repo.enabledWithTrigger("CRON", MAX_CRON_POLICIES)).map((p) => ({
+      name: `policy:${p.id}`,
+      schedule: cronSchedule(p.cronExpression, p.timeZone),
+      type: POLICY_TICK,
+      params: { storeId: p.storeId, policyId: p.id },
+    }));
 
 export interface PoliciesUseCases {
   policies: { crud: PolicyCrud; runs: PolicyRuns };
@@ -50,13 +64,7 @@ export function wirePolicies(
     clock,
   });
   const runs = createPolicyRuns({ crud, policies: repo, runs: runRepo, capture, jobs: deps.jobs, deferQueued: createJobDeferral(db), clock, newId: () => uuidv7() });
-  const cronSource = async (): Promise<ScheduledJob[]> =>
-    (await repo.enabledWithTrigger("CRON", MAX_CRON_POLICIES)).map((p) => ({
-      name: `policy:${p.id}`,
-      schedule: cronSchedule(p.cronExpression, p.timeZone),
-      type: POLICY_TICK,
-      params: { storeId: p.storeId, policyId: p.id },
-    }));
+  const cronSource = policyCronSource(repo);
   return {
     useCases: { policies: { crud, runs } },
     jobKinds: [runPolicyKind({ runs }), policyTickKind({ runs })],

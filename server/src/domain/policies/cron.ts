@@ -29,13 +29,23 @@ export function cronProblem(expression: string, timeZone: string): string | unde
 
 /**
  * The slots of a cron expression in an IANA time zone (cron-parser handles DST: a slot in the
- * hour a DST change skips does not run that day, a slot in a repeated hour runs once).
+ * hour a DST change skips runs one hour later, a slot in a repeated hour runs once).
  */
 export function cronSchedule(expression: string, timeZone: string): CronSchedule {
   const at = (currentDate: Date) => CronExpressionParser.parse(expression, { tz: timeZone, currentDate, strict: false });
   return {
-    // prev() is strictly before currentDate: start 1 ms later so a slot at exactly `now` counts.
-    latest: (now) => at(new Date(now.getTime() + 1)).prev().toDate(),
+    // prev() is strictly before currentDate (start 1 ms later so a slot at exactly `now` counts),
+    // and it skips a slot that a DST change moved, which next() reports: step forward with next()
+    // so both agree on every slot.
+    latest: (now) => {
+      let slot = at(new Date(now.getTime() + 1)).prev().toDate();
+      for (let i = 0; i < 4; i++) {
+        const following = at(slot).next().toDate();
+        if (following > now) break;
+        slot = following;
+      }
+      return slot;
+    },
     next: (now) => at(now).next().toDate(),
     description: `cron "${expression}" in ${timeZone}`,
   };

@@ -74,4 +74,5 @@ export {
   type BatchItemResult,
 } from "./batch-create.js";
 export { createSnapshotOnce } from "./resource-version.js";
+export { listPolicies, listPolicyRuns, listRetentionRules, policyRunEnded, waitForPolicyRun } from "./policies.js";
 export * from "./gen.js";

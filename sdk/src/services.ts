@@ -10,6 +10,7 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
 import { CatalogService } from "../../gen/vellum/v1/catalog_service_pb.js";
 import { LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
+import { PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
 import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
@@ -51,6 +52,8 @@ export const VELLUM_SERVICES = {
   search: SearchService,
   /** Lineage graphs (GetLineage) and downstream consumers (RegisterConsumer). */
   lineage: LineageService,
+  /** Snapshot policies (cron, on-change, on-publish, manual captures), their runs, NotifyChange. */
+  policies: PolicyService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

@@ -9,8 +9,11 @@ import { compareCommands } from "./compare.js";
 import { integrityCommands } from "./integrity.js";
 import { jobCommands } from "./jobs.js";
 import { keyCommands } from "./keys.js";
+import { lifecycleCommands } from "./lifecycle.js";
 import { lineageCommands } from "./lineage.js";
 import { loginCommands } from "./login.js";
+import { policyCommands } from "./policies.js";
+import { retentionCommands } from "./retention.js";
 import { searchCommands } from "./search.js";
 import { shareCommands } from "./share.js";
 import { snapshotCommands } from "./snapshots.js";
@@ -23,6 +26,9 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   compareCommands,
   shareCommands,
   adminCommands,
+  lifecycleCommands,
+  retentionCommands,
+  policyCommands,
   tagCommands,
   annotateCommands,
   searchCommands,

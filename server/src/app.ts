@@ -22,6 +22,7 @@ import { createPolicyServiceImpl } from "./rpc/policy-service.js";
 import { createStorageServiceImpl } from "./rpc/storage-service.js";
 import type { RetentionUseCaseSet } from "./wiring/retention.js";
 import type { PoliciesUseCases } from "./wiring/policies.js";
+import type { TiersUseCases } from "./wiring/tiers.js";
 import { CatalogService, file_vellum_v1_catalog_service } from "../../gen/vellum/v1/catalog_service_pb.js";
 import { file_vellum_v1_search_service, SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { createCatalogServiceImpl } from "./rpc/catalog-service.js";
@@ -84,6 +85,7 @@ export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineage
   shares: ShareUseCases;
   retention: RetentionUseCaseSet;
   policies: PoliciesUseCases["policies"];
+  tiers: TiersUseCases["tiers"];
   /** Per principal+store token buckets (read and write budgets). */
   limiter: RateLimiter;
   /** Origin for signed share URLs; default: the origin each request was sent to. */
@@ -158,7 +160,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(AuditService, createAuditServiceImpl(deps));
     router.service(ShareService, createShareServiceImpl(deps));
     router.service(RetentionService, createRetentionServiceImpl(deps.retention));
-    router.service(StorageService, createStorageServiceImpl(deps.retention));
+    router.service(StorageService, createStorageServiceImpl({ ...deps.retention, tiers: deps.tiers }));
     router.service(CatalogService, createCatalogServiceImpl(deps));
     router.service(SearchService, createSearchServiceImpl(deps));
     router.service(LineageService, createLineageServiceImpl(deps));

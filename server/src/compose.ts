@@ -15,6 +15,7 @@ import { wirePolicies, type PoliciesUseCases } from "./wiring/policies.js";
 import type { Wired } from "./wiring/module.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
+import { wireTiers, type TiersUseCases } from "./wiring/tiers.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
 import { wireUploads } from "./wiring/uploads.js";
 import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
@@ -34,6 +35,7 @@ export interface Services
     OutboundUseCases,
     LineageUseCases,
     PoliciesUseCases,
+    TiersUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -72,6 +74,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
     const policies = add(wirePolicies(config, { ...database, ...content, ...snapshots, ...jobs, ...outbound, ...lineage })).useCases;
+    const tiers = add(await wireTiers(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
@@ -93,6 +96,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...outbound,
       ...lineage,
       ...policies,
+      ...tiers,
       ...security,
       ...workers,
       limits: {

@@ -50,6 +50,8 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "vellum.v1.RetentionService/PreviewRetention": "snapshot:admin",
   "vellum.v1.RetentionService/RunRetention": "snapshot:admin",
   "vellum.v1.StorageService/GetStorageUsage": "snapshot:admin",
+  "vellum.v1.StorageService/SetStorageClass": "snapshot:admin",
+  "vellum.v1.StorageService/RehydrateSnapshot": "snapshot:admin",
   // Policies create snapshots on their own: managing and running them is for admins; owning
   // services that report changes need only write.
   "vellum.v1.PolicyService/CreatePolicy": "snapshot:admin",

@@ -37,6 +37,7 @@ CREATE TABLE "policy_runs" (
 	"end_time" timestamp (6) with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "packs" ADD COLUMN "storage_class" text DEFAULT 'STANDARD' NOT NULL;--> statement-breakpoint
 ALTER TABLE "policy_runs" ADD CONSTRAINT "policy_runs_policy_id_policies_id_fk" FOREIGN KEY ("policy_id") REFERENCES "public"."policies"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "policies_name_idx" ON "policies" USING btree ("store_id","name");--> statement-breakpoint
 CREATE INDEX "policies_time_idx" ON "policies" USING btree ("store_id","create_time" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint

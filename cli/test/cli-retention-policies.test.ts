@@ -76,6 +76,13 @@ test("retention preview prints every decision with its reasons; run deletes them
   assert.match(refused.stderr, /legal hold/);
   await vellum(ctx, ["release", ids[0]]);
 
+  await vellum(ctx, ["tier", ids[1], "archive"]);
+  const archived = await runVellum(["pull", ids[1], join(ctx.dir.path, "out.json")], ctx.env);
+  assert.is(archived.code, EXIT.CONFLICT, archived.stderr);
+  assert.match(archived.stderr, /RehydrateSnapshot/);
+  await vellum(ctx, ["rehydrate", ids[1]]);
+  assert.equal(JSON.parse((await vellum(ctx, ["pull", ids[1]])).stdout), { daysAgo: 20 });
+
   const usage = (await vellum(ctx, ["usage"])).stdout;
   assert.match(usage, /total[\s│]+3\b/);
   assert.match(usage, /resource:doc[\s│]+3\b/);

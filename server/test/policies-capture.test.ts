@@ -6,6 +6,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { PolicyRunState, PolicyTrigger } from "../../gen/vellum/v1/policy_pb.js";
 import { ChangeEvent, PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
+import { JobState, JobType } from "../../gen/vellum/v1/job_pb.js";
+import { JobService } from "../../gen/vellum/v1/job_service_pb.js";
 import { SnapshotState } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { startCaptureTarget, type CaptureTarget } from "./support/capture-target-process.js";
@@ -123,6 +125,23 @@ test("failures are recorded per resource: not found, refused, a flaky target is 
   assert.equal(run.errors.map((e) => [e.resourceId, e.code]), [["missing", "NOT_FOUND"], ["refuse", "FAILED_PRECONDITION"]]);
   assert.match(run.errors[1].message, /resource is being migrated/);
   assert.is(run.snapshotIds.length, 1, "the flaky resource was captured on retry");
+});
+
+test("a target that stalls: cancelling the run's job ends the run FAILED, promptly", async ({ s, t }) => {
+  const p = admin(s);
+  const policy = (await p.createPolicy({ storeId: STORE, policy: { name: "stalling", resourceType: "product", trigger: PolicyTrigger.MANUAL, captureTargetUrl: t.baseUrl } })).policy!;
+  const queued = (await p.runPolicy({ storeId: STORE, policyId: policy.policyId, resourceIds: ["stall"] })).run!;
+  const jobs = s.client(JobService, { apiKey: s.adminKey });
+  for (let i = 0; i < 600 && !(await t.calls()).includes("stall"); i++) await new Promise((r) => setTimeout(r, 50));
+  const t0 = Date.now();
+  await jobs.cancelJob({ storeId: STORE, jobId: queued.jobId });
+  const run = await waitRun(s, policy.policyId, queued.runId);
+  assert.ok(Date.now() - t0 < 10_000, "the stalled call was abandoned");
+  assert.is(run.state, PolicyRunState.FAILED);
+  assert.equal(run.errors.map((e) => [e.resourceId, e.code, e.message]), [["stall", "CANCELLED", "the run was cancelled"]]);
+  const job = (await jobs.getJob({ storeId: STORE, jobId: queued.jobId })).job!;
+  assert.is(job.state, JobState.CANCELLED);
+  assert.is(job.type, JobType.RUN_POLICY);
 });
 
 test("a pushed payload is stored inside RunPolicy; NotifyChange debounces a burst into one capture", async ({ s, t }) => {

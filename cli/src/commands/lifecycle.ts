@@ -1,7 +1,9 @@
-/** `undelete`, `hold` and `release`: the undelete window and legal holds. */
-import { SnapshotSchema, toJson, type Snapshot } from "@vellum/sdk";
+/** `undelete`, `hold`, `release`, `tier` and `rehydrate`: the undelete window, legal holds, storage classes. */
+import { SnapshotSchema, StorageClass, toJson, type Snapshot } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
 import type { CliContext } from "../context.js";
+import { watchJob } from "../job-watch.js";
+import { enumValue } from "../parse.js";
 
 const UUID_HELP = "snapshot id";
 
@@ -44,6 +46,31 @@ export const lifecycleCommands: CommandGroup = {
         withContext(async (ctx, snapshotId: string, o: { etag?: string }) => {
           const { snapshot } = await ctx.client().snapshotAdmin.releaseLegalHold({ storeId: ctx.store(), snapshotId, etag: o.etag });
           printChange(ctx, "released", snapshot!);
+        }),
+      );
+    program
+      .command("tier")
+      .description("move a snapshot to a storage class (standard, cold, archive) and follow the job that moves its packs")
+      .argument("<snapshot>", UUID_HELP)
+      .argument("<class>", "standard, cold or archive")
+      .option("--etag <etag>", "only if the snapshot's etag is still this")
+      .option("--no-wait", "return once the class is set, without following the move")
+      .action(
+        withContext(async (ctx, snapshotId: string, cls: string, o: { etag?: string; wait: boolean }) => {
+          const storageClass = enumValue(StorageClass, "<class>", cls);
+          const { snapshot, job } = await ctx.client().storage.setStorageClass({ storeId: ctx.store(), snapshotId, storageClass, etag: o.etag });
+          if (job && o.wait) await watchJob(ctx, job.jobId, "moving packs");
+          else printChange(ctx, `${cls.toLowerCase()}:`, snapshot!);
+        }),
+      );
+    program
+      .command("rehydrate")
+      .description("bring an ARCHIVE snapshot back to STANDARD and follow the job; it reads again once the job succeeded")
+      .argument("<snapshot>", UUID_HELP)
+      .action(
+        withContext(async (ctx, snapshotId: string) => {
+          const { job } = await ctx.client().storage.rehydrateSnapshot({ storeId: ctx.store(), snapshotId });
+          await watchJob(ctx, job!.jobId, "rehydrating");
         }),
       );
   },

@@ -136,7 +136,12 @@ export function createPolicyCapture(deps: PolicyCaptureDeps) {
           else if (r.kind === "unchanged") unchanged.push(resourceId);
           else errors.push({ resourceId, code: "NOT_FOUND", message: "the owning service reports that the resource does not exist" });
         } catch (err) {
-          if (ctx.signal.aborted) throw err;
+          if (ctx.signal.aborted) {
+            // Cancelled or shut down: the run ends FAILED (a shutdown's retry runs it again under the same id).
+            const message = ctx.signal.reason === "cancelled" ? "the run was cancelled" : "the run was interrupted";
+            await deps.runs.update(run.id, { state: "FAILED", snapshotIds, unchangedResourceIds: unchanged, errors: [...errors, { resourceId, code: "CANCELLED", message }], endTime: deps.clock.now() });
+            throw err;
+          }
           errors.push(isDomainError(err) ? { resourceId, code: statusName(err.name), message: err.message.slice(0, 1024) } : { resourceId, code: "INTERNAL", message: "capture failed" });
         }
       }

@@ -623,7 +623,8 @@ export const ChangeEventSchema: GenEnum<ChangeEvent> = /*@__PURE__*/
  * Cron runs: every server process with job workers computes the policy's slots with cron-parser;
  * the tick (policy, slot) is enqueued once across all processes and restarts, and after downtime
  * only the latest missed slot runs (caught up once, not once per missed slot). A policy created
- * or re-enabled first runs at its next slot.
+ * or re-enabled first runs at its next slot. Runs of one policy never overlap: a slot that comes
+ * while the previous cron run is still queued or running is skipped.
  *
  * @generated from service vellum.v1.PolicyService
  */

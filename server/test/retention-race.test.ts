@@ -7,6 +7,7 @@ import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service_pb.js";
 import { SnapshotState, SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
+import { prng } from "./support/search-corpus.js";
 
 /**
  * Randomized race test: for many seeds, rounds of uploads, deletes, undeletes, pins and unpins,
@@ -14,7 +15,7 @@ import { createMemoryHarness, type MemoryHarness } from "./support/memory-client
  * reclaims run concurrently against the full router and one real Postgres. After every round,
  * every ACTIVE snapshot downloads byte-exact and CheckStore finds no missing or corrupt chunk.
  * Payloads share chunks (a common base with seeded edits), so deletes and reclaims race over chunks
- * live snapshots still use. A failure names its seed: set RACE_SEED to replay that one.
+ * live snapshots still use. A failure names its seed (prng is mulberry32): set RACE_SEED to replay that one.
  */
 const test = suite("retention and lifecycle race (seeded interleavings, real Postgres)");
 
@@ -22,20 +23,7 @@ const SEEDS = process.env.RACE_SEED ? [Number(process.env.RACE_SEED)] : [1, 2, 3
 const ROUNDS = 3;
 const OPS_PER_ROUND = 10;
 
-/** mulberry32: a small seeded PRNG, so a failing interleaving can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)] };
-}
-
-function payload(r: ReturnType<typeof rng>, base: Buffer): Buffer {
+function payload(r: ReturnType<typeof prng>, base: Buffer): Buffer {
   const out = Buffer.from(base);
   for (let i = 0; i < 3; i++) {
     const at = r.int(out.length - 4096);
@@ -78,7 +66,7 @@ test("uploads, deletes, pins, retention runs, purges and reclaims interleaved: l
     const did = { retentionDeleted: 0, purged: 0, chunksReclaimed: 0 };
     for (const seed of SEEDS) {
       const storeId = `race-${seed}`;
-      const r = rng(seed);
+      const r = prng(seed);
       const base = Buffer.alloc(400_000);
       for (let i = 0; i < base.length; i++) base[i] = r.int(256);
       /** sha256 of every snapshot this seed created, by id. */

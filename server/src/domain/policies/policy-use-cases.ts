@@ -2,6 +2,7 @@ import type { AuditContext } from "../audit/audit-context.js";
 import { notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock } from "../ports.js";
+import { checkUpdateMask, mergeMasked } from "../update-mask.js";
 import { Validator } from "../validate.js";
 import { cronSchedule } from "./cron.js";
 import type { PolicyRepository, PolicyRunRepository } from "./ports.js";
@@ -68,8 +69,7 @@ export function createPolicyCrud(deps: PolicyCrudDeps) {
     async update(storeId: string, policyId: string, input: PolicySpecInput, mask: readonly string[], etag: string, audit: AuditContext): Promise<Policy> {
       checkPolicyIds(storeId, policyId);
       const v = new Validator();
-      if (mask.length === 0) v.add("update_mask", "must name at least one field");
-      for (const p of mask) if (!(p in POLICY_MASK_PATHS)) v.add("update_mask", `unknown path ${JSON.stringify(p)}; allowed: ${Object.keys(POLICY_MASK_PATHS).join(", ")}`);
+      checkUpdateMask(v, mask, POLICY_MASK_PATHS);
       v.throwIfAny();
       if (mask.includes("capture_target_url") && input.captureTargetUrl) await deps.checkUrl(input.captureTargetUrl, "policy.capture_target_url");
       const updated = await policies.update(storeId, policyId.toLowerCase(), {
@@ -77,9 +77,7 @@ export function createPolicyCrud(deps: PolicyCrudDeps) {
         now: clock.now(),
         audit,
         change: (current) => {
-          const merged: Record<string, unknown> = { ...current };
-          const given = input as unknown as Record<string, unknown>;
-          for (const p of mask) merged[POLICY_MASK_PATHS[p]] = given[POLICY_MASK_PATHS[p]];
+          const merged = mergeMasked(current, input, mask, POLICY_MASK_PATHS);
           const check = new Validator();
           const spec = validatePolicySpec(merged as unknown as PolicySpecInput, check, "policy.");
           check.throwIfAny();

@@ -139,7 +139,11 @@ test("a target that stalls: cancelling the run's job ends the run FAILED, prompt
   assert.ok(Date.now() - t0 < 10_000, "the stalled call was abandoned");
   assert.is(run.state, PolicyRunState.FAILED);
   assert.equal(run.errors.map((e) => [e.resourceId, e.code, e.message]), [["stall", "CANCELLED", "the run was cancelled"]]);
-  const job = (await jobs.getJob({ storeId: STORE, jobId: queued.jobId })).job!;
+  let job = (await jobs.getJob({ storeId: STORE, jobId: queued.jobId })).job!;
+  for (let i = 0; i < 200 && job.state === JobState.RUNNING; i++) {
+    await new Promise((r) => setTimeout(r, 50)); // the run is written before the job ends
+    job = (await jobs.getJob({ storeId: STORE, jobId: queued.jobId })).job!;
+  }
   assert.is(job.state, JobState.CANCELLED);
   assert.is(job.type, JobType.RUN_POLICY);
 });
@@ -162,7 +166,7 @@ test("a pushed payload is stored inside RunPolicy; NotifyChange debounces a burs
     await new Promise((res) => setTimeout(res, 200));
   }
   const lastNotify = Date.now();
-  assert.ok(lastNotify - t0 < 5000, `the burst took ${lastNotify - t0} ms, less than the quiet period`);
+  void t0; // the burst lasts about 2 s (longer on a loaded machine: every notification restarts the quiet period)
   let runs = (await p.listPolicyRuns({ storeId: STORE, policyId: onChange.policyId })).runs;
   assert.is(runs.length, 0, "nothing runs during the burst");
   const end = Date.now() + 30_000;
@@ -175,6 +179,37 @@ test("a pushed payload is stored inside RunPolicy; NotifyChange debounces a burs
   await new Promise((res) => setTimeout(res, 1000));
   assert.is((await t.calls()).filter((c) => c === "sku-9").length, 1, "one capture for the burst");
   assert.is((await failureOf(p.notifyChange({ storeId: STORE, resourceType: "catalog", resourceId: "sku-9" }))).code, Code.InvalidArgument);
+});
+
+test("bad bytes and publishes: a digest mismatch fails the resource with DATA_LOSS; ON_PUBLISH captures at once", async ({ s, t }) => {
+  const p = admin(s);
+  await t.set("badsha:x", "not what the digest says");
+  await t.set("pub-1", '{"published":true}');
+  const policy = (await p.createPolicy({ storeId: STORE, policy: { name: "publish", resourceType: "page", trigger: PolicyTrigger.ON_PUBLISH, captureTargetUrl: t.baseUrl } })).policy!;
+  const bad = await waitRun(s, policy.policyId, (await p.runPolicy({ storeId: STORE, policyId: policy.policyId, resourceIds: ["badsha:x"] })).run!.runId);
+  assert.equal(bad.errors.map((e) => [e.resourceId, e.code]), [["badsha:x", "DATA_LOSS"]]);
+  assert.is(bad.snapshotIds.length, 0);
+  const notified = await p.notifyChange({ storeId: STORE, resourceType: "page", resourceId: "pub-1", event: ChangeEvent.ON_PUBLISH });
+  assert.equal(notified.policyIds, [policy.policyId]);
+  assert.ok(Math.abs(Number(notified.captureTime!.seconds) * 1000 - Date.now()) < 5000, "no debounce for publishes");
+  let runs = (await p.listPolicyRuns({ storeId: STORE, policyId: policy.policyId })).runs;
+  for (let i = 0; i < 300 && !runs.some((r) => r.trigger === PolicyTrigger.ON_PUBLISH && r.state === PolicyRunState.SUCCEEDED); i++) {
+    await new Promise((res) => setTimeout(res, 50));
+    runs = (await p.listPolicyRuns({ storeId: STORE, policyId: policy.policyId })).runs;
+  }
+  const published = runs.find((r) => r.trigger === PolicyTrigger.ON_PUBLISH)!;
+  assert.equal([published.state, published.resourceIds, published.snapshotIds.length], [PolicyRunState.SUCCEEDED, ["pub-1"], 1]);
+});
+
+// Last: it stops the target process.
+test("a target that died: the run retries, then fails the resource with UNAVAILABLE", async ({ s, t }) => {
+  const p = admin(s);
+  const policy = (await p.createPolicy({ storeId: STORE, policy: { name: "dead", resourceType: "product", trigger: PolicyTrigger.MANUAL, captureTargetUrl: t.baseUrl } })).policy!;
+  await t.stop();
+  const run = await waitRun(s, policy.policyId, (await p.runPolicy({ storeId: STORE, policyId: policy.policyId, resourceIds: ["sku-1"] })).run!.runId);
+  assert.is(run.state, PolicyRunState.FAILED);
+  assert.equal(run.errors.map((e) => [e.resourceId, e.code]), [["sku-1", "UNAVAILABLE"]]);
+  assert.not.match(run.errors[0].message, /at |stack|Error:/, "no stack traces");
 });
 
 test.run();

@@ -9,7 +9,8 @@ import { SnapshotType } from "../../../gen/vellum/v1/snapshot_pb.js";
  * An owning service as its own process: serves RestoreTargetService.CaptureCurrent (connect-node,
  * HTTP/1.1) over an in-memory state per resource id, and prints "target ready port:<port>".
  * - `PUT /_state/<id>` sets a resource's state (the body); `GET /_calls` returns the calls so far.
- * - Ids starting with "url:" are answered with a content_url on this server (with sha256).
+ * - Ids starting with "url:" are answered with a content_url on this server (with sha256); ids
+ *   starting with "badsha:" with inline data and a sha256 that does not match it.
  * - "missing" is not found; "refuse" answers FAILED_PRECONDITION; "flaky" answers UNAVAILABLE on
  *   its first call; "stall" never answers.
  * Env: PORT (0 = any).
@@ -41,6 +42,7 @@ const routes = (router: ConnectRouter) =>
       if (id === "stall") await new Promise(() => undefined);
       const state = states.get(id);
       if (!state) return { notFound: true };
+      if (id.startsWith("badsha:")) return { content: { case: "data", value: state }, sha256: "0".repeat(64) };
       if (id.startsWith("url:")) {
         return {
           content: { case: "contentUrl", value: `http://127.0.0.1:${port}/_content/${encodeURIComponent(id)}` },

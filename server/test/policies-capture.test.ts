@@ -6,6 +6,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { PolicyRunState, PolicyTrigger } from "../../gen/vellum/v1/policy_pb.js";
 import { ChangeEvent, PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
+import { AuditService } from "../../gen/vellum/v1/audit_service_pb.js";
 import { JobState, JobType } from "../../gen/vellum/v1/job_pb.js";
 import { JobService } from "../../gen/vellum/v1/job_service_pb.js";
 import { SnapshotState } from "../../gen/vellum/v1/snapshot_pb.js";
@@ -100,6 +101,11 @@ test("a manual pull run captures through CaptureCurrent; unchanged state creates
     ["PRODUCED_BY", "JOB", first.jobId],
   ]);
 
+  const audit = s.client(AuditService, { apiKey: s.adminKey });
+  const completed = (await audit.listAuditEvents({ storeId: STORE, action: "policy.run.completed" })).events.filter((e) => e.resourceId === policy.policyId);
+  assert.is(completed.length, 1, "the run's end is audited");
+  assert.is(completed[0].actor, `policy:${policy.policyId}`);
+  assert.ok((await audit.verifyAuditChain({ storeId: STORE })).ok, "the chain still verifies");
   const again = await waitRun(s, policy.policyId, (await p.runPolicy({ storeId: STORE, policyId: policy.policyId })).run!.runId);
   assert.equal([again.snapshotIds, again.unchangedResourceIds], [[], ["sku-1", "url:sku-2"]], "unchanged state is deduplicated");
 

@@ -619,6 +619,7 @@ export const ChangeEventSchema: GenEnum<ChangeEvent> = /*@__PURE__*/
 
 /**
  * Snapshot policies: automatic captures on a schedule, on change, on publish, or on demand.
+ * Every run's end is audited as `policy.run.completed` (resource: the policy; after: the run).
  *
  * Cron runs: every server process with job workers computes the policy's slots with cron-parser;
  * the tick (policy, slot) is enqueued once across all processes and restarts, and after downtime

@@ -11,7 +11,7 @@ export interface PolicyCaptureDeps {
   content: Pick<ContentStore, "ingest">;
   snapshots: Pick<SnapshotUseCases, "commit" | "delete">;
   queries: PolicySnapshotQueries;
-  runs: Pick<PolicyRunRepository, "update">;
+  runs: Pick<PolicyRunRepository, "update" | "finish">;
   client: CaptureClient;
   lineage: LineageRecorder;
   clock: { now(): Date };
@@ -139,15 +139,15 @@ export function createPolicyCapture(deps: PolicyCaptureDeps) {
           if (ctx.signal.aborted) {
             // Cancelled or shut down: the run ends FAILED (a shutdown's retry runs it again under the same id).
             const message = ctx.signal.reason === "cancelled" ? "the run was cancelled" : "the run was interrupted";
-            await deps.runs.update(run.id, { state: "FAILED", snapshotIds, unchangedResourceIds: unchanged, errors: [...errors, { resourceId, code: "CANCELLED", message }], endTime: deps.clock.now() });
+            const failed = { state: "FAILED" as const, snapshotIds, unchangedResourceIds: unchanged, errors: [...errors, { resourceId, code: "CANCELLED", message }], endTime: deps.clock.now() };
+            await deps.runs.finish(run, failed, ctx.audit);
             throw err;
           }
           errors.push(isDomainError(err) ? { resourceId, code: statusName(err.name), message: err.message.slice(0, 1024) } : { resourceId, code: "INTERNAL", message: "capture failed" });
         }
       }
       const end = { state: errors.length ? ("FAILED" as const) : ("SUCCEEDED" as const), snapshotIds, unchangedResourceIds: unchanged, errors, endTime: deps.clock.now() };
-      await deps.runs.update(run.id, end);
-      return { ...run, ...end };
+      return deps.runs.finish(run, end, ctx.audit);
     },
   };
 }

@@ -26,7 +26,7 @@ export interface RunPolicyParams {
 export interface PolicyRunDeps {
   crud: Pick<PolicyCrud, "get">;
   policies: Pick<PolicyRepository, "get" | "matching">;
-  runs: Pick<PolicyRunRepository, "ensure" | "update">;
+  runs: Pick<PolicyRunRepository, "ensure" | "finish">;
   capture: PolicyCapture;
   jobs: Pick<JobUseCases, "enqueue">;
   /** Pushes a QUEUED job's start to `until` (never earlier); false when it is no longer QUEUED. */
@@ -87,8 +87,7 @@ export function createPolicyRuns(deps: PolicyRunDeps) {
         const run = await deps.runs.ensure(newRun(policy, "MANUAL", [opts.resourceId], deps.newId()));
         const r = await deps.capture.push(policy, opts.resourceId, opts.payload.bytes, opts.payload.snapshotType, { audit: opts.audit });
         const end = { state: "SUCCEEDED" as const, endTime: clock.now(), snapshotIds: r.kind === "created" ? [r.snapshotId] : [], unchangedResourceIds: r.kind === "unchanged" ? [opts.resourceId] : [] };
-        await deps.runs.update(run.id, end);
-        return { ...run, ...end };
+        return deps.runs.finish(run, end, opts.audit);
       }
       if (!policy.captureTargetUrl) throw failedPrecondition(`policy ${policy.name} has no capture_target_url; push a payload instead`, "NO_CAPTURE_TARGET");
       const resourceIds = opts.resourceIds.length ? [...new Set(opts.resourceIds)] : policy.resourceIds;
@@ -142,8 +141,7 @@ export function createPolicyRuns(deps: PolicyRunDeps) {
       const run = await deps.runs.ensure(newRun(policy, "CRON", policy.resourceIds, jobId, jobId, slot));
       if (!policy.captureTargetUrl || policy.resourceIds.length === 0) {
         const end = { state: "FAILED" as const, endTime: clock.now(), errors: [{ resourceId: "", code: "FAILED_PRECONDITION", message: "the policy has no capture_target_url or no resource_ids" }] };
-        await deps.runs.update(run.id, end);
-        return { ...run, ...end };
+        return deps.runs.finish(run, end, jobAudit(policy.id, jobId));
       }
       return deps.capture.execute(run, policy, { audit: jobAudit(policy.id, jobId), signal });
     },

@@ -33,7 +33,12 @@ export interface PolicyRunRepository {
   get(storeId: string, policyId: string, runId: string): Promise<PolicyRun | undefined>;
   list(storeId: string, policyId: string, pageSize: number, after?: TimeIdCursor): Promise<{ items: PolicyRun[]; next?: TimeIdCursor }>;
   update(id: string, patch: Partial<Pick<PolicyRun, "state" | "snapshotIds" | "unchangedResourceIds" | "errors" | "endTime">>): Promise<void>;
+  /** Ends the run with `end` and, in the same transaction, audits `policy.run.completed` (the run after). */
+  finish(run: PolicyRun, end: RunEnd, audit: AuditContext): Promise<PolicyRun>;
 }
+
+/** How a run ended. */
+export type RunEnd = Pick<PolicyRun, "state" | "endTime"> & Partial<Pick<PolicyRun, "snapshotIds" | "unchangedResourceIds" | "errors">>;
 
 /** Snapshot reads a capture needs. */
 export interface PolicySnapshotQueries {

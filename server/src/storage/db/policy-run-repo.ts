@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { PolicyRunRepository, PolicySnapshotQueries } from "../../domain/policies/ports.js";
 import { POLICY_LABEL, type PolicyRun, type PolicyRunState, type PolicyTrigger } from "../../domain/policies/types.js";
+import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { jobs, policyRuns, snapshots, type PolicyRunRow } from "./schema/index.js";
@@ -47,6 +48,22 @@ export function createPolicyRunRepository(db: Db): PolicyRunRepository {
 
     async update(id, patch) {
       await db.update(policyRuns).set(patch).where(eq(policyRuns.id, id));
+    },
+
+    async finish(run, end, audit) {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.update(policyRuns).set(end).where(eq(policyRuns.id, run.id)).returning();
+        const after = toPolicyRun(row);
+        await appendAuditTx(tx, audit, {
+          storeId: after.storeId,
+          action: "policy.run.completed",
+          resourceType: "policy",
+          resourceId: after.policyId,
+          before: null,
+          after: { ...after, createTime: after.createTime.toISOString(), endTime: after.endTime?.toISOString() ?? null, scheduledTime: after.scheduledTime?.toISOString() ?? null },
+        });
+        return after;
+      });
     },
   };
 }

@@ -722,8 +722,8 @@ export const PolicyService: GenService<{
     output: typeof ListPolicyRunsResponseSchema;
   },
   /**
-   * How owning services report changes. Every enabled policy of the store with this resource_type
-   * and the matching trigger (ON_CHANGE for CHANGE_EVENT_ON_CHANGE, ON_PUBLISH for
+   * How owning services report changes. Every enabled policy of the store with this resource_type,
+   * a capture_target_url and the matching trigger (ON_CHANGE for CHANGE_EVENT_ON_CHANGE, ON_PUBLISH for
    * CHANGE_EVENT_ON_PUBLISH) gets a capture of the resource: ON_PUBLISH at once, ON_CHANGE once no
    * further change of that resource was reported for the policy's debounce (a burst of
    * notifications gives one capture). Requires snapshot:write.

@@ -101,4 +101,5 @@ export {
   type WebhookChanges,
   type WebhookWithSecret,
 } from "./webhooks.js";
+export { listPolicies, listPolicyRuns, listRetentionRules, policyRunEnded, waitForPolicyRun } from "./policies.js";
 export * from "./gen.js";

@@ -13,6 +13,7 @@ import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
 import { LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
 import { WebhookService } from "../../gen/vellum/v1/webhook_service_pb.js";
 import { RestoreService } from "../../gen/vellum/v1/restore_service_pb.js";
+import { PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
 import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
@@ -60,6 +61,8 @@ export const VELLUM_SERVICES = {
   webhooks: WebhookService,
   /** Restore targets, restores (dry run, apply, preview + confirm), rollbacks and restore approvals. */
   restore: RestoreService,
+  /** Snapshot policies (cron, on-change, on-publish, manual captures), their runs, NotifyChange. */
+  policies: PolicyService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

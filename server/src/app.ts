@@ -15,10 +15,14 @@ import { AuditService, file_vellum_v1_audit_service } from "../../gen/vellum/v1/
 import { file_vellum_v1_share_service, ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { file_vellum_v1_snapshot_admin_service, SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service_pb.js";
 import { file_vellum_v1_retention_service, RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
+import { file_vellum_v1_policy_service, PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
 import { file_vellum_v1_storage_service, StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
 import { createRetentionServiceImpl } from "./rpc/retention-service.js";
+import { createPolicyServiceImpl } from "./rpc/policy-service.js";
 import { createStorageServiceImpl } from "./rpc/storage-service.js";
 import type { RetentionUseCaseSet } from "./wiring/retention.js";
+import type { PoliciesUseCases } from "./wiring/policies.js";
+import type { TiersUseCases } from "./wiring/tiers.js";
 import { CatalogService, file_vellum_v1_catalog_service } from "../../gen/vellum/v1/catalog_service_pb.js";
 import { file_vellum_v1_search_service, SearchService } from "../../gen/vellum/v1/search_service_pb.js";
 import { createCatalogServiceImpl } from "./rpc/catalog-service.js";
@@ -89,6 +93,8 @@ export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineage
   audit: AuditQueries;
   shares: ShareUseCases;
   retention: RetentionUseCaseSet;
+  policies: PoliciesUseCases["policies"];
+  tiers: TiersUseCases["tiers"];
   /** Per principal+store token buckets (read and write budgets). */
   limiter: RateLimiter;
   /** Origin for signed share URLs; default: the origin each request was sent to. */
@@ -120,6 +126,7 @@ export const SERVICES = [
   EventService,
   WebhookService,
   RestoreService,
+  PolicyService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -147,6 +154,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_event_service,
       file_vellum_v1_webhook_service,
       file_vellum_v1_restore_service,
+      file_vellum_v1_policy_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -167,13 +175,14 @@ export function createRoutes(deps: AppDeps) {
     router.service(AuditService, createAuditServiceImpl(deps));
     router.service(ShareService, createShareServiceImpl(deps));
     router.service(RetentionService, createRetentionServiceImpl(deps.retention));
-    router.service(StorageService, createStorageServiceImpl(deps.retention));
+    router.service(StorageService, createStorageServiceImpl({ ...deps.retention, tiers: deps.tiers }));
     router.service(CatalogService, createCatalogServiceImpl(deps));
     router.service(SearchService, createSearchServiceImpl(deps));
     router.service(LineageService, createLineageServiceImpl(deps));
     router.service(EventService, createEventServiceImpl(deps));
     router.service(WebhookService, createWebhookServiceImpl(deps));
     router.service(RestoreService, createRestoreServiceImpl(deps));
+    router.service(PolicyService, createPolicyServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

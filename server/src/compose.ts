@@ -12,10 +12,12 @@ import { wireEvents, type EventsUseCases } from "./wiring/events.js";
 import { wireJobs, type JobsUseCases } from "./wiring/jobs.js";
 import { wireLineage, type LineageUseCases } from "./wiring/lineage.js";
 import { wireOutbound, type OutboundUseCases } from "./wiring/outbound.js";
+import { wirePolicies, type PoliciesUseCases } from "./wiring/policies.js";
 import type { Wired } from "./wiring/module.js";
 import { wireRestore, type RestoreWiring } from "./wiring/restore.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
+import { wireTiers, type TiersUseCases } from "./wiring/tiers.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
 import { wireUploads } from "./wiring/uploads.js";
 import { wireWebhooks, type WebhooksUseCases } from "./wiring/webhooks.js";
@@ -38,6 +40,8 @@ export interface Services
     EventsUseCases,
     WebhooksUseCases,
     RestoreWiring,
+    PoliciesUseCases,
+    TiersUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -75,6 +79,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const { uploads } = add(wireUploads(config, { ...database, ...content, ...snapshots })).useCases;
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
+    const policies = add(wirePolicies(config, { ...database, ...content, ...snapshots, ...jobs, ...outbound, ...lineage })).useCases;
+    const tiers = add(await wireTiers(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const events = add(wireEvents(config, log, database)).useCases;
     const webhooks = add(wireWebhooks(config, log, { ...database, ...outbound, wakeups: events.wakeups })).useCases;
@@ -82,7 +88,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const restore = add(wireRestore(config, { ...database, ...snapshots, ...jobs, ...outbound, ...lineage, shares: security.shares })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
-    const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, timing: opts.jobTiming })).useCases;
+    const scheduleSources = built.flatMap((m) => m.scheduleSources ?? []);
+    const workers = add(await wireWorkers(config, log, { ...database, kinds: jobs.kinds, schedules, scheduleSources, timing: opts.jobTiming })).useCases;
     return {
       ...database,
       blobs: content.blobs,
@@ -99,6 +106,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...lineage,
       ...events,
       ...webhooks,
+      ...policies,
+      ...tiers,
       ...security,
       ...restore,
       ...workers,

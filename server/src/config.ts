@@ -65,6 +65,8 @@ export interface Config {
   events: EventsConfig;
   /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
   gcsEndpoint?: string;
+  /** Local-disk tier directories of COLD and ARCHIVE packs (VELLUM_COLD_DIR, VELLUM_ARCHIVE_DIR). */
+  tierDirs: { COLD: string; ARCHIVE: string };
   /** Upload sessions expire this long after their last activity, in ms. */
   uploadSessionTtlMs: number;
   /**
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     bufferBudgetBytes: int(env, "VELLUM_BUFFER_BUDGET_MB", 48, 16, 1024 * 1024) * 1024 * 1024,
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
+    tierDirs: { COLD: resolve(cwd, env.VELLUM_COLD_DIR || resolve(dataDir, "tiers", "cold")), ARCHIVE: resolve(cwd, env.VELLUM_ARCHIVE_DIR || resolve(dataDir, "tiers", "archive")) },
     reclaimIntervalMs: scheduleInterval(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000),
     // At least an hour: chunks an upload in progress has written or reused are protected only by
     // this grace period until its manifest is saved, so it must outlast the longest upload.

@@ -6,11 +6,14 @@ import * as assert from "uvu/assert";
 import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
 import { ShareAccess } from "../../gen/vellum/v1/share_pb.js";
 import { ShareService } from "../../gen/vellum/v1/share_service_pb.js";
-import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
+import { SnapshotType, StorageClass } from "../../gen/vellum/v1/snapshot_pb.js";
+import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { RetentionService } from "../../gen/vellum/v1/retention_service_pb.js";
 import { WebhookService } from "../../gen/vellum/v1/webhook_service_pb.js";
+import { PolicyTrigger } from "../../gen/vellum/v1/policy_pb.js";
+import { ChangeEvent, PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
 import { SERVICES } from "../src/app.js";
 import { hasScope, SCOPES, type Scope } from "../src/domain/auth/principal.js";
 import { RPC_SCOPES } from "../src/rpc/scopes.js";
@@ -77,6 +80,13 @@ const fresh = {
   // Inactive, so nothing is ever sent to the (public, literal) address.
   webhook: async (env: Env, store: string) =>
     (await env.admin(WebhookService).createWebhook({ storeId: store, url: "https://93.184.216.34/hook", active: false })).webhook!.webhookId,
+  policy: async (env: Env, store: string) =>
+    (await env.admin(PolicyService).createPolicy({ storeId: store, policy: { name: `p-${Math.random().toString(36).slice(2)}`, resourceType: "doc", trigger: PolicyTrigger.MANUAL } })).policy!.policyId,
+  archived: async (env: Env, store: string) => {
+    const snapshotId = await fresh.snapshot(env, store);
+    await env.admin(StorageService).setStorageClass({ storeId: store, snapshotId, storageClass: StorageClass.ARCHIVE });
+    return snapshotId;
+  },
   job: async (env: Env, store: string) =>
     (await env.admin(SnapshotService).verifySnapshot({ storeId: store, snapshotId: env.fixtures[store].snapshotId })).job!.jobId,
 };
@@ -141,6 +151,29 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.RetentionService/PreviewRetention": { build: async (_, store) => ({ storeId: store }) },
   "vellum.v1.RetentionService/RunRetention": { build: async (_, store) => ({ storeId: store, dryRun: true }) },
   "vellum.v1.StorageService/GetStorageUsage": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.StorageService/SetStorageClass": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.snapshot(env, store), storageClass: StorageClass.COLD }) },
+  "vellum.v1.StorageService/RehydrateSnapshot": { build: async (env, store) => ({ storeId: store, snapshotId: await fresh.archived(env, store) }) },
+  "vellum.v1.PolicyService/CreatePolicy": {
+    build: async (_, store) => ({ storeId: store, policy: { name: `m-${Math.random().toString(36).slice(2)}`, resourceType: "doc", trigger: PolicyTrigger.MANUAL } }),
+  },
+  "vellum.v1.PolicyService/GetPolicy": { build: async (env, store) => ({ storeId: store, policyId: await fresh.policy(env, store) }) },
+  "vellum.v1.PolicyService/ListPolicies": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.PolicyService/UpdatePolicy": {
+    build: async (env, store) => ({ storeId: store, policy: { policyId: await fresh.policy(env, store), retentionDays: 1 }, updateMask: { paths: ["retention_days"] } }),
+  },
+  "vellum.v1.PolicyService/DeletePolicy": { build: async (env, store) => ({ storeId: store, policyId: await fresh.policy(env, store) }) },
+  "vellum.v1.PolicyService/RunPolicy": {
+    build: async (env, store) => ({ storeId: store, policyId: await fresh.policy(env, store), resourceId: "r1", snapshotType: SnapshotType.BLOB, payload: { case: "data" as const, value: Buffer.from("pushed") } }),
+  },
+  "vellum.v1.PolicyService/GetPolicyRun": {
+    build: async (env, store) => {
+      const policyId = await fresh.policy(env, store);
+      const pushed = { storeId: store, policyId, resourceId: "r1", snapshotType: SnapshotType.BLOB, payload: { case: "data" as const, value: Buffer.from("run") } };
+      return { storeId: store, policyId, runId: (await env.admin(PolicyService).runPolicy(pushed)).run!.runId };
+    },
+  },
+  "vellum.v1.PolicyService/ListPolicyRuns": { build: async (env, store) => ({ storeId: store, policyId: await fresh.policy(env, store) }) },
+  "vellum.v1.PolicyService/NotifyChange": { build: async (_, store) => ({ storeId: store, resourceType: "doc", resourceId: "r1", event: ChangeEvent.ON_CHANGE }) },
   "vellum.v1.ApiKeyService/CreateApiKey": { build: async (_, store) => ({ name: "matrix", scopes: ["snapshot:read"], storeIds: [store] }) },
   "vellum.v1.ApiKeyService/ListApiKeys": { build: async () => ({}), storeScoped: false },
   "vellum.v1.ApiKeyService/RevokeApiKey": { build: async (env, store) => ({ keyId: await fresh.key(env, store) }) },

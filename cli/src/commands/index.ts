@@ -10,9 +10,12 @@ import { integrityCommands } from "./integrity.js";
 import { eventCommands } from "./events.js";
 import { jobCommands } from "./jobs.js";
 import { keyCommands } from "./keys.js";
+import { lifecycleCommands } from "./lifecycle.js";
 import { lineageCommands } from "./lineage.js";
 import { loginCommands } from "./login.js";
 import { restoreCommands } from "./restore.js";
+import { policyCommands } from "./policies.js";
+import { retentionCommands } from "./retention.js";
 import { searchCommands } from "./search.js";
 import { shareCommands } from "./share.js";
 import { snapshotCommands } from "./snapshots.js";
@@ -26,6 +29,9 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   compareCommands,
   shareCommands,
   adminCommands,
+  lifecycleCommands,
+  retentionCommands,
+  policyCommands,
   tagCommands,
   annotateCommands,
   searchCommands,

@@ -173,7 +173,8 @@ export const EventService: GenService<{
   /**
    * Streams the store's events after `after_event_id` (0: only events committed from now on, unless
    * `from_start`), in event_id order, with no gap and no duplicate: a client that reconnects with
-   * the last event_id it saw misses nothing. Works over gRPC, gRPC-Web and Connect. New events are
+   * the last event_id it saw misses nothing. The first message is always a heartbeat carrying the
+   * starting cursor: once it arrives, every later commit will be streamed. Works over gRPC, gRPC-Web and Connect. New events are
    * announced by PostgreSQL LISTEN/NOTIFY, so events committed by any server process arrive. While
    * nothing matches, a heartbeat message (no event, `heartbeat` true, `last_event_id` set) is sent
    * every VELLUM_EVENT_HEARTBEAT_MS so proxies keep idle streams open; resume from its

@@ -4,6 +4,10 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Job } from "./job_pb.js";
+import { file_vellum_v1_job } from "./job_pb.js";
+import type { Snapshot, StorageClass } from "./snapshot_pb.js";
+import { file_vellum_v1_snapshot } from "./snapshot_pb.js";
 import type { StorageUsage } from "./storage_pb.js";
 import { file_vellum_v1_storage } from "./storage_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/storage_service.proto.
  */
 export const file_vellum_v1_storage_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch92ZWxsdW0vdjEvc3RvcmFnZV9zZXJ2aWNlLnByb3RvEgl2ZWxsdW0udjEiKgoWR2V0U3RvcmFnZVVzYWdlUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCSJBChdHZXRTdG9yYWdlVXNhZ2VSZXNwb25zZRImCgV1c2FnZRgBIAEoCzIXLnZlbGx1bS52MS5TdG9yYWdlVXNhZ2UybwoOU3RvcmFnZVNlcnZpY2USXQoPR2V0U3RvcmFnZVVzYWdlEiEudmVsbHVtLnYxLkdldFN0b3JhZ2VVc2FnZVJlcXVlc3QaIi52ZWxsdW0udjEuR2V0U3RvcmFnZVVzYWdlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_vellum_v1_storage]);
+  fileDesc("Ch92ZWxsdW0vdjEvc3RvcmFnZV9zZXJ2aWNlLnByb3RvEgl2ZWxsdW0udjEiKgoWR2V0U3RvcmFnZVVzYWdlUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCSJBChdHZXRTdG9yYWdlVXNhZ2VSZXNwb25zZRImCgV1c2FnZRgBIAEoCzIXLnZlbGx1bS52MS5TdG9yYWdlVXNhZ2UifQoWU2V0U3RvcmFnZUNsYXNzUmVxdWVzdBIQCghzdG9yZV9pZBgBIAEoCRITCgtzbmFwc2hvdF9pZBgCIAEoCRIuCg1zdG9yYWdlX2NsYXNzGAMgASgOMhcudmVsbHVtLnYxLlN0b3JhZ2VDbGFzcxIMCgRldGFnGAQgASgJIl0KF1NldFN0b3JhZ2VDbGFzc1Jlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90EhsKA2pvYhgCIAEoCzIOLnZlbGx1bS52MS5Kb2IiQQoYUmVoeWRyYXRlU25hcHNob3RSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhMKC3NuYXBzaG90X2lkGAIgASgJIjgKGVJlaHlkcmF0ZVNuYXBzaG90UmVzcG9uc2USGwoDam9iGAEgASgLMg4udmVsbHVtLnYxLkpvYjKpAgoOU3RvcmFnZVNlcnZpY2USXQoPR2V0U3RvcmFnZVVzYWdlEiEudmVsbHVtLnYxLkdldFN0b3JhZ2VVc2FnZVJlcXVlc3QaIi52ZWxsdW0udjEuR2V0U3RvcmFnZVVzYWdlUmVzcG9uc2UiA5ACARJYCg9TZXRTdG9yYWdlQ2xhc3MSIS52ZWxsdW0udjEuU2V0U3RvcmFnZUNsYXNzUmVxdWVzdBoiLnZlbGx1bS52MS5TZXRTdG9yYWdlQ2xhc3NSZXNwb25zZRJeChFSZWh5ZHJhdGVTbmFwc2hvdBIjLnZlbGx1bS52MS5SZWh5ZHJhdGVTbmFwc2hvdFJlcXVlc3QaJC52ZWxsdW0udjEuUmVoeWRyYXRlU25hcHNob3RSZXNwb25zZWIGcHJvdG8z", [file_vellum_v1_job, file_vellum_v1_snapshot, file_vellum_v1_storage]);
 
 /**
  * Request for GetStorageUsage.
@@ -57,6 +61,125 @@ export const GetStorageUsageResponseSchema: GenMessage<GetStorageUsageResponse> 
   messageDesc(file_vellum_v1_storage_service, 1);
 
 /**
+ * Request for SetStorageClass.
+ *
+ * @generated from message vellum.v1.SetStorageClassRequest
+ */
+export type SetStorageClassRequest = Message<"vellum.v1.SetStorageClassRequest"> & {
+  /**
+   * Required. Store id.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Required. Snapshot id (UUID).
+   *
+   * @generated from field: string snapshot_id = 2;
+   */
+  snapshotId: string;
+
+  /**
+   * Required. The class to move to.
+   *
+   * @generated from field: vellum.v1.StorageClass storage_class = 3;
+   */
+  storageClass: StorageClass;
+
+  /**
+   * Optional etag from a previous read; ABORTED when it is not current.
+   *
+   * @generated from field: string etag = 4;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message vellum.v1.SetStorageClassRequest.
+ * Use `create(SetStorageClassRequestSchema)` to create a new message.
+ */
+export const SetStorageClassRequestSchema: GenMessage<SetStorageClassRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_storage_service, 2);
+
+/**
+ * Response for SetStorageClass.
+ *
+ * @generated from message vellum.v1.SetStorageClassResponse
+ */
+export type SetStorageClassResponse = Message<"vellum.v1.SetStorageClassResponse"> & {
+  /**
+   * The snapshot with its new class.
+   *
+   * @generated from field: vellum.v1.Snapshot snapshot = 1;
+   */
+  snapshot?: Snapshot | undefined;
+
+  /**
+   * The MOVE_STORAGE_CLASS job moving its packs (unset when the class did not change).
+   *
+   * @generated from field: vellum.v1.Job job = 2;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.SetStorageClassResponse.
+ * Use `create(SetStorageClassResponseSchema)` to create a new message.
+ */
+export const SetStorageClassResponseSchema: GenMessage<SetStorageClassResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_storage_service, 3);
+
+/**
+ * Request for RehydrateSnapshot.
+ *
+ * @generated from message vellum.v1.RehydrateSnapshotRequest
+ */
+export type RehydrateSnapshotRequest = Message<"vellum.v1.RehydrateSnapshotRequest"> & {
+  /**
+   * Required. Store id.
+   *
+   * @generated from field: string store_id = 1;
+   */
+  storeId: string;
+
+  /**
+   * Required. Snapshot id (UUID).
+   *
+   * @generated from field: string snapshot_id = 2;
+   */
+  snapshotId: string;
+};
+
+/**
+ * Describes the message vellum.v1.RehydrateSnapshotRequest.
+ * Use `create(RehydrateSnapshotRequestSchema)` to create a new message.
+ */
+export const RehydrateSnapshotRequestSchema: GenMessage<RehydrateSnapshotRequest> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_storage_service, 4);
+
+/**
+ * Response for RehydrateSnapshot.
+ *
+ * @generated from message vellum.v1.RehydrateSnapshotResponse
+ */
+export type RehydrateSnapshotResponse = Message<"vellum.v1.RehydrateSnapshotResponse"> & {
+  /**
+   * The MOVE_STORAGE_CLASS job; the snapshot reads again once it SUCCEEDED.
+   *
+   * @generated from field: vellum.v1.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message vellum.v1.RehydrateSnapshotResponse.
+ * Use `create(RehydrateSnapshotResponseSchema)` to create a new message.
+ */
+export const RehydrateSnapshotResponseSchema: GenMessage<RehydrateSnapshotResponse> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_storage_service, 5);
+
+/**
  * Storage accounting of a store.
  *
  * @generated from service vellum.v1.StorageService
@@ -74,6 +197,39 @@ export const StorageService: GenService<{
     methodKind: "unary";
     input: typeof GetStorageUsageRequestSchema;
     output: typeof GetStorageUsageResponseSchema;
+  },
+  /**
+   * Sets a snapshot's storage class and starts the MOVE_STORAGE_CLASS job that moves its packs.
+   * The class applies at once: an ARCHIVE snapshot's content is refused from this call on
+   * (DownloadSnapshot answers FAILED_PRECONDITION, reason SNAPSHOT_ARCHIVED, until
+   * RehydrateSnapshot's job ends). Where the packs go: on GCS each pack object gets the class
+   * (COLD is COLDLINE); on local disk a pack file moves to the tier directory
+   * (VELLUM_COLD_DIR, VELLUM_ARCHIVE_DIR) and a symbolic link stays at its place, so COLD reads
+   * work unchanged. The sharing rule: a pack holds chunks of many snapshots, and it takes the
+   * hottest class among the ACTIVE snapshots using it (STANDARD > COLD > ARCHIVE), so a pack shared
+   * with a hotter snapshot stays hot. The rule is applied when a move runs; a later snapshot that
+   * reuses chunks of a colder pack reads them from there. Requires snapshot:admin.
+   * Errors: INVALID_ARGUMENT (class unset); NOT_FOUND; ABORTED on etag mismatch;
+   * FAILED_PRECONDITION for a deleted snapshot, or (reason USE_REHYDRATE) to leave ARCHIVE.
+   *
+   * @generated from rpc vellum.v1.StorageService.SetStorageClass
+   */
+  setStorageClass: {
+    methodKind: "unary";
+    input: typeof SetStorageClassRequestSchema;
+    output: typeof SetStorageClassResponseSchema;
+  },
+  /**
+   * Brings an ARCHIVE snapshot back: a MOVE_STORAGE_CLASS job moves its packs to STANDARD, then
+   * sets the snapshot's class to STANDARD, after which it reads again. Requires snapshot:admin.
+   * Errors: NOT_FOUND; FAILED_PRECONDITION (reason NOT_ARCHIVED) for a snapshot not in ARCHIVE.
+   *
+   * @generated from rpc vellum.v1.StorageService.RehydrateSnapshot
+   */
+  rehydrateSnapshot: {
+    methodKind: "unary";
+    input: typeof RehydrateSnapshotRequestSchema;
+    output: typeof RehydrateSnapshotResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_vellum_v1_storage_service, 0);

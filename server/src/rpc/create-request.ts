@@ -2,7 +2,8 @@ import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import type { CreateSnapshotRequest } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import { validateSpec } from "../domain/snapshots/spec.js";
-import type { SnapshotSpec } from "../domain/snapshots/types.js";
+import type { SnapshotSpec, SnapshotType } from "../domain/snapshots/types.js";
+import type { SnapshotType as PbSnapshotType } from "../../../gen/vellum/v1/snapshot_pb.js";
 import type { Validator } from "../domain/validate.js";
 import { metadataFromPb, snapshotTypeFromPb } from "./convert.js";
 
@@ -12,9 +13,23 @@ import { metadataFromPb, snapshotTypeFromPb } from "./convert.js";
  * type default to JSON; `data` declared as JSON must be UTF-8 JSON.
  */
 export function createRequestFromPb(req: CreateSnapshotRequest, v: Validator, prefix = ""): { spec: SnapshotSpec; bytes: Uint8Array } {
-  const payload = req.payload;
+  const { bytes, snapshotType } = pushPayloadFromPb(req.payload, req.snapshotType, v, prefix);
+  const spec = validateSpec({ ...req, snapshotType, metadata: metadataFromPb(req.metadata) }, v, prefix);
+  return { spec, bytes };
+}
+
+/**
+ * A `json` or `data` payload (CreateSnapshot, RunPolicy) as bytes and its type (undefined when
+ * neither given nor implied by a json payload), violations added to `v`.
+ */
+export function pushPayloadFromPb(
+  payload: { case: "json"; value: Value } | { case: "data"; value: Uint8Array } | { case: undefined; value?: undefined },
+  pbType: PbSnapshotType,
+  v: Validator,
+  prefix = "",
+): { bytes: Uint8Array; snapshotType: SnapshotType | undefined } {
   let bytes: Uint8Array = new Uint8Array();
-  let type = snapshotTypeFromPb(req.snapshotType);
+  let type = snapshotTypeFromPb(pbType);
   if (payload.case === "json") {
     if (type === undefined) type = "JSON";
     if (type !== "JSON") v.add(`${prefix}snapshot_type`, "must be SNAPSHOT_TYPE_JSON with a json payload");
@@ -27,8 +42,7 @@ export function createRequestFromPb(req: CreateSnapshotRequest, v: Validator, pr
   } else {
     v.add(`${prefix}payload`, "is required: set json or data");
   }
-  const spec = validateSpec({ ...req, snapshotType: type, metadata: metadataFromPb(req.metadata) }, v, prefix);
-  return { spec, bytes };
+  return { bytes, snapshotType: type };
 }
 
 /** Compact JSON of a google.protobuf.Value, or undefined when the Value (or a nested one) is unset. */

@@ -13,6 +13,8 @@ export interface Wired<U> {
   jobKinds: AnyJobKind[];
   /** Recurring system jobs of this capability (kinds of scope "system"). */
   schedules?: ScheduledJob[];
+  /** Recurring system jobs kept as data (e.g. cron policies), read at every scheduler wake-up. */
+  scheduleSources?: Array<() => Promise<ScheduledJob[]>>;
   /** Releases what the module holds; `graceMs` bounds waiting for work in flight. */
   close(graceMs: number): Promise<void>;
 }

@@ -27,7 +27,12 @@ export interface WorkersUseCases {
 export async function wireWorkers(
   config: Pick<Config, "jobConcurrency">,
   log: Logger,
-  deps: Pick<DatabaseUseCases, "database"> & { kinds: JobKindRegistry; schedules: ScheduledJob[]; timing?: Partial<JobRunnerTiming> },
+  deps: Pick<DatabaseUseCases, "database"> & {
+    kinds: JobKindRegistry;
+    schedules: ScheduledJob[];
+    scheduleSources?: Array<() => Promise<ScheduledJob[]>>;
+    timing?: Partial<JobRunnerTiming>;
+  },
 ): Promise<Wired<WorkersUseCases>> {
   const { database, kinds } = deps;
   const workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -43,6 +48,7 @@ export async function wireWorkers(
   });
   const scheduler = createJobScheduler({ store: createJobScheduleRepository(database.db), kinds, clock: systemClock, newId: () => uuidv7(), log: jobLog });
   scheduler.register(...deps.schedules);
+  for (const source of deps.scheduleSources ?? []) scheduler.addSource(source);
   if (config.jobConcurrency > 0) {
     await runner.start();
     scheduler.start();

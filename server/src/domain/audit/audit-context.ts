@@ -18,7 +18,7 @@ export interface AuditRecord {
   readonly storeId: string;
   /** e.g. "snapshot.create", "share.revoke". */
   readonly action: string;
-  readonly resourceType: "snapshot" | "version" | "job" | "share" | "api_key" | "retention_rule" | "store" | "annotation" | "webhook" | "restore_target" | "restore_approval";
+  readonly resourceType: "snapshot" | "version" | "job" | "share" | "api_key" | "retention_rule" | "store" | "annotation" | "webhook" | "restore_target" | "restore_approval" | "policy";
   readonly resourceId: string;
   /** State before the change (null for creations and uses); plain JSON after `auditJson`. */
   readonly before: unknown;

@@ -2,6 +2,7 @@ import type { AuditContext } from "../audit/audit-context.js";
 import { notFound } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
 import type { Clock } from "../ports.js";
+import { checkUpdateMask, mergeMasked } from "../update-mask.js";
 import { Validator } from "../validate.js";
 import type { RetentionRuleRepository } from "./ports.js";
 import { MAX_RULES, RULE_MASK_PATHS, validateRuleSpec, type RuleSpecInput } from "./rule-spec.js";
@@ -49,20 +50,14 @@ export function createRetentionRuleUseCases(deps: { rules: RetentionRuleReposito
     async update(storeId: string, ruleId: string, input: RuleSpecInput, mask: readonly string[], etag: string, audit: AuditContext): Promise<RetentionRule> {
       checkIds(storeId, ruleId);
       const v = new Validator();
-      if (mask.length === 0) v.add("update_mask", "must name at least one field");
-      for (const p of mask) if (!(p in RULE_MASK_PATHS)) v.add("update_mask", `unknown path ${JSON.stringify(p)}; allowed: ${Object.keys(RULE_MASK_PATHS).join(", ")}`);
+      checkUpdateMask(v, mask, RULE_MASK_PATHS);
       v.throwIfAny();
       const updated = await rules.update(storeId, ruleId.toLowerCase(), {
         etag: etag || undefined,
         now: clock.now(),
         audit,
         change: (current) => {
-          const merged: Record<string, unknown> = { ...current };
-          const given = input as unknown as Record<string, unknown>;
-          for (const p of mask) {
-            const key = RULE_MASK_PATHS[p];
-            merged[key] = given[key];
-          }
+          const merged = mergeMasked(current, input, mask, RULE_MASK_PATHS);
           const check = new Validator();
           const spec = validateRuleSpec(merged as unknown as RuleSpecInput, check, "rule.");
           check.throwIfAny();

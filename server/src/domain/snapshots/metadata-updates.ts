@@ -2,7 +2,7 @@ import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { Validator } from "../validate.js";
 import { checkTags, MAX_LABELS_BYTES } from "./spec.js";
-import type { Protection, Snapshot } from "./types.js";
+import type { Protection, Snapshot, StorageClass } from "./types.js";
 
 /** Metadata a snapshot admin RPC may change. */
 export interface MetadataPatch {
@@ -16,6 +16,7 @@ export interface MetadataPatch {
   lockExpireTime?: Date | null;
   held?: boolean;
   holdReason?: string;
+  storageClass?: StorageClass;
 }
 
 /** Longest reason of a pin, lock or legal hold. */

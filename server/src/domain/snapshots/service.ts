@@ -191,6 +191,9 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       v.throwIfAny();
       const s = known ?? (await this.get(storeId, snapshotId));
       if (s.state !== "ACTIVE") throw failedPrecondition("snapshot is deleted; its content cannot be read", "SNAPSHOT_DELETED");
+      if (s.storageClass === "ARCHIVE") {
+        throw failedPrecondition("snapshot is in the ARCHIVE storage class; call StorageService.RehydrateSnapshot and read it once that job has succeeded", "SNAPSHOT_ARCHIVED");
+      }
       if (offset > s.size) throw outOfRange(`offset ${offset} is past the end of the content (${s.size} bytes)`);
       const len = length === 0 ? s.size - offset : Math.min(length, s.size - offset);
       return {

@@ -172,6 +172,9 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
     async delete(key: string): Promise<void> {
       const path = pathOf(key);
       try {
+        // An object moved to a tier directory is a symbolic link to its file there: both go.
+        const link = await fs.readlink(path).catch(() => undefined);
+        if (link !== undefined) await fs.unlink(resolve(dirname(path), link)).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
         await fs.unlink(path);
       } catch (e) {
         // A directory at that path is not an object either: nothing to delete.
@@ -340,7 +343,7 @@ async function* walk(root: string, dirKey: string, prefix: string): AsyncIterabl
     throw translate(e, dirKey);
   }
   const items = entries
-    .filter((d) => SEGMENT_RE.test(d.name) && d.name !== "." && d.name !== ".." && (d.isFile() || d.isDirectory()))
+    .filter((d) => SEGMENT_RE.test(d.name) && d.name !== "." && d.name !== ".." && (d.isFile() || d.isDirectory() || d.isSymbolicLink()))
     .map((d) => ({ key: dirKey + d.name, isDir: d.isDirectory() }))
     .map((d) => ({ ...d, sortKey: d.isDir ? `${d.key}/` : d.key }))
     .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));

@@ -42,6 +42,8 @@ export const packs = pgTable(
     size: bigint("size", { mode: "number" }).notNull(),
     createTime: timestamp("create_time", { withTimezone: true, precision: 6 }).notNull().default(sql`now()`),
     retireTime: timestamp("retire_time", { withTimezone: true, precision: 6 }),
+    /** Where the pack object lives: STANDARD, COLD or ARCHIVE (storage/blob/tier-mover.ts). */
+    storageClass: text("storage_class").notNull().default("STANDARD"),
   },
   (t) => [primaryKey({ columns: [t.storeId, t.packId] })],
 );

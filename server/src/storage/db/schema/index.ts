@@ -11,3 +11,4 @@ export * from "./catalog.js";
 export * from "./lineage.js";
 export * from "./events.js";
 export * from "./restores.js";
+export * from "./policies.js";

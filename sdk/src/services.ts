@@ -21,6 +21,7 @@ import { SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { VersionService } from "../../gen/vellum/v1/version_service_pb.js";
+import { TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
 
 export const VELLUM_SERVICES = {
   /** Create, upload, download, get, list, delete and verify snapshots. */
@@ -51,6 +52,8 @@ export const VELLUM_SERVICES = {
   search: SearchService,
   /** Lineage graphs (GetLineage) and downstream consumers (RegisterConsumer). */
   lineage: LineageService,
+  /** Export archives to gs://, file:// or https destinations, and import them (or share links). */
+  transfer: TransferService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

@@ -64,11 +64,14 @@ import { createJobServiceImpl } from "./rpc/job-service.js";
 import { createReflection } from "./rpc/reflection.js";
 import { createSnapshotServiceImpl } from "./rpc/snapshot-service.js";
 import { createVersionServiceImpl } from "./rpc/version-service.js";
+import { createTransferServiceImpl } from "./rpc/transfer-service.js";
+import { file_vellum_v1_transfer_service, TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
+import type { TransferUseCases } from "./wiring/transfer.js";
 
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph"> {
+export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, TransferUseCases {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -108,6 +111,7 @@ export const SERVICES = [
   CatalogService,
   SearchService,
   LineageService,
+  TransferService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -132,6 +136,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_catalog_service,
       file_vellum_v1_search_service,
       file_vellum_v1_lineage_service,
+      file_vellum_v1_transfer_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -156,6 +161,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(CatalogService, createCatalogServiceImpl(deps));
     router.service(SearchService, createSearchServiceImpl(deps));
     router.service(LineageService, createLineageServiceImpl(deps));
+    router.service(TransferService, createTransferServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -15,6 +15,7 @@ import type { Wired } from "./wiring/module.js";
 import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
+import { wireTransfer, type TransferUseCases } from "./wiring/transfer.js";
 import { wireUploads } from "./wiring/uploads.js";
 import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
 
@@ -24,7 +25,7 @@ export { openBlobStore } from "./wiring/content.js";
 export interface Services
   extends SecurityServices,
     DatabaseUseCases,
-    Omit<ContentUseCases, "chunked" | "leases">,
+    Omit<ContentUseCases, "chunked" | "leases" | "kms">,
     Omit<SnapshotsUseCases, "snapshotRepo">,
     JobsUseCases,
     CompareWiring,
@@ -32,6 +33,7 @@ export interface Services
     CatalogUseCases,
     OutboundUseCases,
     LineageUseCases,
+    TransferUseCases,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -70,6 +72,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const compare = add(wireCompare(config, { ...database, ...content, ...snapshots, ...jobs })).useCases;
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
+    const transfer = add(wireTransfer(config, { ...content, ...snapshots, ...jobs, ...outbound, ...lineage })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
@@ -88,6 +91,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...catalog,
       ...outbound,
       ...lineage,
+      ...transfer,
       ...security,
       ...workers,
       limits: {

@@ -78,6 +78,9 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "vellum.v1.SearchService/SampleSnapshots": "snapshot:read",
   "vellum.v1.LineageService/GetLineage": "snapshot:read",
   "vellum.v1.LineageService/RegisterConsumer": "snapshot:write",
+  // An export hands a snapshot's bytes outside Vellum: the export scope, implied by nothing.
+  "vellum.v1.TransferService/ExportSnapshot": "snapshot:export",
+  "vellum.v1.TransferService/ImportSnapshot": "snapshot:write",
   "grpc.health.v1.Health/Check": "public",
   "grpc.health.v1.Health/Watch": "public",
   "grpc.health.v1.Health/List": "public",

@@ -23,7 +23,7 @@ const snapshotOf = (content: Buffer): Snapshot =>
     metadata: { commitMessage: "m", channel: "web", locale: "de-DE", jobId: "" },
     createdBy: "alice",
     createTime: new Date("2026-01-01T00:00:00Z"),
-  }) as Snapshot;
+  }) as unknown as Snapshot;
 
 async function* inPieces(b: Buffer, size = 10_000): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import tar from "tar-stream";
 import type { Extract, Pack } from "tar-stream";
 import { dataLoss, invalidField, isDomainError } from "../errors.js";
@@ -69,11 +68,14 @@ async function addEntry(pack: Pack, name: string, size: number, body: AsyncItera
   let done!: (err?: Error | null) => void;
   const written = new Promise<void>((resolve, reject) => (done = (err) => (err ? reject(err) : resolve())));
   const entry = pack.entry({ name, size, mode: 0o644, mtime: new Date(0), type: "file" }, (err) => done(err));
+  entry.on("error", (err: Error) => done(err));
+  written.catch(() => undefined); // observed below, or moot once the body failed
   let n = 0;
   for await (const c of body) {
     n += c.byteLength;
     if (n > size) throw dataLoss(`${name}: content is longer than its recorded size ${size}`);
-    if (!entry.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength))) await once(entry, "drain");
+    if (pack.destroyed) throw new Error("archive consumer went away");
+    if (!entry.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength))) await drainedOrClosed(entry as unknown as Emitter, pack as unknown as Emitter);
   }
   if (n !== size) throw dataLoss(`${name}: content is ${n} bytes, its recorded size is ${size}`);
   entry.end(undefined);
@@ -170,13 +172,28 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, key?: Uint8
   }
 }
 
+type Emitter = { on(e: string, f: () => void): unknown; off(e: string, f: () => void): unknown };
+
+/** Resolves on `writable`'s next "drain" or when `closer` (default: itself) closes, removing the listeners. */
+function drainedOrClosed(writable: Emitter, closer: Emitter = writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      writable.off("drain", done);
+      closer.off("close", done);
+      resolve();
+    };
+    writable.on("drain", done);
+    closer.on("close", done);
+  });
+}
+
 /** Writes `source` into the extractor with backpressure; ends it at the end, destroys it on failure. */
 async function feed(source: AsyncIterable<Uint8Array>, extract: Extract): Promise<void> {
   try {
     for await (const piece of source) {
       if (extract.destroyed) return;
       if (!extract.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength))) {
-        await Promise.race([once(extract, "drain"), once(extract, "close")]);
+        await drainedOrClosed(extract);
       }
     }
     extract.end(undefined);

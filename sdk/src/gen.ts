@@ -30,4 +30,5 @@ export * from "../../gen/vellum/v1/search_service_pb.js";
 export * from "../../gen/vellum/v1/lineage_pb.js";
 export * from "../../gen/vellum/v1/lineage_service_pb.js";
 export * from "../../gen/vellum/v1/transfer_service_pb.js";
+export * from "../../gen/vellum/v1/compose_service_pb.js";
 export * from "../../gen/grpc/health/v1/health_pb.js";

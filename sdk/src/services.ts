@@ -22,6 +22,7 @@ import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { VersionService } from "../../gen/vellum/v1/version_service_pb.js";
 import { TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
+import { ComposeService } from "../../gen/vellum/v1/compose_service_pb.js";
 
 export const VELLUM_SERVICES = {
   /** Create, upload, download, get, list, delete and verify snapshots. */
@@ -54,6 +55,8 @@ export const VELLUM_SERVICES = {
   lineage: LineageService,
   /** Export archives to gs://, file:// or https destinations, and import them (or share links). */
   transfer: TransferService,
+  /** Compose several snapshots into a new one (overlay, union, JSON patch; tar overlay). */
+  compose: ComposeService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

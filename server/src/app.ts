@@ -67,11 +67,14 @@ import { createVersionServiceImpl } from "./rpc/version-service.js";
 import { createTransferServiceImpl } from "./rpc/transfer-service.js";
 import { file_vellum_v1_transfer_service, TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
 import type { TransferUseCases } from "./wiring/transfer.js";
+import { createComposeServiceImpl } from "./rpc/compose-service.js";
+import { ComposeService, file_vellum_v1_compose_service } from "../../gen/vellum/v1/compose_service_pb.js";
+import type { ComposeWiring } from "./wiring/compose-snapshots.js";
 
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, TransferUseCases {
+export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, TransferUseCases, ComposeWiring {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -112,6 +115,7 @@ export const SERVICES = [
   SearchService,
   LineageService,
   TransferService,
+  ComposeService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -137,6 +141,7 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_search_service,
       file_vellum_v1_lineage_service,
       file_vellum_v1_transfer_service,
+      file_vellum_v1_compose_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -162,6 +167,7 @@ export function createRoutes(deps: AppDeps) {
     router.service(SearchService, createSearchServiceImpl(deps));
     router.service(LineageService, createLineageServiceImpl(deps));
     router.service(TransferService, createTransferServiceImpl(deps));
+    router.service(ComposeService, createComposeServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -16,6 +16,7 @@ import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
 import { wireTransfer, type TransferUseCases } from "./wiring/transfer.js";
+import { wireComposeSnapshots, type ComposeWiring } from "./wiring/compose-snapshots.js";
 import { wireUploads } from "./wiring/uploads.js";
 import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
 
@@ -34,6 +35,7 @@ export interface Services
     OutboundUseCases,
     LineageUseCases,
     TransferUseCases,
+    ComposeWiring,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -73,6 +75,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const retention = add(wireRetention(config, log, { ...database, ...snapshots, ...jobs })).useCases;
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const transfer = add(wireTransfer(config, { ...content, ...snapshots, ...jobs, ...outbound, ...lineage })).useCases;
+    const composer = add(wireComposeSnapshots(config, { ...snapshots, ...jobs, ...lineage })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
     const schedules = built.flatMap((m) => m.schedules ?? []);
@@ -92,6 +95,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...outbound,
       ...lineage,
       ...transfer,
+      ...composer,
       ...security,
       ...workers,
       limits: {

@@ -56,24 +56,25 @@ export type ExportSnapshotRequest = Message<"vellum.v1.ExportSnapshotRequest"> &
   encrypt: boolean;
 
   /**
-   * The 32-byte AES-256 key; required exactly when `encrypt` is set. It is kept (wrapped by the
-   * server's key) only until the job ends, and never logged.
+   * The 32-byte AES-256 key; required exactly when `encrypt` is set. It is stored with the job
+   * sealed under the server's master key, and never logged.
    *
    * @generated from field: bytes encryption_key = 5;
    */
   encryptionKey: Uint8Array;
 
   /**
-   * Optional for https destinations: the PUT carries `X-Vellum-Signature: t=<unix seconds>,
-   * v1=<hex HMAC-SHA256(secret, "<t>.<url>.<X-Vellum-Content-SHA256>")>`. 16..256 bytes.
+   * Optional, https destinations only, 16..256 bytes: the PUT carries `X-Vellum-Signature:
+   * t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.PUT.<url>.<content-length>")>`, where url is
+   * the destination exactly as given. Stored sealed like the key.
    *
    * @generated from field: bytes signing_secret = 6;
    */
   signingSecret: Uint8Array;
 
   /**
-   * Optional https URL that receives a POST of the finished job (JSON: job_id, state, location,
-   * errors) when the export ends, whatever its outcome.
+   * Optional https URL (SSRF-guarded) that receives a POST of JSON {job_id, state, location, ...}
+   * when the export succeeds, fails for good or is cancelled (not after a failure that is retried).
    *
    * @generated from field: string notify_webhook = 7;
    */
@@ -131,7 +132,9 @@ export type ImportSnapshotRequest = Message<"vellum.v1.ImportSnapshotRequest"> &
   /**
    * Required. The archive to read: `gs://bucket/object`, `file:///abs/file` (inside
    * VELLUM_EXPORT_ROOT), an `https` URL (GET, no redirects), or a Vellum share link
-   * (`https://host/share/<token>`, whose content is taken as is; its metadata comes from the link).
+   * download URL (`https://host/v1/share/<token>/download`): its content is taken as is, checked
+   * against the link's ETag digest and size; resource_type defaults to "vellum.import". Plain http
+   * only for hosts in VELLUM_OUTBOUND_ALLOW_HOSTS. The source is stored sealed with the job.
    *
    * @generated from field: string source = 2;
    */

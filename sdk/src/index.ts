@@ -74,4 +74,14 @@ export {
   type BatchItemResult,
 } from "./batch-create.js";
 export { createSnapshotOnce } from "./resource-version.js";
+export {
+  composeConflicts,
+  composeSnapshots,
+  exportSnapshot,
+  EXPORT_KEY_BYTES,
+  importSnapshot,
+  parseExportKey,
+  waitForJob,
+  type ComposeConflict,
+} from "./jobs.js";
 export * from "./gen.js";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { suite } from "uvu";
@@ -96,6 +96,25 @@ test("gs:// encrypted round trip into another Vellum; a wrong or missing key fai
   const failedNone = await waitForJob(b, "elsewhere", none.job!.jobId);
   assert.is(failedNone.state, JobState.FAILED);
   assert.match(failedNone.errors[0].message, /encrypted/);
+});
+
+test("a flipped byte or a cut archive fails the import with DATA_LOSS, and stores nothing", async ({ a, root }) => {
+  const content = randomBytes(200_000);
+  const src = await uploadRich(a, "src", content);
+  const exp = await transferOf(a).exportSnapshot({ storeId: "src", snapshotId: src.snapshotId, destination: `file://${root.path}/bad` });
+  const archive = readFileSync(join(root.path, "bad", `${(await succeeded(a, "src", exp.job)).snapshotId}.vellum`));
+  const flipped = Buffer.from(archive);
+  flipped[archive.length - 50_000] ^= 0x40;
+  writeFileSync(join(root.path, "bad", "flipped.vellum"), flipped);
+  writeFileSync(join(root.path, "bad", "cut.vellum"), archive.subarray(0, archive.length - 30_000));
+  for (const name of ["flipped", "cut"]) {
+    const imp = await transferOf(a).importSnapshot({ storeId: "corrupt", source: `file://${root.path}/bad/${name}.vellum` });
+    const job = await waitForJob(a, "corrupt", imp.job!.jobId);
+    assert.is(job.state, JobState.FAILED, name);
+    assert.is(job.errors[0].code, "DATA_LOSS", `${name}: ${job.errors[0].message}`);
+  }
+  const listed = await a.snapshots.listSnapshots({ storeId: "corrupt" });
+  assert.is(listed.snapshots.length, 0);
 });
 
 test("bad destinations and sources: INVALID_ARGUMENT or PERMISSION_DENIED before any job", async ({ a, b, root, outside }) => {

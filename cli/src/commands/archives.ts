@@ -1,18 +1,12 @@
 /** `export` and `import`: snapshots to and from export archives (gs://, file://, https) as jobs. */
 import { readFileSync } from "node:fs";
-import { exportSnapshot, importSnapshot, parseExportKey, type Job } from "@vellum/sdk";
+import { exportSnapshot, importSnapshot, parseExportKey } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
-import type { CliContext } from "../context.js";
-import { printJob, watchJob } from "../job-watch.js";
+import { followJob } from "../job-watch.js";
 import { parseResource } from "../parse.js";
 import { resolveSnapshotId, SNAPSHOT_REF_HELP } from "../refs.js";
 
 const keyFrom = (file: string | undefined): Uint8Array | undefined => (file ? parseExportKey(readFileSync(file, "utf8")) : undefined);
-
-async function follow(ctx: CliContext, job: Job, wait: boolean, label: string): Promise<void> {
-  if (wait) await watchJob(ctx, job.jobId, label);
-  else printJob(ctx, job);
-}
 
 export const archiveCommands: CommandGroup = {
   register(program, withContext) {
@@ -37,7 +31,7 @@ export const archiveCommands: CommandGroup = {
             signingSecret: o.signingSecretFile ? new Uint8Array(readFileSync(o.signingSecretFile)) : undefined,
             notifyWebhook: o.notify,
           });
-          await follow(ctx, job, o.wait, "export");
+          await followJob(ctx, job, o.wait, "export");
         }),
       );
 
@@ -60,7 +54,7 @@ export const archiveCommands: CommandGroup = {
             metadata: o.message ? { commitMessage: o.message } : undefined,
             decryptionKey: keyFrom(o.keyFile),
           });
-          await follow(ctx, job, o.wait, "import");
+          await followJob(ctx, job, o.wait, "import");
         }),
       );
   },

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { isDomainError, type DomainError } from "../errors.js";
 import type { Snapshot } from "../snapshots/types.js";
 import { readArchive, writeArchive } from "./archive.js";
 import { manifestOf } from "./manifest.js";
 import { CHUNK_BYTES } from "./stream-cipher.js";
+import { rejection } from "../../../test/support/rejection.js";
 
 const snapshotOf = (content: Buffer): Snapshot =>
   ({
@@ -33,16 +33,6 @@ async function collect(src: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of src) parts.push(Buffer.from(c));
   return Buffer.concat(parts);
-}
-
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDomainError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected a rejection");
 }
 
 const KEY = randomBytes(32);

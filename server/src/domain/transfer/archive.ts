@@ -91,6 +91,8 @@ export interface ArchiveInput {
   manifest: ExportManifest;
   encrypted: boolean;
   content: AsyncIterable<Uint8Array>;
+  /** Stops reading (whether or not `content` was read); the source is released as its reader ends. */
+  close(): void;
 }
 
 const notArchive = (why: string) => invalidField("source", `is not a readable ${ARCHIVE_FORMAT} archive: ${why}`);
@@ -165,7 +167,7 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, key?: Uint8
         extract.destroy();
       }
     })();
-    return { manifest, encrypted: enc !== undefined, content };
+    return { manifest, encrypted: enc !== undefined, content, close: () => extract.destroy() };
   } catch (e) {
     extract.destroy();
     throw e;

@@ -8,6 +8,7 @@ import { RESOURCE_ID_RE, RESOURCE_TYPE_RE, Validator } from "../validate.js";
 import { readArchive } from "./archive.js";
 import { counted, type JobCaller, type JobRunContext, type TransferDeps } from "./export-use-cases.js";
 import type { ImportJobParams } from "./job-params.js";
+import type { SourceBody } from "./ports.js";
 import { metadataOf } from "./manifest.js";
 import { checkKey } from "./stream-cipher.js";
 
@@ -28,6 +29,80 @@ export const SHARE_IMPORT_RESOURCE_TYPE = "vellum.import";
 /** ImportSnapshot and the IMPORT_SNAPSHOT job body. */
 export function createImportUseCases(deps: Omit<TransferDeps, "notify" | "checkWebhook">) {
   const { snapshots, endpoints, sealer } = deps;
+
+  /** The body of `run` once the source is open. */
+  async function storeFrom(
+    job: Pick<Job, "id" | "createdBy">,
+    storeId: string,
+    params: ImportJobParams,
+    location: string,
+    opened: SourceBody,
+    key: Uint8Array | undefined,
+    ctx: JobRunContext,
+  ): Promise<JobResult> {
+    const override = (m: SnapshotMetadata): SnapshotMetadata => ({ ...m, ...params.metadata });
+    let input: Parameters<typeof validateSpec>[0];
+    let content: AsyncIterable<Uint8Array>;
+    let expected: { sha256: string; size: number };
+    let note: string;
+    let closeArchive = () => {};
+    if (opened.kind === "archive") {
+      const archive = await readArchive(opened.body, key);
+      closeArchive = archive.close;
+      const mf = archive.manifest;
+      const renamed = params.resourceType !== undefined || params.resourceId !== undefined;
+      input = {
+        storeId,
+        resourceType: params.resourceType ?? mf.resource_type,
+        resourceId: params.resourceId ?? mf.resource_id,
+        resourceVersion: renamed ? "" : mf.resource_version,
+        snapshotType: mf.snapshot_type,
+        tags: mf.tags,
+        labels: mf.labels,
+        metadata: override(metadataOf(mf)),
+        ttlDays: 0,
+        encrypt: archive.encrypted,
+        idempotencyKey: `import-job:${job.id}`,
+      };
+      content = archive.content;
+      expected = { sha256: mf.sha256, size: mf.size };
+      note = `snapshot ${mf.snapshot_id} of store ${mf.store_id}`;
+    } else {
+      input = {
+        storeId,
+        resourceType: params.resourceType ?? SHARE_IMPORT_RESOURCE_TYPE,
+        resourceId: params.resourceId ?? "",
+        snapshotType: opened.snapshotType,
+        tags: [],
+        labels: {},
+        metadata: override({ commitMessage: "", channel: "", locale: "", jobId: "" }),
+        ttlDays: 0,
+        encrypt: false,
+        idempotencyKey: `import-job:${job.id}`,
+      };
+      content = opened.body;
+      expected = { sha256: opened.sha256, size: opened.size };
+      note = `shared snapshot ${opened.snapshotId}`;
+    }
+    const v = new Validator();
+    const spec: SnapshotSpec = validateSpec(input, v, "archive.");
+    if (v.violations.length) throw invalidArgument(v.violations, v.omitted);
+    const saved = await snapshots.create(spec, counted(content, expected.size, ctx), {
+      actor: job.createdBy,
+      method: "ImportSnapshot",
+      expected,
+      fingerprintParts: () => ({ sha256: expected.sha256, source: digestOf(Buffer.from(location)).toHex() }),
+      signal: ctx.signal,
+      audit: { actor: params.auditActor || job.createdBy, requestId: params.auditRequestId || `job:${job.id}` },
+    }).finally(closeArchive);
+    const edges: LineageEdge[] = [
+      { storeId, kind: "IMPORTED_FROM", from: { kind: "EXTERNAL", id: location }, to: { kind: "SNAPSHOT", id: saved.id }, jobId: job.id, note },
+      { storeId, kind: "PRODUCED_BY", from: { kind: "JOB", id: job.id }, to: { kind: "SNAPSHOT", id: saved.id }, jobId: job.id },
+    ];
+    await deps.lineage.record(edges);
+    ctx.log(`imported ${saved.size} bytes as snapshot ${saved.id} (sha256 ${saved.sha256})`);
+    return { snapshotId: saved.id, details: { source: location, sha256: saved.sha256, size: saved.size, origin: note } };
+  }
 
   return {
     /** Checks the request (source address, key, overrides) and queues the job. */
@@ -73,66 +148,11 @@ export function createImportUseCases(deps: Omit<TransferDeps, "notify" | "checkW
       const source = await endpoints.source(raw, "source");
       ctx.log(`importing from ${source.location}`);
       const opened = await source.open(ctx.signal);
-      const override = (m: SnapshotMetadata): SnapshotMetadata => ({ ...m, ...params.metadata });
-      let input: Parameters<typeof validateSpec>[0];
-      let content: AsyncIterable<Uint8Array>;
-      let expected: { sha256: string; size: number };
-      let note: string;
-      if (opened.kind === "archive") {
-        const archive = await readArchive(opened.body, key);
-        const mf = archive.manifest;
-        const renamed = params.resourceType !== undefined || params.resourceId !== undefined;
-        input = {
-          storeId,
-          resourceType: params.resourceType ?? mf.resource_type,
-          resourceId: params.resourceId ?? mf.resource_id,
-          resourceVersion: renamed ? "" : mf.resource_version,
-          snapshotType: mf.snapshot_type,
-          tags: mf.tags,
-          labels: mf.labels,
-          metadata: override(metadataOf(mf)),
-          ttlDays: 0,
-          encrypt: archive.encrypted,
-          idempotencyKey: `import-job:${job.id}`,
-        };
-        content = archive.content;
-        expected = { sha256: mf.sha256, size: mf.size };
-        note = `snapshot ${mf.snapshot_id} of store ${mf.store_id}`;
-      } else {
-        input = {
-          storeId,
-          resourceType: params.resourceType ?? SHARE_IMPORT_RESOURCE_TYPE,
-          resourceId: params.resourceId ?? "",
-          snapshotType: opened.snapshotType,
-          tags: [],
-          labels: {},
-          metadata: override({ commitMessage: "", channel: "", locale: "", jobId: "" }),
-          ttlDays: 0,
-          encrypt: false,
-          idempotencyKey: `import-job:${job.id}`,
-        };
-        content = opened.body;
-        expected = { sha256: opened.sha256, size: opened.size };
-        note = `shared snapshot ${opened.snapshotId}`;
+      try {
+        return await storeFrom(job, storeId, params, source.location, opened, key, ctx);
+      } finally {
+        opened.close();
       }
-      const v = new Validator();
-      const spec: SnapshotSpec = validateSpec(input, v, "archive.");
-      if (v.violations.length) throw invalidArgument(v.violations, v.omitted);
-      const saved = await snapshots.create(spec, counted(content, expected.size, ctx), {
-        actor: job.createdBy,
-        method: "ImportSnapshot",
-        expected,
-        fingerprintParts: () => ({ sha256: expected.sha256, source: digestOf(Buffer.from(source.location)).toHex() }),
-        signal: ctx.signal,
-        audit: { actor: params.auditActor || job.createdBy, requestId: params.auditRequestId || `job:${job.id}` },
-      });
-      const edges: LineageEdge[] = [
-        { storeId, kind: "IMPORTED_FROM", from: { kind: "EXTERNAL", id: source.location }, to: { kind: "SNAPSHOT", id: saved.id }, jobId: job.id, note },
-        { storeId, kind: "PRODUCED_BY", from: { kind: "JOB", id: job.id }, to: { kind: "SNAPSHOT", id: saved.id }, jobId: job.id },
-      ];
-      await deps.lineage.record(edges);
-      ctx.log(`imported ${saved.size} bytes as snapshot ${saved.id} (sha256 ${saved.sha256})`);
-      return { snapshotId: saved.id, details: { source: source.location, sha256: saved.sha256, size: saved.size, origin: note } };
     },
   };
 }

@@ -14,10 +14,14 @@ export interface ArchiveSink {
   write(archive: ArchiveOutput, info: { contentSha256: string }, signal: AbortSignal): Promise<void>;
 }
 
-/** What an import source yields: an export archive, or a share link's raw content with what the link tells. */
-export type SourceBody =
-  | { kind: "archive"; body: AsyncIterable<Uint8Array> }
-  | { kind: "share"; body: AsyncIterable<Uint8Array>; sha256: string; size: number; snapshotType: SnapshotType; snapshotId: string };
+/**
+ * What an import source yields: an export archive, or a share link's raw content with what the link
+ * tells. `close` releases the connection or file whether or not `body` was read (idempotent).
+ */
+export type SourceBody = { body: AsyncIterable<Uint8Array>; close(): void } & (
+  | { kind: "archive" }
+  | { kind: "share"; sha256: string; size: number; snapshotType: SnapshotType; snapshotId: string }
+);
 
 export interface ArchiveSource {
   /** The source's address without credentials (no share token, no query string), for lineage and logs. */

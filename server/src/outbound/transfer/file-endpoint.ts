@@ -99,7 +99,8 @@ export function createFileEndpoint(opts: { root?: string }) {
             if (code === "ELOOP") throw permissionDenied(`${field} is a symbolic link`);
             throw e;
           }
-          return { kind: "archive", body: createReadStream("", { fd: fh, signal }) };
+          const body = createReadStream("", { fd: fh, signal });
+          return { kind: "archive", body, close: () => body.destroy() };
         },
       };
     },

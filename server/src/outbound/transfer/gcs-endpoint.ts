@@ -81,6 +81,7 @@ export function createGcsEndpoint(opts: { storage: () => Promise<Storage> }) {
           signal.addEventListener("abort", () => stream.destroy(), { once: true });
           return {
             kind: "archive",
+            close: () => stream.destroy(),
             body: (async function* () {
               try {
                 for await (const c of stream) yield c as Uint8Array;

@@ -119,7 +119,8 @@ export function createHttpEndpoint(opts: { guard: OutboundGuard }) {
               res.destroy();
             }
           })();
-          if (!share) return { kind: "archive", body };
+          const close = () => res.destroy();
+          if (!share) return { kind: "archive", body, close };
           const sha256 = /^"([0-9a-f]{64})"$/.exec(res.headers.etag ?? "")?.[1];
           const size = Number(res.headers["content-length"]);
           const snapshotId = /filename="([0-9a-f-]{36})"/.exec(res.headers["content-disposition"] ?? "")?.[1];
@@ -128,7 +129,7 @@ export function createHttpEndpoint(opts: { guard: OutboundGuard }) {
             throw failedPrecondition(`${location} is not a Vellum share download (no digest, size or snapshot id)`, "TRANSFER_REFUSED");
           }
           const snapshotType = res.headers["content-type"] === "application/json" ? "JSON" : "BLOB";
-          return { kind: "share", body, sha256, size, snapshotType: SNAPSHOT_TYPES.includes(snapshotType) ? snapshotType : "BLOB", snapshotId };
+          return { kind: "share", body, close, sha256, size, snapshotType: SNAPSHOT_TYPES.includes(snapshotType) ? snapshotType : "BLOB", snapshotId };
         },
       };
     },

@@ -105,6 +105,8 @@ const notArchive = (why: string) => invalidField("source", `is not a readable ${
 export async function readArchive(source: AsyncIterable<Uint8Array>, key?: Uint8Array): Promise<ArchiveInput> {
   const extract = tar.extract();
   const feeding = feed(source, extract);
+  // Observed by the content reader; a reader that never starts (or a closed archive) must not leave it unhandled.
+  feeding.catch(() => undefined);
   const entries = extract[Symbol.asyncIterator]() as AsyncIterator<TarEntry>;
   const next = async (what: string): Promise<TarEntry> => {
     let step: IteratorResult<TarEntry>;

@@ -1,3 +1,4 @@
+import { rechunk } from "../../../../sdk/src/byte-source.js";
 import { digestOf } from "../digest.js";
 import { invalidArgument } from "../errors.js";
 import type { Job, JobResult } from "../jobs/types.js";
@@ -22,6 +23,9 @@ export interface ImportRequest {
   decryptionKey: Uint8Array;
   priority: number;
 }
+
+/** Content reaches ingest in pieces of this size, as uploads do (archive members arrive in small pieces). */
+const INGEST_PIECE_BYTES = 1024 * 1024;
 
 /** Resource type of snapshots imported from a share link when the request names none. */
 export const SHARE_IMPORT_RESOURCE_TYPE = "vellum.import";
@@ -87,7 +91,7 @@ export function createImportUseCases(deps: Omit<TransferDeps, "notify" | "checkW
     const v = new Validator();
     const spec: SnapshotSpec = validateSpec(input, v, "archive.");
     if (v.violations.length) throw invalidArgument(v.violations, v.omitted);
-    const saved = await snapshots.create(spec, counted(content, expected.size, ctx), {
+    const saved = await snapshots.create(spec, counted(rechunk(content, INGEST_PIECE_BYTES), expected.size, ctx), {
       actor: job.createdBy,
       method: "ImportSnapshot",
       expected,

@@ -127,6 +127,15 @@ test("tar overlay: members by path in first-appearance order; left, right and MA
   assert.equal(job.errors.map((e) => e.subject), ["dir/b.txt"]);
 });
 
+test("JSON nested deeper than 256 fails the job with FAILED_PRECONDITION, not a stack overflow", async (ctx) => {
+  const deep = await createSnapshot(ctx.h, STORE, `${"[".repeat(5000)}${"]".repeat(5000)}`);
+  const res = await ctx.compose.composeSnapshots({ storeId: STORE, snapshotIds: [ctx.s.a.snapshotId, deep.snapshotId], strategy: ComposeStrategy.UNION });
+  const job = await waitForJob(ctx.h, STORE, res.job!.jobId);
+  assert.is(job.state, JobState.FAILED);
+  assert.is(job.errors[0].code, "FAILED_PRECONDITION");
+  assert.match(job.errors[0].message, /deeper than 256/);
+});
+
 test("lineage: COMPOSED_FROM from every parent with its ordinal, PRODUCED_BY from the job", async (ctx) => {
   const ids = [ctx.s.a, ctx.s.b, ctx.s.c].map((s) => s.snapshotId);
   const { job, snapshot } = await composed(ctx, ids, ComposeStrategy.UNION, R.PREFER_RIGHT);

@@ -228,9 +228,11 @@ export const ComposeService: GenService<{
    * a new snapshot named by job.result.snapshot_id; result.details holds strategy,
    * conflict_resolution, conflict_count and parent_snapshot_ids. Lineage records COMPOSED_FROM from
    * every parent (ordinal = position) and PRODUCED_BY from the job. Parents together may hold at
-   * most VELLUM_COMPARE_MAX_BYTES. Requires snapshot:write.
+   * most 32 MiB (and at most VELLUM_COMPARE_MAX_BYTES); JSON may nest at most 256 deep.
+   * Requires snapshot:write.
    * Errors: INVALID_ARGUMENT for fewer than 2 or more than 32 ids, duplicates, or an unset
-   * strategy; NOT_FOUND for an unknown snapshot; FAILED_PRECONDITION for a deleted one. Content
+   * strategy; NOT_FOUND for an unknown snapshot; FAILED_PRECONDITION for a deleted one, mixed or
+   * unsupported types, or parents too large together (TOO_LARGE). Content
    * errors (not JSON, not tar, a patch that does not apply) fail the job; with MANUAL, conflicts fail
    * it with one ABORTED job error per conflict (subject = the JSON pointer or tar member path,
    * message naming the parents that disagree).

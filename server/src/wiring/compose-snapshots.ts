@@ -10,11 +10,14 @@ export interface ComposeWiring {
   composer: ComposeUseCases;
 }
 
-/** ComposeService and its COMPOSE_SNAPSHOTS job; parents are composed in memory, within VELLUM_COMPARE_MAX_BYTES. */
+/** Most bytes composed at once: parsed JSON takes several times its size in memory. */
+export const COMPOSE_MAX_BYTES = 32 * 1024 * 1024;
+
+/** ComposeService and its COMPOSE_SNAPSHOTS job; parents are composed in memory, within COMPOSE_MAX_BYTES and VELLUM_COMPARE_MAX_BYTES. */
 export function wireComposeSnapshots(
   config: Pick<Config, "compare">,
   deps: Pick<SnapshotsUseCases, "snapshots"> & Pick<JobsUseCases, "jobs"> & Pick<LineageUseCases, "lineage">,
 ): Wired<ComposeWiring> {
-  const composer = createComposeUseCases({ snapshots: deps.snapshots, jobs: deps.jobs, lineage: deps.lineage, maxBytes: config.compare.maxInMemoryBytes });
+  const composer = createComposeUseCases({ snapshots: deps.snapshots, jobs: deps.jobs, lineage: deps.lineage, maxBytes: Math.min(COMPOSE_MAX_BYTES, config.compare.maxInMemoryBytes) });
   return { useCases: { composer }, jobKinds: [composeSnapshotsKind({ compose: composer })], close: nothingToClose };
 }

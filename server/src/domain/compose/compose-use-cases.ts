@@ -1,4 +1,5 @@
 import { readPrefix } from "../compare/content.js";
+import { depthExceeds, MAX_JSON_DEPTH } from "../redaction/json-prefix.js";
 import { digestOf } from "../digest.js";
 import { failedPrecondition, invalidArgument } from "../errors.js";
 import type { JobUseCases } from "../jobs/service.js";
@@ -101,8 +102,11 @@ export function createComposeUseCases(deps: ComposeDeps) {
     const prefer = preferOf(resolution);
     if (parents[0].snapshotType === "TAR") return overlayTars(bytes, prefer);
     const docs = bytes.map((b, i) => {
+      const text = Buffer.from(b).toString("utf8");
+      // The composers recurse: bound the nesting before parsing, as previews do.
+      if (depthExceeds(text, MAX_JSON_DEPTH)) throw failedPrecondition(`parent ${i} (snapshot ${parents[i].id}) nests deeper than ${MAX_JSON_DEPTH}`, "JSON_TOO_DEEP");
       try {
-        return JSON.parse(Buffer.from(b).toString("utf8")) as Json;
+        return JSON.parse(text) as Json;
       } catch {
         throw failedPrecondition(`parent ${i} (snapshot ${parents[i].id}) is not valid JSON`, "INVALID_JSON");
       }

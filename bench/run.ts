@@ -10,6 +10,7 @@ const modules: Record<string, () => Promise<{ bench: BenchModule }>> = {
   chunk: () => import("./chunk-bench.js"),
   concurrency: () => import("./concurrency-bench.js"),
   diff: () => import("./diff-bench.js"),
+  export: () => import("./export-bench.js"),
   index: () => import("./index-bench.js"),
   search: () => import("./search-bench.js"),
   transfer: () => import("./transfer-bench.js"),

@@ -33,6 +33,12 @@ export async function watchJob(ctx: CliContext, jobId: string, label = "job"): P
   );
 }
 
+/** Follows a just-queued job to its end (watchJob), or prints it as queued when `wait` is false (--no-wait). */
+export async function followJob(ctx: CliContext, job: Job, wait: boolean, label: string): Promise<void> {
+  if (wait) await watchJob(ctx, job.jobId, label);
+  else printJob(ctx, job);
+}
+
 export function printJob(ctx: CliContext, job: Job): void {
   if (ctx.out.json) ctx.out.printJson(toJson(JobSchema, job));
   else ctx.out.details(jobDetails(job));

@@ -38,4 +38,6 @@ export * from "../../gen/vellum/v1/restore_service_pb.js";
 export * from "../../gen/vellum/v1/restore_target_pb.js";
 export * from "../../gen/vellum/v1/policy_pb.js";
 export * from "../../gen/vellum/v1/policy_service_pb.js";
+export * from "../../gen/vellum/v1/transfer_service_pb.js";
+export * from "../../gen/vellum/v1/compose_service_pb.js";
 export * from "../../gen/grpc/health/v1/health_pb.js";

@@ -102,4 +102,14 @@ export {
   type WebhookWithSecret,
 } from "./webhooks.js";
 export { listPolicies, listPolicyRuns, listRetentionRules, policyRunEnded, waitForPolicyRun } from "./policies.js";
+export {
+  composeConflicts,
+  composeSnapshots,
+  exportSnapshot,
+  EXPORT_KEY_BYTES,
+  importSnapshot,
+  parseExportKey,
+  waitForJob,
+  type ComposeConflict,
+} from "./jobs.js";
 export * from "./gen.js";

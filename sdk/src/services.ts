@@ -25,6 +25,8 @@ import { SnapshotAdminService } from "../../gen/vellum/v1/snapshot_admin_service
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { VersionService } from "../../gen/vellum/v1/version_service_pb.js";
+import { TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
+import { ComposeService } from "../../gen/vellum/v1/compose_service_pb.js";
 
 export const VELLUM_SERVICES = {
   /** Create, upload, download, get, list, delete and verify snapshots. */
@@ -63,6 +65,10 @@ export const VELLUM_SERVICES = {
   restore: RestoreService,
   /** Snapshot policies (cron, on-change, on-publish, manual captures), their runs, NotifyChange. */
   policies: PolicyService,
+  /** Export archives to gs://, file:// or https destinations, and import them (or share links). */
+  transfer: TransferService,
+  /** Compose several snapshots into a new one (overlay, union, JSON patch; tar overlay). */
+  compose: ComposeService,
   /** Standard gRPC health checking. */
   health: Health,
 } as const;

@@ -77,11 +77,24 @@ import { createJobServiceImpl } from "./rpc/job-service.js";
 import { createReflection } from "./rpc/reflection.js";
 import { createSnapshotServiceImpl } from "./rpc/snapshot-service.js";
 import { createVersionServiceImpl } from "./rpc/version-service.js";
+import { createTransferServiceImpl } from "./rpc/transfer-service.js";
+import { file_vellum_v1_transfer_service, TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
+import type { TransferUseCases } from "./wiring/transfer.js";
+import { createComposeServiceImpl } from "./rpc/compose-service.js";
+import { ComposeService, file_vellum_v1_compose_service } from "../../gen/vellum/v1/compose_service_pb.js";
+import type { ComposeWiring } from "./wiring/compose-snapshots.js";
 
 /** Limits the RPC layer enforces: message size, stream idle time and deadline rules (createDeadlineInterceptor). */
 export type RpcLimits = { maxMessageBytes: number; streamIdleTimeoutMs: number } & DeadlineLimits;
 
-export interface AppDeps extends CatalogUseCases, Pick<LineageUseCases, "lineageGraph">, Pick<EventsUseCases, "events">, WebhooksUseCases, RestoreWiring {
+export interface AppDeps
+  extends CatalogUseCases,
+    Pick<LineageUseCases, "lineageGraph">,
+    Pick<EventsUseCases, "events">,
+    WebhooksUseCases,
+    RestoreWiring,
+    TransferUseCases,
+    ComposeWiring {
   snapshots: SnapshotUseCases;
   uploads: UploadUseCases;
   versions: VersionUseCases;
@@ -127,6 +140,8 @@ export const SERVICES = [
   WebhookService,
   RestoreService,
   PolicyService,
+  TransferService,
+  ComposeService,
   Health,
   ReflectionV1,
   ReflectionV1alpha,
@@ -155,6 +170,8 @@ export function createRoutes(deps: AppDeps) {
       file_vellum_v1_webhook_service,
       file_vellum_v1_restore_service,
       file_vellum_v1_policy_service,
+      file_vellum_v1_transfer_service,
+      file_vellum_v1_compose_service,
       file_grpc_health_v1_health,
       file_grpc_reflection_v1_reflection,
       file_grpc_reflection_v1alpha_reflection,
@@ -183,6 +200,8 @@ export function createRoutes(deps: AppDeps) {
     router.service(WebhookService, createWebhookServiceImpl(deps));
     router.service(RestoreService, createRestoreServiceImpl(deps));
     router.service(PolicyService, createPolicyServiceImpl(deps));
+    router.service(TransferService, createTransferServiceImpl(deps));
+    router.service(ComposeService, createComposeServiceImpl(deps));
     router.service(Health, createHealthImpl(health));
     router.service(ReflectionV1, reflection.v1);
     router.service(ReflectionV1alpha, reflection.v1alpha);

@@ -19,6 +19,8 @@ import { wireSecurity } from "./wiring/security.js";
 import { wireSnapshots, type SnapshotsUseCases } from "./wiring/snapshots.js";
 import { wireTiers, type TiersUseCases } from "./wiring/tiers.js";
 import { wireRetention, type RetentionWiring } from "./wiring/retention.js";
+import { wireTransfer, type TransferUseCases } from "./wiring/transfer.js";
+import { wireComposeSnapshots, type ComposeWiring } from "./wiring/compose-snapshots.js";
 import { wireUploads } from "./wiring/uploads.js";
 import { wireWebhooks, type WebhooksUseCases } from "./wiring/webhooks.js";
 import { wireWorkers, type WorkersUseCases } from "./wiring/workers.js";
@@ -29,7 +31,7 @@ export { openBlobStore } from "./wiring/content.js";
 export interface Services
   extends SecurityServices,
     DatabaseUseCases,
-    Omit<ContentUseCases, "chunked" | "leases">,
+    Omit<ContentUseCases, "chunked" | "leases" | "kms">,
     Omit<SnapshotsUseCases, "snapshotRepo">,
     JobsUseCases,
     CompareWiring,
@@ -42,6 +44,8 @@ export interface Services
     RestoreWiring,
     PoliciesUseCases,
     TiersUseCases,
+    TransferUseCases,
+    ComposeWiring,
     WorkersUseCases {
   uploads: ReturnType<typeof wireUploads>["useCases"]["uploads"];
   /** Request limits the RPC layer enforces (deadline rules: see createDeadlineInterceptor). */
@@ -84,6 +88,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
     const catalog = add(wireCatalog({ ...database, content: content.content })).useCases;
     const events = add(wireEvents(config, log, database)).useCases;
     const webhooks = add(wireWebhooks(config, log, { ...database, ...outbound, wakeups: events.wakeups })).useCases;
+    const transfer = add(wireTransfer(config, { ...content, ...snapshots, ...jobs, ...outbound, ...lineage })).useCases;
+    const composer = add(wireComposeSnapshots(config, { ...snapshots, ...jobs, ...lineage })).useCases;
     const security = add(await wireSecurity(config, log, { ...database, ...snapshots })).useCases;
     const restore = add(wireRestore(config, { ...database, ...snapshots, ...jobs, ...outbound, ...lineage, shares: security.shares })).useCases;
     for (const m of built) jobs.kinds.register(...m.jobKinds);
@@ -108,6 +114,8 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
       ...webhooks,
       ...policies,
       ...tiers,
+      ...transfer,
+      ...composer,
       ...security,
       ...restore,
       ...workers,

@@ -63,6 +63,8 @@ export interface Config {
   lifecycleIntervalMs: number;
   /** Events (EventService, webhooks): see EventsConfig. */
   events: EventsConfig;
+  /** The only directory file:// exports and imports may use (VELLUM_EXPORT_ROOT, absolute); unset disables them. */
+  exportRoot?: string;
   /** GCS API endpoint override (an emulator), from VELLUM_GCS_ENDPOINT. */
   gcsEndpoint?: string;
   /** Local-disk tier directories of COLD and ARCHIVE packs (VELLUM_COLD_DIR, VELLUM_ARCHIVE_DIR). */
@@ -156,6 +158,12 @@ function parseProxies(env: Env): ProxyTrust {
 }
 
 /** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
+function exportRootOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!isAbsolute(raw)) throw new ConfigError("VELLUM_EXPORT_ROOT must be an absolute path");
+  return resolve(raw);
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.VELLUM_DATA_DIR || "./data");
   const blobUrl = env.VELLUM_BLOB_URL || `file://${resolve(dataDir, "blobs")}`;
@@ -193,6 +201,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     scanWorkers: int(env, "VELLUM_SCAN_WORKERS", Math.min(4, Math.max(1, availableParallelism() - 1)), 0, 64),
     gcsEndpoint: env.VELLUM_GCS_ENDPOINT || undefined,
     tierDirs: { COLD: resolve(cwd, env.VELLUM_COLD_DIR || resolve(dataDir, "tiers", "cold")), ARCHIVE: resolve(cwd, env.VELLUM_ARCHIVE_DIR || resolve(dataDir, "tiers", "archive")) },
+    exportRoot: exportRootOf(env.VELLUM_EXPORT_ROOT),
     reclaimIntervalMs: scheduleInterval(env, "VELLUM_RECLAIM_INTERVAL_MS", 3600_000),
     // At least an hour: chunks an upload in progress has written or reused are protected only by
     // this grace period until its manifest is saved, so it must outlast the longest upload.

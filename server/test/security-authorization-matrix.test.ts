@@ -225,6 +225,11 @@ const REQUESTS: Record<string, RequestSpec> = {
   "vellum.v1.RestoreService/ApproveRestore": { build: async (_, store) => ({ storeId: store, approvalId: "x" }) },
   "vellum.v1.RestoreService/RejectRestore": { build: async (_, store) => ({ storeId: store, approvalId: "x" }) },
   "vellum.v1.RestoreService/ListApprovals": { build: async (_, store) => ({ storeId: store }) },
+  "vellum.v1.TransferService/ExportSnapshot": { build: async (env, store) => ({ ...ids(env, store), destination: "gs://matrix-bucket/exports" }) },
+  "vellum.v1.TransferService/ImportSnapshot": { build: async (_, store) => ({ storeId: store, source: "gs://matrix-bucket/exports/a.vellum" }) },
+  "vellum.v1.ComposeService/ComposeSnapshots": {
+    build: async (env, store) => ({ storeId: store, snapshotIds: [env.fixtures[store].snapshotId, env.fixtures[store].snapshot2Id], strategy: 1 }),
+  },
   "grpc.health.v1.Health/Check": { build: async () => ({}), storeScoped: false },
   "grpc.health.v1.Health/Watch": { build: async () => ({}), storeScoped: false },
   "grpc.health.v1.Health/List": { build: async () => ({}), storeScoped: false },

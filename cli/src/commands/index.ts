@@ -5,7 +5,9 @@
 import type { CommandGroup } from "../command.js";
 import { adminCommands } from "./admin.js";
 import { annotateCommands } from "./annotate.js";
+import { archiveCommands } from "./archives.js";
 import { compareCommands } from "./compare.js";
+import { composeCommands } from "./compose.js";
 import { integrityCommands } from "./integrity.js";
 import { eventCommands } from "./events.js";
 import { jobCommands } from "./jobs.js";
@@ -27,6 +29,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   transferCommands,
   snapshotCommands,
   compareCommands,
+  composeCommands,
+  archiveCommands,
   shareCommands,
   adminCommands,
   lifecycleCommands,

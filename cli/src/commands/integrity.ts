@@ -1,14 +1,7 @@
 /** `verify` and `check`: re-reading stored content as jobs. */
-import type { Job } from "@vellum/sdk";
 import type { CommandGroup } from "../command.js";
-import type { CliContext } from "../context.js";
-import { printJob, watchJob } from "../job-watch.js";
+import { followJob } from "../job-watch.js";
 import { resolveSnapshotId, SNAPSHOT_REF_HELP } from "../refs.js";
-
-async function follow(ctx: CliContext, job: Job, wait: boolean, label: string): Promise<void> {
-  if (wait) await watchJob(ctx, job.jobId, label);
-  else printJob(ctx, job);
-}
 
 export const integrityCommands: CommandGroup = {
   register(program, withContext) {
@@ -20,7 +13,7 @@ export const integrityCommands: CommandGroup = {
       .action(
         withContext(async (ctx, ref: string, o: { wait: boolean }) => {
           const { job } = await ctx.client().snapshots.verifySnapshot({ storeId: ctx.store(), snapshotId: await resolveSnapshotId(ctx, ref) });
-          await follow(ctx, job!, o.wait, "verify");
+          await followJob(ctx, job!, o.wait, "verify");
         }),
       );
     program
@@ -30,7 +23,7 @@ export const integrityCommands: CommandGroup = {
       .action(
         withContext(async (ctx, o: { wait: boolean }) => {
           const { job } = await ctx.client().snapshots.checkStore({ storeId: ctx.store() });
-          await follow(ctx, job!, o.wait, "check");
+          await followJob(ctx, job!, o.wait, "check");
         }),
       );
   },

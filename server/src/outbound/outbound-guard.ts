@@ -91,6 +91,8 @@ export function createOutboundGuard(opts: OutboundGuardOptions) {
       }
       return url;
     },
+    /** Whether `host` is in VELLUM_OUTBOUND_ALLOW_HOSTS (such hosts may also be reached over plain http where https is otherwise required). */
+    allowsHost: (host: string): boolean => allowed(host),
     /** Throws outboundRefused unless `host` may be reached now (connect-time check for callers that connect themselves). */
     async checkHost(host: string): Promise<void> {
       await addressesOf(host);

@@ -115,6 +115,10 @@ export const RPC_SCOPES: Readonly<Record<string, Requirement>> = {
   "vellum.v1.RestoreService/ApproveRestore": "snapshot:admin",
   "vellum.v1.RestoreService/RejectRestore": "snapshot:admin",
   "vellum.v1.RestoreService/ListApprovals": "snapshot:read",
+  // An export hands a snapshot's bytes outside Vellum: the export scope, implied by nothing.
+  "vellum.v1.TransferService/ExportSnapshot": "snapshot:export",
+  "vellum.v1.TransferService/ImportSnapshot": "snapshot:write",
+  "vellum.v1.ComposeService/ComposeSnapshots": "snapshot:write",
   "grpc.health.v1.Health/Check": "public",
   "grpc.health.v1.Health/Watch": "public",
   "grpc.health.v1.Health/List": "public",

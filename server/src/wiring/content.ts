@@ -14,7 +14,7 @@ import { loadOrCreateMasterKeyFile } from "../storage/content/master-key.js";
 import { reclaimStorage, type ReclaimOptions, type ReclaimReport } from "../storage/content/reclaim.js";
 import { createStoreKeys } from "../storage/content/store-keys.js";
 import { createContentWorkers } from "../storage/engine/content-workers.js";
-import { createLocalKms } from "../storage/engine/kms.js";
+import { createLocalKms, type Kms } from "../storage/engine/kms.js";
 import type { DatabaseUseCases } from "./database.js";
 import type { Wired } from "./module.js";
 
@@ -24,6 +24,8 @@ export interface ContentUseCases {
   /** What the chunk engine is built on, for stores that write chunks themselves (uploads). */
   chunked: ChunkedStoreDeps;
   leases: IngestLeases;
+  /** Wraps data keys under the master key (also seals job secrets, see storage/engine/sealed-secrets.ts). */
+  kms: Kms;
   /** One storage reclaim run; concurrent calls in this process share one run. */
   reclaim(opts: ReclaimOptions): Promise<ReclaimReport>;
 }
@@ -77,7 +79,7 @@ export async function wireContent(
   const reclaim = (opts: ReclaimOptions) =>
     (reclaiming ??= reclaimStorage({ ...chunked, log }, opts).finally(() => (reclaiming = undefined)));
   return {
-    useCases: { blobs, content, chunked, leases, reclaim },
+    useCases: { blobs, content, chunked, leases, kms, reclaim },
     jobKinds: [reclaimStorageKind({ reclaim })],
     schedules: config.reclaimIntervalMs
       ? [{ name: "reclaim-storage", schedule: every(config.reclaimIntervalMs), type: "RECLAIM_STORAGE", params: { graceMs: config.reclaimGraceMs } }]

@@ -1,11 +1,11 @@
 import { SignJWT } from "jose";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { isDomainError, type DomainError } from "../errors.js";
 import { generateApiKey, hashApiKeySecret, type ApiKeyRepository, type StoredApiKey } from "./api-key.js";
 import { authenticate, type AuthenticateDeps } from "./authenticate.js";
 import { createJwtVerifier } from "./jwt-verifier.js";
 import { localAdminPrincipal } from "./principal.js";
+import { rejection } from "../../../test/support/rejection.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const pepper = new Uint8Array(32).fill(3);
@@ -58,16 +58,6 @@ const jwt = () =>
     .setAudience("vellum")
     .setExpirationTime(Math.floor(NOW.getTime() / 1000) + 60)
     .sign(jwtSecret);
-
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDomainError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected rejection");
-}
 
 test("x-api-key authenticates an API key", async () => {
   const p = await authenticate({ "x-api-key": live.key }, deps);

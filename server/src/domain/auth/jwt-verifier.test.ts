@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload, type CryptoKey } from "jose";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { isDomainError, type DomainError } from "../errors.js";
 import { createJwtVerifier, type JwtConfig, type JwtVerifier } from "./jwt-verifier.js";
+import { rejection } from "../../../test/support/rejection.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const nowSec = Math.floor(NOW.getTime() / 1000);
@@ -40,16 +40,6 @@ function sign(
   header: { alg: string; kid?: string } = { alg: "RS256" },
 ): Promise<string> {
   return new SignJWT(claims).setProtectedHeader(header).sign(key);
-}
-
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDomainError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected rejection");
 }
 
 async function expectReason(verifier: JwtVerifier, token: string, reason: string, now = NOW): Promise<void> {

@@ -1,9 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { isDomainError, type DomainError } from "../errors.js";
 import { parseApiKey, verifyApiKey, type ApiKeyRepository, type StoredApiKey } from "./api-key.js";
 import { createApiKey, revokeApiKey, type CreateApiKeyInput, type ManageApiKeysDeps } from "./manage-api-keys.js";
 import type { Principal, Scope } from "./principal.js";
+import { rejection } from "../../../test/support/rejection.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const pepper = new Uint8Array(32).fill(5);
@@ -37,16 +37,6 @@ const input = (over: Partial<CreateApiKeyInput> = {}): CreateApiKeyInput => ({
   expiresAt: null,
   ...over,
 });
-
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDomainError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected rejection");
-}
 
 const setup = () => {
   const repository = memoryRepository();

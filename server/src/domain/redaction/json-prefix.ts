@@ -70,7 +70,7 @@ function containerEnd(text: string, at: number): number {
 }
 
 /** The deepest nesting of arrays and objects in `text`, counted up to `limit + 1`. */
-function depthExceeds(text: string, limit: number): boolean {
+export function depthExceeds(text: string, limit: number): boolean {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

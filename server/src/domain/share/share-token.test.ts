@@ -9,6 +9,7 @@ import {
   type ShareTokenClaims,
   type VerifyShareOptions,
 } from "./share-token.js";
+import { rejection } from "../../../test/support/rejection.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const nowSec = NOW.getTime() / 1000;
@@ -32,16 +33,6 @@ const opts = (over: Partial<VerifyShareOptions> = {}): VerifyShareOptions => ({
   isRevoked: async (id) => revokedIds.has(id),
   ...over,
 });
-
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDomainError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected rejection");
-}
 
 async function expectRejected(token: string, o: VerifyShareOptions, name: string, reason: string, keys = [k1]): Promise<void> {
   const e = await rejection(verifyShareToken(token, keys, o));

@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<{ bench: BenchModule }>> = {
   concurrency: () => import("./concurrency-bench.js"),
   diff: () => import("./diff-bench.js"),
   index: () => import("./index-bench.js"),
+  metadata: () => import("./metadata-bench.js"),
   search: () => import("./search-bench.js"),
   transfer: () => import("./transfer-bench.js"),
 };

@@ -49,6 +49,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
           return { snapshot: toSnapshot(row), replayed: true };
         }
       }
+      await opts.content?.run(tx);
       let version = 0;
       if (s.resourceId) {
         version = await nextVersionTx(tx, s);

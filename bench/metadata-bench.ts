@@ -1,0 +1,155 @@
+/**
+ * Metadata RPCs through the full stack (compiled server as `npm start` runs it, HTTP/2,
+ * interceptors, audit) against raw SQL doing the same writes and reads on the same PostgreSQL, in
+ * the same run: CreateSnapshot of a small JSON (no resource_id; versions spread over 1,000
+ * resources), GetSnapshot and ListSnapshots (page of 50), with BENCH_META_SEED snapshots already in
+ * the store. Load: h2load, 4 connections × 16 streams (wrk over HTTP/1.1 Connect, 64 connections,
+ * where each request's body differs); baseline: pgbench, 8 clients, prepared statements, on a
+ * comparable table (jsonb body, text[] tags, a btree and a GIN index).
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import postgres from "postgres";
+import { SnapshotType } from "../gen/vellum/v1/snapshot_pb.js";
+import {
+  CreateSnapshotRequestSchema,
+  GetSnapshotRequestSchema,
+  ListSnapshotsRequestSchema,
+  SnapshotService,
+} from "../gen/vellum/v1/snapshot_service_pb.js";
+import { freePort } from "../server/test/support/server-process.js";
+import { createTestDatabase } from "../server/test/support/test-db.js";
+import { tempDir } from "../server/test/support/test-server.js";
+import { ensureTool, grpcFrame, h2load, pgbench, wrk, type LoadResult } from "./load-tools.js";
+import type { BenchModule, Report } from "./report.js";
+
+const SECONDS = Number(process.env.BENCH_META_SECONDS) || 10;
+const SEED = Number(process.env.BENCH_META_SEED) || 10_000;
+const STORE = "bench";
+const PRODUCT = JSON.stringify({ sku: "SKU-1", name: "Chair", price: 129.9, tags: ["oak"] });
+
+async function startCompiledServer(env: Record<string, string>) {
+  execFileSync(process.execPath, ["scripts/build-server.mjs"], { stdio: "inherit" });
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--max-semi-space-size=4", "--heap-growing-percent=150", "--expose-gc", "dist/server/src/main.js"], {
+    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "4194304", MALLOC_ARENA_MAX: "2", VELLUM_LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const base = `http://127.0.0.1:${port}`;
+  const client = createClient(SnapshotService, createGrpcTransport({ baseUrl: base }));
+  for (let i = 0; ; i++) {
+    try {
+      await client.listSnapshots({ storeId: STORE, pageSize: 1 });
+      break;
+    } catch (err) {
+      if (i > 300) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { base, client, stop: async () => (child.kill("SIGTERM"), await exited) };
+}
+
+const RAW_TABLE = `
+  create table raw_products (id bigserial primary key, store_id text not null, resource_id text, body jsonb not null,
+    tags text[] not null default '{}', create_time timestamptz not null default now());
+  create index raw_products_store_time on raw_products (store_id, create_time desc, id desc);
+  create index raw_products_tags on raw_products using gin (tags);`;
+
+export const bench: BenchModule = {
+  title: `Metadata RPCs (full stack, ${SEED} snapshots in the store) vs raw SQL on the same PostgreSQL`,
+  async run(report: Report) {
+    for (const t of ["h2load", "wrk", "pgbench"] as const) ensureTool(t);
+    const db = await createTestDatabase();
+    const dir = tempDir("vellum-bench-meta-");
+    const unlimited = "1000000";
+    const server = await startCompiledServer({
+      DATABASE_URL: db.url,
+      VELLUM_DATA_DIR: dir.path,
+      VELLUM_RATE_WRITE_PER_SEC: unlimited,
+      VELLUM_RATE_WRITE_BURST: unlimited,
+      VELLUM_RATE_READ_PER_SEC: unlimited,
+      VELLUM_RATE_READ_BURST: unlimited,
+    });
+    const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
+    try {
+      const json = new TextEncoder().encode(PRODUCT);
+      for (let i = 0; i < SEED; i += 1000) {
+        const requests = Array.from({ length: Math.min(1000, SEED - i) }, (_, k) => ({
+          resourceType: "product",
+          snapshotType: SnapshotType.JSON,
+          payload: { case: "data" as const, value: new TextEncoder().encode(JSON.stringify({ sku: `SKU-${i + k}`, price: k })) },
+          tags: ["seed"],
+        }));
+        await server.client.batchCreateSnapshots({ storeId: STORE, requests });
+      }
+      await sql.unsafe(RAW_TABLE);
+      await sql.unsafe(`insert into raw_products (store_id, body, tags)
+        select '${STORE}', jsonb_build_object('sku', 'SKU-' || g, 'price', g), '{seed}' from generate_series(1, ${SEED}) g; analyze raw_products;`);
+      const someId = (await server.client.listSnapshots({ storeId: STORE, pageSize: 1 })).snapshots[0].snapshotId;
+
+      const o = { dir: dir.path, seconds: SECONDS, connections: 4, streams: 16 };
+      const rpc = (m: string) => `${server.base}/vellum.v1.SnapshotService/${m}`;
+      const countRows = async () => Number((await sql`select count(*) as n from snapshots where store_id = ${STORE}`)[0].n);
+      const pgb = (script: string) => pgbench(db.url, script, { dir: dir.path, seconds: SECONDS, clients: 8 });
+      const row = (name: string, v: LoadResult, base: LoadResult, target: string) => {
+        if (v.failed) console.log(`  ${name}: ${v.failed} requests failed`);
+        report({
+          name: `${name} (p50 ${v.p50Ms.toFixed(1)} ms, p99 ${v.p99Ms.toFixed(1)} ms)`,
+          value: v.rps,
+          unit: "req/s",
+          baseline: { name: "raw SQL", value: base.rps },
+          ratio: v.rps / base.rps,
+          target,
+        });
+      };
+
+      // CreateSnapshot without resource_id. Every HTTP 200 must be a created snapshot (grpc-status 0):
+      // h2load sees only the HTTP status, so the rows added are counted.
+      const createBody = grpcFrame(
+        toBinary(CreateSnapshotRequestSchema, create(CreateSnapshotRequestSchema, { storeId: STORE, resourceType: "product", snapshotType: SnapshotType.JSON, payload: { case: "data", value: json }, tags: ["new"] })),
+      );
+      let before = await countRows();
+      const createPlain = h2load(rpc("CreateSnapshot"), createBody, o);
+      const createdPlain = (await countRows()) - before;
+      const rawInsert = pgb(`insert into raw_products (store_id, body, tags) values ('${STORE}', '${PRODUCT}', '{new}');`);
+      row("CreateSnapshot, small JSON, no resource_id", createPlain, rawInsert, "≥ 0.5");
+      console.log(`  HTTP 200: ${createPlain.ok}, snapshots created: ${createdPlain} (equal when every grpc-status was 0)`);
+
+      // CreateSnapshot with versions spread over 1,000 resources: the body differs per request, so wrk + Lua over Connect.
+      const lua = `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local body = '{"storeId":"${STORE}","resourceType":"product","resourceId":"r' .. math.random(1000) .. '","json":${PRODUCT}}'
+  return wrk.format(nil, "/vellum.v1.SnapshotService/CreateSnapshot", nil, body)
+end`;
+      before = await countRows();
+      const createVersioned = wrk(server.base, lua, { dir: dir.path, seconds: SECONDS, connections: 64 });
+      const createdVersioned = (await countRows()) - before;
+      const rawVersioned = pgb(`\\set r random(1, 1000)\ninsert into raw_products (store_id, resource_id, body, tags) values ('${STORE}', 'r' || :r, '${PRODUCT}', '{new}');`);
+      row("CreateSnapshot, versions over 1,000 resources (wrk, HTTP/1.1 Connect)", createVersioned, rawVersioned, "≥ 0.5");
+      console.log(`  HTTP 200: ${createVersioned.ok}, snapshots created: ${createdVersioned}`);
+
+      const getBody = grpcFrame(toBinary(GetSnapshotRequestSchema, create(GetSnapshotRequestSchema, { storeId: STORE, snapshotId: someId })));
+      const get = h2load(rpc("GetSnapshot"), getBody, o);
+      const rawGet = pgb(`\\set id random(1, ${SEED})\nselect * from raw_products where id = :id;`);
+      row("GetSnapshot", get, rawGet, "≥ 0.5");
+
+      const listBody = grpcFrame(toBinary(ListSnapshotsRequestSchema, create(ListSnapshotsRequestSchema, { storeId: STORE, pageSize: 50 })));
+      const list = h2load(rpc("ListSnapshots"), listBody, o);
+      const rawList = pgb(`select * from raw_products where store_id = '${STORE}' order by create_time desc, id desc limit 51;`);
+      row("ListSnapshots, page of 50", list, rawList, "≥ 0.5");
+
+      // A sample of the reads through a gRPC client: each must answer OK.
+      await Promise.all([...Array(20)].map(() => server.client.getSnapshot({ storeId: STORE, snapshotId: someId })));
+      await server.client.listSnapshots({ storeId: STORE, pageSize: 50 });
+    } finally {
+      await sql.end();
+      await server.stop();
+      await db.drop();
+      dir.remove();
+    }
+  },
+};

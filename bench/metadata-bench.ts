@@ -24,6 +24,7 @@ import { createTestDatabase } from "../server/test/support/test-db.js";
 import { tempDir } from "../server/test/support/test-server.js";
 import { ensureTool, grpcFrame, h2load, pgbench, wrk, type LoadResult } from "./load-tools.js";
 import type { BenchModule, Report } from "./report.js";
+import { startBare } from "./transfer-bench.js";
 
 const SECONDS = Number(process.env.BENCH_META_SECONDS) || 10;
 const SEED = Number(process.env.BENCH_META_SEED) || 10_000;
@@ -136,6 +137,16 @@ end`;
       const get = h2load(rpc("GetSnapshot"), getBody, o);
       const rawGet = pgb(`\\set id random(1, ${SEED})\nselect * from raw_products where id = :id;`);
       row("GetSnapshot", get, rawGet, "≥ 0.5");
+      // The ceiling of the RPC stack alone on this machine: the same connect-node stack answering a
+      // fixed GetSnapshot, no database, no interceptors.
+      const bare = await startBare();
+      try {
+        const ceiling = h2load(`http://127.0.0.1:${bare.port}/vellum.v1.SnapshotService/GetSnapshot`, getBody, o);
+        row("bare connect-node GetSnapshot (no database): the stack's ceiling", ceiling, rawGet, "the best any ratio can be");
+        report({ name: "GetSnapshot through Vellum / the bare stack", value: get.rps / ceiling.rps, unit: "x", target: "what the server itself costs" });
+      } finally {
+        bare.stop();
+      }
 
       const listBody = grpcFrame(toBinary(ListSnapshotsRequestSchema, create(ListSnapshotsRequestSchema, { storeId: STORE, pageSize: 50 })));
       const list = h2load(rpc("ListSnapshots"), listBody, o);

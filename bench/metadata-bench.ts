@@ -8,6 +8,7 @@
  * comparable table (jsonb body, text[] tags, a btree and a GIN index).
  */
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -19,6 +20,7 @@ import {
   ListSnapshotsRequestSchema,
   SnapshotService,
 } from "../gen/vellum/v1/snapshot_service_pb.js";
+import { generateApiKey } from "../server/src/domain/auth/api-key.js";
 import { freePort } from "../server/test/support/server-process.js";
 import { createTestDatabase } from "../server/test/support/test-db.js";
 import { tempDir } from "../server/test/support/test-server.js";
@@ -31,7 +33,7 @@ const SEED = Number(process.env.BENCH_META_SEED) || 10_000;
 const STORE = "bench";
 const PRODUCT = JSON.stringify({ sku: "SKU-1", name: "Chair", price: 129.9, tags: ["oak"] });
 
-async function startCompiledServer(env: Record<string, string>) {
+async function startCompiledServer(env: Record<string, string>, bearer?: string) {
   execFileSync(process.execPath, ["scripts/build-server.mjs"], { stdio: "inherit" });
   const port = await freePort();
   const child = spawn(process.execPath, ["--max-semi-space-size=4", "--heap-growing-percent=150", "--expose-gc", "dist/server/src/main.js"], {
@@ -40,7 +42,9 @@ async function startCompiledServer(env: Record<string, string>) {
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const base = `http://127.0.0.1:${port}`;
-  const client = createClient(SnapshotService, createGrpcTransport({ baseUrl: base }));
+  const auth = bearer ? { authorization: `Bearer ${bearer}` } : undefined;
+  const transport = createGrpcTransport({ baseUrl: base, interceptors: auth ? [(next) => (req) => (req.header.set("authorization", auth.authorization), next(req))] : [] });
+  const client = createClient(SnapshotService, transport);
   for (let i = 0; ; i++) {
     try {
       await client.listSnapshots({ storeId: STORE, pageSize: 1 });
@@ -50,7 +54,12 @@ async function startCompiledServer(env: Record<string, string>) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { base, client, stop: async () => (child.kill("SIGTERM"), await exited) };
+  /** CPU seconds (user + system) the server process has used so far. */
+  const cpu = () => {
+    const f = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  return { base, client, cpu, stop: async () => (child.kill("SIGTERM"), await exited) };
 }
 
 const RAW_TABLE = `
@@ -66,14 +75,15 @@ export const bench: BenchModule = {
     const db = await createTestDatabase();
     const dir = tempDir("vellum-bench-meta-");
     const unlimited = "1000000";
-    const server = await startCompiledServer({
+    const env = {
       DATABASE_URL: db.url,
       VELLUM_DATA_DIR: dir.path,
       VELLUM_RATE_WRITE_PER_SEC: unlimited,
       VELLUM_RATE_WRITE_BURST: unlimited,
       VELLUM_RATE_READ_PER_SEC: unlimited,
       VELLUM_RATE_READ_BURST: unlimited,
-    });
+    };
+    let server = await startCompiledServer(env);
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {
       const json = new TextEncoder().encode(PRODUCT);
@@ -95,10 +105,17 @@ export const bench: BenchModule = {
       const rpc = (m: string) => `${server.base}/vellum.v1.SnapshotService/${m}`;
       const countRows = async () => Number((await sql`select count(*) as n from snapshots where store_id = ${STORE}`)[0].n);
       const pgb = (script: string) => pgbench(db.url, script, { dir: dir.path, seconds: SECONDS, clients: 8 });
-      const row = (name: string, v: LoadResult, base: LoadResult, target: string) => {
+      /** Runs `load` and adds the server's CPU time per completed request to its result. */
+      const measured = async (load: () => LoadResult | Promise<LoadResult>): Promise<LoadResult & { cpuMs?: number }> => {
+        const c0 = server.cpu();
+        const r = await load();
+        return { ...r, cpuMs: ((server.cpu() - c0) * 1000) / Math.max(1, r.ok) };
+      };
+      const row = (name: string, v: LoadResult & { cpuMs?: number }, base: LoadResult, target: string) => {
         if (v.failed) console.log(`  ${name}: ${v.failed} requests failed`);
+        const cpu = v.cpuMs !== undefined ? `, server CPU ${v.cpuMs.toFixed(2)} ms/req` : "";
         report({
-          name: `${name} (p50 ${v.p50Ms.toFixed(1)} ms, p99 ${v.p99Ms.toFixed(1)} ms)`,
+          name: `${name} (p50 ${v.p50Ms.toFixed(1)} ms, p99 ${v.p99Ms.toFixed(1)} ms${cpu})`,
           value: v.rps,
           unit: "req/s",
           baseline: { name: "raw SQL", value: base.rps },
@@ -113,7 +130,7 @@ export const bench: BenchModule = {
         toBinary(CreateSnapshotRequestSchema, create(CreateSnapshotRequestSchema, { storeId: STORE, resourceType: "product", snapshotType: SnapshotType.JSON, payload: { case: "data", value: json }, tags: ["new"] })),
       );
       let before = await countRows();
-      const createPlain = h2load(rpc("CreateSnapshot"), createBody, o);
+      const createPlain = await measured(() => h2load(rpc("CreateSnapshot"), createBody, o));
       const createdPlain = (await countRows()) - before;
       const rawInsert = pgb(`insert into raw_products (store_id, body, tags) values ('${STORE}', '${PRODUCT}', '{new}');`);
       row("CreateSnapshot, small JSON, no resource_id", createPlain, rawInsert, "≥ 0.5");
@@ -127,14 +144,14 @@ request = function()
   return wrk.format(nil, "/vellum.v1.SnapshotService/CreateSnapshot", nil, body)
 end`;
       before = await countRows();
-      const createVersioned = wrk(server.base, lua, { dir: dir.path, seconds: SECONDS, connections: 64 });
+      const createVersioned = await measured(() => wrk(server.base, lua, { dir: dir.path, seconds: SECONDS, connections: 64 }));
       const createdVersioned = (await countRows()) - before;
       const rawVersioned = pgb(`\\set r random(1, 1000)\ninsert into raw_products (store_id, resource_id, body, tags) values ('${STORE}', 'r' || :r, '${PRODUCT}', '{new}');`);
       row("CreateSnapshot, versions over 1,000 resources (wrk, HTTP/1.1 Connect)", createVersioned, rawVersioned, "≥ 0.5");
       console.log(`  HTTP 200: ${createVersioned.ok}, snapshots created: ${createdVersioned}`);
 
       const getBody = grpcFrame(toBinary(GetSnapshotRequestSchema, create(GetSnapshotRequestSchema, { storeId: STORE, snapshotId: someId })));
-      const get = h2load(rpc("GetSnapshot"), getBody, o);
+      const get = await measured(() => h2load(rpc("GetSnapshot"), getBody, o));
       const rawGet = pgb(`\\set id random(1, ${SEED})\nselect * from raw_products where id = :id;`);
       row("GetSnapshot", get, rawGet, "≥ 0.5");
       // The ceiling of the RPC stack alone on this machine: the same connect-node stack answering a
@@ -149,13 +166,25 @@ end`;
       }
 
       const listBody = grpcFrame(toBinary(ListSnapshotsRequestSchema, create(ListSnapshotsRequestSchema, { storeId: STORE, pageSize: 50 })));
-      const list = h2load(rpc("ListSnapshots"), listBody, o);
+      const list = await measured(() => h2load(rpc("ListSnapshots"), listBody, o));
       const rawList = pgb(`select * from raw_products where store_id = '${STORE}' order by create_time desc, id desc limit 51;`);
       row("ListSnapshots, page of 50", list, rawList, "≥ 0.5");
 
       // A sample of the reads through a gRPC client: each must answer OK.
       await Promise.all([...Array(20)].map(() => server.client.getSnapshot({ storeId: STORE, snapshotId: someId })));
       await server.client.listSnapshots({ storeId: STORE, pageSize: 50 });
+
+      // The same with VELLUM_AUTH=required and an API key on every request.
+      await server.stop();
+      const key = generateApiKey().key;
+      server = await startCompiledServer({ ...env, VELLUM_AUTH: "required", VELLUM_ADMIN_KEY: key, VELLUM_SHARE_SECRET: "b".repeat(43) }, key);
+      const authed = { ...o, headers: [`authorization: Bearer ${key}`] };
+      before = await countRows();
+      const createAuthed = await measured(() => h2load(rpc("CreateSnapshot"), createBody, authed));
+      row("CreateSnapshot, no resource_id, VELLUM_AUTH=required + API key", createAuthed, rawInsert, "≥ 0.5");
+      console.log(`  HTTP 200: ${createAuthed.ok}, snapshots created: ${(await countRows()) - before}`);
+      row("GetSnapshot, VELLUM_AUTH=required + API key", await measured(() => h2load(rpc("GetSnapshot"), getBody, authed)), rawGet, "≥ 0.5");
+      await server.client.getSnapshot({ storeId: STORE, snapshotId: someId });
     } finally {
       await sql.end();
       await server.stop();

@@ -6,12 +6,14 @@
  * no ingest lease is taken (two fewer commits per create).
  *
  * Why reclaim cannot remove what such a create relies on before it commits:
- * - a reused chunk: `findMissing` touches its `last_seen`, and reclaim deletes a chunk row only
- *   while `last_seen` is older than its grace period (checked in the DELETE itself);
+ * - a reused chunk: its `last_seen` is at most CHUNK_FRESH_MS old (older ones are touched), and
+ *   reclaim deletes a chunk row only while `last_seen` is older than its grace period (checked in
+ *   the DELETE itself);
  * - the new pack object: the orphan sweep deletes a rowless object only once it has been seen
  *   rowless for the grace period.
  * The scheduled grace period is at least an hour (VELLUM_RECLAIM_GRACE_MS); `step` refuses with
- * ABORTED once INLINE_COMMIT_WINDOW_MS have passed since the touch, so both hold until the commit.
+ * ABORTED once INLINE_COMMIT_WINDOW_MS have passed since the lookup, and CHUNK_FRESH_MS plus that
+ * window is well under an hour, so both hold until the commit.
  */
 import { chunkBoundaries, type ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { digestOf, type Sha256 } from "../../domain/digest.js";
@@ -41,6 +43,11 @@ export const INLINE_MAX_BYTES = 1024 * 1024;
  * reclaim grace period the configuration accepts (one hour).
  */
 export const INLINE_COMMIT_WINDOW_MS = 10 * 60_000;
+/**
+ * A reused chunk seen within this long is not touched again (no write, no row lock shared by
+ * every create of the same content); see the reclaim argument above.
+ */
+export const CHUNK_FRESH_MS = 10 * 60_000;
 
 export interface InlineIngestDeps {
   db: Db;
@@ -90,7 +97,9 @@ export async function stageInline(
   });
   const sha256: Sha256 = chunks.length === 1 ? chunks[0].digest : digestOf(bytes);
   const missing = new Set(
-    (await createPgChunkIndex(deps.db, { encrypted: opts.encrypt }).findMissing(storeId, chunks.map((c) => c.digest))).map((d) => d.key()),
+    (await createPgChunkIndex(deps.db, { encrypted: opts.encrypt }).findMissingTouchingStale(storeId, chunks.map((c) => c.digest), CHUNK_FRESH_MS)).map(
+      (d) => d.key(),
+    ),
   );
   const dataKey = opts.encrypt ? await deps.keys.getOrCreate(storeId) : undefined;
 

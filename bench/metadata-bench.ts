@@ -7,23 +7,18 @@
  * where each request's body differs); baseline: pgbench, 8 clients, prepared statements, on a
  * comparable table (jsonb body, text[] tags, a btree and a GIN index).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import postgres from "postgres";
 import { SnapshotType } from "../gen/vellum/v1/snapshot_pb.js";
 import {
   CreateSnapshotRequestSchema,
   GetSnapshotRequestSchema,
   ListSnapshotsRequestSchema,
-  SnapshotService,
 } from "../gen/vellum/v1/snapshot_service_pb.js";
 import { generateApiKey } from "../server/src/domain/auth/api-key.js";
-import { freePort } from "../server/test/support/server-process.js";
 import { createTestDatabase } from "../server/test/support/test-db.js";
 import { tempDir } from "../server/test/support/test-server.js";
+import { startCompiledServer } from "./compiled-server.js";
 import { ensureTool, grpcFrame, h2load, pgbench, wrk, type LoadResult } from "./load-tools.js";
 import type { BenchModule, Report } from "./report.js";
 import { startBare } from "./transfer-bench.js";
@@ -32,35 +27,6 @@ const SECONDS = Number(process.env.BENCH_META_SECONDS) || 10;
 const SEED = Number(process.env.BENCH_META_SEED) || 10_000;
 const STORE = "bench";
 const PRODUCT = JSON.stringify({ sku: "SKU-1", name: "Chair", price: 129.9, tags: ["oak"] });
-
-async function startCompiledServer(env: Record<string, string>, bearer?: string) {
-  execFileSync(process.execPath, ["scripts/build-server.mjs"], { stdio: "inherit" });
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--max-semi-space-size=4", "--heap-growing-percent=150", "--expose-gc", "dist/server/src/main.js"], {
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "4194304", MALLOC_ARENA_MAX: "2", VELLUM_LOG_LEVEL: "warn", ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const base = `http://127.0.0.1:${port}`;
-  const auth = bearer ? { authorization: `Bearer ${bearer}` } : undefined;
-  const transport = createGrpcTransport({ baseUrl: base, interceptors: auth ? [(next) => (req) => (req.header.set("authorization", auth.authorization), next(req))] : [] });
-  const client = createClient(SnapshotService, transport);
-  for (let i = 0; ; i++) {
-    try {
-      await client.listSnapshots({ storeId: STORE, pageSize: 1 });
-      break;
-    } catch (err) {
-      if (i > 300) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  /** CPU seconds (user + system) the server process has used so far. */
-  const cpu = () => {
-    const f = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
-  };
-  return { base, client, cpu, stop: async () => (child.kill("SIGTERM"), await exited) };
-}
 
 const RAW_TABLE = `
   create table raw_products (id bigserial primary key, store_id text not null, resource_id text, body jsonb not null,
@@ -83,7 +49,7 @@ export const bench: BenchModule = {
       VELLUM_RATE_READ_PER_SEC: unlimited,
       VELLUM_RATE_READ_BURST: unlimited,
     };
-    let server = await startCompiledServer(env);
+    let server = await startCompiledServer(env, STORE);
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {
       const json = new TextEncoder().encode(PRODUCT);
@@ -177,7 +143,7 @@ end`;
       // The same with VELLUM_AUTH=required and an API key on every request.
       await server.stop();
       const key = generateApiKey().key;
-      server = await startCompiledServer({ ...env, VELLUM_AUTH: "required", VELLUM_ADMIN_KEY: key, VELLUM_SHARE_SECRET: "b".repeat(43) }, key);
+      server = await startCompiledServer({ ...env, VELLUM_AUTH: "required", VELLUM_ADMIN_KEY: key, VELLUM_SHARE_SECRET: "b".repeat(43) }, STORE, key);
       const authed = { ...o, headers: [`authorization: Bearer ${key}`] };
       before = await countRows();
       const createAuthed = await measured(() => h2load(rpc("CreateSnapshot"), createBody, authed));

@@ -147,7 +147,10 @@ export async function uploadSnapshotIncremental(
 /** An UploadChunks message for `bytes`: one zstd frame when that saves at least 5%, else raw. */
 function encodeForWire(bytes: Uint8Array, level: number) {
   if (level > 0) {
-    const frame = zstdCompressSync(bytes, { params: { [zlibConstants.ZSTD_c_compressionLevel]: level } });
+    // One output buffer larger than any frame of `bytes`: when a frame exactly filled Node's default
+    // 16 KiB output chunk, zstdCompressSync appended a second, empty frame, which the server rejects.
+    const chunkSize = Math.max(64, bytes.length + (bytes.length >>> 7) + 1024);
+    const frame = zstdCompressSync(bytes, { chunkSize, params: { [zlibConstants.ZSTD_c_compressionLevel]: level } });
     if (frame.length <= bytes.length * 0.95) return { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(bytes.length) };
   }
   return { chunk: bytes };

@@ -18,6 +18,7 @@ import {
 import { generateApiKey } from "../server/src/domain/auth/api-key.js";
 import { createTestDatabase } from "../server/test/support/test-db.js";
 import { tempDir } from "../server/test/support/test-server.js";
+import { UNLIMITED_RATES } from "./catalog-server.js";
 import { startCompiledServer } from "./compiled-server.js";
 import { ensureTool, grpcFrame, h2load, pgbench, wrk, type LoadResult } from "./load-tools.js";
 import type { BenchModule, Report } from "./report.js";
@@ -40,15 +41,7 @@ export const bench: BenchModule = {
     for (const t of ["h2load", "wrk", "pgbench"] as const) ensureTool(t);
     const db = await createTestDatabase();
     const dir = tempDir("vellum-bench-meta-");
-    const unlimited = "1000000";
-    const env = {
-      DATABASE_URL: db.url,
-      VELLUM_DATA_DIR: dir.path,
-      VELLUM_RATE_WRITE_PER_SEC: unlimited,
-      VELLUM_RATE_WRITE_BURST: unlimited,
-      VELLUM_RATE_READ_PER_SEC: unlimited,
-      VELLUM_RATE_READ_BURST: unlimited,
-    };
+    const env = { DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path, ...UNLIMITED_RATES };
     let server = await startCompiledServer(env, STORE);
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {

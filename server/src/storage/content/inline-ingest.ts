@@ -15,14 +15,12 @@
  * ABORTED once INLINE_COMMIT_WINDOW_MS have passed since the lookup, and CHUNK_FRESH_MS plus that
  * window is well under an hour, so both hold until the commit.
  */
-import { chunkBoundaries, type ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
+import { chunkBoundaries } from "../../../../sdk/src/chunking/fastcdc.js";
 import { digestOf, type Sha256 } from "../../domain/digest.js";
 import { aborted } from "../../domain/errors.js";
 import type { IngestResult, StagedContent } from "../../domain/ports.js";
 import type { BufferBudget } from "../../lib/buffer-budget.js";
-import type { BlobStore } from "../blob/blob-store.js";
 import type { Tx } from "../db/audit-repo.js";
-import type { Db } from "../db/client.js";
 import { packs as packsTable } from "../db/schema/index.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
 import { addChunkRecord } from "../engine/chunk-record.js";
@@ -31,10 +29,9 @@ import { dataKeyId } from "../engine/kms.js";
 import { createManifest } from "../engine/manifest.js";
 import { encodePackFooter, encodePackHeader, encodePackIndex, packKey, type PackEntry } from "../engine/pack-format.js";
 import { newPackId, type PackRecord, type PackWriter } from "../engine/pack-writer.js";
-import type { ManifestRepo } from "./manifest-repo.js";
+import type { ChunkedStoreDeps } from "./chunked-store.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
-import type { StoreKeys } from "./store-keys.js";
 
 /** Largest content stored inline (larger content takes the streaming ingest). */
 export const INLINE_MAX_BYTES = 1024 * 1024;
@@ -49,16 +46,8 @@ export const INLINE_COMMIT_WINDOW_MS = 10 * 60_000;
  */
 export const CHUNK_FRESH_MS = 10 * 60_000;
 
-export interface InlineIngestDeps {
-  db: Db;
-  blobs: BlobStore;
-  keys: StoreKeys;
-  manifests: ManifestRepo;
-  newId: () => string;
-  chunking?: Partial<ChunkerOptions>;
-  /** The inline content's encoded copy is held against it (its size, not a pack target). */
-  budget: BufferBudget;
-}
+/** The chunked store's dependencies; the inline content's encoded copy is held against `budget` (its size, not a pack target). */
+export type InlineIngestDeps = Pick<ChunkedStoreDeps, "db" | "blobs" | "keys" | "manifests" | "newId" | "chunking"> & { budget: BufferBudget };
 
 /** A small pack built in memory: records are appended as `addChunkRecord` adds them. */
 function memoryPack() {

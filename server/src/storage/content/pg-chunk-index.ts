@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { Sha256 } from "../../domain/digest.js";
 import type { Db } from "../db/client.js";
 import type { Tx } from "../db/audit-repo.js";
-import type { ChunkIndex } from "../engine/chunk-index.js";
+import { absentDigests, type ChunkIndex } from "../engine/chunk-index.js";
 import { CODEC_IDS, codecFromId, type ChunkLocation } from "../engine/types.js";
 
 type ChunkRow = {
@@ -105,16 +105,7 @@ export function createPgChunkIndex(
   /** `digests` (once each, in order) minus those `present` returns. */
   async function absent(digests: readonly Sha256[], present: () => Promise<{ digest: Buffer }[]>): Promise<Sha256[]> {
     if (digests.length === 0) return [];
-    const have = new Set((await present()).map((r) => Buffer.from(r.digest).toString("hex")));
-    const seen = new Set<string>();
-    const out: Sha256[] = [];
-    for (const d of digests) {
-      const hex = d.toHex();
-      if (have.has(hex) || seen.has(hex)) continue;
-      seen.add(hex);
-      out.push(d);
-    }
-    return out;
+    return absentDigests(digests, new Set((await present()).map((r) => Buffer.from(r.digest).toString("hex"))));
   }
 
   return {

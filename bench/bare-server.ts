@@ -2,7 +2,8 @@
  * Baseline for the throughput benchmark: a bare gRPC server (same connect-node stack, listener and
  * compression settings as Vellum) whose UploadSnapshot consumes and discards the stream and whose
  * DownloadSnapshot streams the requested number of bytes from one reused buffer: it moves bytes and
- * stores nothing.
+ * stores nothing. GetSnapshot answers a fixed snapshot: the ceiling of the RPC stack alone for the
+ * metadata bench.
  * Prints `port <n>` when listening.
  */
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -11,12 +12,23 @@ import { SnapshotService } from "../gen/vellum/v1/snapshot_service_pb.js";
 import { listen } from "../server/src/http/listen.js";
 
 const buf = new Uint8Array(1024 * 1024).fill(7);
+const FIXED = {
+  resourceType: "product",
+  size: 58n,
+  sha256: "0".repeat(64),
+  tags: ["new"],
+  createTime: { seconds: 1_800_000_000n, nanos: 0 },
+  createdBy: "local-admin",
+};
 const routes = (router: ConnectRouter) =>
   router.service(SnapshotService, {
     async uploadSnapshot(reqs) {
       let n = 0;
       for await (const m of reqs) if (m.msg.case === "chunk") n += m.msg.value.length;
       return { snapshot: { size: BigInt(n) } };
+    },
+    async getSnapshot(req) {
+      return { snapshot: { ...FIXED, storeId: req.storeId, snapshotId: req.snapshotId } };
     },
     async *downloadSnapshot(req) {
       for (let left = Number(req.length); left > 0; left -= buf.length) yield { chunk: left >= buf.length ? buf : buf.subarray(0, left) };

@@ -8,18 +8,18 @@ import { createTestDatabase } from "../server/test/support/test-db.js";
 import { startServerProcess } from "../server/test/support/server-process.js";
 import { tempDir } from "../server/test/support/test-server.js";
 
+/** Rate limits as high as the configuration accepts: benches measure the server, not its limits. */
+export const UNLIMITED_RATES = {
+  VELLUM_RATE_WRITE_PER_SEC: "1000000",
+  VELLUM_RATE_WRITE_BURST: "1000000",
+  VELLUM_RATE_READ_PER_SEC: "1000000",
+  VELLUM_RATE_READ_BURST: "1000000",
+};
+
 export async function startCatalogServer() {
   const db = await createTestDatabase();
   const dir = tempDir("vellum-bench-");
-  const unlimited = "1000000"; // the largest the configuration accepts
-  const server = await startServerProcess({
-    DATABASE_URL: db.url,
-    VELLUM_DATA_DIR: dir.path,
-    VELLUM_RATE_WRITE_PER_SEC: unlimited,
-    VELLUM_RATE_WRITE_BURST: unlimited,
-    VELLUM_RATE_READ_PER_SEC: unlimited,
-    VELLUM_RATE_READ_BURST: unlimited,
-  });
+  const server = await startServerProcess({ DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path, ...UNLIMITED_RATES });
   const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` });
   return {
     snapshots: createClient(SnapshotService, transport),

@@ -12,6 +12,8 @@ const modules: Record<string, () => Promise<{ bench: BenchModule }>> = {
   diff: () => import("./diff-bench.js"),
   export: () => import("./export-bench.js"),
   index: () => import("./index-bench.js"),
+  metadata: () => import("./metadata-bench.js"),
+  pipeline: () => import("./pipeline-bench.js"),
   search: () => import("./search-bench.js"),
   transfer: () => import("./transfer-bench.js"),
 };

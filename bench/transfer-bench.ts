@@ -87,7 +87,7 @@ function sampleRss(pid: number) {
 }
 
 /** The bare server, run with the same Node flags and environment as `npm start` runs Vellum. */
-async function startBare(): Promise<{ port: number; pid: number; stop(): void }> {
+export async function startBare(): Promise<{ port: number; pid: number; stop(): void }> {
   const child = spawnLikeStart(fileURLToPath(new URL("./bare-server.ts", import.meta.url)), {}, ["ignore", "pipe", "inherit"]);
   const port = await new Promise<number>((resolve) => child.stdout!.on("data", (d) => { const m = /port (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
   return { port, pid: child.pid!, stop: () => child.kill("SIGTERM") };

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { constants as zlibConstants, zstdCompressSync } from "node:zlib";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { suite } from "uvu";
@@ -61,6 +62,39 @@ test("a mostly unchanged new version moves only its changed chunks", async () =>
     const parts: Uint8Array[] = [];
     for await (const m of snapshots.downloadSnapshot({ storeId: "sdk-inc", snapshotId: second.snapshot.snapshotId })) parts.push(m.chunk);
     assert.ok(Buffer.concat(parts).equals(v2));
+  } finally {
+    await server.stop();
+    await db.drop();
+    dir.remove();
+  }
+});
+
+test("a chunk whose zstd frame is exactly 16 KiB is sent as one frame and accepted", async () => {
+  // Node's zstdCompressSync, with its default 16 KiB output chunks, appended an empty second frame
+  // to a frame that filled one chunk exactly; find content whose frame is that size.
+  const base = dump(4000);
+  const frameOf = (len: number) => zstdCompressSync(base.subarray(0, len), { chunkSize: 1 << 20, params: { [zlibConstants.ZSTD_c_compressionLevel]: 1 } }).length;
+  let lo = 16_384; // the frame size grows with the length: find where it passes 16 KiB, then look around
+  let hi = base.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (frameOf(mid) < 16_384) lo = mid;
+    else hi = mid;
+  }
+  let content: Buffer | undefined;
+  for (let len = Math.max(1, lo - 2000); len < lo + 2000 && !content; len++) if (frameOf(len) === 16_384) content = base.subarray(0, len);
+  assert.ok(content, "content with a 16 KiB frame exists");
+  const db = await createTestDatabase();
+  const dir = tempDir();
+  const server = await startTestServer({ DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path });
+  try {
+    const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: server.baseUrl }));
+    const header = { storeId: "sdk-frame", resourceType: "db_dump", snapshotType: SnapshotType.DB };
+    // One chunk: the whole content.
+    const r = await uploadSnapshotIncremental(uploads, header, (async function* () { yield content!; })(), { chunking: { minSize: 1 << 20, avgSize: 2 << 20, maxSize: 4 << 20 } });
+    assert.is(r.chunksTotal, 1);
+    assert.is(r.bytesSent, 16_384);
+    assert.is(r.snapshot.sha256, createHash("sha256").update(content!).digest("hex"));
   } finally {
     await server.stop();
     await db.drop();

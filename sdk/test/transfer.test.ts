@@ -172,6 +172,26 @@ function transferSuite(t: NamedTransport) {
     assert.not.ok(readdirSync(ctx.dir.path).some((f) => f.endsWith(".part")), "no temp files left");
   });
 
+  test("downloadSnapshotToFile in parallel ranges writes them in order; cancelled halfway it leaves nothing", async (ctx) => {
+    const req = { storeId: "s1", snapshotId: ctx.fromFile!.snapshotId };
+    const target = join(ctx.dir.path, "ranged.bin");
+    const seen: number[] = [];
+    await downloadSnapshotToFile(ctx.client, req, target, { parallel: 3, rangeBytes: MiB + 7, onProgress: (n) => seen.push(n) });
+    assert.ok(readFileSync(target).equals(content));
+    assert.is(seen.at(-1), SIZE);
+    assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]), "progress in order");
+    const ac = new AbortController();
+    const cancelled = join(ctx.dir.path, "cancelled.bin");
+    try {
+      await downloadSnapshotToFile(ctx.client, req, cancelled, { parallel: 3, rangeBytes: MiB, signal: ac.signal, onProgress: (n) => n >= 4 * MiB && ac.abort() });
+      assert.unreachable("expected the cancelled download to fail");
+    } catch (e) {
+      assert.instance(e, Error);
+    }
+    assert.not.ok(existsSync(cancelled), "target not created");
+    assert.not.ok(readdirSync(ctx.dir.path).some((f) => f.endsWith(".part")), "no temp files left");
+  });
+
   test("a download damaged in transit throws IntegrityError and leaves no file", async (ctx) => {
     const small = await ctx.client.snapshots.createSnapshot({
       storeId: "s1",

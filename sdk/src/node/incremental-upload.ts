@@ -46,7 +46,8 @@ type HeaderInit = MessageInitShape<typeof UploadSnapshotHeaderSchema>;
  * Uploads content through the client-side-dedup path: chunks locally with the server's FastCDC
  * algorithm, asks which chunk digests the store lacks, sends only those, then commits the ordered
  * chunk list with the whole content's SHA-256. A new version of a large, mostly unchanged file moves
- * only its changed chunks, zstd-compressed where that saves. Memory is bounded by `windowBytes` plus the chunk list (40 bytes/chunk).
+ * only its changed chunks, zstd-compressed where that saves. One window is sent while the next is read.
+ * Memory is bounded by two `windowBytes` plus the chunk list (40 bytes/chunk).
  */
 export async function uploadSnapshotIncremental(
   uploads: Client<typeof UploadService>,
@@ -72,8 +73,8 @@ export async function uploadSnapshotIncremental(
 
   const storeId = header.storeId ?? "";
   const call = { signal: opts.signal, headers: opts.headers };
-  const flush = async () => {
-    if (!window.length) return;
+  /** Asks about one window's chunks and sends those the store lacks. */
+  const send = async (window: { digest: Buffer; bytes: Uint8Array }[]) => {
     const unique = new Map<string, { digest: Buffer; bytes: Uint8Array }>();
     for (const c of window) unique.set(c.digest.toString("hex"), c);
     const digests = [...unique.values()].map((c) => c.digest);
@@ -100,8 +101,18 @@ export async function uploadSnapshotIncremental(
       chunksSent += toSend.length;
       chunkBytesSent += toSend.reduce((n, b) => n + b.length, 0);
     }
+  };
+  // One window is sent while the next is read and chunked, so the disk, the CPU and the network
+  // overlap; memory stays within two windows.
+  let sending: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await sending;
+    if (!window.length) return;
+    const full = window;
     window = [];
     windowSize = 0;
+    sending = send(full);
+    sending.catch(() => undefined); // observed by the next flush or the final await
   };
 
   const take = async (chunks: Uint8Array[]) => {
@@ -124,6 +135,7 @@ export async function uploadSnapshotIncremental(
   }
   await take(chunker.finish());
   await flush();
+  await sending;
   overheadBytes += refs.length * 40;
   const { snapshot } = await uploads.commitSnapshot(
     { header: { ...header, expectedSha256: whole.digest("hex"), expectedSize: BigInt(size) }, chunks: refs },
@@ -138,7 +150,10 @@ const zstdCompressSync = (zlib as Partial<Pick<typeof zlib, "zstdCompressSync">>
 /** An UploadChunks message for `bytes`: one zstd frame when zstd is available and that saves at least 5%, else raw. */
 function encodeForWire(bytes: Uint8Array, level: number) {
   if (level > 0 && zstdCompressSync) {
-    const frame = zstdCompressSync(bytes, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+    // One output buffer larger than any frame of `bytes`: when a frame exactly filled Node's default
+    // 16 KiB output chunk, zstdCompressSync appended a second, empty frame, which the server rejects.
+    const chunkSize = Math.max(64, bytes.length + (bytes.length >>> 7) + 1024);
+    const frame = zstdCompressSync(bytes, { chunkSize, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
     if (frame.length <= bytes.length * 0.95) return { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(bytes.length) };
   }
   return { chunk: bytes };

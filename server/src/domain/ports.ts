@@ -28,7 +28,13 @@ export interface SnapshotRepository {
    */
   insert(
     snapshot: Omit<Snapshot, "version">,
-    opts: { idempotency?: { key: string; fingerprint: string; method: string }; versionMessage: string; audit: AuditContext },
+    opts: {
+      idempotency?: { key: string; fingerprint: string; method: string };
+      versionMessage: string;
+      audit: AuditContext;
+      /** Runs in the insert's transaction before the snapshot row (not for a replay): inline content. */
+      content?: TransactionStep;
+    },
   ): Promise<{ snapshot: Snapshot; replayed: boolean }>;
   findIdempotent(storeId: string, method: string, key: string): Promise<{ fingerprint: string; resultId: string } | undefined>;
   /** Whether a snapshot (live or soft-deleted) of the resource already has `resourceVersion`. */
@@ -114,7 +120,32 @@ export interface IngestResult {
   encryption?: { algorithm: string; keyId: string };
 }
 
+/** Work a storage adapter runs inside the transaction of another repository's write. */
+export interface TransactionStep {
+  /** `tx` is the adapter's own transaction handle, opaque here. */
+  run(tx: unknown): Promise<void>;
+}
+
+/** Content staged to be saved in the transaction that creates its snapshot (ContentStore.stageInline). */
+export interface StagedContent {
+  result: IngestResult;
+  /** Saves the content's rows; the snapshot insert runs it in its transaction. */
+  step: TransactionStep;
+  /** Removes what staging wrote, when that transaction did not commit. */
+  abandon(): Promise<void>;
+}
+
 export interface ContentStore {
+  /**
+   * Largest content `stageInline` takes; absent when the store has no inline path. Inline content
+   * holds only its own size against the buffer budget, not an ingest's pack buffers.
+   */
+  readonly inlineMaxBytes?: number;
+  /**
+   * Stages small content that is already in memory: its new chunks are durable when this resolves,
+   * and its result becomes readable only once `step` has run in a committed transaction.
+   */
+  stageInline?(storeId: string, bytes: Uint8Array, opts: { encrypt: boolean; signal?: AbortSignal }): Promise<StagedContent>;
   /**
    * Streams `source` into durable storage, hashing as it goes. Fails with DATA_LOSS when
    * `expected.sha256` differs and INVALID_ARGUMENT when `expected.size` differs; nothing is then kept

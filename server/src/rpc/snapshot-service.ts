@@ -43,7 +43,7 @@ export function createSnapshotServiceImpl(deps: {
       const v = new Validator();
       const { spec, bytes } = createRequestFromPb(req, v);
       v.throwIfAny();
-      const snapshot = await snapshots.create(spec, once(bytes), {
+      const snapshot = await snapshots.create(spec, bytes, {
         actor: callerOf(ctx).id,
         method: "CreateSnapshot",
         fingerprintParts: () => ({ sha256: digestOf(bytes).toHex() }),
@@ -155,10 +155,6 @@ export function createSnapshotServiceImpl(deps: {
       return { job: jobToPb(job) };
     },
   };
-}
-
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  if (bytes.length) yield bytes;
 }
 
 async function* chunksOf(it: AsyncIterator<UploadSnapshotRequest>): AsyncIterable<Uint8Array> {

@@ -1,7 +1,7 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { failedPrecondition, aborted, notFound, outOfRange, alreadyExists, resourceVersionExists } from "../errors.js";
 import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from "../paging.js";
-import type { Clock, ContentStore, IngestResult, SnapshotRepository } from "../ports.js";
+import type { Clock, ContentStore, IngestResult, SnapshotRepository, TransactionStep } from "../ports.js";
 import { Validator } from "../validate.js";
 import { requestFingerprint } from "../audit/request-fingerprint.js";
 import { snapshotEtag, type Snapshot, type SnapshotFilter, type SnapshotSpec } from "./types.js";
@@ -78,14 +78,47 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     return snapshots.get(spec.storeId, hit.resultId);
   }
 
+  /** `create` of small whole content: staged, then saved with the snapshot in one transaction. */
+  async function createInline(
+    spec: SnapshotSpec,
+    bytes: Uint8Array,
+    opts: { actor: string; method: string; fingerprint?: string; signal?: AbortSignal; audit: AuditContext },
+  ): Promise<Snapshot> {
+    const staged = await content.stageInline!(spec.storeId, bytes, { encrypt: spec.encrypt, signal: opts.signal });
+    try {
+      opts.signal?.throwIfAborted(); // a call that ended while its content was stored commits nothing
+      return await commitSnapshot(spec, staged.result, { ...opts, content: staged.step });
+    } catch (err) {
+      await staged.abandon().catch(() => undefined); // else left for the orphan sweep
+      throw err;
+    }
+  }
+
+  async function commitSnapshot(
+    spec: SnapshotSpec,
+    stored: IngestResult,
+    opts: { actor: string; method: string; fingerprint?: string; audit: AuditContext; content?: TransactionStep },
+  ): Promise<Snapshot> {
+    const { snapshot } = await snapshots.insert(newSnapshot(spec, stored, { id: deps.newId(), actor: opts.actor, now: clock.now() }), {
+      audit: opts.audit,
+      versionMessage: spec.metadata.commitMessage,
+      idempotency:
+        spec.idempotencyKey && opts.fingerprint !== undefined ? { key: spec.idempotencyKey, fingerprint: opts.fingerprint, method: opts.method } : undefined,
+      content: opts.content,
+    });
+    return snapshot;
+  }
+
   return {
     /**
      * Stores `source` durably, then makes the snapshot visible (and appends a version) in one
-     * transaction. `fingerprintParts` identifies the request body for idempotency checks.
+     * transaction. `fingerprintParts` identifies the request body for idempotency checks. Small
+     * content given whole (a Uint8Array) is staged and saved in the snapshot's own transaction
+     * when the content store can (ContentStore.stageInline).
      */
     async create(
       spec: SnapshotSpec,
-      source: AsyncIterable<Uint8Array>,
+      source: AsyncIterable<Uint8Array> | Uint8Array,
       opts: {
         actor: string;
         method: string;
@@ -102,6 +135,12 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       // index decides races at commit.
       if (spec.resourceVersion && (await snapshots.resourceVersionTaken({ ...spec, resourceVersion: spec.resourceVersion }))) {
         throw resourceVersionExists(spec.resourceType, spec.resourceId, spec.resourceVersion);
+      }
+      if (source instanceof Uint8Array) {
+        if (content.stageInline && !opts.expected && source.length <= (content.inlineMaxBytes ?? 0)) {
+          return createInline(spec, source, { ...opts, fingerprint });
+        }
+        source = once(source);
       }
       const stored = await content.ingest(spec.storeId, source, {
         encrypt: spec.encrypt,
@@ -127,17 +166,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
       opts: { actor: string; method: string; fingerprint?: string; fingerprintParts?: FingerprintParts; audit: AuditContext },
     ): Promise<Snapshot> {
       const fingerprint = opts.fingerprint ?? fingerprintOf(spec, opts.fingerprintParts);
-      const now = clock.now();
-      const { snapshot } = await snapshots.insert(
-        newSnapshot(spec, stored, { id: deps.newId(), actor: opts.actor, now }),
-        {
-          audit: opts.audit,
-          versionMessage: spec.metadata.commitMessage,
-          idempotency:
-            spec.idempotencyKey && fingerprint !== undefined ? { key: spec.idempotencyKey, fingerprint, method: opts.method } : undefined,
-        },
-      );
-      return snapshot;
+      return commitSnapshot(spec, stored, { ...opts, fingerprint });
     },
 
     async get(storeId: string, snapshotId: string): Promise<Snapshot> {
@@ -206,3 +235,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
 }
 
 export type SnapshotUseCases = ReturnType<typeof createSnapshotUseCases>;
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  if (bytes.length) yield bytes;
+}

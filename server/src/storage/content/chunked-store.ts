@@ -18,6 +18,7 @@ import { LARGE_INGEST_BYTES, collectBetweenPhases } from "../../lib/memory.js";
 import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import type { ManifestRepo } from "./manifest-repo.js";
 import { ingestMany, type BatchIngestItem } from "./batch-ingest.js";
+import { INLINE_MAX_BYTES, stageInline } from "./inline-ingest.js";
 import { dropUnindexedPacks } from "./pack-rows.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
 import type { StoreKeys } from "./store-keys.js";
@@ -185,6 +186,9 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
   }
 
   const store: ContentStore = {
+    inlineMaxBytes: INLINE_MAX_BYTES,
+    stageInline: (storeId, bytes, opts) => stageInline({ ...deps, budget }, storeId, bytes, opts),
+
     ingest(storeId, source, opts) {
       return deps.leases.hold(storeId, async (lease) => {
         const r = await ingestChunks(lease, source, opts);

@@ -53,32 +53,37 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBy
   }
 
   /**
-   * Saves manifests in one transaction, `fence` first (an ingest lease's check): the first parts of
-   * all of them in one statement, further parts one statement each, so every parameter stays small
-   * (see manifest_parts in the schema).
+   * Saves manifests inside the caller's transaction: the first parts of all of them in one
+   * statement, further parts one statement each, so every parameter stays small (see
+   * manifest_parts in the schema).
    */
-  async function saveMany(items: readonly NewManifest[], fence?: (tx: Tx) => Promise<void>): Promise<void> {
+  async function saveTx(tx: Tx, items: readonly NewManifest[]): Promise<void> {
     const bodies = items.map((it) => encodeManifest(it.manifest));
+    await tx.insert(manifests).values(
+      items.map((it, k) => ({
+        id: it.id,
+        storeId: it.storeId,
+        size: it.manifest.size,
+        sha256: it.sha256,
+        chunkCount: it.manifest.entries.length,
+        encrypted: it.encrypted,
+        body: bodies[k].subarray(0, partBytes),
+      })),
+    );
+    for (const [k, body] of bodies.entries()) {
+      for (let i = 1; i * partBytes < body.length; i++) {
+        await tx.insert(manifestParts).values({ manifestId: items[k].id, part: i, body: body.subarray(i * partBytes, (i + 1) * partBytes) });
+      }
+    }
+    for (const it of items) remember(it.id, it.manifest);
+  }
+
+  /** Saves manifests in one transaction, `fence` first (an ingest lease's check). */
+  async function saveMany(items: readonly NewManifest[], fence?: (tx: Tx) => Promise<void>): Promise<void> {
     await db.transaction(async (tx) => {
       await fence?.(tx);
-      await tx.insert(manifests).values(
-        items.map((it, k) => ({
-          id: it.id,
-          storeId: it.storeId,
-          size: it.manifest.size,
-          sha256: it.sha256,
-          chunkCount: it.manifest.entries.length,
-          encrypted: it.encrypted,
-          body: bodies[k].subarray(0, partBytes),
-        })),
-      );
-      for (const [k, body] of bodies.entries()) {
-        for (let i = 1; i * partBytes < body.length; i++) {
-          await tx.insert(manifestParts).values({ manifestId: items[k].id, part: i, body: body.subarray(i * partBytes, (i + 1) * partBytes) });
-        }
-      }
+      await saveTx(tx, items);
     });
-    for (const it of items) remember(it.id, it.manifest);
   }
 
   return {
@@ -88,6 +93,7 @@ export function createManifestRepo(db: Db, opts: { cacheEntries?: number; partBy
     },
 
     saveMany,
+    saveTx,
 
     /** The manifest of a content ref; a missing manifest is DATA_LOSS (a snapshot points at it). */
     async load(storeId: string, id: string): Promise<Manifest> {

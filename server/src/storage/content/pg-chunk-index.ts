@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { Sha256 } from "../../domain/digest.js";
 import type { Db } from "../db/client.js";
 import type { Tx } from "../db/audit-repo.js";
-import type { ChunkIndex } from "../engine/chunk-index.js";
+import { absentDigests, type ChunkIndex } from "../engine/chunk-index.js";
 import { CODEC_IDS, codecFromId, type ChunkLocation } from "../engine/types.js";
 
 type ChunkRow = {
@@ -57,6 +57,12 @@ export function createPgChunkIndex(
    * `from` names for it, so a row deleted or moved meanwhile is left alone.
    */
   relocate(storeId: string, locations: readonly ChunkLocation[], from: (l: ChunkLocation) => string): Promise<void>;
+  /**
+   * `findMissing` that touches only records whose `last_seen` is older than `freshMs`: a record
+   * seen more recently is as safe from reclaim for the grace period minus `freshMs`, and an
+   * untouched record costs no write (so no commit flush) and no row lock.
+   */
+  findMissingTouchingStale(storeId: string, digests: readonly Sha256[], freshMs: number): Promise<Sha256[]>;
   /** `lookup` that also touches `last_seen` of every record it finds, like findMissing. */
   lookupAndTouch(storeId: string, digests: readonly Sha256[]): Promise<Map<string, ChunkLocation>>;
 } {
@@ -96,22 +102,27 @@ export function createPgChunkIndex(
     return out;
   }
 
+  /** `digests` (once each, in order) minus those `present` returns. */
+  async function absent(digests: readonly Sha256[], present: () => Promise<{ digest: Buffer }[]>): Promise<Sha256[]> {
+    if (digests.length === 0) return [];
+    return absentDigests(digests, new Set((await present()).map((r) => Buffer.from(r.digest).toString("hex"))));
+  }
+
   return {
-    async findMissing(storeId, digests) {
-      if (digests.length === 0) return [];
-      const present = await db.execute<{ digest: Buffer }>(sql`
-        update chunks set last_seen = now() where ${whereDigests(storeId, digests)} returning digest`);
-      const have = new Set(present.map((r) => Buffer.from(r.digest).toString("hex")));
-      const seen = new Set<string>();
-      const out: Sha256[] = [];
-      for (const d of digests) {
-        const hex = d.toHex();
-        if (have.has(hex) || seen.has(hex)) continue;
-        seen.add(hex);
-        out.push(d);
-      }
-      return out;
+    findMissing(storeId, digests) {
+      return absent(digests, () => db.execute<{ digest: Buffer }>(sql`
+        update chunks set last_seen = now() where ${whereDigests(storeId, digests)} returning digest`));
     },
+
+    findMissingTouchingStale(storeId, digests, freshMs) {
+      const where = whereDigests(storeId, digests);
+      const fresh = sql`now() - make_interval(secs => ${freshMs / 1000})`;
+      // Both parts read one snapshot: a row is either touched (stale) or listed as it is (fresh).
+      return absent(digests, () => db.execute<{ digest: Buffer }>(sql`
+        with touched as (update chunks set last_seen = now() where ${where} and last_seen < ${fresh} returning digest)
+        select digest from touched union all select digest from chunks where ${where} and last_seen >= ${fresh}`));
+    },
+
 
     lookup: (storeId, digests) => lookupRows(storeId, digests, false),
     lookupAndTouch: (storeId, digests) => lookupRows(storeId, digests, true),

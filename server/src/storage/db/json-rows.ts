@@ -18,8 +18,13 @@ export const jsonColumn = <R>(name: string, type: string, value: (row: R) => unk
  */
 export async function insertJsonRows<R>(tx: Tx, table: string, columns: readonly JsonColumn<R>[], rows: readonly R[], suffix: SQL = sql``): Promise<void> {
   if (rows.length === 0) return;
+  await tx.execute(jsonRowsInsert(table, columns, rows, suffix));
+}
+
+/** The statement insertJsonRows runs, to be sent on its own or as a data-modifying CTE of another. */
+export function jsonRowsInsert<R>(table: string, columns: readonly JsonColumn<R>[], rows: readonly R[], suffix: SQL = sql``): SQL {
   const names = sql.raw(columns.map((c) => `"${c.name}"`).join(", "));
   const types = sql.raw(columns.map((c) => `"${c.name}" ${c.type}`).join(", "));
   const json = JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c.name, c.value(r)]))));
-  await tx.execute(sql`insert into ${sql.identifier(table)} (${names}) select ${names} from json_to_recordset(${json}::json) as x(${types}) ${suffix}`);
+  return sql`insert into ${sql.identifier(table)} (${names}) select ${names} from json_to_recordset(${json}::json) as x(${types}) ${suffix}`;
 }

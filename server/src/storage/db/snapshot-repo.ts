@@ -39,6 +39,14 @@ export const ofResource = (key: ResourceKey): SQL =>
   and(eq(snapshots.storeId, key.storeId), eq(snapshots.resourceType, key.resourceType), eq(snapshots.resourceId, key.resourceId))!;
 
 export function createSnapshotRepository(db: Db): SnapshotRepository {
+  // Built once: GetSnapshot and every use-case that loads a snapshot run it, and building the query
+  // per call cost more CPU than PostgreSQL spent answering it.
+  const byId = db
+    .select()
+    .from(snapshots)
+    .where(and(eq(snapshots.storeId, sql.placeholder("storeId")), eq(snapshots.id, sql.placeholder("id"))))
+    .prepare("snapshot_by_id");
+
   /** The insert's transaction; unique violations surface as driver errors for `insert` to map. */
   function insertTx(...[s, opts]: Parameters<SnapshotRepository["insert"]>) {
     return db.transaction(async (tx) => {
@@ -49,6 +57,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
           return { snapshot: toSnapshot(row), replayed: true };
         }
       }
+      await opts.content?.run(tx);
       let version = 0;
       if (s.resourceId) {
         version = await nextVersionTx(tx, s);
@@ -103,10 +112,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
     },
 
     async get(storeId, id) {
-      const [row] = await db
-        .select()
-        .from(snapshots)
-        .where(and(eq(snapshots.storeId, storeId), eq(snapshots.id, id)));
+      const [row] = await byId.execute({ storeId, id });
       return row && toSnapshot(row);
     },
 

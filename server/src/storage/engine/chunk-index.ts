@@ -20,6 +20,19 @@ export interface ChunkIndex {
   insert(storeId: string, locations: readonly ChunkLocation[]): Promise<void>;
 }
 
+/** `digests` that `present` (hex digests) lacks, once each, in their order. */
+export function absentDigests(digests: readonly Sha256[], present: { has(hex: string): boolean }): Sha256[] {
+  const seen = new Set<string>();
+  const out: Sha256[] = [];
+  for (const d of digests) {
+    const hex = d.toHex();
+    if (present.has(hex) || seen.has(hex)) continue;
+    seen.add(hex);
+    out.push(d);
+  }
+  return out;
+}
+
 export function createMemoryChunkIndex(): ChunkIndex {
   const stores = new Map<string, Map<string, ChunkLocation>>();
   const of = (storeId: string) => {
@@ -29,16 +42,7 @@ export function createMemoryChunkIndex(): ChunkIndex {
   };
   return {
     async findMissing(storeId, digests) {
-      const m = of(storeId);
-      const seen = new Set<string>();
-      const out: Sha256[] = [];
-      for (const d of digests) {
-        const hex = d.toHex();
-        if (m.has(hex) || seen.has(hex)) continue;
-        seen.add(hex);
-        out.push(d);
-      }
-      return out;
+      return absentDigests(digests, of(storeId));
     },
     async lookup(storeId, digests) {
       const m = of(storeId);

@@ -84,10 +84,10 @@ const codeAndReason = async (p: Promise<unknown>) => {
 test("COLD keeps reads working, ARCHIVE refuses them until rehydrated, shared packs stay hot, check and reclaim follow moved packs", async () => {
   await withHarness(async (h, dirs) => {
     const storage = createClient(StorageService, h.transport);
-    const base = randomBytes(400_000);
+    const base = randomBytes(1_300_000); // above INLINE_MAX_BYTES: ingested into 64 KiB packs
     const a = await create(h, "a", base);
     const b = await create(h, "b", base); // the same content in another resource: every chunk of a
-    const cBytes = randomBytes(300_000);
+    const cBytes = randomBytes(1_200_000);
     const c = await create(h, "c", cBytes);
 
     const cold = await storage.setStorageClass({ storeId: STORE, snapshotId: c, storageClass: StorageClass.COLD });

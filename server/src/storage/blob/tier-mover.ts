@@ -68,8 +68,9 @@ export const GCS_STORAGE_CLASS: Record<StorageClass, string> = { STANDARD: "STAN
 /**
  * GCS: the object is re-uploaded under the same name with the new class, its bytes streamed
  * through this process: the source generation is read, and the upload carries
- * `ifGenerationMatch: <that generation>`, so a concurrent change of the object fails the move
- * (BlobAlreadyExists from the 412) instead of being overwritten. The new object must match the
+ * `ifGenerationMatch: <that generation>`, so a concurrent overwrite or delete (reclaim) of the
+ * object fails the move (BlobAlreadyExists from the 412, or BlobNotFound) instead of being
+ * undone; the job's retry then moves what is there. The new object must match the
  * source's size, CRC32C and MD5, else the move fails (the upload itself is CRC32C-validated).
  *
  * Cost: each move is one read and one write of the pack through Vellum (a pack is at most

@@ -203,9 +203,12 @@ export const StorageService: GenService<{
    * The class applies at once: an ARCHIVE snapshot's content is refused from this call on
    * (DownloadSnapshot answers FAILED_PRECONDITION, reason SNAPSHOT_ARCHIVED, until
    * RehydrateSnapshot's job ends). Where the packs go: on GCS each pack object gets the class
-   * (COLD is COLDLINE); on local disk a pack file moves to the tier directory
-   * (VELLUM_COLD_DIR, VELLUM_ARCHIVE_DIR) and a symbolic link stays at its place, so COLD reads
-   * work unchanged. The sharing rule: a pack holds chunks of many snapshots, and it takes the
+   * (COLD is COLDLINE) by being streamed through Vellum and re-uploaded under its name with that
+   * class, conditioned on the source generation. Cost: one read plus one write of each moved pack
+   * (a pack is at most VELLUM_PACK_TARGET_BYTES) through the server, plus GCS's retrieval fee
+   * when leaving COLDLINE/ARCHIVE and its early-deletion charge for the replaced object. On local
+   * disk a pack file moves to the tier directory (VELLUM_COLD_DIR, VELLUM_ARCHIVE_DIR) and a
+   * symbolic link stays at its place, so COLD reads work unchanged. The sharing rule: a pack holds chunks of many snapshots, and it takes the
    * hottest class among the ACTIVE snapshots using it (STANDARD > COLD > ARCHIVE), so a pack shared
    * with a hotter snapshot stays hot. The rule is applied when a move runs; a later snapshot that
    * reuses chunks of a colder pack reads them from there. Requires snapshot:admin.

@@ -33,8 +33,9 @@
  * listeners are a fixed number per body and leave with it, so `get` raises that one body's limit.
  */
 import type { EventEmitter } from "node:events";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { GetFilesOptions, GetFilesResponse, Storage } from "@google-cloud/storage";
+import type { CreateReadStreamOptions, File, GetFilesOptions, GetFilesResponse, Storage } from "@google-cloud/storage";
 import {
   type BlobBody,
   type BlobInfo,
@@ -63,6 +64,14 @@ export interface GcsBlobStoreOptions {
 
 /** Listener limit for one download's response body: the SDK's 12 plus headroom (header comment). */
 const RESPONSE_BODY_LISTENERS = 16;
+
+/** `file.createReadStream(opts)` with the response body's listener limit raised (header comment). */
+export function readStream(file: File, opts: CreateReadStreamOptions): Readable {
+  const stream = file.createReadStream(opts);
+  // Emitted before the SDK attaches its pipelines to the body.
+  stream.once("response", (body: EventEmitter) => body.setMaxListeners?.(RESPONSE_BODY_LISTENERS));
+  return stream;
+}
 
 const KEY_SEGMENT_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
@@ -185,9 +194,7 @@ export function createGcsBlobStore(options: GcsBlobStoreOptions): BlobStore {
           if (end <= start) return;
           readOpts = { start, end: end - 1, validation: false };
         }
-        const stream = file.createReadStream(readOpts);
-        // Emitted before the SDK attaches its pipelines to the body (see the header comment).
-        stream.once("response", (body: EventEmitter) => body.setMaxListeners?.(RESPONSE_BODY_LISTENERS));
+        const stream = readStream(file, readOpts);
         try {
           for await (const chunk of stream) yield chunk as Uint8Array;
         } catch (e) {

@@ -2,6 +2,7 @@ import { fromJson, toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
 import { ComposeService, ComposeStrategy } from "../../gen/vellum/v1/compose_service_pb.js";
 import type { Event } from "../../gen/vellum/v1/event_pb.js";
 import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
@@ -11,6 +12,7 @@ import { LineageService } from "../../gen/vellum/v1/lineage_service_pb.js";
 import { PolicyRunState, PolicyTrigger } from "../../gen/vellum/v1/policy_pb.js";
 import { PolicyService } from "../../gen/vellum/v1/policy_service_pb.js";
 import { RestoreMode, RestoreTargetProtocol } from "../../gen/vellum/v1/restore_pb.js";
+import { RestoreService } from "../../gen/vellum/v1/restore_service_pb.js";
 import { TransferService } from "../../gen/vellum/v1/transfer_service_pb.js";
 import { startRestoreRig, startTarget, stopProcess, STORE, type RestoreRig, type TargetProcess } from "./support/restore-fixture.js";
 import { tempDir } from "./support/test-server.js";
@@ -166,6 +168,37 @@ test("GetLineage of the resource: COMPOSED_FROM, IMPORTED_FROM, RESTORED_FROM, C
   const roots = g.nodes.filter((n) => n.root).map((n) => n.ref!.id);
   assert.equal(roots.sort(), [ids.a, ids.composed, ids.imported, ids.captured, ...[1, 2, 3, 4].map((v) => `product/lamp@${v}`)].sort(), "the resource's snapshots and versions are the roots");
   assert.is(g.truncated, false);
+});
+
+// An approval is requested before its restore job exists (the job's job.created follows), so only
+// its decision names the job.
+test("approvals: requested, approved and rejected are events naming the snapshot; decisions name the waiting job", async () => {
+  const events = rig.secure.client(EventService, rig.admin);
+  const from = (await events.listEvents({ storeId: STORE, afterEventId: cursor, pageSize: 1000 })).nextAfterEventId;
+  await rig.restore.registerRestoreTarget({ storeId: STORE, targetService: "erp", resourceType: "product", endpoint: target.grpcUrl, protocol: RestoreTargetProtocol.GRPC, critical: true });
+  const keys = rig.secure.client(ApiKeyService, rig.admin);
+  const approver = rig.secure.client(RestoreService, { apiKey: (await keys.createApiKey({ name: "bob", scopes: ["snapshot:admin"], storeIds: [STORE] })).key });
+  const waiting = async () => {
+    const job = (await rig.restore.restoreSnapshot({ storeId: STORE, snapshotId: ids.a, targetService: "erp", restoreMode: RestoreMode.APPLY, reason: "check" })).job!;
+    const approval = (await rig.restore.listApprovals({ storeId: STORE })).approvals.find((a) => a.jobId === job.jobId)!;
+    return { jobId: job.jobId, approvalId: approval.approvalId };
+  };
+  const rejected = await waiting();
+  await approver.rejectRestore({ storeId: STORE, approvalId: rejected.approvalId, comment: "no" });
+  const approved = await waiting();
+  await approver.approveRestore({ storeId: STORE, approvalId: approved.approvalId });
+  await done(approved.jobId);
+  const page = await events.listEvents({ storeId: STORE, afterEventId: from, pageSize: 1000, filter: { types: ["approval.*", "snapshot.restored"] } });
+  assert.equal(
+    page.events.map((e) => [e.type, e.resourceId, e.snapshotId, dataOf(e).jobId]),
+    [
+      ["approval.requested", rejected.approvalId, ids.a, undefined],
+      ["approval.rejected", rejected.approvalId, ids.a, rejected.jobId],
+      ["approval.requested", approved.approvalId, ids.a, undefined],
+      ["approval.approved", approved.approvalId, ids.a, approved.jobId],
+      ["snapshot.restored", ids.a, ids.a, approved.jobId],
+    ],
+  );
 });
 
 test.run();

@@ -3,7 +3,7 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
-import { ComposeService, ComposeStrategy } from "../../gen/vellum/v1/compose_service_pb.js";
+import { ComposeService, ComposeStrategy, ConflictResolution } from "../../gen/vellum/v1/compose_service_pb.js";
 import type { Event } from "../../gen/vellum/v1/event_pb.js";
 import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
 import { JobState } from "../../gen/vellum/v1/job_pb.js";
@@ -168,6 +168,22 @@ test("GetLineage of the resource: COMPOSED_FROM, IMPORTED_FROM, RESTORED_FROM, C
   const roots = g.nodes.filter((n) => n.root).map((n) => n.ref!.id);
   assert.equal(roots.sort(), [ids.a, ids.composed, ids.imported, ids.captured, ...[1, 2, 3, 4].map((v) => `product/lamp@${v}`)].sort(), "the resource's snapshots and versions are the roots");
   assert.is(g.truncated, false);
+});
+
+test("a restore is requested as job.created; a dry run and a failed compose are no completions, a failure is job.failed", async () => {
+  const events = rig.secure.client(EventService, rig.admin);
+  const from = (await events.listEvents({ storeId: STORE, afterEventId: cursor, pageSize: 1000 })).nextAfterEventId;
+  const requested = (await events.listEvents({ storeId: STORE, afterEventId: cursor, pageSize: 1000, filter: { types: ["job.created"] } })).events;
+  assert.equal(requested.filter((e) => e.resourceId === ids.restoreJob).map((e) => [dataOf(e).type, e.snapshotId]), [["RESTORE_SNAPSHOT", ids.imported]]);
+
+  const dry = (await rig.restore.restoreSnapshot({ storeId: STORE, snapshotId: ids.a, targetService: "pim", restoreMode: RestoreMode.DRY_RUN })).job!.jobId;
+  await done(dry);
+  const compose = rig.secure.client(ComposeService, rig.admin);
+  // Both set "price": MANUAL resolution fails the job with the conflict.
+  const conflict = (await compose.composeSnapshots({ storeId: STORE, snapshotIds: [ids.a, ids.b], strategy: ComposeStrategy.OVERLAY, conflictResolution: ConflictResolution.MANUAL })).job!.jobId;
+  assert.is((await rig.waitFor(conflict, [JobState.SUCCEEDED, JobState.FAILED])).state, JobState.FAILED);
+  const page = await events.listEvents({ storeId: STORE, afterEventId: from, pageSize: 1000, filter: { types: [...TYPES, "job.failed"] } });
+  assert.equal(page.events.map((e) => [e.type, e.resourceId]), [["job.failed", conflict]]);
 });
 
 // An approval is requested before its restore job exists (the job's job.created follows), so only

@@ -91,8 +91,9 @@ const expected = () => [
   ["policy.run.completed", "", ""],
   ["snapshot.restored", ids.imported, ids.restoreJob],
 ];
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const dataOf = (e: Event) => toJson(ValueSchema, e.data!) as Record<string, any>;
+/** An event's data: the audited state (a job with its result, a policy run, an approval). */
+type EventData = { jobId?: string; type?: string; snapshotIds?: string[]; result?: { snapshotId?: string; details?: Record<string, unknown> } };
+const dataOf = (e: Event) => toJson(ValueSchema, e.data!) as EventData;
 const shape = (e: Event) => [e.type, e.snapshotId, e.type === "policy.run.completed" ? "" : dataOf(e).jobId];
 
 test("ListEvents: each completion once, in order, naming the snapshot and the job", async () => {
@@ -103,9 +104,9 @@ test("ListEvents: each completion once, in order, naming the snapshot and the jo
   assert.is(composed.resourceType, "snapshot");
   assert.is(composed.subjectResourceType, "product");
   assert.is(composed.actor, "system:jobs");
-  assert.is(dataOf(imported).result.snapshotId, ids.imported);
+  assert.is(dataOf(imported).result!.snapshotId, ids.imported);
   assert.equal(dataOf(policyRun).snapshotIds, [ids.pushed]);
-  assert.is(dataOf(restored).result.details.captured_snapshot_id, ids.captured);
+  assert.is(dataOf(restored).result!.details!.captured_snapshot_id, ids.captured);
   assert.is(dataOf(restored).type, "RESTORE_SNAPSHOT");
 
   const all = await events.listEvents({ storeId: STORE, afterEventId: cursor, pageSize: 1000 });

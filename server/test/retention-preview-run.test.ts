@@ -174,6 +174,9 @@ test("a dry run deletes nothing; a run deletes exactly the preview's set, audite
   const completed = (await c.audit.listAuditEvents({ storeId: STORE, action: "retention.run.completed" })).events;
   assert.is(completed.length, 2, "the dry run and the run");
   assert.equal((toJson(ValueSchema, completed[0].after!) as { deletedCount: number }).deletedCount, 3);
+  const runEvents = (await c.events.listEvents({ storeId: STORE, pageSize: 1000, filter: { types: ["retention.run.completed"] } })).events;
+  const seqs = (xs: bigint[]) => xs.map(String).sort();
+  assert.equal(seqs(runEvents.map((e) => e.eventId)), seqs(completed.map((e) => e.seq)), "each run is one retention.run.completed event");
 
   const next = await c.retention.previewRetention({ storeId: STORE });
   assert.is(next.totals!.deleteCount, 0n, "a second run would delete nothing");

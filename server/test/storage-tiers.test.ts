@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
 import { JobState } from "../../gen/vellum/v1/job_pb.js";
 import { SnapshotType, StorageClass } from "../../gen/vellum/v1/snapshot_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
@@ -141,6 +142,17 @@ test("COLD keeps reads working, ARCHIVE refuses them until rehydrated, shared pa
       assert.not.ok(existsSync(p.path) || lstatExists(p.path), "the link is gone");
       assert.not.ok(existsSync(p.link!), "the tier file is gone");
     }
+
+    // Every class change is an event naming the snapshot (rehydration's own, when its job lands).
+    const events = await createClient(EventService, h.transport).listEvents({
+      storeId: STORE,
+      pageSize: 1000,
+      filter: { types: ["snapshot.storage_class_changed", "snapshot.rehydrated"] },
+    });
+    assert.equal(
+      events.events.map((e) => [e.type, e.snapshotId]),
+      [["snapshot.storage_class_changed", c], ["snapshot.storage_class_changed", a], ["snapshot.storage_class_changed", c], ["snapshot.rehydrated", c], ["snapshot.storage_class_changed", d]],
+    );
   });
 });
 

@@ -45,8 +45,11 @@ export type Event = Message<"vellum.v1.Event"> & {
    * What happened. One of: snapshot.created, snapshot.deleted (deleted by a caller, by retention
    * or by TTL expiry), snapshot.undeleted, snapshot.purged, snapshot.restored, snapshot.pinned,
    * snapshot.unpinned, snapshot.updated, snapshot.exported, snapshot.imported, snapshot.tagged,
-   * snapshot.annotated, snapshot.consumed, version.created, policy.run.completed,
-   * retention.run.completed, job.created, job.cancelled, job.failed, approval.requested.
+   * snapshot.annotated, snapshot.consumed, snapshot.composed, snapshot.storage_class_changed,
+   * snapshot.rehydrated, version.created, policy.run.completed, retention.run.completed,
+   * job.created, job.cancelled, job.failed, approval.requested, approval.approved,
+   * approval.rejected. snapshot.restored, .exported, .imported and .composed are written when the
+   * job succeeds; their data is the job (job_id, type, snapshot_id) and its result.
    *
    * @generated from field: string type = 3;
    */

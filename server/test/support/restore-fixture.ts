@@ -58,9 +58,12 @@ export interface RestoreRig {
   close(): Promise<void>;
 }
 
-/** An API without workers (VELLUM_JOB_CONCURRENCY=0, auth required) and the means to add worker processes. */
-export async function startRestoreRig(): Promise<RestoreRig> {
-  const secure = await startSecureServer({ VELLUM_JOB_CONCURRENCY: "0", VELLUM_OUTBOUND_ALLOW_HOSTS: "127.0.0.1", VELLUM_SCAN_WORKERS: "0" });
+/**
+ * An API without workers (VELLUM_JOB_CONCURRENCY=0, auth required) and the means to add worker
+ * processes; `env` is added to both (e.g. VELLUM_EXPORT_ROOT).
+ */
+export async function startRestoreRig(env: Record<string, string> = {}): Promise<RestoreRig> {
+  const secure = await startSecureServer({ VELLUM_JOB_CONCURRENCY: "0", VELLUM_OUTBOUND_ALLOW_HOSTS: "127.0.0.1", VELLUM_SCAN_WORKERS: "0", ...env });
   const admin: Credential = { apiKey: secure.adminKey };
   const { config, baseUrl } = secure.server;
   const workers: NodeProcess[] = [];
@@ -72,7 +75,7 @@ export async function startRestoreRig(): Promise<RestoreRig> {
     restore: secure.client(RestoreService, admin),
     snapshots,
     jobs,
-    async startWorker(env = {}) {
+    async startWorker(extra = {}) {
       const w = await startNodeProcess(
         WORKER,
         {
@@ -87,6 +90,7 @@ export async function startRestoreRig(): Promise<RestoreRig> {
           VELLUM_RECLAIM_INTERVAL_MS: "0",
           VELLUM_LIFECYCLE_INTERVAL_MS: "0",
           ...env,
+          ...extra,
         },
         "restore worker ready",
       );

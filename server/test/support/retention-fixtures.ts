@@ -1,6 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { sql } from "drizzle-orm";
 import { AuditService } from "../../../gen/vellum/v1/audit_service_pb.js";
+import { EventService } from "../../../gen/vellum/v1/event_service_pb.js";
 import { JobState, type Job } from "../../../gen/vellum/v1/job_pb.js";
 import { RetentionService } from "../../../gen/vellum/v1/retention_service_pb.js";
 import { ShareService } from "../../../gen/vellum/v1/share_service_pb.js";
@@ -19,6 +20,7 @@ export function retentionClients(h: MemoryHarness) {
     storage: createClient(StorageService, h.transport),
     audit: createClient(AuditService, h.transport),
     shares: createClient(ShareService, h.transport),
+    events: createClient(EventService, h.transport),
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * Which audited changes are events, and under which type. An audit action missing here (share
  * resolves, API key administration, rule edits, ...) produces no event. Event type names are the
- * public contract of WatchEvents, ListEvents and webhooks (see proto/vellum/v1/event.proto); audit
- * actions of capabilities that write them later (restores, exports, imports, policies, approvals)
- * are listed so their events flow as soon as they are audited.
+ * public contract of WatchEvents, ListEvents and webhooks (see proto/vellum/v1/event.proto).
+ * Restores, exports, imports and composes are audited when their job succeeds
+ * (domain/jobs/completion-audit.ts); a restore is requested as job.created (type RESTORE_SNAPSHOT)
+ * and fails as job.failed; approvals are audited by the approval repository.
  */
 export const EVENT_TYPE_BY_AUDIT_ACTION: Readonly<Record<string, string>> = {
   "snapshot.create": "snapshot.created",
@@ -18,6 +19,9 @@ export const EVENT_TYPE_BY_AUDIT_ACTION: Readonly<Record<string, string>> = {
   "snapshot.update": "snapshot.updated",
   "snapshot.export": "snapshot.exported",
   "snapshot.import": "snapshot.imported",
+  "snapshot.compose": "snapshot.composed",
+  "snapshot.storage_class": "snapshot.storage_class_changed",
+  "snapshot.rehydrate": "snapshot.rehydrated",
   "snapshot.tag": "snapshot.tagged",
   "snapshot.untag": "snapshot.untagged",
   "snapshot.annotate": "snapshot.annotated",
@@ -28,7 +32,9 @@ export const EVENT_TYPE_BY_AUDIT_ACTION: Readonly<Record<string, string>> = {
   "job.create": "job.created",
   "job.cancel": "job.cancelled",
   "job.fail": "job.failed",
-  "approval.request": "approval.requested",
+  "restore_approval.request": "approval.requested",
+  "restore_approval.approve": "approval.approved",
+  "restore_approval.reject": "approval.rejected",
 };
 
 /** Every event type, sorted. */

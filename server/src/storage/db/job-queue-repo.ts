@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { BackoffPolicy, JobQueue, Lease, PendingLogLine } from "../../jobs/queue.js";
 import { jobState } from "../../domain/audit/resource-states.js";
+import { completionAudit } from "../../domain/jobs/completion-audit.js";
 import { appendAuditTx, type Tx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { toJob } from "./mappers.js";
@@ -22,14 +23,25 @@ async function appendLogs(tx: Tx, jobId: string, attempt: number, lines: Pending
 }
 
 /**
- * Audits a store job's failure as "job.fail" (the job.failed event) in the transaction that failed
- * it. System jobs belong to no store and are not audited.
+ * Audits a store job's end in the transaction that ends it: a failure as "job.fail" (the job.failed
+ * event), a success whose type has a completion audit (domain/jobs/completion-audit.ts) as that
+ * action on the snapshot concerned, with the job and its result. System jobs belong to no store and
+ * are not audited.
  */
-async function auditFailures(tx: Tx, rows: JobRow[]): Promise<void> {
+async function auditEnds(tx: Tx, rows: JobRow[]): Promise<void> {
   for (const row of rows) {
-    if (row.state !== "FAILED" || row.storeId === null) continue;
+    if (row.storeId === null) continue;
     const job = toJob(row);
-    await appendAuditTx(tx, { actor: "system:jobs", requestId: `job:${row.id}` }, { storeId: row.storeId, action: "job.fail", resourceType: "job", resourceId: row.id, before: null, after: { ...jobState(job), errors: job.errors } });
+    const ctx = { actor: "system:jobs", requestId: `job:${row.id}` };
+    if (row.state === "FAILED") {
+      await appendAuditTx(tx, ctx, { storeId: row.storeId, action: "job.fail", resourceType: "job", resourceId: row.id, before: null, after: { ...jobState(job), errors: job.errors } });
+      continue;
+    }
+    const done = completionAudit(job);
+    if (done) {
+      const after = { ...jobState(job), snapshotId: done.snapshotId, result: job.result ?? null };
+      await appendAuditTx(tx, ctx, { storeId: row.storeId, action: done.action, resourceType: "snapshot", resourceId: done.snapshotId, before: null, after });
+    }
   }
 }
 
@@ -53,7 +65,7 @@ export function createJobQueueRepository(db: Db): JobQueue {
         })
         .where(and(eq(jobs.state, "RUNNING"), sql`${jobs.leaseExpireTime} < now()`))
         .returning();
-      await auditFailures(tx, settled);
+      await auditEnds(tx, settled);
     });
   }
 
@@ -62,7 +74,7 @@ export function createJobQueueRepository(db: Db): JobQueue {
     return db.transaction(async (tx) => {
       const [row] = await tx.update(jobs).set(set).where(held(lease)).returning();
       if (row) await appendLogs(tx, lease.jobId, lease.attempt, lines);
-      if (row) await auditFailures(tx, [row]);
+      if (row) await auditEnds(tx, [row]);
       return row;
     });
   }

@@ -14,7 +14,7 @@ export async function startCompiledServer(env: Record<string, string>, probeStor
   execFileSync(process.execPath, ["scripts/build-server.mjs"], { stdio: "inherit" });
   const port = await freePort();
   const child = spawn(process.execPath, ["--max-semi-space-size=4", "--heap-growing-percent=150", "--expose-gc", "dist/server/src/main.js"], {
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "4194304", MALLOC_ARENA_MAX: "2", VELLUM_LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "262144", MALLOC_ARENA_MAX: "2", VELLUM_LOG_LEVEL: "warn", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));

@@ -25,7 +25,7 @@ import { dateOf, jobToPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js"
 import { summaryDimensionFromPb, summaryGroupToPb } from "./retention-convert.js";
 
 /** Largest chunk in one DownloadSnapshot message. */
-export const DOWNLOAD_CHUNK_BYTES = 1024 * 1024;
+export const DOWNLOAD_CHUNK_BYTES = 256 * 1024;
 /** Download pieces at least this large are sent without copying (smaller ones are packed). */
 const DOWNLOAD_MIN_ZERO_COPY_BYTES = 64 * 1024;
 
@@ -83,7 +83,7 @@ export function createSnapshotServiceImpl(deps: {
       const opened = await snapshots.openRange(req.storeId, req.snapshotId, Number(req.offset), Number(req.length));
       let first = true;
       // Neighbouring chunks arrive as adjacent views of one buffer: merged, they go out as
-      // zero-copy slices of up to 1 MiB; only pieces that stand alone and are small are copied.
+      // zero-copy slices of up to DOWNLOAD_CHUNK_BYTES; only pieces that stand alone and are small are copied.
       const pieces = coalesceViews(opened.stream(ctx.signal), 4 * DOWNLOAD_CHUNK_BYTES);
       for await (const piece of messagePieces(pieces, DOWNLOAD_CHUNK_BYTES, DOWNLOAD_MIN_ZERO_COPY_BYTES)) {
         yield create(DownloadSnapshotResponseSchema, {

@@ -18,7 +18,7 @@ export function createApiKeyServiceImpl(deps: { apiKeys: ApiKeyAdmin }): Service
           scopes: req.scopes,
           storeIds: req.storeIds,
           allStores: req.allStores,
-          expiresAt: dateOf(req.expireTime) ?? null,
+          expiresAt: dateOf(req.expireTime, "expire_time") ?? null,
           idempotencyKey: req.idempotencyKey,
           fingerprint: requestFingerprint(req, ["idempotencyKey"]).toHex(),
         },

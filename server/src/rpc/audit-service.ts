@@ -20,8 +20,8 @@ export function createAuditServiceImpl(deps: { audit: AuditQueries }): ServiceIm
           action: req.action || undefined,
           resourceType: req.resourceType || undefined,
           resourceId: req.resourceId || undefined,
-          since: dateOf(req.since),
-          until: dateOf(req.until),
+          since: dateOf(req.since, "since"),
+          until: dateOf(req.until, "until"),
         },
         req.pageSize,
         req.pageToken,
@@ -41,7 +41,7 @@ export function createAuditServiceImpl(deps: { audit: AuditQueries }): ServiceIm
     },
     async *exportAuditEvents(req, ctx) {
       const afterSeq = req.afterSeq > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(req.afterSeq);
-      for await (const batch of audit.export(req.storeId, afterSeq, dateOf(req.since), dateOf(req.until), ctx.signal)) {
+      for await (const batch of audit.export(req.storeId, afterSeq, dateOf(req.since, "since"), dateOf(req.until, "until"), ctx.signal)) {
         yield { events: batch.map(auditEventToPb) };
       }
     },

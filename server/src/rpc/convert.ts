@@ -21,6 +21,7 @@ import {
   JobType as PbJobType,
   type Job as PbJob,
 } from "../../../gen/vellum/v1/job_pb.js";
+import { invalidField } from "../domain/errors.js";
 import type { Job, JobState, JobType } from "../domain/jobs/types.js";
 import { snapshotEtag, type Protection, type Snapshot, type SnapshotMetadata, type SnapshotType, type Version } from "../domain/snapshots/types.js";
 
@@ -34,7 +35,21 @@ export const jobStateFromPb = (s: PbJobState): JobState | undefined =>
   s === PbJobState.UNSPECIFIED ? undefined : (PbJobState[s] as JobState | undefined);
 
 export const ts = (d: Date | undefined): Timestamp | undefined => (d ? timestampFromDate(d) : undefined);
-export const dateOf = (t: Timestamp | undefined): Date | undefined => (t ? timestampDate(t) : undefined);
+/** Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. */
+const MIN_SECONDS = -62_135_596_800n;
+const MAX_SECONDS = 253_402_300_799n;
+
+/**
+ * A request's Timestamp as a Date; INVALID_ARGUMENT (naming `field`) for one outside the range
+ * google.protobuf.Timestamp defines (seconds out of range, nanos outside 0..999,999,999).
+ */
+export function dateOf(t: Timestamp | undefined, field = "timestamp"): Date | undefined {
+  if (!t) return undefined;
+  if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS || t.nanos < 0 || t.nanos > 999_999_999) {
+    throw invalidField(field, "must be a valid timestamp between years 1 and 9999 (nanos 0..999999999)");
+  }
+  return timestampDate(t);
+}
 
 export function metadataFromPb(m: PbSnapshotMetadata | undefined): Partial<SnapshotMetadata> {
   return m ? { commitMessage: m.commitMessage, channel: m.channel, locale: m.locale, jobId: m.jobId } : {};

@@ -20,8 +20,8 @@ function filtersFromPb(storeId: string, f: PbSearchFilters | undefined): SearchF
     resourceType: f?.resourceType || undefined,
     snapshotType: f ? snapshotTypeFromPb(f.snapshotType) : undefined,
     createdBy: f?.createdBy || undefined,
-    since: dateOf(f?.since),
-    until: dateOf(f?.until),
+    since: dateOf(f?.since, "filters.since"),
+    until: dateOf(f?.until, "filters.until"),
     labelsMatch: f?.labelsMatch && Object.keys(f.labelsMatch).length ? f.labelsMatch : undefined,
   };
 }

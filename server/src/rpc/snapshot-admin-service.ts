@@ -20,14 +20,14 @@ export function createSnapshotAdminServiceImpl(deps: { metadata: SnapshotMetadat
       return { snapshot: snapshotToPb(s) };
     },
     async pinSnapshot(req, ctx) {
-      const protection = { reason: req.reason, expireTime: dateOf(req.expireTime) };
+      const protection = { reason: req.reason, expireTime: dateOf(req.expireTime, "expire_time") };
       return { snapshot: snapshotToPb(await metadata.pin(req.storeId, req.snapshotId, req.etag, protection, auditOf(ctx))) };
     },
     async unpinSnapshot(req, ctx) {
       return { snapshot: snapshotToPb(await metadata.unpin(req.storeId, req.snapshotId, req.etag, auditOf(ctx))) };
     },
     async lockSnapshot(req, ctx) {
-      const protection = { reason: req.reason, expireTime: dateOf(req.expireTime) };
+      const protection = { reason: req.reason, expireTime: dateOf(req.expireTime, "expire_time") };
       return { snapshot: snapshotToPb(await metadata.lock(req.storeId, req.snapshotId, req.etag, protection, auditOf(ctx))) };
     },
     async unlockSnapshot(req, ctx) {

@@ -110,8 +110,8 @@ export function createSnapshotServiceImpl(deps: {
         resourceId: req.resourceId || undefined,
         tag: req.tag || undefined,
         createdBy: req.createdBy || undefined,
-        since: dateOf(req.since),
-        until: dateOf(req.until),
+        since: dateOf(req.since, "since"),
+        until: dateOf(req.until, "until"),
         snapshotType: snapshotTypeFromPb(req.snapshotType),
         minSize: req.minSize > 0n ? Number(req.minSize) : undefined,
         jobId: req.jobId || undefined,
@@ -132,7 +132,7 @@ export function createSnapshotServiceImpl(deps: {
     },
 
     async summarizeSnapshots(req) {
-      const s = await usage.summarize({ storeId: req.storeId, since: dateOf(req.since), until: dateOf(req.until), by: summaryDimensionFromPb(req.by) });
+      const s = await usage.summarize({ storeId: req.storeId, since: dateOf(req.since, "since"), until: dateOf(req.until, "until"), by: summaryDimensionFromPb(req.by) });
       return { groups: s.groups.map(summaryGroupToPb), total: summaryGroupToPb(s.total), truncated: s.truncated };
     },
 

@@ -12,7 +12,7 @@ export function createVersionServiceImpl(versions: VersionUseCases): ServiceImpl
   });
   return {
     async listVersions(req) {
-      const page = await versions.list(keyOf(req), req.pageSize, req.pageToken, dateOf(req.since));
+      const page = await versions.list(keyOf(req), req.pageSize, req.pageToken, dateOf(req.since, "since"));
       return { versions: page.versions.map(versionToPb), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
     async getVersion(req) {

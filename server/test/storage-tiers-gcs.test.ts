@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { Storage } from "@google-cloud/storage";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { JobState } from "../../gen/vellum/v1/job_pb.js";
-import { SnapshotType, StorageClass } from "../../gen/vellum/v1/snapshot_pb.js";
+import { StorageClass } from "../../gen/vellum/v1/snapshot_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
 import { ensureGcsEmulator, type RunningGcsEmulator } from "../../scripts/gcs-emulator/ensure-gcs-emulator.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
+import { codeAndReason, create, packRowsOf, read, TIER_STORE, waitJob } from "./support/tier-fixtures.js";
 
 /**
  * Storage classes on GCS (full router, real Postgres, the Cloud Storage emulator): a class move
@@ -18,7 +19,7 @@ import { createMemoryHarness, type MemoryHarness } from "./support/memory-client
  * bytes; packs kept hot keep their generation.
  */
 const test = suite("storage tiers on GCS (SetStorageClass, RehydrateSnapshot, Cloud Storage emulator)");
-const STORE = "tiers";
+const STORE = TIER_STORE;
 const BUCKET = "vellum-tiers";
 
 async function withHarness(fn: (h: MemoryHarness, emulator: RunningGcsEmulator, storage: Storage) => Promise<void>) {
@@ -38,24 +39,6 @@ async function withHarness(fn: (h: MemoryHarness, emulator: RunningGcsEmulator, 
   }
 }
 
-async function waitJob(h: MemoryHarness, jobId: string) {
-  for (let i = 0; i < 1200; i++) {
-    const { job } = await h.jobs.getJob({ storeId: STORE, jobId });
-    if (job!.state >= JobState.SUCCEEDED) return job!;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`job ${jobId} did not finish`);
-}
-
-async function read(h: MemoryHarness, snapshotId: string): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: STORE, snapshotId })) parts.push(m.chunk);
-  return Buffer.concat(parts);
-}
-
-const create = async (h: MemoryHarness, id: string, bytes: Uint8Array) =>
-  (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "doc", resourceId: id, snapshotType: SnapshotType.BLOB, payload: { case: "data", value: bytes } })).snapshot!.snapshotId;
-
 interface PackObject {
   packId: string;
   storageClass: string;
@@ -66,17 +49,10 @@ interface PackObject {
 
 /** The packs holding a snapshot's chunks: their recorded class and their object's metadata. */
 async function packsOf(h: MemoryHarness, storage: Storage, snapshotId: string): Promise<PackObject[]> {
-  const sql = h.services.database.sql;
-  const [row] = await sql`select content_ref from snapshots where id = ${snapshotId}`;
-  const manifest = await h.services.content.manifestOf({ storeId: STORE, contentRef: row.content_ref as string });
-  const digests = manifest.entries.map((e) => e.digest.toHex());
-  const rows = await sql`select distinct p.pack_id, p.storage_class from chunks c join packs p on p.store_id = c.store_id and p.pack_id = c.pack_id
-    where c.store_id = ${STORE} and encode(c.digest, 'hex') = any(${digests}) order by p.pack_id`;
   return Promise.all(
-    rows.map(async (r) => {
-      const name = `packs/${STORE}/${(r.pack_id as string).slice(0, 2)}/${r.pack_id as string}`;
-      const [md] = await storage.bucket(BUCKET).file(name).getMetadata();
-      return { packId: r.pack_id as string, storageClass: r.storage_class as string, name, generation: String(md.generation), md5Hash: String(md.md5Hash) };
+    (await packRowsOf(h, snapshotId)).map(async ({ packId, storageClass, key }) => {
+      const [md] = await storage.bucket(BUCKET).file(key).getMetadata();
+      return { packId, storageClass, name: key, generation: String(md.generation), md5Hash: String(md.md5Hash) };
     }),
   );
 }
@@ -94,15 +70,6 @@ async function conditionalUploads(emulator: RunningGcsEmulator): Promise<Map<str
   return out;
 }
 
-const codeAndReason = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    const ce = ConnectError.from(e);
-    return `${Code[ce.code]} ${ce.rawMessage}`;
-  }
-  return "OK";
-};
 
 test("COLD re-uploads packs under their names and keeps reads byte-exact, ARCHIVE refuses reads until rehydrated, shared packs stay hot, CheckStore is clean", async () => {
   await withHarness(async (h, emulator, gcs) => {

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { lstatSync, readlinkSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EventService } from "../../gen/vellum/v1/event_service_pb.js";
 import { JobState } from "../../gen/vellum/v1/job_pb.js";
-import { SnapshotType, StorageClass } from "../../gen/vellum/v1/snapshot_pb.js";
+import { StorageClass } from "../../gen/vellum/v1/snapshot_pb.js";
 import { StorageService } from "../../gen/vellum/v1/storage_service_pb.js";
 import { createMemoryHarness, type MemoryHarness } from "./support/memory-client.js";
+import { codeAndReason, create, packRowsOf, read, TIER_STORE, waitJob } from "./support/tier-fixtures.js";
 import { tempDir } from "./support/test-server.js";
 
 /**
@@ -18,7 +19,7 @@ import { tempDir } from "./support/test-server.js";
  * hot; CheckStore and reclaim handle moved packs.
  */
 const test = suite("storage tiers on local disk (SetStorageClass, RehydrateSnapshot)");
-const STORE = "tiers";
+const STORE = TIER_STORE;
 
 async function withHarness(fn: (h: MemoryHarness, dirs: { blobs: string; cold: string; archive: string }) => Promise<void>) {
   const dir = tempDir("vellum-tiers-");
@@ -39,48 +40,15 @@ async function withHarness(fn: (h: MemoryHarness, dirs: { blobs: string; cold: s
   }
 }
 
-async function waitJob(h: MemoryHarness, jobId: string) {
-  for (let i = 0; i < 600; i++) {
-    const { job } = await h.jobs.getJob({ storeId: STORE, jobId });
-    if (job!.state >= JobState.SUCCEEDED) return job!;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`job ${jobId} did not finish`);
-}
-
-async function read(h: MemoryHarness, snapshotId: string): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const m of h.snapshots.downloadSnapshot({ storeId: STORE, snapshotId })) parts.push(m.chunk);
-  return Buffer.concat(parts);
-}
-
-const create = async (h: MemoryHarness, id: string, bytes: Uint8Array) =>
-  (await h.snapshots.createSnapshot({ storeId: STORE, resourceType: "doc", resourceId: id, snapshotType: SnapshotType.BLOB, payload: { case: "data", value: bytes } })).snapshot!.snapshotId;
-
 /** The packs holding a snapshot's chunks: their recorded class and what is at the object's path. */
 async function packsOf(h: MemoryHarness, blobs: string, snapshotId: string) {
-  const sql = h.services.database.sql;
-  const [row] = await sql`select content_ref from snapshots where id = ${snapshotId}`;
-  const manifest = await h.services.content.manifestOf({ storeId: STORE, contentRef: row.content_ref as string });
-  const digests = manifest.entries.map((e) => e.digest.toHex());
-  const rows = await sql`select distinct p.pack_id, p.storage_class from chunks c join packs p on p.store_id = c.store_id and p.pack_id = c.pack_id
-    where c.store_id = ${STORE} and encode(c.digest, 'hex') = any(${digests}) order by p.pack_id`;
-  return rows.map((r) => {
-    const path = join(blobs, "packs", STORE, (r.pack_id as string).slice(0, 2), r.pack_id as string);
+  return (await packRowsOf(h, snapshotId)).map(({ packId, storageClass, key }) => {
+    const path = join(blobs, key);
     const st = lstatSync(path);
-    return { packId: r.pack_id as string, storageClass: r.storage_class as string, path, link: st.isSymbolicLink() ? readlinkSync(path) : undefined };
+    return { packId, storageClass, path, link: st.isSymbolicLink() ? readlinkSync(path) : undefined };
   });
 }
 
-const codeAndReason = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    const ce = ConnectError.from(e);
-    return `${Code[ce.code]} ${ce.rawMessage}`;
-  }
-  return "OK";
-};
 
 test("COLD keeps reads working, ARCHIVE refuses them until rehydrated, shared packs stay hot, check and reclaim follow moved packs", async () => {
   await withHarness(async (h, dirs) => {

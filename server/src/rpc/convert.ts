@@ -43,7 +43,7 @@ const MAX_SECONDS = 253_402_300_799n;
  * A request's Timestamp as a Date; INVALID_ARGUMENT (naming `field`) for one outside the range
  * google.protobuf.Timestamp defines (seconds out of range, nanos outside 0..999,999,999).
  */
-export function dateOf(t: Timestamp | undefined, field = "timestamp"): Date | undefined {
+export function dateOf(t: Timestamp | undefined, field: string): Date | undefined {
   if (!t) return undefined;
   if (t.seconds < MIN_SECONDS || t.seconds > MAX_SECONDS || t.nanos < 0 || t.nanos > 999_999_999) {
     throw invalidField(field, "must be a valid timestamp between years 1 and 9999 (nanos 0..999999999)");

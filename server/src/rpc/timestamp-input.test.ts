@@ -8,9 +8,9 @@ import { dateOf } from "./convert.js";
 const at = (seconds: bigint, nanos = 0) => create(TimestampSchema, { seconds, nanos });
 
 test("a valid Timestamp becomes its Date; an absent one stays absent", () => {
-  assert.is(dateOf(at(1_700_000_000n, 500_000_000))!.toISOString(), "2023-11-14T22:13:20.500Z");
-  assert.is(dateOf(undefined), undefined);
-  assert.is(dateOf(at(-62_135_596_800n))!.toISOString(), "0001-01-01T00:00:00.000Z");
+  assert.is(dateOf(at(1_700_000_000n, 500_000_000), "since")!.toISOString(), "2023-11-14T22:13:20.500Z");
+  assert.is(dateOf(undefined, "since"), undefined);
+  assert.is(dateOf(at(-62_135_596_800n), "since")!.toISOString(), "0001-01-01T00:00:00.000Z");
 });
 
 test("nanos outside 0..999999999 or seconds outside years 1..9999 are INVALID_ARGUMENT naming the field", () => {

@@ -7,6 +7,8 @@ export interface Page<T, C> {
   items: T[];
   next?: C;
   totalSize: number;
+  /** True when `totalSize` is an estimate rather than an exact count. */
+  totalSizeEstimated?: boolean;
 }
 
 export interface SnapshotCursor {

@@ -119,7 +119,7 @@ export function createSnapshotServiceImpl(deps: {
         showDeleted: req.showDeleted,
       };
       const page = await snapshots.list(filter, req.pageSize, req.pageToken);
-      return { snapshots: page.snapshots.map(snapshotToPb), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+      return { snapshots: page.snapshots.map(snapshotToPb), nextPageToken: page.nextPageToken, totalSize: page.totalSize, totalSizeEstimated: page.totalSizeEstimated };
     },
 
     async deleteSnapshot(req, ctx) {

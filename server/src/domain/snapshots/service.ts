@@ -189,6 +189,7 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
           ? encodePageToken({ t: page.next.createTime.toISOString(), id: page.next.id }, filter)
           : "",
         totalSize: page.totalSize,
+        totalSizeEstimated: page.totalSizeEstimated ?? false,
       };
     },
 

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { aborted, notFound, resourceVersionExists } from "../../domain/errors.js";
 import type { ResourceKey, SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
@@ -9,6 +9,7 @@ import { toSnapshot, toSnapshotRow } from "./mappers.js";
 import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { isUniqueViolation } from "./pg-errors.js";
+import { countMatches } from "./match-count.js";
 import { snapshots } from "./schema/index.js";
 import { unprotectedAt } from "./snapshot-protection-sql.js";
 
@@ -124,13 +125,14 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
         .where(and(base, afterCursor(snapshots.createTime, snapshots.id, after)))
         .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
         .limit(pageSize + 1);
-      const [{ n }] = await db.select({ n: count() }).from(snapshots).where(base);
+      const total = await countMatches(db, snapshots, base);
       const items = rows.slice(0, pageSize).map((r) => toSnapshot(r));
       const last = items[items.length - 1];
       return {
         items,
         next: rows.length > pageSize && last ? { createTime: last.createTime, id: last.id } : undefined,
-        totalSize: Number(n),
+        totalSize: total.n,
+        totalSizeEstimated: total.estimated,
       };
     },
 

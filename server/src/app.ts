@@ -48,6 +48,8 @@ import type { SnapshotMetadataUseCases } from "./domain/snapshots/metadata-updat
 import { bodyEndedByClient } from "./http/body-end.js";
 import { createClientAddress, type ProxyTrust } from "./http/client-address.js";
 import { withShareDownloads } from "./http/download-route.js";
+import { withMetricsRoute } from "./http/metrics-route.js";
+import { createMetrics, type PoolGauges } from "./observability/metrics.js";
 import { requireAuthority } from "./http/require-authority.js";
 import { createRpcHandler } from "./http/rpc-handler.js";
 import { closeUnreadBodies } from "./http/unread-body.js";
@@ -118,6 +120,8 @@ export interface AppDeps
   limits: RpcLimits;
   /** Proxies whose forwarding header names the client; without it the TCP peer is the client. */
   proxies?: ProxyTrust;
+  /** Serve `GET /metrics` (http/metrics-route.ts), with the database pool's slots when given; no metrics when absent. */
+  metrics?: { pool?: PoolGauges };
 }
 
 /** Every service the server registers; reflection lists these and the scope test walks them. */
@@ -218,10 +222,14 @@ export function createRoutes(deps: AppDeps) {
   return { routes, health, interceptors, requestGate };
 }
 
-/** Builds the Node request handler serving gRPC, gRPC-Web and Connect for every route. */
+/**
+ * Builds the Node request handler serving gRPC, gRPC-Web and Connect for every route, the share
+ * download route and, when `deps.metrics` is set, `GET /metrics` from a registry this app owns.
+ */
 export function createApp(deps: AppDeps) {
   const { routes, health, interceptors, requestGate } = createRoutes(deps);
   const clientAddress = createClientAddress(deps.proxies);
+  const metrics = deps.metrics ? createMetrics(deps.metrics) : undefined;
   const rpc = createRpcHandler({
     routes,
     interceptors,
@@ -236,7 +244,11 @@ export function createApp(deps: AppDeps) {
     // Never compress responses: snapshot content is already compressed (or incompressible), and
     // gzip on a download stream costs ~6x its throughput. Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
+    meter: metrics?.method,
   }, deps.log);
-  const handler = requireAuthority(withShareDownloads(closeUnreadBodies(rpc), { ...deps, clientAddress }));
+  const routed = withShareDownloads(closeUnreadBodies(rpc), { ...deps, clientAddress, meter: metrics?.shareDownload });
+  const handler = requireAuthority(
+    metrics ? withMetricsRoute(routed, { registry: metrics.registry, authenticate: deps.authenticate, clientAddress, log: deps.log }) : routed,
+  );
   return { handler, health };
 }

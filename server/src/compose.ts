@@ -52,6 +52,8 @@ export interface Services
   limits: RpcLimits;
   /** Proxies whose forwarding header names the client (see createClientAddress). */
   proxies: ProxyTrust;
+  /** What `GET /metrics` reads besides the RPCs (the database pool's slots); undefined when VELLUM_METRICS=off. */
+  metrics?: { pool: DatabaseUseCases["database"]["pool"] };
   close(graceMs: number): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function composeServices(config: Config, log: Logger, opts: Compose
         streamIdleTimeoutMs: config.streamIdleTimeoutMs,
       },
       proxies: config.proxies,
+      metrics: config.metrics ? { pool: database.database.pool } : undefined,
       close,
     };
   } catch (err) {

@@ -17,6 +17,17 @@ test("VELLUM_FORWARDED_HEADER: x-forwarded-for (default) or forwarded", () => {
   assert.throws(() => load({ VELLUM_FORWARDED_HEADER: "x-real-ip" }), (e: unknown) => e instanceof ConfigError && /VELLUM_FORWARDED_HEADER/.test(e.message));
 });
 
+test("VELLUM_METRICS: on by default; on or off in any case; anything else is refused", () => {
+  assert.is(load({}).metrics, true);
+  assert.is(load({ VELLUM_METRICS: "" }).metrics, true);
+  assert.is(load({ VELLUM_METRICS: "on" }).metrics, true);
+  assert.is(load({ VELLUM_METRICS: " OFF " }).metrics, false);
+  assert.is(load({ VELLUM_METRICS: "Off" }).metrics, false);
+  for (const bad of ["0", "false", "yes", "disabled"]) {
+    assert.throws(() => load({ VELLUM_METRICS: bad }), (e: unknown) => e instanceof ConfigError && e.message === "VELLUM_METRICS must be on or off", bad);
+  }
+});
+
 test("VELLUM_DB_CONNECT_TIMEOUT_MS and VELLUM_DB_ACQUIRE_TIMEOUT_MS: 5 s and 10 s by default, bounded", () => {
   assert.is(load({}).dbConnectTimeoutMs, 5000);
   assert.is(load({}).dbAcquireTimeoutMs, 10_000);

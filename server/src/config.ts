@@ -82,6 +82,8 @@ export interface Config {
   security: SecurityConfig;
   /** Proxies whose forwarding header names the client (VELLUM_TRUSTED_PROXIES, VELLUM_FORWARDED_HEADER); none by default. */
   proxies: ProxyTrust;
+  /** Whether `GET /metrics` serves Prometheus metrics on the API port (VELLUM_METRICS=on|off; on by default). */
+  metrics: boolean;
 }
 
 /** The event outbox, its watchers and the webhook dispatcher. */
@@ -157,13 +159,21 @@ function parseProxies(env: Env): ProxyTrust {
   return { trusted, header };
 }
 
-/** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
+/** VELLUM_METRICS: `on` (default) or `off`, case-insensitive. */
+function metricsSwitch(raw: string | undefined): boolean {
+  const v = (raw ?? "").trim().toLowerCase();
+  if (v === "" || v === "on") return true;
+  if (v === "off") return false;
+  throw new ConfigError("VELLUM_METRICS must be on or off");
+}
+
 function exportRootOf(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   if (!isAbsolute(raw)) throw new ConfigError("VELLUM_EXPORT_ROOT must be an absolute path");
   return resolve(raw);
 }
 
+/** Reads and validates the environment. Throws ConfigError naming the bad variable (never its value). */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.VELLUM_DATA_DIR || "./data");
   const blobUrl = env.VELLUM_BLOB_URL || `file://${resolve(dataDir, "blobs")}`;
@@ -237,6 +247,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       },
     ),
     proxies: parseProxies(env),
+    metrics: metricsSwitch(env.VELLUM_METRICS),
     outboundAllowHosts: (env.VELLUM_OUTBOUND_ALLOW_HOSTS ?? "").split(",").map((h) => h.trim()).filter(Boolean),
     dataDir,
     databaseUrl,

@@ -6,6 +6,7 @@ import { parseShareDownloadPath, SHARE_ROUTE_PREFIX } from "../domain/share/shar
 import type { ShareUseCases } from "../domain/share/share-use-cases.js";
 import type { SnapshotUseCases } from "../domain/snapshots/service.js";
 import type { Logger } from "../lib/logger.js";
+import type { RouteMeter } from "../observability/metrics.js";
 import { toConnectError } from "../rpc/errors.js";
 import { requestIdFrom } from "../rpc/request-gate.js";
 import { chargeShareUse } from "../rpc/share-service.js";
@@ -23,6 +24,8 @@ export interface ShareDownloadDeps {
   /** The client address of a request (the TCP peer, or the client named by a trusted proxy). */
   clientAddress: (req: Req) => string;
   now?: () => number;
+  /** Counts the content bytes written (the metrics); absent when metrics are off. */
+  meter?: RouteMeter;
 }
 
 const STATUS: Partial<Record<Code, number>> = {
@@ -135,7 +138,9 @@ async function serveShareDownload(req: Req, response: Res, deps: ShareDownloadDe
   try {
     for await (const chunk of opened.stream(abort.signal)) {
       if (abort.signal.aborted) return;
-      if (!res.write(chunk)) await drained(res, abort.signal);
+      const flowing = res.write(chunk);
+      if (deps.meter) deps.meter.sentBytes += chunk.byteLength;
+      if (!flowing) await drained(res, abort.signal);
     }
     res.end();
   } catch (err) {

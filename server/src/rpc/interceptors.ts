@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "../lib/logger.js";
+import { rpcCodeKey } from "../observability/rpc-outcome.js";
 import { interceptedKey, requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";
 import { requestIdFrom } from "./request-gate.js";
@@ -7,10 +8,11 @@ import { noteStreamErrors, UNDECODED_MSG } from "./undecoded-requests.js";
 
 /**
  * Outermost interceptor: assigns a request id (honouring a well-formed incoming x-request-id),
- * echoes it in response headers and trailers, and maps every error,
- * including ones raised mid-stream, through toConnectError. Internal errors are logged with their
- * cause; clients only see a generic message plus the request id. A streaming call whose request
- * messages fail to arrive or decode is logged at debug level (see undecoded-requests.ts).
+ * echoes it in response headers and trailers, and maps every error, including ones raised
+ * mid-stream, through toConnectError, recording the code for the metrics (rpcCodeKey). Internal
+ * errors are logged with their cause; clients only see a generic message plus the request id. A
+ * streaming call whose request messages fail to arrive or decode is logged at debug level (see
+ * undecoded-requests.ts).
  */
 export function createObservabilityInterceptor(log: Logger): Interceptor {
   return (next) => async (request) => {
@@ -22,6 +24,7 @@ export function createObservabilityInterceptor(log: Logger): Interceptor {
     const req = request.stream ? { ...request, message: noteStreamErrors(request.message, undecoded) } : request;
     const fail = (err: unknown): never => {
       const { error, internal } = toConnectError(err);
+      req.contextValues.set(rpcCodeKey, error.code);
       const rlog = log.child({ requestId, method: `${req.service.typeName}/${req.method.name}` });
       // A client that cancels, resets its stream or drops its connection ends the call: an event of
       // the client's, whatever the error it left behind (a premature close, a destroyed stream).

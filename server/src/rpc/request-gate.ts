@@ -3,6 +3,7 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { hasScope, type Principal } from "../domain/auth/principal.js";
 import { permissionDenied } from "../domain/errors.js";
 import type { Logger } from "../lib/logger.js";
+import { rpcCodeKey } from "../observability/rpc-outcome.js";
 import { callerKey, requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";
 import { requirementOf } from "./scopes.js";
@@ -46,6 +47,7 @@ export function createRequestGate(deps: { authenticate: Authenticate; log: Logge
       logUndecodedRequest(ctx, deps.log, { requestId, method });
     } catch (err) {
       const { error, internal } = toConnectError(err);
+      ctx.values.set(rpcCodeKey, error.code);
       const fields = { requestId, method, code: Code[error.code] };
       if (internal) deps.log.error("request gate failed", { ...fields, err });
       else deps.log.info("request rejected before reading its body", { ...fields, msg: error.rawMessage });

@@ -1,5 +1,6 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "../lib/logger.js";
+import { rpcCodeKey } from "../observability/rpc-outcome.js";
 import { interceptedKey } from "./context.js";
 
 /** The log line of a request whose messages could not be read or decoded (debug level: a client fault). */
@@ -10,7 +11,9 @@ export const UNDECODED_MSG = "request not decoded";
  * interceptors. That happens when a unary or server-streaming request cannot be read or decoded
  * (bytes that do not parse, a truncated or oversized message, a bad envelope, compression or
  * deadline header, a missing or extra message): connect reads such a message before it runs the
- * interceptors, which log every later failure. Call from the request gate once it admits the call.
+ * interceptors, which log every later failure. Also records the call's code for the metrics
+ * (rpcCodeKey), which the interceptors would otherwise have recorded. Call from the request gate
+ * once it admits the call.
  */
 export function logUndecodedRequest(ctx: HandlerContext, log: Logger, fields: Record<string, unknown>): void {
   ctx.signal.addEventListener(
@@ -18,6 +21,7 @@ export function logUndecodedRequest(ctx: HandlerContext, log: Logger, fields: Re
     () => {
       const reason: unknown = ctx.signal.reason;
       if (ctx.values.get(interceptedKey) || !(reason instanceof ConnectError)) return;
+      ctx.values.set(rpcCodeKey, reason.code);
       log.debug(UNDECODED_MSG, { ...fields, code: Code[reason.code], detail: reason.rawMessage });
     },
     { once: true },

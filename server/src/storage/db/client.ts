@@ -1,6 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { gatePool } from "./pool-gate.js";
+import { gatePool, type PoolUsage } from "./pool-gate.js";
 import * as schema from "./schema/index.js";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -9,6 +9,8 @@ export interface Database {
   db: Db;
   /** The pool itself, ungated: for LISTEN (which runs on a dedicated connection of its own). */
   sql: postgres.Sql;
+  /** Slots of the gated pool in use and waited for (pool-gate.ts). */
+  pool: PoolUsage;
   close(): Promise<void>;
 }
 
@@ -69,7 +71,7 @@ export function openDatabase(url: string, opts: OpenDatabaseOptions = {}): Datab
     onclose: () => opts.onConnectionClosed?.(),
     connection: { statement_timeout: opts.statementTimeoutMs ?? 60_000, application_name: "vellum" },
   });
-  const client = gatePool(sql, { permits: max, acquireTimeoutMs: opts.acquireTimeoutMs ?? DB_ACQUIRE_TIMEOUT_MS });
+  const { usage, ...client } = gatePool(sql, { permits: max, acquireTimeoutMs: opts.acquireTimeoutMs ?? DB_ACQUIRE_TIMEOUT_MS });
   const db = drizzle({ client: client as postgres.Sql, schema });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+  return { db, sql, pool: usage, close: () => sql.end({ timeout: 5 }) };
 }

@@ -18,6 +18,16 @@ export class PoolAcquireTimeoutError extends Error {
 /** What drizzle's postgres-js driver uses of a postgres.js `Sql`. */
 export type GatedSql = Pick<postgres.Sql, "options" | "unsafe" | "begin">;
 
+/** A live view of a gated pool's slots (read at scrape time by the metrics route). */
+export interface PoolUsage {
+  /** Slots in the pool (its connection count). */
+  readonly size: number;
+  /** Operations holding a slot now: at most `size`. */
+  inUse(): number;
+  /** Operations waiting for a slot now (each waits at most the acquire timeout). */
+  waiting(): number;
+}
+
 /**
  * Wraps a postgres.js pool of `permits` connections so that at most `permits` operations (a query
  * or a whole transaction) are inside it at once, and an operation that cannot get a slot within
@@ -32,16 +42,27 @@ export type GatedSql = Pick<postgres.Sql, "options" | "unsafe" | "begin">;
  * Only what drizzle calls is gated: `unsafe` (awaited directly or through `.values()`) and `begin`.
  * Queries inside a transaction use the transaction's own connection and are not gated again.
  */
-export function gatePool(sql: postgres.Sql, opts: { permits: number; acquireTimeoutMs: number }): GatedSql {
+export function gatePool(
+  sql: postgres.Sql,
+  opts: { permits: number; acquireTimeoutMs: number },
+): GatedSql & { usage: PoolUsage } {
   const timedOut = new Error("pool acquire timeout");
   const slots = withTimeout(new Semaphore(opts.permits), opts.acquireTimeoutMs, timedOut);
+  let inUse = 0;
+  let waiting = 0;
   const gated = async <T>(run: () => Promise<T>): Promise<T> => {
-    const [, release] = await slots.acquire().catch((err: unknown) => {
-      throw err === timedOut ? new PoolAcquireTimeoutError(opts.acquireTimeoutMs) : err;
-    });
+    waiting++;
+    const [, release] = await slots
+      .acquire()
+      .catch((err: unknown) => {
+        throw err === timedOut ? new PoolAcquireTimeoutError(opts.acquireTimeoutMs) : err;
+      })
+      .finally(() => waiting--);
+    inUse++;
     try {
       return await run();
     } finally {
+      inUse--;
       release();
     }
   };
@@ -72,5 +93,6 @@ export function gatePool(sql: postgres.Sql, opts: { permits: number; acquireTime
   }) as unknown as postgres.Sql["unsafe"];
   const begin = ((...args: Parameters<postgres.Sql["begin"]>) =>
     gated(() => (sql.begin as (...a: unknown[]) => Promise<unknown>)(...args))) as postgres.Sql["begin"];
-  return { options: sql.options, unsafe, begin };
+  const usage: PoolUsage = { size: opts.permits, inUse: () => inUse, waiting: () => waiting };
+  return { options: sql.options, unsafe, begin, usage };
 }

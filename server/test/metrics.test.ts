@@ -26,6 +26,7 @@ const SNAPSHOTS = "vellum.v1.SnapshotService";
 interface Ctx {
   s: SecureServer;
   readerKey: string;
+  storeAdminKey: string;
 }
 const S = suite<Ctx>("metrics: /metrics on the real server");
 
@@ -33,6 +34,7 @@ S.before(async (ctx) => {
   ctx.s = await startSecureServer({ VELLUM_TRUSTED_PROXIES: "127.0.0.1/32" });
   const keys = ctx.s.client(ApiKeyService, { apiKey: ctx.s.adminKey });
   ctx.readerKey = (await keys.createApiKey({ name: "reader", scopes: ["snapshot:read"], storeIds: [STORE] })).key;
+  ctx.storeAdminKey = (await keys.createApiKey({ name: "store admin", scopes: ["snapshot:admin"], storeIds: [STORE] })).key;
 });
 S.after(async (ctx) => {
   await ctx.s?.close();
@@ -196,13 +198,14 @@ S("pool gauges and the default process metrics are exported in the Prometheus te
   assert.is((await get(ctx.s.server.port, "/metrics", {}, "POST")).status, 405);
 });
 
-S("with VELLUM_AUTH=required, a remote scrape needs an API key with snapshot:admin", async (ctx) => {
+S("with VELLUM_AUTH=required, a remote scrape needs an API key with snapshot:admin on every store", async (ctx) => {
   const port = ctx.s.server.port;
   assert.is((await get(port, "/metrics", REMOTE)).status, 401);
   assert.is((await get(port, "/metrics", { ...REMOTE, "x-api-key": "vk_nosuchkey_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })).status, 401);
   const reader = await get(port, "/metrics", { ...REMOTE, "x-api-key": ctx.readerKey });
   assert.is(reader.status, 403);
   assert.not.match(reader.body, /vellum_/);
+  assert.is((await get(port, "/metrics", { ...REMOTE, "x-api-key": ctx.storeAdminKey })).status, 403);
   const admin = await get(port, "/metrics", { ...REMOTE, authorization: `Bearer ${ctx.s.adminKey}` });
   assert.is(admin.status, 200);
   assert.match(admin.body, /^vellum_db_pool_size /m);

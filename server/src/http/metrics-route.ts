@@ -17,7 +17,7 @@ export interface MetricsRouteDeps {
   /** The app's registry: its exposition text and content type. */
   registry: { metrics(): Promise<string>; readonly contentType: string };
   /** The RPC authenticator: the principal of the request's API key or bearer token. */
-  authenticate: (headers: Headers) => Promise<Pick<Principal, "scopes">>;
+  authenticate: (headers: Headers) => Promise<Pick<Principal, "scopes" | "stores">>;
   /** The client address of a request (the TCP peer, or the client named by a trusted proxy). */
   clientAddress: (req: Req) => string;
   log: Logger;
@@ -38,10 +38,10 @@ const STATUS: Partial<Record<Code, number>> = {
  *
  * Access: a loopback client (127.0.0.0/8, ::1) that did not come through a proxy (the request
  * carries neither `Forwarded` nor `X-Forwarded-For`) may always scrape; anyone else needs an API
- * key or bearer token with `snapshot:admin`, as for the RPCs that read the whole service's state
- * (401 without or with a bad credential, 403 without the scope). With VELLUM_AUTH=none a request
- * without credentials is the local admin, as on every RPC. The metrics carry no tenant data: their
- * labels are service, method and status code only.
+ * key or bearer token with `snapshot:admin` on every store (the metrics describe the whole
+ * service, as ListAuditEvents over `*` does): 401 without or with a bad credential, 403 otherwise.
+ * With VELLUM_AUTH=none a request without credentials is the local admin, as on every RPC. The
+ * metrics carry no tenant data: their labels are service, method and status code only.
  */
 export function withMetricsRoute(next: RequestHandler, deps: MetricsRouteDeps): RequestHandler {
   return (req, res) => {
@@ -64,7 +64,9 @@ async function serveMetrics(req: Req, res: http.ServerResponse, deps: MetricsRou
   try {
     if (!isLocal(req, deps.clientAddress)) {
       const principal = await deps.authenticate(credentialHeaders(req));
-      if (!hasScope(principal, "snapshot:admin")) throw permissionDenied("metrics require snapshot:admin (or a loopback client)");
+      if (!hasScope(principal, "snapshot:admin") || principal.stores !== "*") {
+        throw permissionDenied("metrics require snapshot:admin on every store (or a loopback client)");
+      }
     }
   } catch (err) {
     const { error, internal } = toConnectError(err);

@@ -42,6 +42,21 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /** Label value of each status: "ok", or the code as Connect spells it ("not_found"). */
 const CODE_LABELS: readonly string[] = Array.from({ length: Code.Unauthenticated + 1 }, (_, c) => (c === 0 ? "ok" : codeToString(c as Code)));
 
+let processMetrics: Registry | undefined;
+
+/**
+ * prom-client's default Node process metrics, collected once per process (they describe the process,
+ * and each collection starts an event-loop monitor and a GC observer that never stop) and shared by
+ * every app's registry.
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 /**
  * Creates the metrics of one app on a registry of its own: RPC calls and durations by service,
  * method and status code; RPC and share-download body bytes; database pool slots (when `pool` is
@@ -113,9 +128,8 @@ export function createMetrics(deps: { pool?: PoolGauges } = {}): Metrics {
     gauge("vellum_db_pool_in_use", "Database operations holding a pool connection.", () => pool.inUse());
     gauge("vellum_db_pool_waiting", "Database operations waiting for a pool connection.", () => pool.waiting());
   }
-  collectDefaultMetrics({ register: registry });
   return {
-    registry,
+    registry: Registry.merge([registry, processRegistry()]),
     shareDownload,
     method(service, method) {
       const key = `${service}/${method}`;

@@ -9,6 +9,7 @@ import { ShareAccess } from "../../gen/vellum/v1/share_pb.js";
 import { ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { eventually } from "./support/receiver-process.js";
 import { codeOf, drain, startSecureServer, type SecureServer } from "./support/security-fixtures.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
@@ -83,19 +84,10 @@ async function scrape(ctx: Ctx): Promise<string> {
 }
 
 /**
- * Scrapes until `settled` holds for the text (at most SETTLE_TRIES times): a call is counted when
- * the server's side of its stream closes, which can come just after the client has its answer.
+ * Scrapes until `settled` holds for the text: a call is counted when the server's side of its stream
+ * closes, which can come just after the client has its answer.
  */
-async function scrapeSettled(ctx: Ctx, settled: (text: string) => boolean): Promise<string> {
-  let text = await scrape(ctx);
-  for (let i = 1; i < SETTLE_TRIES && !settled(text); i++) {
-    await new Promise((r) => setTimeout(r, SETTLE_PAUSE_MS));
-    text = await scrape(ctx);
-  }
-  return text;
-}
-const SETTLE_TRIES = 40;
-const SETTLE_PAUSE_MS = 50;
+const scrapeSettled = (ctx: Ctx, settled: (text: string) => boolean): Promise<string> => eventually(() => scrape(ctx), settled);
 
 const rpc = (method: string, code: string) => ({ service: SNAPSHOTS, method, code });
 

@@ -58,7 +58,9 @@ test("a cron policy fires once per slot across processes and restarts, catches u
     const end = Date.now() + 30_000;
     for (;;) {
       const runs = (await policies.listPolicyRuns({ storeId: STORE, policyId: policy.policyId })).runs;
-      if (runs.length === n && runs.every((r) => r.state === PolicyRunState.SUCCEEDED || r.state === PolicyRunState.FAILED)) return runs;
+      // The tick's job ends just after its run: until then it holds the schedule's dedupe key.
+      const open = await services.database.sql`select 1 from jobs where schedule = ${`policy:${policy.policyId}`} and state in ('QUEUED', 'RUNNING')`;
+      if (open.length === 0 && runs.length === n && runs.every((r) => r.state === PolicyRunState.SUCCEEDED || r.state === PolicyRunState.FAILED)) return runs;
       if (Date.now() > end) throw new Error(`expected ${n} ended runs, got ${JSON.stringify(runs.map((r) => r.state))}`);
       await new Promise((r) => setTimeout(r, 50));
     }

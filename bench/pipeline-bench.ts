@@ -4,10 +4,11 @@
  * of BENCH_PIPE_MB MB (tab-separated rows, about 0.6% of rows changed per version, scattered).
  * SDK: uploadSnapshot(..., { incremental: true }) and downloadSnapshotToFile (verified) over
  * createBulkGrpcTransport, against the compiled server on a fresh database; restic: backup of the
- * same path after each version, then restore of the latest snapshot.
+ * same path after each version, then restore of the latest snapshot. Each step also reports the
+ * CPU seconds it cost: the SDK's (this process), the server's and restic's (a waited-for child).
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { SnapshotType } from "../gen/vellum/v1/snapshot_pb.js";
 import { createVellumClient, downloadSnapshotToFile, uploadSnapshot } from "../sdk/src/node.js";
@@ -56,6 +57,19 @@ function writeDump(path: string, v: number): void {
   closeSync(fd);
 }
 
+/** CPU seconds (user + system) of this process, and of its children that have been waited for. */
+function cpuSeconds(): { self: number; children: number } {
+  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  const u = process.cpuUsage();
+  return { self: (u.user + u.system) / 1e6, children: (Number(f[13]) + Number(f[14])) / 100 };
+}
+
+interface StepCpu {
+  sdk: number;
+  server: number;
+  restic: number;
+}
+
 const seconds = (f: () => unknown) => {
   const t0 = performance.now();
   f();
@@ -82,15 +96,19 @@ export const bench: BenchModule = {
       run(["init"]);
       const sdk: number[] = [];
       const res: number[] = [];
+      const cpu: StepCpu[] = [];
       let last = "";
       for (let v = 1; v <= VERSIONS; v++) {
         writeDump(file, v);
+        const [c0, s0] = [cpuSeconds(), server.cpu()];
         sdk.push(
           await secondsAsync(async () => {
             last = (await uploadSnapshot(client, { storeId: "pipe", resourceType: "dump", resourceId: "db", snapshotType: SnapshotType.DB }, file, { incremental: true })).snapshotId;
           }),
         );
+        const [c1, s1] = [cpuSeconds(), server.cpu()];
         res.push(seconds(() => run(["backup", file])));
+        cpu.push({ sdk: c1.self - c0.self, server: s1 - s0, restic: cpuSeconds().children - c1.children });
       }
       const bytes = statSync(file).size;
       const ratio = (r: number, s: number) => r / s;
@@ -107,12 +125,25 @@ export const bench: BenchModule = {
         target: "≥ 1.5",
       });
       console.log(`  per version (s): SDK ${sdk.map((s) => s.toFixed(2)).join(", ")}; restic ${res.map((s) => s.toFixed(2)).join(", ")}`);
+      console.log(`  CPU s per version: ${cpu.map((c) => `SDK ${c.sdk.toFixed(2)} + server ${c.server.toFixed(2)} vs restic ${c.restic.toFixed(2)}`).join("; ")}`);
+      const laterCpu = cpu.slice(1).reduce((a, c) => ({ ours: a.ours + c.sdk + c.server, restic: a.restic + c.restic }), { ours: 0, restic: 0 });
+      report({
+        name: `versions 2..${VERSIONS}, CPU s per GB (SDK + server)`,
+        value: laterCpu.ours / (later / 1e9),
+        unit: "s/GB",
+        baseline: { name: "restic backup", value: laterCpu.restic / (later / 1e9) },
+        ratio: laterCpu.restic / laterCpu.ours,
+        target: "what the machine's CPU allows",
+      });
 
       const out = join(dir.path, "restored.tsv");
+      const [d0, ds0] = [cpuSeconds(), server.cpu()];
       const down = await secondsAsync(() => downloadSnapshotToFile(client, { storeId: "pipe", snapshotId: last }, out));
+      const [d1, ds1] = [cpuSeconds(), server.cpu()];
       const target = join(dir.path, "restic-restore");
       mkdirSync(target);
       const rest = seconds(() => run(["restore", "latest", "--target", target]));
+      console.log(`  download CPU s: SDK ${(d1.self - d0.self).toFixed(2)} + server ${(ds1 - ds0).toFixed(2)} vs restic ${(cpuSeconds().children - d1.children).toFixed(2)}`);
       report({ name: "download of the last version to a file, SHA-256 verified", value: mbps(bytes, down * 1000), unit: "MB/s", baseline: { name: "restic restore", value: mbps(bytes, rest * 1000) }, ratio: ratio(rest, down), target: "≥ 1.0" });
     } finally {
       await server.stop();

@@ -212,6 +212,13 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
   }
   const damaged = Buffer.from(frames[0]);
   damaged[damaged.length >> 1] ^= 0xff;
+  // One raw block of `plain` in a frame that declares a window of 2^windowLog (and no content size).
+  const windowed = (plain: Uint8Array, windowLog: number) => {
+    const block = (plain.length << 3) | 1;
+    return Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, (windowLog - 10) << 3, block & 0xff, (block >> 8) & 0xff, block >> 16]), plain]);
+  };
+  const small = text.subarray(0, 2000);
+  assert.ok(zstdDecompressSync(windowed(small, 24)).equals(small), "a valid frame, but for its window");
   const cases: [string, object, string][] = [
     ["declared size smaller than the frame decodes to", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: 1024n }, "chunk"],
     ["declared size larger than the frame decodes to", { chunk: frames[0], encoding: ChunkEncoding.ZSTD, size: chunks[0].size + 1n }, "chunk"],
@@ -223,6 +230,7 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
     ["a frame and another frame", { chunk: Buffer.concat([frames[0], frames[1]]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["a frame and a skippable frame", { chunk: Buffer.concat([frames[0], skippable]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
     ["a frame and other bytes", { chunk: Buffer.concat([frames[0], Buffer.from("junk")]), encoding: ChunkEncoding.ZSTD, size: chunks[0].size }, "chunk"],
+    ["a frame needing a window above 8 MiB", { chunk: windowed(small, 24), encoding: ChunkEncoding.ZSTD, size: BigInt(small.length) }, "chunk"],
     ["zstd without a size", { chunk: frames[0], encoding: ChunkEncoding.ZSTD }, "size"],
     ["a size beyond 8 MiB", { chunk: bomb, encoding: ChunkEncoding.ZSTD, size: BigInt(9 * 1024 * 1024) }, "size"],
     ["identity with a wrong size", { chunk: chunks[0].bytes, size: 7n }, "size"],
@@ -235,6 +243,18 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
   }
   const ghost = createHash("sha256").update(Buffer.alloc(4 * 1024 * 1024)).digest();
   assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests: [ghost] })).missingDigests.length, 1, "nothing stored by failed streams");
+
+  // The server's decoder is reused across chunks and streams: after every failure above, good
+  // frames (one at the 8 MiB window limit) still decode, before and after another bad one.
+  const after = [small, Buffer.from(text.subarray(5000, 9000)).reverse()];
+  const afterFrames = [windowed(after[0], 23), zstdCompressSync(after[1])];
+  const digests = after.map((b) => createHash("sha256").update(b).digest());
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests })).missingDigests.length, 2);
+  const good = (i: number) => ({ chunk: afterFrames[i], encoding: ChunkEncoding.ZSTD, size: BigInt(after[i].length) });
+  assert.is(Number((await ctx.uploads.uploadChunks(stream([{ storeId: store }, good(0)]))).chunksStored), 1);
+  assert.is((await send([{ chunk: windowed(small, 24), encoding: ChunkEncoding.ZSTD, size: BigInt(small.length) }])).code, Code.InvalidArgument);
+  assert.is(Number((await ctx.uploads.uploadChunks(stream([{ storeId: store }, good(1)]))).chunksStored), 1);
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests })).missingDigests.length, 0);
 });
 
 test.run();

@@ -125,4 +125,40 @@ fsOnly("more concurrent operations than slots all complete with the right bytes"
   reads.forEach((r, j) => equalBytes(r, objects[j % 6].subarray(j, SLOT_BYTES + j), `read ${j}`));
 });
 
+fsOnly("a range read after a key is deleted and rewritten, here or by another store on the root, returns the new bytes", async () => {
+  const store = createFsBlobStore({ root });
+  const other = createFsBlobStore({ root }); // another process's store: this one is not told
+  const range = { offset: 0, length: 64 };
+  const versions = [1, 2, 3, 4, 5].map((seed) => pattern(ALIGN + 100, seed));
+  await store.put("k", versions[0]);
+  equalBytes(await collect(store.get("k", range)), versions[0].subarray(0, 64));
+  await store.delete("k");
+  await store.put("k", versions[1]);
+  equalBytes(await collect(store.get("k", range)), versions[1].subarray(0, 64), "deleted and rewritten here");
+  await store.put("k", versions[2]);
+  equalBytes(await collect(store.get("k", range)), versions[2].subarray(0, 64), "overwritten here");
+  await other.delete("k");
+  await other.put("k", versions[3]);
+  equalBytes(await collect(store.get("k", range)), versions[3].subarray(0, 64), "deleted and rewritten by another store");
+  await other.put("k", versions[4]);
+  equalBytes(await collect(store.get("k", range)), versions[4].subarray(0, 64), "overwritten by another store");
+  await other.delete("k");
+  await expectBlobError(() => collect(store.get("k", range)), "BlobNotFound");
+});
+
+fsOnly("concurrent range reads of more keys than cached handles all return the right bytes", async () => {
+  const store = createFsBlobStore({ root, slots: createSlotPool(2), readHandles: { max: 2 } });
+  const objects = Array.from({ length: 7 }, (_, i) => pattern(3 * ALIGN + 17 * i, 40 + i));
+  await Promise.all(objects.map((d, i) => store.put(`e/${i}`, d)));
+  for (let round = 0; round < 3; round++) {
+    const jobs = Array.from({ length: 60 }, (_, j) => ({ i: (j * 5 + round) % 7, offset: (j * 131) % ALIGN, length: ALIGN + j }));
+    const reads = await Promise.all(jobs.map(({ i, offset, length }) => collect(store.get(`e/${i}`, { offset, length }))));
+    reads.forEach((r, j) => equalBytes(r, objects[jobs[j].i].subarray(jobs[j].offset, jobs[j].offset + jobs[j].length), `round ${round} read ${j}`));
+    if (round === 1) {
+      await store.delete("e/3");
+      await store.put("e/3", objects[3]);
+    }
+  }
+});
+
 fsOnly.run();

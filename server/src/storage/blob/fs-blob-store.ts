@@ -11,7 +11,8 @@
  *   process that crashed mid-put stay in `~tmp/`; they are never listed and can be deleted
  *   whenever no put is running.
  * - Reads open the file once and stream from that descriptor (1 MiB reads), so a concurrent
- *   overwrite never mixes two versions into one read.
+ *   overwrite never mixes two versions into one read. Bounded ranges (chunk reads) use a cached
+ *   open handle (fs-read-handles.ts), checked per read to still be the file at the key's path.
  * - Where the file system takes O_DIRECT (probed once per store), writes and reads of ranges of
  *   up to 16 MiB skip the page cache through aligned slots (direct-io.ts); when no slot is free,
  *   an operation uses buffered I/O instead.
@@ -37,12 +38,15 @@ import {
 } from "./blob-store.js";
 import { abortableChunks, assertRangeShape, resolveRange } from "./blob-support.js";
 import { type SlotPool, probeDirectIo, readThroughSlot, sharedSlots, writeThroughSlot } from "./direct-io.js";
+import { createReadHandles, openForRead } from "./fs-read-handles.js";
 
 export interface FsBlobStoreOptions {
   /** Directory holding the objects; created if missing. Made absolute against the cwd. */
   root: string;
   /** Aligned buffers for direct I/O; default the process's shared pool. */
   slots?: SlotPool;
+  /** Cached read handles: at most `max` (default 64), closed after `idleMs` unused (default 10 s). */
+  readHandles?: { max?: number; idleMs?: number };
 }
 
 const READ_HIGH_WATER_MARK = 1024 * 1024;
@@ -64,6 +68,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   const root = resolve(options.root);
   const tmpDir = join(root, FS_TMP_DIR);
   const pool = options.slots ?? sharedSlots;
+  const handles = createReadHandles(options.readHandles);
   let direct: Promise<boolean> | undefined;
   /** A slot for one direct read or write, when the file system takes O_DIRECT and one is free. */
   const directSlot = async (): Promise<Uint8Array | undefined> => {
@@ -105,6 +110,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
         await commit(tmp, target, key, opts.ifAbsent === true);
         return { key, size };
       } finally {
+        handles.forget(key); // whatever the commit got to, a handle cached before it may be stale
         // Gone after a rename; the spare link after link(); the partial file after a failure.
         await fs.rm(tmp, { force: true }).catch(() => undefined);
       }
@@ -114,29 +120,43 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
       const path = pathOf(key);
       if (range) assertRangeShape(range);
       return (async function* () {
-        // Only bounded ranges (the chunk reader's) go direct: the slot is held for one read,
-        // never while a consumer holds the generator.
-        let slot = range?.length !== undefined && range.length <= DIRECT_READ_MAX ? await directSlot() : undefined;
+        // Only bounded ranges (the chunk reader's) go direct and through a cached handle: the slot
+        // and the handle are held for one read, never while a consumer holds the generator.
+        const bounded = range?.length !== undefined && range.length <= DIRECT_READ_MAX;
+        let slot = bounded ? await directSlot() : undefined;
         const lend = () => {
           if (slot) pool.release(slot);
           slot = undefined;
         };
         let fh: FileHandle | undefined;
+        let release: ((failed?: boolean) => void) | undefined; // a cached handle's, instead of a close
         let handedOver = false;
         try {
-          const opened = await openForRead(path, key, slot !== undefined);
-          if (!opened.direct) lend();
-          fh = opened.fh;
-          const st = await fh.stat().catch((e: unknown) => {
-            throw translate(e, key);
-          });
-          if (!st.isFile()) throw blobNotFound(key);
-          const { start, end } = resolveRange(key, range, st.size);
+          let size: number;
+          if (bounded) {
+            const lent = await handles.lend(key, path, slot !== undefined).catch((e: unknown) => {
+              throw translate(e, key);
+            });
+            ({ fh, release, size } = lent);
+            if (!lent.direct) lend();
+          } else {
+            fh = (await openForRead(path, key, false).catch((e: unknown) => Promise.reject(translate(e, key)))).fh;
+            const st = await fh.stat().catch((e: unknown) => {
+              throw translate(e, key);
+            });
+            if (!st.isFile()) throw blobNotFound(key);
+            size = st.size;
+          }
+          const { start, end } = resolveRange(key, range, size);
           if (end <= start) return;
           if (end - start <= DIRECT_READ_MAX) {
             // One read into one buffer: chunk reads (a few MiB) skip the stream and its copies.
-            const bytes = await readInto(fh, start, end - start, key, slot);
+            const bytes = await readInto(fh, start, end - start, key, slot).catch((e: unknown) => {
+              release?.(true); // a handle that failed a read is not lent again
+              throw e;
+            });
             lend(); // before the consumer gets the bytes, however long it keeps the generator
+            release?.();
             yield bytes;
             return;
           }
@@ -149,7 +169,8 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
           }
         } finally {
           lend();
-          if (!handedOver) await fh?.close().catch(() => undefined);
+          if (release) release();
+          else if (!handedOver) await fh?.close().catch(() => undefined);
         }
       })();
     },
@@ -180,6 +201,8 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
         // A directory at that path is not an object either: nothing to delete.
         if (isMissing(e) || errno(e) === "EISDIR" || errno(e) === "EPERM") return;
         throw translate(e, key);
+      } finally {
+        handles.forget(key);
       }
     },
   };
@@ -312,20 +335,6 @@ async function fsyncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
-  }
-}
-
-/**
- * Opens for reading, with O_DIRECT when `direct` and the open takes it (a directory, say, refuses
- * it; then the plain open decides). `direct` in the result says which it got.
- */
-async function openForRead(path: string, key: string, direct: boolean): Promise<{ fh: FileHandle; direct: boolean }> {
-  try {
-    return { fh: await fs.open(path, constants.O_RDONLY | (direct ? constants.O_DIRECT : 0)), direct };
-  } catch (e) {
-    if (isMissing(e)) throw blobNotFound(key);
-    if (direct) return openForRead(path, key, false);
-    throw translate(e, key);
   }
 }
 

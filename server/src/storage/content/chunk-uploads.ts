@@ -6,7 +6,7 @@ import { type ChunkUploadStore, MAX_UPLOADED_CHUNK_BYTES, type UploadedChunk } f
 import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
-import { isOneZstdFrame } from "../engine/zstd-context.js";
+import { createZstdContexts, isOneZstdFrame } from "../engine/zstd-context.js";
 import { LARGE_COMMIT_CHUNKS, collectBetweenPhases } from "../../lib/memory.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";
@@ -21,6 +21,48 @@ const DEDUP_BATCH_BYTES = 16 * 1024 * 1024;
 const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
 
 /**
+ * The reused decoder of client frames (zstd-context.ts), with the client window limit; undefined
+ * (this Node's zlib lacks the internals) decodes each frame with a per-call decoder instead. The
+ * context is not re-entrant: received() uses it synchronously and each thread has its own module.
+ */
+const clientFrames = createZstdContexts({ windowLogMax: CLIENT_ZSTD_WINDOW_LOG_MAX });
+
+/**
+ * Frames of up to this many decoded bytes are decoded into `scratch` (reused; a plaintext that is
+ * kept is copied out of it), larger ones into a buffer of their own: a chunk the server keeps as
+ * the client's frame then costs no plaintext allocation, and the scratch stays small.
+ */
+const SCRATCH_MAX = 1024 * 1024;
+let scratch = new Uint8Array(0);
+
+/**
+ * The plaintext of a client's frame, of exactly `plainSize` bytes, or undefined when `frame` is not
+ * exactly one complete frame of that size within the window limit. The result may be a view of
+ * `scratch`, valid until the next call.
+ */
+function decodeClientFrame(frame: Uint8Array, plainSize: number): Uint8Array | undefined {
+  // Exactly one frame, as the server's reader requires of every stored zstd record (zstd-context.ts):
+  // a one-shot decoder decodes the first frame and ignores whatever follows it.
+  if (!isOneZstdFrame(frame)) return undefined;
+  try {
+    if (clientFrames === undefined) {
+      const plain = zstdDecompressSync(frame, {
+        maxOutputLength: plainSize,
+        params: { [zlibConstants.ZSTD_d_windowLogMax]: CLIENT_ZSTD_WINDOW_LOG_MAX },
+      });
+      return plain.length === plainSize ? plain : undefined;
+    }
+    // decompress() writes at most plainSize + 1 bytes (the spare one detects a longer frame) and
+    // throws unless exactly plainSize came out; a context that failed is dropped, never reused.
+    if (plainSize >= SCRATCH_MAX) return clientFrames.decompress(frame, plainSize);
+    if (scratch.length <= plainSize) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(plainSize + 1, 256 * 1024)));
+    return clientFrames.decompress(frame, plainSize, scratch);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A received chunk: its digest (of the plaintext, which the server computes itself) and how to
  * store it. A client's zstd frame is decoded strictly: one complete frame, output capped at the
  * declared size (a frame that would produce more fails) and a bounded window, so a small message
@@ -29,23 +71,12 @@ const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
  */
 function received(c: UploadedChunk): Received {
   if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), plainSize: c.bytes.length, plain: c.bytes };
-  const notAFrame = () => invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
-  // Exactly one frame, as the server's reader requires of every stored zstd record (zstd-context.ts):
-  // the one-shot decoder below decodes the first frame and ignores whatever follows it.
-  if (!isOneZstdFrame(c.bytes)) throw notAFrame();
-  let plain: Uint8Array;
-  try {
-    plain = zstdDecompressSync(c.bytes, {
-      maxOutputLength: c.zstdSize,
-      params: { [zlibConstants.ZSTD_d_windowLogMax]: CLIENT_ZSTD_WINDOW_LOG_MAX },
-    });
-  } catch {
-    throw notAFrame();
-  }
-  if (plain.length !== c.zstdSize) throw notAFrame();
+  const plain = decodeClientFrame(c.bytes, c.zstdSize);
+  if (plain === undefined) throw invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
   const digest = digestOf(plain);
   const saves = c.bytes.length <= plain.length * (1 - MIN_SAVING_RATIO);
-  return saves ? { digest, plainSize: plain.length, encoded: { codec: "zstd", data: c.bytes } } : { digest, plainSize: plain.length, plain };
+  if (saves) return { digest, plainSize: plain.length, encoded: { codec: "zstd", data: c.bytes } };
+  return { digest, plainSize: plain.length, plain: plain.buffer === scratch.buffer ? plain.slice() : plain };
 }
 
 /** A received chunk, as addChunkRecord takes it. */

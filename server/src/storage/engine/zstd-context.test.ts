@@ -98,4 +98,42 @@ test("no damaged, cut or padded frame leaves state behind: the next good frame a
   assert.is(decodedWrong, 0, "the content checksum catches every change that decodes");
 });
 
+/** One frame of `content` in a single raw block, declaring a window of 2^windowLog and no content size. */
+const frameWithWindow = (content: Uint8Array, windowLog: number) => {
+  const blockHeader = (content.length << 3) | 1; // raw block, the last one
+  return Buffer.concat([
+    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (windowLog - 10) << 3]),
+    Buffer.from([blockHeader & 0xff, (blockHeader >> 8) & 0xff, blockHeader >> 16]),
+    content,
+  ]);
+};
+
+test("windowLogMax: a frame needing a larger window fails, on every context the limit's contexts make", () => {
+  const limited = createZstdContexts({ windowLogMax: 23 })!;
+  const p = text(14, 3000);
+  const within = frameWithWindow(p, 23);
+  const beyond = frameWithWindow(p, 24);
+  assert.equal(zlib.zstdDecompressSync(beyond), p, "the frame is valid zstd");
+  assert.equal(Buffer.from(ctx!.decompress(beyond, p.length)), p, "the default limit takes it");
+  const good = ctx!.compress(text(15, 90_000), 1);
+  for (let i = 0; i < 3; i++) {
+    // Each rejection drops the context; its replacement must keep the limit.
+    assert.throws(() => limited.decompress(beyond, p.length), (e: unknown) => e instanceof RangeError, `round ${i}`);
+    assert.equal(Buffer.from(limited.decompress(within, p.length)), p, `2^23 after a rejection, round ${i}`);
+    assert.equal(Buffer.from(limited.decompress(good, 90_000)), text(15, 90_000), `a real frame after a rejection, round ${i}`);
+    assert.throws(() => limited.decompress(beyond, p.length), (e: unknown) => e instanceof RangeError, `still limited after good frames, round ${i}`);
+  }
+});
+
+test("into: the content is written to the given buffer; a frame one byte longer than declared fails there too", () => {
+  const p = text(16, 20_000);
+  const frame = ctx!.compress(p, 1);
+  const into = new Uint8Array(64 * 1024);
+  const out = ctx!.decompress(frame, p.length, into);
+  assert.is(out.buffer, into.buffer);
+  assert.equal(Buffer.from(out), p);
+  assert.throws(() => ctx!.decompress(frame, p.length - 1, into), (e: unknown) => e instanceof RangeError);
+  assert.equal(Buffer.from(ctx!.decompress(frame, p.length, into)), p);
+});
+
 test.run();

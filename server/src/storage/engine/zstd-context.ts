@@ -95,8 +95,17 @@ function step(z: NativeZstd, flush: number, input: Uint8Array, out: Uint8Array):
   return [out.length - z._writeState[0], z._writeState[1]];
 }
 
+export interface ZstdContextOptions {
+  /**
+   * The largest window (log2 bytes) a frame given to `decompress` may use; a frame that needs more
+   * fails (RangeError). Kept by every decompression context this creates, including the fresh one
+   * that replaces a context dropped after an error. Default zstd's own limit (2^27).
+   */
+  windowLogMax?: number;
+}
+
 /** Reused contexts, or undefined when this Node's zlib does not expose what they need. */
-export function createZstdContexts(): ZstdContexts | undefined {
+export function createZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts | undefined {
   const compressors = new Map<number, NativeZstd>();
   let decompressor: NativeZstd | undefined;
   let scratch = Buffer.allocUnsafe(0); // compressor output, copied out at its exact size
@@ -118,8 +127,10 @@ export function createZstdContexts(): ZstdContexts | undefined {
     }
     return z;
   };
+  const decompressorParams = opts.windowLogMax === undefined ? {} : { [C.ZSTD_d_windowLogMax]: opts.windowLogMax };
+  const newDecompressor = () => make(zlib.createZstdDecompress({ params: decompressorParams }));
   // The decompressor doubles as the probe: when it cannot be driven, neither can a compressor.
-  decompressor = make(zlib.createZstdDecompress());
+  decompressor = newDecompressor();
   if (decompressor === undefined) return undefined;
 
   return {
@@ -139,7 +150,7 @@ export function createZstdContexts(): ZstdContexts | undefined {
     },
 
     decompress(frame, plainSize, into) {
-      if (decompressor === undefined || decompressor.destroyed) decompressor = make(zlib.createZstdDecompress());
+      if (decompressor === undefined || decompressor.destroyed) decompressor = newDecompressor();
       const z = decompressor;
       if (z === undefined) throw new Error("zstd context unavailable");
       if (into !== undefined && into.length < plainSize + 1) throw new RangeError("output needs plainSize + 1 bytes");

@@ -7,6 +7,7 @@ import { ChunkEncoding, type UploadService } from "../../../gen/vellum/v1/upload
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import { createChunker, type ChunkerOptions } from "../chunking/fastcdc.js";
+import { createZstdContexts, type ZstdContexts } from "./zstd-context.js";
 
 export interface IncrementalUploadOptions {
   /** Chunker sizes; must match the server's chunking for chunks to dedup against server-side uploads. */
@@ -147,14 +148,27 @@ export async function uploadSnapshotIncremental(
 /** node:zlib's zstd (Node ≥ 22.15); on an older Node chunks go uncompressed. */
 const zstdCompressSync = (zlib as Partial<Pick<typeof zlib, "zstdCompressSync">>).zstdCompressSync;
 
+/**
+ * This thread's reused compression context (zstd-context.ts): a native context per chunk cost
+ * more CPU than a small chunk's compression. Undefined where node:zlib does not expose what it
+ * needs; then each chunk uses zstdCompressSync.
+ */
+let contexts: ZstdContexts | undefined | null = null;
+
+/** One complete zstd frame of `bytes` at `level`, or undefined when this Node has no zstd. */
+function zstdFrame(bytes: Uint8Array, level: number): Uint8Array | undefined {
+  if (contexts === null) contexts = createZstdContexts();
+  if (contexts) return contexts.compress(bytes, level);
+  if (!zstdCompressSync) return undefined;
+  // One output buffer larger than any frame of `bytes`: when a frame exactly filled Node's default
+  // 16 KiB output chunk, zstdCompressSync appended a second, empty frame, which the server rejects.
+  const chunkSize = Math.max(64, bytes.length + (bytes.length >>> 7) + 1024);
+  return zstdCompressSync(bytes, { chunkSize, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+}
+
 /** An UploadChunks message for `bytes`: one zstd frame when zstd is available and that saves at least 5%, else raw. */
 function encodeForWire(bytes: Uint8Array, level: number) {
-  if (level > 0 && zstdCompressSync) {
-    // One output buffer larger than any frame of `bytes`: when a frame exactly filled Node's default
-    // 16 KiB output chunk, zstdCompressSync appended a second, empty frame, which the server rejects.
-    const chunkSize = Math.max(64, bytes.length + (bytes.length >>> 7) + 1024);
-    const frame = zstdCompressSync(bytes, { chunkSize, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
-    if (frame.length <= bytes.length * 0.95) return { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(bytes.length) };
-  }
+  const frame = level > 0 ? zstdFrame(bytes, level) : undefined;
+  if (frame && frame.length <= bytes.length * 0.95) return { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(bytes.length) };
   return { chunk: bytes };
 }

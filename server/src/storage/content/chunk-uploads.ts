@@ -6,7 +6,7 @@ import { type ChunkUploadStore, MAX_UPLOADED_CHUNK_BYTES, type UploadedChunk } f
 import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
-import { createZstdContexts, isOneZstdFrame } from "../engine/zstd-context.js";
+import { createZstdContexts, isOneZstdFrame } from "../../../../sdk/src/node/zstd-context.js";
 import { LARGE_COMMIT_CHUNKS, collectBetweenPhases } from "../../lib/memory.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";

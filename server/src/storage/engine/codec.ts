@@ -5,7 +5,7 @@
  */
 import * as zlib from "node:zlib";
 import type { Codec } from "./types.js";
-import { createZstdContexts, isOneZstdFrame } from "./zstd-context.js";
+import { createZstdContexts, isOneZstdFrame } from "../../../../sdk/src/node/zstd-context.js";
 
 /** Reused native zstd contexts for this thread (see zstd-context.ts); undefined falls back to per-call. */
 const contexts = createZstdContexts();

@@ -106,6 +106,9 @@ export interface ZstdContextOptions {
 
 /** Reused contexts, or undefined when this Node's zlib does not expose what they need. */
 export function createZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts | undefined {
+  // zstd is in node:zlib from Node 22.15; the SDK also runs on older 22s, without it.
+  const available = zlib as Partial<Pick<typeof zlib, "createZstdCompress" | "createZstdDecompress">>;
+  if (typeof available.createZstdCompress !== "function" || typeof available.createZstdDecompress !== "function") return undefined;
   const compressors = new Map<number, NativeZstd>();
   let decompressor: NativeZstd | undefined;
   let scratch = Buffer.allocUnsafe(0); // compressor output, copied out at its exact size

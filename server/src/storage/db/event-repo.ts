@@ -43,17 +43,20 @@ export async function recordEventsTx(tx: Tx, appended: readonly AuditEvent[]): P
     }];
   });
   if (rows.length === 0) return;
+  // The NOTIFY rides on the insert (one round trip); PostgreSQL delivers it only at commit, and a
+  // data-modifying WITH runs to completion whether or not the outer query reads it.
   await tx.execute(sql`
-    insert into events (store_id, seq, id, type, resource_type, resource_id, snapshot_id, subject_resource_type, tags, actor, data, time)
-    select x.store_id, x.seq, x.id, x.type, x.resource_type, x.resource_id, x.snapshot_id,
-           coalesce(s.resource_type, x.subject_resource_type), coalesce(s.tags, x.tags), x.actor, x.data, x.time
-    from json_to_recordset(${JSON.stringify(rows)}::json) as x(
-      store_id text, seq bigint, id uuid, type text, resource_type text, resource_id text, snapshot_id text,
-      subject_resource_type text, tags text[], actor text, data jsonb, time timestamptz)
-    left join snapshots s
-      on s.store_id = x.store_id
-     and s.id = case when x.snapshot_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then x.snapshot_id::uuid end`);
-  await tx.execute(sql`select pg_notify(${EVENT_CHANNEL}, ${rows[0].store_id})`);
+    with inserted as (
+      insert into events (store_id, seq, id, type, resource_type, resource_id, snapshot_id, subject_resource_type, tags, actor, data, time)
+      select x.store_id, x.seq, x.id, x.type, x.resource_type, x.resource_id, x.snapshot_id,
+             coalesce(s.resource_type, x.subject_resource_type), coalesce(s.tags, x.tags), x.actor, x.data, x.time
+      from json_to_recordset(${JSON.stringify(rows)}::json) as x(
+        store_id text, seq bigint, id uuid, type text, resource_type text, resource_id text, snapshot_id text,
+        subject_resource_type text, tags text[], actor text, data jsonb, time timestamptz)
+      left join snapshots s
+        on s.store_id = x.store_id
+       and s.id = case when x.snapshot_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then x.snapshot_id::uuid end)
+    select pg_notify(${EVENT_CHANNEL}, ${rows[0].store_id})`);
 }
 
 function filterSql(f: EventFilter): SQL | undefined {

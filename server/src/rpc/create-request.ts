@@ -54,9 +54,12 @@ function jsonOf(value: Value): string | undefined {
   }
 }
 
+/** Shared: a non-streaming decode keeps no state between calls. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 function isJson(bytes: Uint8Array): boolean {
   try {
-    JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    JSON.parse(strictUtf8.decode(bytes));
     return true;
   } catch {
     return false;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { Webhook as Signer } from "standardwebhooks";
 import type { StoredEvent } from "../events/types.js";
 import type { Clock } from "../ports.js";
@@ -6,6 +7,12 @@ import type { AttemptResult, DispatchStore, DueDelivery, WebhookSender } from ".
 
 /** Idle poll of the dispatch loop: retries fall due without a notification. */
 export const DISPATCH_POLL_MS = 1000;
+/**
+ * Least time from the start of one pass to the start of the next when woken by committed events:
+ * a burst of commits (one notification each) is fanned out by one pass per interval instead of one
+ * pass (two transactions) per commit. Bounds the delay a notification adds to a delivery.
+ */
+export const DISPATCH_MIN_GAP_MS = 100;
 /** A claim lasts the attempt timeout plus this, so a live attempt is never taken twice. */
 const LEASE_MARGIN_MS = 5000;
 
@@ -76,6 +83,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function loop(): Promise<void> {
     while (!stop.signal.aborted) {
+      const passStart = performance.now();
       try {
         while ((await deps.store.fanOut(deps.clock.now())).more && !stop.signal.aborted);
         const free = deps.concurrency - inFlight.size;
@@ -95,8 +103,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
       const slot = new AbortController();
       poke = () => slot.abort();
-      await deps.wakeup.wait(DISPATCH_POLL_MS, AbortSignal.any([stop.signal, slot.signal]));
+      const notified = await deps.wakeup.wait(DISPATCH_POLL_MS, AbortSignal.any([stop.signal, slot.signal]));
       poke = undefined;
+      const gap = DISPATCH_MIN_GAP_MS - (performance.now() - passStart);
+      if (notified && gap > 0) await sleep(gap, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   }
 

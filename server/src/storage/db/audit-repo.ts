@@ -6,7 +6,7 @@ import { genesisHash, nextAuditEvent, type AuditEvent } from "../../domain/audit
 import type { AuditRepository, StoredAuditEvent } from "../../domain/audit/audit-queries.js";
 import { parseDigest, Sha256 } from "../../domain/digest.js";
 import type { Db } from "./client.js";
-import { recordEventsTx } from "./event-repo.js";
+import { outboxInsert, outboxNotify } from "./event-repo.js";
 import { jsonColumn as column, jsonRowsInsert, type JsonColumn } from "./json-rows.js";
 import { auditEvents, auditHeads, type AuditEventRow } from "./schema/index.js";
 
@@ -77,11 +77,12 @@ export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: read
     return { event, snapshotId: auditSnapshotId({ ...record, before, after }) };
   });
   const last = rows[rows.length - 1].event;
-  // The events and the new head in one statement: one round trip less while the head is locked.
-  await tx.execute(sql`with appended as (${jsonRowsInsert("audit_events", AUDIT_COLUMNS, rows)})
-    update audit_heads set seq = ${last.seq}, hash = ${last.hash.toHex()} where store_id = ${storeId}`);
-  // The outbox row of each change that is an event commits (or not) with its audit event.
-  if (storeId !== GLOBAL_AUDIT_STORE) await recordEventsTx(tx, rows.map((r) => r.event));
+  // The events, their outbox rows and the new head in one statement: one round trip while the
+  // head is locked. The outbox row of each change that is an event commits (or not) with its audit
+  // event, and its NOTIFY is delivered only on commit.
+  const outbox = storeId === GLOBAL_AUDIT_STORE ? undefined : outboxInsert(rows.map((r) => r.event));
+  await tx.execute(sql`with appended as (${jsonRowsInsert("audit_events", AUDIT_COLUMNS, rows)})${outbox ? sql`, outbox as (${outbox})` : sql``}
+    update audit_heads set seq = ${last.seq}, hash = ${last.hash.toHex()} where store_id = ${storeId}${outbox ? sql` returning ${outboxNotify(storeId)}` : sql``}`);
   return rows.map((r) => r.event);
 }
 

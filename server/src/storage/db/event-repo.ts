@@ -6,7 +6,6 @@ import type { EventFilter, StoredEvent } from "../../domain/events/types.js";
 import { auditSnapshotId } from "../../domain/audit/audit-context.js";
 import type { Db } from "./client.js";
 import { auditHeads, events, type EventRow } from "./schema/index.js";
-import type { Tx } from "./audit-repo.js";
 
 /** NOTIFY channel of the event outbox; the payload is the store id. */
 export const EVENT_CHANNEL = "vellum_events";
@@ -14,12 +13,14 @@ export const EVENT_CHANNEL = "vellum_events";
 const stateField = (state: unknown, key: string): unknown => (state && typeof state === "object" ? (state as Record<string, unknown>)[key] : undefined);
 
 /**
- * Writes the events of freshly appended audit events (those whose action is an event type) into
- * the outbox, inside the audit append's transaction, and queues a NOTIFY that PostgreSQL delivers
- * only if the transaction commits. Resource type and tags of the concerned snapshot come from its
- * row, falling back to the audited state (a purged snapshot has no row).
+ * The outbox insert for freshly appended audit events (those whose action is an event type), to
+ * run as a data-modifying WITH of the audit append's statement (audit-repo.ts), inside its
+ * transaction; undefined when none is an event. Resource type and tags of the concerned snapshot
+ * come from its row, falling back to the audited state (a purged snapshot has no row). The
+ * statement that runs it must also call `outboxNotify`, whose NOTIFY PostgreSQL delivers only if
+ * the transaction commits.
  */
-export async function recordEventsTx(tx: Tx, appended: readonly AuditEvent[]): Promise<void> {
+export function outboxInsert(appended: readonly AuditEvent[]): SQL | undefined {
   const rows = appended.flatMap((a) => {
     const type = eventTypeOf(a.action);
     if (!type) return [];
@@ -42,8 +43,8 @@ export async function recordEventsTx(tx: Tx, appended: readonly AuditEvent[]): P
       time: a.time.toISOString(),
     }];
   });
-  if (rows.length === 0) return;
-  await tx.execute(sql`
+  if (rows.length === 0) return undefined;
+  return sql`
     insert into events (store_id, seq, id, type, resource_type, resource_id, snapshot_id, subject_resource_type, tags, actor, data, time)
     select x.store_id, x.seq, x.id, x.type, x.resource_type, x.resource_id, x.snapshot_id,
            coalesce(s.resource_type, x.subject_resource_type), coalesce(s.tags, x.tags), x.actor, x.data, x.time
@@ -52,9 +53,11 @@ export async function recordEventsTx(tx: Tx, appended: readonly AuditEvent[]): P
       subject_resource_type text, tags text[], actor text, data jsonb, time timestamptz)
     left join snapshots s
       on s.store_id = x.store_id
-     and s.id = case when x.snapshot_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then x.snapshot_id::uuid end`);
-  await tx.execute(sql`select pg_notify(${EVENT_CHANNEL}, ${rows[0].store_id})`);
+     and s.id = case when x.snapshot_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then x.snapshot_id::uuid end`;
 }
+
+/** The NOTIFY that wakes watchers and dispatchers of `storeId` once the outbox rows commit. */
+export const outboxNotify = (storeId: string): SQL => sql`pg_notify(${EVENT_CHANNEL}, ${storeId})`;
 
 function filterSql(f: EventFilter): SQL | undefined {
   const parts: (SQL | undefined)[] = [];

@@ -1,10 +1,10 @@
-import { and, desc, eq, gt, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, lt, or, sql } from "drizzle-orm";
 import { annotationState } from "../../domain/audit/resource-states.js";
 import type { Annotation, AnnotationRepository, ResourceLookup, TagCountRepository } from "../../domain/catalog/types.js";
 import { resourceExhausted } from "../../domain/errors.js";
 import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
-import { afterCursor, newestFirst } from "./keyset.js";
+import { afterCursor, descNullsLast, newestFirst } from "./keyset.js";
 import { snapshotAnnotations, snapshots, tagCounts, type AnnotationRow } from "./schema/index.js";
 import { lockActiveSnapshotTx } from "./snapshot-lock.js";
 import { ofResource } from "./snapshot-repo.js";
@@ -28,7 +28,7 @@ export function createTagCountRepository(db: Db): TagCountRepository {
               : undefined,
           ),
         )
-        .orderBy(desc(tagCounts.liveCount), tagCounts.tag)
+        .orderBy(descNullsLast(tagCounts.liveCount), tagCounts.tag)
         .limit(limit);
       return rows;
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { BackoffPolicy, JobQueue, Lease, PendingLogLine } from "../../jobs/queue.js";
 import { jobState } from "../../domain/audit/resource-states.js";
 import { completionAudit } from "../../domain/jobs/completion-audit.js";
@@ -7,6 +7,7 @@ import { appendAuditTx, type Tx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { toJob } from "./mappers.js";
 import { jobLogs, jobs, type JobRow } from "./schema/index.js";
+import { descNullsLast } from "./keyset.js";
 
 /** now() + the backoff after `jobs.attempts` attempts: min(cap, base * 2^(n-1)) * [0.5, 1). */
 function afterBackoff(p: BackoffPolicy): SQL {
@@ -88,7 +89,7 @@ export function createJobQueueRepository(db: Db): JobQueue {
         .select({ id: jobs.id })
         .from(jobs)
         .where(and(eq(jobs.state, "QUEUED"), lte(jobs.runAfter, sql`now()`), inArray(jobs.type, types)))
-        .orderBy(desc(jobs.priority), asc(jobs.createTime))
+        .orderBy(descNullsLast(jobs.priority), asc(jobs.createTime))
         .limit(1)
         .for("update", { skipLocked: true });
       const [row] = await db

@@ -5,6 +5,7 @@ import type { Db } from "./client.js";
 import { toJob, toSnapshot, toVersion } from "./mappers.js";
 import { jobs, snapshots, versions, type LineageEdgeRow } from "./schema/index.js";
 import { ofResource } from "./snapshot-repo.js";
+import { newestFirst } from "./keyset.js";
 
 /** A lineage_edges row as raw SQL returns it. */
 type RawEdge = {
@@ -74,7 +75,7 @@ export function createLineageGraphRepository(db: Db): LineageGraphRepository {
 
     async rootsOfResource(key, limit) {
       const [snaps, vers] = await Promise.all([
-        db.select().from(snapshots).where(ofResource(key)).orderBy(desc(snapshots.createTime), desc(snapshots.id)).limit(limit),
+        db.select().from(snapshots).where(ofResource(key)).orderBy(...newestFirst(snapshots.createTime, snapshots.id)).limit(limit),
         db
           .select()
           .from(versions)

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { PolicyRunRepository, PolicySnapshotQueries } from "../../domain/policies/ports.js";
 import { POLICY_LABEL, type PolicyRun, type PolicyRunState, type PolicyTrigger } from "../../domain/policies/types.js";
 import { appendAuditTx } from "./audit-repo.js";
@@ -77,7 +77,7 @@ export function createPolicySnapshotQueries(db: Db): PolicySnapshotQueries {
         .select({ sha256: snapshots.sha256 })
         .from(snapshots)
         .where(resource(storeId, resourceType, resourceId))
-        .orderBy(desc(snapshots.createTime), desc(snapshots.id))
+        .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
         .limit(1);
       return row?.sha256;
     },

@@ -35,6 +35,19 @@ function where(f: SnapshotFilter): SQL {
   return and(...c)!;
 }
 
+/**
+ * One ListSnapshots page, newest first, plus one row to tell whether another page follows. Its
+ * order and cursor are those of snapshots_store_time_idx, so a page reads about a page of rows
+ * whatever the store's size and the page's depth.
+ */
+export const listPageQuery = (db: Db, filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor) =>
+  db
+    .select()
+    .from(snapshots)
+    .where(and(where(filter), afterCursor(snapshots.createTime, snapshots.id, after)))
+    .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
+    .limit(pageSize + 1);
+
 /** The snapshots of one resource (any state). */
 export const ofResource = (key: ResourceKey): SQL =>
   and(eq(snapshots.storeId, key.storeId), eq(snapshots.resourceType, key.resourceType), eq(snapshots.resourceId, key.resourceId))!;
@@ -118,14 +131,8 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
     },
 
     async list(filter, pageSize, after?: SnapshotCursor) {
-      const base = where(filter);
-      const rows = await db
-        .select()
-        .from(snapshots)
-        .where(and(base, afterCursor(snapshots.createTime, snapshots.id, after)))
-        .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
-        .limit(pageSize + 1);
-      const total = await countMatches(db, snapshots, base);
+      const rows = await listPageQuery(db, filter, pageSize, after);
+      const total = await countMatches(db, snapshots, where(filter));
       const items = rows.slice(0, pageSize).map((r) => toSnapshot(r));
       const last = items[items.length - 1];
       return {

@@ -57,4 +57,40 @@ test("the server is killed between commit and delivery (and mid-attempt): after 
   }
 });
 
+test("a webhook reactivated before any dispatcher saw the events of while it was off gets none of them", async () => {
+  const db = await createTestDatabase();
+  const dir = tempDir();
+  const rx = await startReceiver();
+  const env = { DATABASE_URL: db.url, VELLUM_DATA_DIR: dir.path, VELLUM_OUTBOUND_ALLOW_HOSTS: "127.0.0.1" };
+  try {
+    // No dispatcher in this process: nothing fans out until the second process starts.
+    const api = await startServerProcess({ ...env, VELLUM_WEBHOOK_CONCURRENCY: "0" });
+    const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${api.port}` });
+    const hooks = createClient(WebhookService, transport);
+    const snaps = createClient(SnapshotService, transport);
+    const put = async (v: string) =>
+      (await snaps.createSnapshot({ storeId: "react", resourceType: "doc", snapshotType: SnapshotType.BLOB, payload: { case: "data", value: Buffer.from(v) } })).snapshot!.snapshotId;
+    const { webhook, secret } = await hooks.createWebhook({ storeId: "react", url: rx.url, active: false });
+    await rx.control({ mode: "ok", secrets: [secret] });
+    await put("while off");
+    await hooks.updateWebhook({ storeId: "react", webhook: { webhookId: webhook!.webhookId, active: true }, updateMask: { paths: ["active"] } });
+    const after = await put("after");
+    const dispatcher = await startServerProcess(env);
+    try {
+      await rx.until((r) => r.length >= 1, 20_000);
+      await new Promise((r) => setTimeout(r, 1500)); // a later pass would have fanned out the rest
+      assert.equal((await rx.received()).map((r) => JSON.parse(r.body).snapshotId), [after], "only the event after the reactivation");
+    } finally {
+      dispatcher.child.kill("SIGTERM");
+      await dispatcher.exited;
+      api.child.kill("SIGTERM");
+      await api.exited;
+    }
+  } finally {
+    await rx.stop();
+    await db.drop();
+    dir.remove();
+  }
+});
+
 test.run();

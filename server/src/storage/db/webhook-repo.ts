@@ -119,6 +119,13 @@ export function createWebhookRepository(db: Db): WebhookRepository {
           .returning();
         if (current.active && !row.active) await failPendingTx(tx, id, "webhook deactivated", now);
         await audited(tx, audit, "webhook.update", toWebhook(current), toWebhook(row));
+        if (!current.active && row.active) {
+          // Reactivated: it resumes with events after now. Its cursor may still be behind events
+          // committed while it was off (no fan-out pass ran since); the audit append above locks the
+          // store's head, so no event commits between it and this read.
+          const [head] = await tx.select({ seq: auditHeads.seq }).from(auditHeads).where(eq(auditHeads.storeId, storeId));
+          if (head && head.seq > row.cursorSeq) await tx.update(webhooks).set({ cursorSeq: head.seq }).where(byId(storeId, id));
+        }
         return toWebhook(row);
       }),
 

@@ -52,6 +52,15 @@ export const failPendingTx = (tx: Tx, webhookId: string, reason: string, now: Da
     .set({ status: "FAILED", lastError: reason, updateTime: now })
     .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.status, "PENDING")));
 
+/**
+ * The store's audit head seq (0 before its first event): where a webhook's cursor starts. Call
+ * after the transaction's audit append, which locks the head.
+ */
+async function headSeqTx(tx: Tx, storeId: string): Promise<number> {
+  const [head] = await tx.select({ seq: auditHeads.seq }).from(auditHeads).where(eq(auditHeads.storeId, storeId));
+  return head?.seq ?? 0;
+}
+
 export function createWebhookRepository(db: Db): WebhookRepository {
   const audited = (tx: Tx, audit: Parameters<typeof appendAuditTx>[1], action: string, before: Webhook | null, after: Webhook | null) =>
     appendAuditTx(tx, audit, { storeId: (after ?? before)!.storeId, action, resourceType: "webhook", resourceId: (after ?? before)!.id, before, after });
@@ -63,7 +72,7 @@ export function createWebhookRepository(db: Db): WebhookRepository {
         if (n >= maxPerStore) throw resourceExhausted(`a store has at most ${maxPerStore} webhooks`, undefined, "TOO_MANY_WEBHOOKS");
         // The audit append locks the store's head: no event commits between it and the cursor read.
         await audited(tx, audit, "webhook.create", null, w);
-        const [head] = await tx.select({ seq: auditHeads.seq }).from(auditHeads).where(eq(auditHeads.storeId, w.storeId));
+        const head = await headSeqTx(tx, w.storeId);
         const [row] = await tx
           .insert(webhooks)
           .values({
@@ -76,7 +85,7 @@ export function createWebhookRepository(db: Db): WebhookRepository {
             active: w.active,
             description: w.description,
             secret,
-            cursorSeq: head?.seq ?? 0,
+            cursorSeq: head,
             createTime: w.createTime,
             updateTime: w.updateTime,
           })
@@ -123,8 +132,8 @@ export function createWebhookRepository(db: Db): WebhookRepository {
           // Reactivated: it resumes with events after now. Its cursor may still be behind events
           // committed while it was off (no fan-out pass ran since); the audit append above locks the
           // store's head, so no event commits between it and this read.
-          const [head] = await tx.select({ seq: auditHeads.seq }).from(auditHeads).where(eq(auditHeads.storeId, storeId));
-          if (head && head.seq > row.cursorSeq) await tx.update(webhooks).set({ cursorSeq: head.seq }).where(byId(storeId, id));
+          const head = await headSeqTx(tx, storeId);
+          if (head > row.cursorSeq) await tx.update(webhooks).set({ cursorSeq: head }).where(byId(storeId, id));
         }
         return toWebhook(row);
       }),

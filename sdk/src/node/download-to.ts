@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Code } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
 import type { VellumClient } from "../client.js";
-import { downloadSnapshot, downloadSnapshotBytes, isWholeDownload, type DownloadOptions, type DownloadRequest } from "../download.js";
+import { downloadSnapshot, isWholeDownload, type DownloadOptions, type DownloadRequest } from "../download.js";
 import { IntegrityError, VellumError } from "../errors.js";
 
 export interface DownloadToOptions extends DownloadOptions {
@@ -62,7 +62,7 @@ export interface DownloadToFileOptions extends Omit<DownloadToOptions, "end"> {
  * cannot cross file systems), flushes it to disk, checks it as downloadSnapshotTo does, and only
  * then renames it over `path`. On any failure the temp file is removed and `path` is untouched.
  * A whole download fetches `parallel` ranges at once and writes and hashes them in order, so memory
- * stays within `parallel` × `rangeBytes`.
+ * stays within `parallel` × `rangeBytes` (plus the range being written).
  */
 export async function downloadSnapshotToFile(
   client: Pick<VellumClient, "snapshots">,
@@ -73,11 +73,10 @@ export async function downloadSnapshotToFile(
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.part`);
   const parallel = options.parallel ?? 4;
   try {
-    const out = createWriteStream(temp, { flags: "wx", flush: true });
     const snapshot =
       parallel > 1 && isWholeDownload(req)
-        ? await downloadRangesTo(client, req, out, { ...options, parallel, rangeBytes: options.rangeBytes ?? 8 * 1024 * 1024 })
-        : await downloadSnapshotTo(client, req, out, { ...options, end: true });
+        ? await downloadRangesToFile(client, req, temp, { ...options, parallel, rangeBytes: options.rangeBytes ?? 8 * 1024 * 1024 })
+        : await downloadSnapshotTo(client, req, createWriteStream(temp, { flags: "wx", flush: true }), { ...options, end: true });
     await rename(temp, path);
     return snapshot;
   } catch (e) {
@@ -87,13 +86,15 @@ export async function downloadSnapshotToFile(
 }
 
 /**
- * A whole download as ranges fetched `parallel` at a time, written in order into `writable` (then
- * ended) while the SHA-256 of the whole is computed and checked against the snapshot's.
+ * A whole download as ranges fetched `parallel` at a time into a new file at `temp` (which must not
+ * exist), written in order and flushed to disk, while the SHA-256 of the whole is computed and
+ * checked against the snapshot's. A range is kept as the message chunks it arrived in (no copy
+ * into one buffer) and written with one gathering write; each chunk is hashed once.
  */
-async function downloadRangesTo(
+async function downloadRangesToFile(
   client: Pick<VellumClient, "snapshots">,
   req: DownloadRequest,
-  writable: NodeJS.WritableStream,
+  temp: string,
   options: DownloadToFileOptions & { parallel: number; rangeBytes: number },
 ): Promise<Snapshot> {
   const call = { signal: options.signal, timeoutMs: options.timeoutMs, headers: options.headers };
@@ -101,45 +102,67 @@ async function downloadRangesTo(
   if (!snapshot) throw new VellumError(Code.Internal, "GetSnapshot answered without a snapshot");
   options.onSnapshot?.(snapshot);
   const size = Number(snapshot.size);
-  const verify = options.verify ?? true;
-  const hash = createHash("sha256");
+  const hash = (options.verify ?? true) ? createHash("sha256") : undefined;
   const ac = new AbortController();
   const stop = () => ac.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", stop, { once: true });
   const ranges = Math.ceil(size / options.rangeBytes);
-  async function* ordered(): AsyncGenerator<Uint8Array> {
-    const pending: Promise<Uint8Array>[] = [];
+  /** The chunks of one range; its size is checked by downloadSnapshot, its snapshot here. */
+  const fetchRange = async (offset: number): Promise<Uint8Array[]> => {
+    const chunks: Uint8Array[] = [];
+    const sameSnapshot = (s: Snapshot) => {
+      if (s.sha256 !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, s.sha256);
+    };
+    const range = { ...req, offset, length: Math.min(options.rangeBytes, size - offset) };
+    for await (const chunk of downloadSnapshot(client, range, { ...call, signal: ac.signal, onSnapshot: sameSnapshot })) chunks.push(chunk);
+    return chunks;
+  };
+  const fh = await open(temp, "wx");
+  try {
+    const pending: Promise<Uint8Array[]>[] = [];
     let next = 0;
-    let written = 0;
     const start = () => {
-      const offset = next++ * options.rangeBytes;
-      const range = { ...req, offset, length: Math.min(options.rangeBytes, size - offset) };
-      const p = downloadSnapshotBytes(client, range, { ...call, signal: ac.signal, verify: false }).then((r) => {
-        if (r.snapshot.sha256 !== snapshot!.sha256) throw new IntegrityError("sha256", snapshot!.sha256, r.snapshot.sha256);
-        return r.bytes;
-      });
+      const p = fetchRange(next++ * options.rangeBytes);
       p.catch(() => undefined); // observed in order below
       pending.push(p);
     };
     while (next < ranges && pending.length < options.parallel) start();
+    let written = 0;
     while (pending.length) {
-      const bytes = await pending.shift()!;
+      const chunks = await pending.shift()!;
       if (next < ranges) start();
-      if (verify) hash.update(bytes);
-      written += bytes.length;
+      if (hash) for (const c of chunks) hash.update(c);
+      written = await writeAllAt(fh, chunks, written);
       options.onProgress?.(written);
-      yield bytes;
     }
-    if (verify) {
+    if (hash) {
       const actual = hash.digest("hex");
-      if (actual !== snapshot!.sha256) throw new IntegrityError("sha256", snapshot!.sha256, actual);
+      if (actual !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, actual);
     }
-  }
-  try {
-    await pipeline(ordered, writable);
+    await fh.sync();
   } finally {
     options.signal?.removeEventListener("abort", stop);
     ac.abort();
+    await fh.close();
   }
   return snapshot;
+}
+
+/** Buffers per gathering write (Linux's IOV_MAX is 1024). */
+const WRITEV_MAX_BUFFERS = 1024;
+
+/** Writes `chunks` back to back at `position` (continuing after short writes); returns the end position. */
+async function writeAllAt(fh: FileHandle, chunks: readonly Uint8Array[], position: number): Promise<number> {
+  let queue = chunks.filter((c) => c.length > 0);
+  while (queue.length) {
+    const { bytesWritten } = await fh.writev(queue.slice(0, WRITEV_MAX_BUFFERS), position);
+    if (bytesWritten <= 0) throw new Error(`writev at ${position} wrote ${bytesWritten} bytes`);
+    position += bytesWritten;
+    let done = 0;
+    let rest = bytesWritten;
+    while (done < queue.length && rest >= queue[done].length) rest -= queue[done++].length;
+    queue = queue.slice(done);
+    if (rest > 0) queue[0] = queue[0].subarray(rest);
+  }
+  return position;
 }

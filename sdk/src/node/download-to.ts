@@ -61,8 +61,9 @@ export interface DownloadToFileOptions extends Omit<DownloadToOptions, "end"> {
  * Downloads into `path` atomically: writes a temp file next to it (same directory, so the rename
  * cannot cross file systems), flushes it to disk, checks it as downloadSnapshotTo does, and only
  * then renames it over `path`. On any failure the temp file is removed and `path` is untouched.
- * A whole download fetches `parallel` ranges at once and writes and hashes them in order, so memory
- * stays within `parallel` × `rangeBytes` (plus the range being written).
+ * A whole download fetches `parallel` ranges at once, each written in place as its messages
+ * arrive, and hashes the file in order as the ranges complete, so memory holds about `parallel`
+ * messages whatever `rangeBytes` is.
  */
 export async function downloadSnapshotToFile(
   client: Pick<VellumClient, "snapshots">,
@@ -87,9 +88,11 @@ export async function downloadSnapshotToFile(
 
 /**
  * A whole download as ranges fetched `parallel` at a time into a new file at `temp` (which must not
- * exist), written in order and flushed to disk, while the SHA-256 of the whole is computed and
- * checked against the snapshot's. A range is kept as the message chunks it arrived in (no copy
- * into one buffer) and written with one gathering write; each chunk is hashed once.
+ * exist): each message's chunk is written at its place in the file as it arrives, so memory holds
+ * only the messages in hand, and no buffer is allocated per range (fresh pages fault in, which
+ * cost more CPU than the bytes). The SHA-256 of the whole is computed in order by reading back the
+ * prefix of completed ranges (from the page cache, through one reused buffer) while later ranges
+ * still download, and checked against the snapshot's before the file is flushed to disk.
  */
 async function downloadRangesToFile(
   client: Pick<VellumClient, "snapshots">,
@@ -102,41 +105,48 @@ async function downloadRangesToFile(
   if (!snapshot) throw new VellumError(Code.Internal, "GetSnapshot answered without a snapshot");
   options.onSnapshot?.(snapshot);
   const size = Number(snapshot.size);
-  const hash = (options.verify ?? true) ? createHash("sha256") : undefined;
+  const ranges = Math.ceil(size / options.rangeBytes);
   const ac = new AbortController();
   const stop = () => ac.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", stop, { once: true });
-  const ranges = Math.ceil(size / options.rangeBytes);
-  /** The chunks of one range; its size is checked by downloadSnapshot, its snapshot here. */
-  const fetchRange = async (offset: number): Promise<Uint8Array[]> => {
-    const chunks: Uint8Array[] = [];
-    const sameSnapshot = (s: Snapshot) => {
-      if (s.sha256 !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, s.sha256);
-    };
-    const range = { ...req, offset, length: Math.min(options.rangeBytes, size - offset) };
-    for await (const chunk of downloadSnapshot(client, range, { ...call, signal: ac.signal, onSnapshot: sameSnapshot })) chunks.push(chunk);
-    return chunks;
+  const sameSnapshot = (s: Snapshot) => {
+    if (s.sha256 !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, s.sha256);
   };
-  const fh = await open(temp, "wx");
+  const fh = await open(temp, "wx+"); // read too: the hash reads the file back
   try {
-    const pending: Promise<Uint8Array[]>[] = [];
-    let next = 0;
-    const start = () => {
-      const p = fetchRange(next++ * options.rangeBytes);
-      p.catch(() => undefined); // observed in order below
-      pending.push(p);
-    };
-    while (next < ranges && pending.length < options.parallel) start();
+    const hasher = options.verify ?? true ? readBackHasher(fh) : undefined;
+    const done: boolean[] = [];
+    let prefix = 0; // ranges complete from the start
     let written = 0;
-    while (pending.length) {
-      const chunks = await pending.shift()!;
-      if (next < ranges) start();
-      if (hash) for (const c of chunks) hash.update(c);
-      written = await writeAllAt(fh, chunks, written);
-      options.onProgress?.(written);
-    }
-    if (hash) {
-      const actual = hash.digest("hex");
+    let next = 0;
+    /** Takes ranges in turn and writes each one's chunks at their place; its size is checked by downloadSnapshot. */
+    const lane = async () => {
+      while (next < ranges && !ac.signal.aborted) {
+        const index = next++;
+        let position = index * options.rangeBytes;
+        const range = { ...req, offset: position, length: Math.min(options.rangeBytes, size - position) };
+        for await (const chunk of downloadSnapshot(client, range, { ...call, signal: ac.signal, onSnapshot: sameSnapshot })) {
+          position = await writeAt(fh, chunk, position);
+          written += chunk.length;
+          options.onProgress?.(written);
+        }
+        done[index] = true;
+        while (done[prefix]) prefix++;
+        hasher?.advance(Math.min(size, prefix * options.rangeBytes));
+      }
+    };
+    let failure: { error: unknown } | undefined; // the first; the other lanes then fail as aborted
+    await Promise.all(
+      Array.from({ length: Math.min(options.parallel, ranges) }, () =>
+        lane().catch((error: unknown) => {
+          failure ??= { error };
+          ac.abort(error); // the other lanes stop too; all have settled before the file closes
+        }),
+      ),
+    );
+    if (failure) throw failure.error;
+    if (hasher) {
+      const actual = await hasher.digest(size);
       if (actual !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, actual);
     }
     await fh.sync();
@@ -148,21 +158,45 @@ async function downloadRangesToFile(
   return snapshot;
 }
 
-/** Buffers per gathering write (Linux's IOV_MAX is 1024). */
-const WRITEV_MAX_BUFFERS = 1024;
+/** Bytes read back per step when hashing a written file. */
+const READ_BACK_BYTES = 1024 * 1024;
 
-/** Writes `chunks` back to back at `position` (continuing after short writes); returns the end position. */
-async function writeAllAt(fh: FileHandle, chunks: readonly Uint8Array[], position: number): Promise<number> {
-  let queue = chunks.filter((c) => c.length > 0);
-  while (queue.length) {
-    const { bytesWritten } = await fh.writev(queue.slice(0, WRITEV_MAX_BUFFERS), position);
-    if (bytesWritten <= 0) throw new Error(`writev at ${position} wrote ${bytesWritten} bytes`);
-    position += bytesWritten;
-    let done = 0;
-    let rest = bytesWritten;
-    while (done < queue.length && rest >= queue[done].length) rest -= queue[done++].length;
-    queue = queue.slice(done);
-    if (rest > 0) queue[0] = queue[0].subarray(rest);
+/**
+ * SHA-256 of a file being written, hashed in order as far as `advance(end)` says its bytes are in
+ * place, one read at a time; `digest(size)` waits until the first `size` bytes are hashed.
+ */
+function readBackHasher(fh: FileHandle): { advance(end: number): void; digest(size: number): Promise<string> } {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(READ_BACK_BYTES);
+  let hashed = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const advance = (end: number) => {
+    chain = chain.then(async () => {
+      while (hashed < end) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(READ_BACK_BYTES, end - hashed), hashed);
+        if (bytesRead <= 0) throw new IntegrityError("size", `${end} bytes written`, `${hashed} bytes read back`);
+        hash.update(buf.subarray(0, bytesRead));
+        hashed += bytesRead;
+      }
+    });
+    chain.catch(() => undefined); // observed by digest
+  };
+  return {
+    advance,
+    async digest(size) {
+      advance(size);
+      await chain;
+      return hash.digest("hex");
+    },
+  };
+}
+
+/** Writes `bytes` at `position` (continuing after a short write); returns the end position. */
+async function writeAt(fh: FileHandle, bytes: Uint8Array, position: number): Promise<number> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at, position + at);
+    if (bytesWritten <= 0) throw new Error(`write at ${position + at} wrote ${bytesWritten} bytes`);
+    at += bytesWritten;
   }
-  return position;
+  return position + bytes.length;
 }

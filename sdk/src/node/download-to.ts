@@ -145,6 +145,7 @@ async function downloadRangesToFile(
       ),
     );
     if (failure) throw failure.error;
+    ac.signal.throwIfAborted(); // cancelled between two ranges: no lane failed, some never ran
     if (hasher) {
       const actual = await hasher.digest(size);
       if (actual !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, actual);

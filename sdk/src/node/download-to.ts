@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Code } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
 import type { VellumClient } from "../client.js";
-import { downloadSnapshot, downloadSnapshotBytes, isWholeDownload, type DownloadOptions, type DownloadRequest } from "../download.js";
+import { downloadSnapshot, isWholeDownload, type DownloadOptions, type DownloadRequest } from "../download.js";
 import { IntegrityError, VellumError } from "../errors.js";
 
 export interface DownloadToOptions extends DownloadOptions {
@@ -61,8 +61,9 @@ export interface DownloadToFileOptions extends Omit<DownloadToOptions, "end"> {
  * Downloads into `path` atomically: writes a temp file next to it (same directory, so the rename
  * cannot cross file systems), flushes it to disk, checks it as downloadSnapshotTo does, and only
  * then renames it over `path`. On any failure the temp file is removed and `path` is untouched.
- * A whole download fetches `parallel` ranges at once and writes and hashes them in order, so memory
- * stays within `parallel` × `rangeBytes`.
+ * A whole download fetches `parallel` ranges at once, each written in place as its messages
+ * arrive, and hashes the file in order as the ranges complete, so memory holds about `parallel`
+ * messages whatever `rangeBytes` is.
  */
 export async function downloadSnapshotToFile(
   client: Pick<VellumClient, "snapshots">,
@@ -73,11 +74,10 @@ export async function downloadSnapshotToFile(
   const temp = join(dirname(path), `.${basename(path)}.${randomUUID()}.part`);
   const parallel = options.parallel ?? 4;
   try {
-    const out = createWriteStream(temp, { flags: "wx", flush: true });
     const snapshot =
       parallel > 1 && isWholeDownload(req)
-        ? await downloadRangesTo(client, req, out, { ...options, parallel, rangeBytes: options.rangeBytes ?? 8 * 1024 * 1024 })
-        : await downloadSnapshotTo(client, req, out, { ...options, end: true });
+        ? await downloadRangesToFile(client, req, temp, { ...options, parallel, rangeBytes: options.rangeBytes ?? 8 * 1024 * 1024 })
+        : await downloadSnapshotTo(client, req, createWriteStream(temp, { flags: "wx", flush: true }), { ...options, end: true });
     await rename(temp, path);
     return snapshot;
   } catch (e) {
@@ -87,13 +87,17 @@ export async function downloadSnapshotToFile(
 }
 
 /**
- * A whole download as ranges fetched `parallel` at a time, written in order into `writable` (then
- * ended) while the SHA-256 of the whole is computed and checked against the snapshot's.
+ * A whole download as ranges fetched `parallel` at a time into a new file at `temp` (which must not
+ * exist): each message's chunk is written at its place in the file as it arrives, so memory holds
+ * only the messages in hand, and no buffer is allocated per range (fresh pages fault in, which
+ * cost more CPU than the bytes). The SHA-256 of the whole is computed in order by reading back the
+ * prefix of completed ranges (from the page cache, through one reused buffer) while later ranges
+ * still download, and checked against the snapshot's before the file is flushed to disk.
  */
-async function downloadRangesTo(
+async function downloadRangesToFile(
   client: Pick<VellumClient, "snapshots">,
   req: DownloadRequest,
-  writable: NodeJS.WritableStream,
+  temp: string,
   options: DownloadToFileOptions & { parallel: number; rangeBytes: number },
 ): Promise<Snapshot> {
   const call = { signal: options.signal, timeoutMs: options.timeoutMs, headers: options.headers };
@@ -101,45 +105,99 @@ async function downloadRangesTo(
   if (!snapshot) throw new VellumError(Code.Internal, "GetSnapshot answered without a snapshot");
   options.onSnapshot?.(snapshot);
   const size = Number(snapshot.size);
-  const verify = options.verify ?? true;
-  const hash = createHash("sha256");
+  const ranges = Math.ceil(size / options.rangeBytes);
   const ac = new AbortController();
   const stop = () => ac.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", stop, { once: true });
-  const ranges = Math.ceil(size / options.rangeBytes);
-  async function* ordered(): AsyncGenerator<Uint8Array> {
-    const pending: Promise<Uint8Array>[] = [];
-    let next = 0;
-    let written = 0;
-    const start = () => {
-      const offset = next++ * options.rangeBytes;
-      const range = { ...req, offset, length: Math.min(options.rangeBytes, size - offset) };
-      const p = downloadSnapshotBytes(client, range, { ...call, signal: ac.signal, verify: false }).then((r) => {
-        if (r.snapshot.sha256 !== snapshot!.sha256) throw new IntegrityError("sha256", snapshot!.sha256, r.snapshot.sha256);
-        return r.bytes;
-      });
-      p.catch(() => undefined); // observed in order below
-      pending.push(p);
-    };
-    while (next < ranges && pending.length < options.parallel) start();
-    while (pending.length) {
-      const bytes = await pending.shift()!;
-      if (next < ranges) start();
-      if (verify) hash.update(bytes);
-      written += bytes.length;
-      options.onProgress?.(written);
-      yield bytes;
-    }
-    if (verify) {
-      const actual = hash.digest("hex");
-      if (actual !== snapshot!.sha256) throw new IntegrityError("sha256", snapshot!.sha256, actual);
-    }
-  }
+  const sameSnapshot = (s: Snapshot) => {
+    if (s.sha256 !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, s.sha256);
+  };
+  const fh = await open(temp, "wx+"); // read too: the hash reads the file back
   try {
-    await pipeline(ordered, writable);
+    const hasher = options.verify ?? true ? readBackHasher(fh) : undefined;
+    const done: boolean[] = [];
+    let prefix = 0; // ranges complete from the start
+    let written = 0;
+    let next = 0;
+    /** Takes ranges in turn and writes each one's chunks at their place; its size is checked by downloadSnapshot. */
+    const lane = async () => {
+      while (next < ranges && !ac.signal.aborted) {
+        const index = next++;
+        let position = index * options.rangeBytes;
+        const range = { ...req, offset: position, length: Math.min(options.rangeBytes, size - position) };
+        for await (const chunk of downloadSnapshot(client, range, { ...call, signal: ac.signal, onSnapshot: sameSnapshot })) {
+          position = await writeAt(fh, chunk, position);
+          written += chunk.length;
+          options.onProgress?.(written);
+        }
+        done[index] = true;
+        while (done[prefix]) prefix++;
+        hasher?.advance(Math.min(size, prefix * options.rangeBytes));
+      }
+    };
+    let failure: { error: unknown } | undefined; // the first; the other lanes then fail as aborted
+    await Promise.all(
+      Array.from({ length: Math.min(options.parallel, ranges) }, () =>
+        lane().catch((error: unknown) => {
+          failure ??= { error };
+          ac.abort(error); // the other lanes stop too; all have settled before the file closes
+        }),
+      ),
+    );
+    if (failure) throw failure.error;
+    ac.signal.throwIfAborted(); // cancelled between two ranges: no lane failed, some never ran
+    if (hasher) {
+      const actual = await hasher.digest(size);
+      if (actual !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, actual);
+    }
+    await fh.sync();
   } finally {
     options.signal?.removeEventListener("abort", stop);
     ac.abort();
+    await fh.close();
   }
   return snapshot;
+}
+
+/** Bytes read back per step when hashing a written file. */
+const READ_BACK_BYTES = 1024 * 1024;
+
+/**
+ * SHA-256 of a file being written, hashed in order as far as `advance(end)` says its bytes are in
+ * place, one read at a time; `digest(size)` waits until the first `size` bytes are hashed.
+ */
+function readBackHasher(fh: FileHandle): { advance(end: number): void; digest(size: number): Promise<string> } {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(READ_BACK_BYTES);
+  let hashed = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const advance = (end: number) => {
+    chain = chain.then(async () => {
+      while (hashed < end) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(READ_BACK_BYTES, end - hashed), hashed);
+        if (bytesRead <= 0) throw new IntegrityError("size", `${end} bytes written`, `${hashed} bytes read back`);
+        hash.update(buf.subarray(0, bytesRead));
+        hashed += bytesRead;
+      }
+    });
+    chain.catch(() => undefined); // observed by digest
+  };
+  return {
+    advance,
+    async digest(size) {
+      advance(size);
+      await chain;
+      return hash.digest("hex");
+    },
+  };
+}
+
+/** Writes `bytes` at `position` (continuing after a short write); returns the end position. */
+async function writeAt(fh: FileHandle, bytes: Uint8Array, position: number): Promise<number> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at, position + at);
+    if (bytesWritten <= 0) throw new Error(`write at ${position + at} wrote ${bytesWritten} bytes`);
+    at += bytesWritten;
+  }
+  return position + bytes.length;
 }

@@ -14,6 +14,7 @@ import { packKey } from "./pack-format.js";
 import { createPackWriter } from "./pack-writer.js";
 import type { ChunkLocation } from "./types.js";
 import { createContentWorkers } from "./content-workers.js";
+import { PLAIN_BUFFER_MAX_BYTES } from "./scan-protocol.js";
 
 const STORE = "store-r";
 const combos = [
@@ -280,6 +281,33 @@ test("neighbouring chunks of one group come out as adjacent views of one buffer 
       assert.is(got[i].byteOffset, got[i - 1].byteOffset + got[i - 1].length, `compress ${compress}: chunk ${i} follows`);
     }
   }
+});
+
+test("worker: a large group's plaintexts come back in heap-sized buffers, adjacent within each; a bad record past the first fails after the good ones", async () => {
+  const blobs = createMemoryBlobStore();
+  const chunks = Array.from({ length: 12 }, (_, i) => jsonRecords(500 + i)); // about 64 KiB each, 12 in one group
+  const locs = await writeChunks(blobs, chunks, { compress: true, targetBytes: 4 << 20 });
+  assert.ok(locs.every((l) => l.codec === "zstd" && l.packId === locs[0].packId));
+  const reader = createChunkReader({ blobStore: blobs, storeId: STORE, openGroup: workers.open });
+  const got: Uint8Array[] = [];
+  for await (const c of reader.readInOrder(locs, { startAheadBytes: 4 << 20 })) got.push(c);
+  got.forEach((c, i) => assert.equal(Buffer.from(c), Buffer.from(chunks[i]), `chunk ${i}`));
+  const buffers = [...new Set(got.map((c) => c.buffer))];
+  assert.ok(buffers.length > 1 && buffers.every((b) => b.byteLength <= PLAIN_BUFFER_MAX_BYTES), `${buffers.length} buffers`);
+  for (let i = 1; i < got.length; i++) {
+    if (got[i].buffer === got[i - 1].buffer) assert.is(got[i].byteOffset, got[i - 1].byteOffset + got[i - 1].length, `chunk ${i} follows`);
+  }
+  const bad = locs.findIndex((l, i) => i > 0 && got[i].buffer !== got[0].buffer) + 1; // a record in the second buffer
+  await flipBit(blobs, packKey(STORE, locs[bad].packId), locs[bad].offset + (locs[bad].length >> 1), 2);
+  const before: string[] = [];
+  try {
+    for await (const c of reader.readInOrder(locs, { startAheadBytes: 4 << 20 })) before.push(hex(c));
+    assert.unreachable("expected DataLoss");
+  } catch (e) {
+    assert.ok(isDomainError(e, "DataLoss"), String(e));
+    assert.match((e as Error).message, new RegExp(`chunk ${locs[bad].digest.toHex()}`));
+  }
+  assert.equal(before, chunks.slice(0, bad).map(hex));
 });
 
 test("read-ahead starts small and grows with what the consumer takes; a stalled consumer holds little", async () => {

@@ -120,8 +120,11 @@ interface Fetched {
 /** Frees the buffers of a fetched group nobody will read. */
 function dropFetched(f: Fetched): void {
   if (f.bytes) freeBuffer(f.bytes);
-  const first = f.opened?.plain[0];
-  if (first) freeBuffer(new Uint8Array(first.buffer));
+  let last: ArrayBufferLike | undefined;
+  for (const p of f.opened?.plain ?? []) {
+    if (p.buffer !== last) freeBuffer(new Uint8Array(p.buffer));
+    last = p.buffer;
+  }
 }
 
 /**

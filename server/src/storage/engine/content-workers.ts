@@ -24,7 +24,7 @@ import { DomainError } from "../../domain/errors.js";
 import { type GroupOpener, ownsBuffer } from "./chunk-reader.js";
 import { isPlainRaw } from "./chunk-record.js";
 import type { ChunkScanner, ScannedChunk } from "./content-scan.js";
-import { type ToMain, type ToWorker, toWireRecords } from "./scan-protocol.js";
+import { type ToMain, type ToWorker, plainLayout, toWireRecords } from "./scan-protocol.js";
 
 export interface ContentWorkerOptions {
   /** Worker threads; at least 1. */
@@ -226,23 +226,23 @@ export function createContentWorkers(o: ContentWorkerOptions): { scan: ChunkScan
   /**
    * Opens a fetched group's records on a worker. The bytes go there in their own buffer when they
    * fill it (moved, no copy), else as a copy. Plain raw records come back as views of the buffer
-   * that returns, at their offsets; others back to back in a new one.
+   * that returns, at their offsets; others back to back in new ones (plainLayout).
    */
   const open: GroupOpener = (ctx, bytes, start, locations) => {
     const buf = (ownsBuffer(bytes) ? bytes.buffer : Uint8Array.prototype.slice.call(bytes).buffer) as ArrayBuffer; // Buffer#slice is a view
     const views = locations.every(isPlainRaw)
-      ? (out: ArrayBuffer, n: number) => locations.slice(0, n).map((l) => new Uint8Array(out, l.offset - start, l.length))
-      : (out: ArrayBuffer, n: number) => {
-          let at = 0;
-          return locations.slice(0, n).map((l) => new Uint8Array(out, (at += l.plainSize) - l.plainSize, l.plainSize));
+      ? (bufs: ArrayBuffer[], n: number) => locations.slice(0, n).map((l) => new Uint8Array(bufs[0], l.offset - start, l.length))
+      : (bufs: ArrayBuffer[], n: number) => {
+          const { at } = plainLayout(locations.map((l) => l.plainSize));
+          return locations.slice(0, n).map((l, i) => new Uint8Array(bufs[at[i].buf], at[i].offset, l.plainSize));
         };
     const slot = acquire();
     const id = nextId++;
     return new Promise<{ plain: Uint8Array[]; error?: unknown }>((resolve, reject) => {
       attach(slot, id, (m) => {
         detach(slot, id);
-        if (m.t === "opened") resolve({ plain: views(m.buf, locations.length) });
-        else if (m.t === "failed") resolve({ plain: views(m.buf, m.opened), error: m.name === "Other" ? new Error(m.message) : new DomainError(m.name, m.message, m.details) });
+        if (m.t === "opened") resolve({ plain: views(m.bufs, locations.length) });
+        else if (m.t === "failed") resolve({ plain: views(m.bufs, m.opened), error: m.name === "Other" ? new Error(m.message) : new DomainError(m.name, m.message, m.details) });
         else if (m.t === "error") reject(new Error(m.message));
       });
       try {

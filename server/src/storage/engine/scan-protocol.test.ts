@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { digestOf } from "../../domain/digest.js";
-import { fromWireRecords, toWireRecords } from "./scan-protocol.js";
+import { PLAIN_BUFFER_MAX_BYTES, fromWireRecords, plainLayout, toWireRecords } from "./scan-protocol.js";
 import type { ChunkLocation } from "./types.js";
 
 const loc = (i: number, over: Partial<ChunkLocation>): ChunkLocation => ({
@@ -40,6 +40,25 @@ test("a record with an unknown codec id is refused, not read as raw", () => {
   const wire = toWireRecords([loc(0, { codec: "zstd" })]);
   wire.fields[3] = 7;
   assert.throws(() => fromWireRecords(wire), /unknown codec id 7/);
+});
+
+test("plainLayout packs records back to back into buffers of at most PLAIN_BUFFER_MAX_BYTES, each with one spare byte", () => {
+  const M = PLAIN_BUFFER_MAX_BYTES;
+  const sizes = [100_000, 100_000, M - 200_001, 1, M + 5, 1, 0, 130_000];
+  const { at, buffers } = plainLayout(sizes);
+  assert.equal(at, [
+    { buf: 0, offset: 0 },
+    { buf: 0, offset: 100_000 },
+    { buf: 0, offset: 200_000 }, // fills the buffer to M with its spare byte
+    { buf: 1, offset: 0 }, // one more byte would not fit
+    { buf: 2, offset: 0 }, // larger than a buffer: one of its own
+    { buf: 3, offset: 0 },
+    { buf: 3, offset: 1 },
+    { buf: 3, offset: 1 },
+  ]);
+  assert.equal(buffers, [M, 2, M + 6, 130_002]);
+  sizes.forEach((n, i) => assert.ok(at[i].offset + n + 1 <= buffers[at[i].buf], `record ${i} and a spare byte fit`));
+  assert.equal(plainLayout([]), { at: [], buffers: [] });
 });
 
 test.run();

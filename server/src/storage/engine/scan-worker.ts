@@ -10,7 +10,7 @@ import { parentPort } from "node:worker_threads";
 import { type BoundaryScanner, createBoundaryScanner } from "../../../../sdk/src/chunking/fastcdc.js";
 import { isDomainError } from "../../domain/errors.js";
 import { isPlainRaw, openRecord } from "./chunk-record.js";
-import { type ToMain, type ToWorker, fromWireRecords } from "./scan-protocol.js";
+import { type ToMain, type ToWorker, fromWireRecords, plainLayout } from "./scan-protocol.js";
 
 interface StreamState {
   boundaries: BoundaryScanner;
@@ -39,37 +39,38 @@ function piece(s: StreamState, bytes: Uint8Array): { ends: number[]; digests: Ui
   return { ends, digests };
 }
 
-/** The answer for a record openRecord rejected, after `opened` good ones (in `buf`). */
-function failed(id: number, buf: ArrayBuffer, opened: number, err: unknown): ToMain {
+/** The answer for a record openRecord rejected, after `opened` good ones (in `bufs`). */
+function failed(id: number, bufs: ArrayBuffer[], opened: number, err: unknown): ToMain {
   const message = err instanceof Error ? err.message : String(err);
-  return isDomainError(err) ? { t: "failed", id, buf, opened, name: err.name, details: err.details, message } : { t: "failed", id, buf, opened, name: "Other", message };
+  return isDomainError(err) ? { t: "failed", id, bufs, opened, name: err.name, details: err.details, message } : { t: "failed", id, bufs, opened, name: "Other", message };
 }
 
 /**
  * Opens a fetched group's records: plain raw ones are checked where they lie and the buffer goes
- * back as it came; otherwise the plaintexts go back to back into a new buffer.
+ * back as it came; otherwise the plaintexts go back to back into new buffers (plainLayout).
  */
 function openRecords(m: Extract<ToWorker, { t: "records" }>): ToMain {
   const bytes = new Uint8Array(m.buf);
   const records = fromWireRecords(m);
   const inPlace = records.every(isPlainRaw);
-  // +1: zstd's spare byte (see ZstdContexts)
-  const out = inPlace ? bytes : new Uint8Array(new ArrayBuffer(records.reduce((n, r) => n + r.plainSize, 0) + 1));
-  let at = 0;
+  const layout = inPlace ? undefined : plainLayout(records.map((r) => r.plainSize));
+  const outs = layout ? layout.buffers.map((n) => new Uint8Array(new ArrayBuffer(n))) : [bytes];
+  const bufs = outs.map((o) => o.buffer as ArrayBuffer);
   let opened = 0;
   try {
-    for (const r of records) {
+    for (const [i, r] of records.entries()) {
       const record = bytes.subarray(r.offset - m.start, r.offset - m.start + r.length);
-      const into = r.codec === "zstd" ? out.subarray(at) : undefined;
+      const place = layout?.at[i];
+      const out = place ? outs[place.buf].subarray(place.offset) : undefined;
+      const into = out !== undefined && r.codec === "zstd" ? out : undefined;
       const plain = openRecord(record, r, { storeId: m.storeId, dataKey: m.dataKey }, into);
-      if (!inPlace && into === undefined) out.set(plain, at);
-      at += r.plainSize;
+      if (out !== undefined && into === undefined) out.set(plain);
       opened++;
     }
   } catch (err) {
-    return failed(m.id, out.buffer as ArrayBuffer, opened, err);
+    return failed(m.id, bufs, opened, err);
   }
-  return { t: "opened", id: m.id, buf: out.buffer as ArrayBuffer };
+  return { t: "opened", id: m.id, bufs };
 }
 
 function handle(m: ToWorker): ToMain | undefined {
@@ -106,6 +107,6 @@ port.on("message", (m: ToWorker) => {
   }
   if (!reply) return;
   if (reply.t === "data") port.postMessage(reply, [reply.buf, reply.digests.buffer as ArrayBuffer]);
-  else if (reply.t === "opened" || reply.t === "failed") port.postMessage(reply, [reply.buf]);
+  else if (reply.t === "opened" || reply.t === "failed") port.postMessage(reply, reply.bufs);
   else port.postMessage(reply);
 });

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import * as zlib from "node:zlib";
 import type { Client } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
 import { ChunkEncoding, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
@@ -145,25 +144,13 @@ export async function uploadSnapshotIncremental(
   return { snapshot: snapshot!, size, chunksTotal: refs.length, chunksSent, bytesSent, chunkBytesSent, overheadBytes };
 }
 
-/** node:zlib's zstd (Node ≥ 22.15); on an older Node chunks go uncompressed. */
-const zstdCompressSync = (zlib as Partial<Pick<typeof zlib, "zstdCompressSync">>).zstdCompressSync;
-
-/**
- * This thread's reused compression context (zstd-context.ts): a native context per chunk cost
- * more CPU than a small chunk's compression. Undefined where node:zlib does not expose what it
- * needs; then each chunk uses zstdCompressSync.
- */
+/** This thread's zstd contexts (zstd-context.ts), made on first use; undefined when this Node has no zstd. */
 let contexts: ZstdContexts | undefined | null = null;
 
-/** One complete zstd frame of `bytes` at `level`, or undefined when this Node has no zstd. */
+/** One complete zstd frame of `bytes` at `level`, or undefined when this Node has no zstd (chunks go raw). */
 function zstdFrame(bytes: Uint8Array, level: number): Uint8Array | undefined {
   if (contexts === null) contexts = createZstdContexts();
-  if (contexts) return contexts.compress(bytes, level);
-  if (!zstdCompressSync) return undefined;
-  // One output buffer larger than any frame of `bytes`: when a frame exactly filled Node's default
-  // 16 KiB output chunk, zstdCompressSync appended a second, empty frame, which the server rejects.
-  const chunkSize = Math.max(64, bytes.length + (bytes.length >>> 7) + 1024);
-  return zstdCompressSync(bytes, { chunkSize, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+  return contexts?.compress(bytes, level);
 }
 
 /** An UploadChunks message for `bytes`: one zstd frame when zstd is available and that saves at least 5%, else raw. */

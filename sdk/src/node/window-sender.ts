@@ -1,0 +1,157 @@
+/**
+ * The stages of the incremental uploader after a window is cut: hash its chunks (ChunkWork),
+ * ask FindMissingChunks which the store lacks (windows in stream order), compress those
+ * (ChunkWork) and send them in one UploadChunks stream. Up to MAX_WINDOWS_IN_FLIGHT windows move
+ * through these stages at once; `add` waits for room. The chunk list comes out in stream order.
+ */
+import type { Client } from "@connectrpc/connect";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ChunkEncoding, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
+import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
+import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
+
+/** Windows between the reader and a finished UploadChunks stream at once. */
+export const MAX_WINDOWS_IN_FLIGHT = 4;
+
+/** Digests asked about per FindMissingChunks call. */
+const FIND_BATCH = 10_000;
+
+export interface WindowSenderDeps {
+  uploads: Client<typeof UploadService>;
+  header: MessageInitShape<typeof UploadSnapshotHeaderSchema>;
+  /** Options of every call; the signal cancels them all. */
+  call: { signal: AbortSignal; headers?: HeadersInit };
+  /** zstd level of the chunks sent; 0 sends them raw. */
+  level: number;
+  work: ChunkWork;
+  /** `p`, or the upload's failure if that comes first. */
+  guard: <T>(p: Promise<T>) => Promise<T>;
+  /** Ends the upload with `err` (the first failure wins). */
+  fail: (err: unknown) => void;
+  /** Takes back a window buffer no stage uses any more. */
+  recycle: (buf: ArrayBuffer) => void;
+}
+
+export interface SendStats {
+  chunksSent: number;
+  bytesSent: number;
+  chunkBytesSent: number;
+  overheadBytes: number;
+}
+
+/** A window's chunk list: 32-byte digests back to back and the chunks' end offsets. */
+interface Hashed {
+  digests: Uint8Array;
+  ends: Uint32Array;
+}
+
+const hexAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, digests.byteOffset + i * 32, 32).toString("hex");
+
+export function createWindowSender(d: WindowSenderDeps) {
+  const storeId = d.header.storeId ?? "";
+  const encrypted = d.header.encrypt ?? false;
+  const stats: SendStats = { chunksSent: 0, bytesSent: 0, chunkBytesSent: 0, overheadBytes: 0 };
+  const hashed: Hashed[] = [];
+  const active: Promise<void>[] = [];
+  const all: Promise<void>[] = [];
+  /** Digests (hex) an earlier window is sending: a later window leaves them out. */
+  const sending = new Set<string>();
+  let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
+
+  /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
+  async function missing(h: Hashed): Promise<{ picks: Uint32Array; keys: string[] }> {
+    const first = new Map<string, number>();
+    for (let i = 0; i < h.ends.length; i++) {
+      const key = hexAt(h.digests, i);
+      if (!first.has(key) && !sending.has(key)) first.set(key, i);
+    }
+    const asked = [...first.values()];
+    const absent = new Set<string>();
+    for (let i = 0; i < asked.length; i += FIND_BATCH) {
+      const batch = asked.slice(i, i + FIND_BATCH).map((c) => h.digests.subarray(c * 32, c * 32 + 32));
+      stats.overheadBytes += batch.length * 34;
+      const res = await d.guard(d.uploads.findMissingChunks({ storeId, digests: batch, encrypted }, d.call));
+      for (const m of res.missingDigests) absent.add(Buffer.from(m).toString("hex"));
+    }
+    const keys = [...first.keys()].filter((k) => absent.has(k));
+    for (const k of keys) sending.add(k);
+    return { picks: Uint32Array.from(keys, (k) => first.get(k)!), keys };
+  }
+
+  async function send(w: ChunkWindow, picks: Uint32Array): Promise<ArrayBuffer> {
+    let buf = w.buf;
+    let frames: Uint8Array | undefined;
+    let lengths: Int32Array | undefined;
+    if (d.level > 0) ({ buf, frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
+    const window = new Uint8Array(buf, 0, w.len);
+    const { ends } = w;
+    await d.guard(
+      d.uploads.uploadChunks(
+        (async function* () {
+          yield { storeId, encrypted };
+          let at = 0;
+          for (let i = 0; i < picks.length; i++) {
+            const c = picks[i];
+            const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
+            stats.chunkBytesSent += plain.length;
+            if (lengths !== undefined && lengths[i] >= 0) {
+              const frame = frames!.subarray(at, (at += lengths[i]));
+              stats.bytesSent += frame.length;
+              yield { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) };
+            } else {
+              stats.bytesSent += plain.length;
+              yield { chunk: plain };
+            }
+          }
+        })(),
+        d.call,
+      ),
+    );
+    stats.chunksSent += picks.length;
+    return buf;
+  }
+
+  async function run(w: ChunkWindow, k: number, previous: Promise<void>, lookupDone: () => void): Promise<void> {
+    const { buf, digests } = await d.guard(d.work.hash(w));
+    const own: ChunkWindow = { ...w, buf };
+    hashed[k] = { digests, ends: w.ends };
+    await d.guard(previous);
+    const { picks, keys } = await missing(hashed[k]);
+    lookupDone();
+    d.recycle(picks.length ? await send(own, picks) : buf);
+    for (const key of keys) sending.delete(key);
+  }
+
+  return {
+    stats,
+    /** Starts a window through the stages, once fewer than MAX_WINDOWS_IN_FLIGHT are. */
+    async add(w: ChunkWindow): Promise<void> {
+      while (active.length >= MAX_WINDOWS_IN_FLIGHT) await d.guard(active.shift()!);
+      const previous = lookedUp;
+      let lookupDone!: () => void;
+      lookedUp = new Promise<void>((r) => (lookupDone = r));
+      const k = hashed.push({ digests: new Uint8Array(0), ends: new Uint32Array(0) }) - 1; // filled in by run()
+      const p = run(w, k, previous, lookupDone);
+      p.catch(d.fail);
+      active.push(p);
+      all.push(p);
+    },
+    /** Waits for every window; the chunk list in stream order. */
+    async finish(): Promise<{ digest: Uint8Array; size: bigint }[]> {
+      while (active.length) await d.guard(active.shift()!);
+      const chunks: { digest: Uint8Array; size: bigint }[] = [];
+      for (const h of hashed) {
+        let from = 0;
+        h.ends.forEach((end, i) => {
+          chunks.push({ digest: h.digests.subarray(i * 32, i * 32 + 32), size: BigInt(end - from) });
+          from = end;
+        });
+      }
+      return chunks;
+    },
+    /** Settles once no window's stage is running (after a failure, once each has noticed it). */
+    async settled(): Promise<void> {
+      await Promise.allSettled(all);
+    },
+  };
+}

@@ -6,6 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createClient, type Interceptor } from "@connectrpc/connect";
@@ -18,13 +19,16 @@ import { chunkBoundaries, type ChunkerOptions } from "../src/chunking/fastcdc.js
 import { uploadSnapshotIncremental } from "../src/node/incremental-upload.js";
 import { patternBytes } from "./support/pattern.js";
 import { startSdkServer, type SdkServer } from "./support/sdk-server.js";
+import { tempDir } from "../../server/test/support/test-server.js";
 
-const test = suite<{ srv: SdkServer }>("sdk: incremental upload on worker threads (real server)", {} as { srv: SdkServer });
+const test = suite<{ srv: SdkServer; dir: { path: string; remove(): void } }>("sdk: incremental upload on worker threads (real server)", {} as { srv: SdkServer; dir: { path: string; remove(): void } });
 test.before(async (ctx) => {
   ctx.srv = await startSdkServer();
+  ctx.dir = tempDir("vellum-sdk-files-");
 });
 test.after(async (ctx) => {
   await ctx.srv?.close();
+  ctx.dir?.remove();
 });
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -77,17 +81,19 @@ const inputs: [string, Uint8Array, Partial<ChunkerOptions> | undefined][] = [
 ];
 
 for (const [name, content, chunking] of inputs) {
-  test(`${name}: the same chunk list, digests, content hash and frames with 0, 1 and 2 workers`, async (ctx) => {
+  test(`${name}: the same chunk list, digests, content hash and frames with 0, 1 and 2 workers, from a stream and from a file`, async (ctx) => {
     const ends = chunkBoundaries(content, chunking);
     const expected = ends.map((end, i) => `${hex(createHash("sha256").update(content.subarray(ends[i - 1] ?? 0, end)).digest())}/${end - (ends[i - 1] ?? 0)}`);
     const sha256 = createHash("sha256").update(content).digest("hex");
+    const file = join(ctx.dir.path, "content");
+    writeFileSync(file, content);
     const runs = [];
-    for (const workers of [0, 1, 2]) {
+    for (const [workers, fromFile] of [[0, false], [1, false], [2, false], [2, true]] as const) {
       const rec = recorder();
       const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [rec.interceptor] }));
-      const header = { storeId: `w${workers}-${inputs.findIndex((x) => x[0] === name)}`, resourceType: "dump", snapshotType: SnapshotType.DB };
+      const header = { storeId: `w${workers}${fromFile ? "f" : ""}-${inputs.findIndex((x) => x[0] === name)}`, resourceType: "dump", snapshotType: SnapshotType.DB };
       // Small windows: many in flight at once, and chunks that span pieces and windows.
-      const r = await uploadSnapshotIncremental(uploads, header, pieces(content), { workers, chunking, windowBytes: 100_000 });
+      const r = await uploadSnapshotIncremental(uploads, header, fromFile ? file : pieces(content), { workers, chunking, windowBytes: 100_000 });
       assert.is(r.snapshot.sha256, sha256);
       assert.is(r.size, content.length);
       assert.is(rec.commits.length, 1);
@@ -102,6 +108,8 @@ for (const [name, content, chunking] of inputs) {
     assert.equal(runs[2].sent, runs[0].sent, "2 workers send the frames the calling thread makes");
     assert.equal(runs[1].stats, runs[0].stats);
     assert.equal(runs[2].stats, runs[0].stats);
+    assert.equal(runs[3].sent, runs[0].sent, "read from a file");
+    assert.equal(runs[3].stats, runs[0].stats);
   });
 }
 

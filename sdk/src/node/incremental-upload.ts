@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
@@ -7,7 +7,7 @@ import type { UploadService } from "../../../gen/vellum/v1/upload_service_pb.js"
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { ChunkerOptions } from "../chunking/fastcdc.js";
-import { createChunkPool, inlineChunkWork } from "./chunk-pool.js";
+import { type ChunkWindow, createChunkPool, inlineChunkWork } from "./chunk-pool.js";
 import { createWindowCutter } from "./window-cutter.js";
 import { createWindowSender, MAX_WINDOWS_IN_FLIGHT } from "./window-sender.js";
 
@@ -51,6 +51,9 @@ export interface IncrementalUploadResult {
 
 type HeaderInit = MessageInitShape<typeof UploadSnapshotHeaderSchema>;
 
+/** Bytes read from a file per read (into the window being filled). */
+const FILE_READ_BYTES = 4 * 1024 * 1024;
+
 /** Default `windowBytes`. */
 export const DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
 
@@ -92,36 +95,64 @@ export async function uploadSnapshotIncremental(
   // The first failure wins: it aborts the calls in flight and every wait below rejects with it.
   const cancel = new AbortController();
   let failure: unknown;
-  let rejectStopped!: (e: unknown) => void;
-  const stopped = new Promise<never>((_, reject) => (rejectStopped = reject));
-  stopped.catch(() => undefined);
+  const waiting = new Set<(e: unknown) => void>();
   const fail = (err: unknown) => {
     if (failure !== undefined) return;
     failure = err;
-    rejectStopped(err);
+    for (const reject of waiting) reject(err);
+    waiting.clear();
     cancel.abort(err);
   };
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
+  // Not Promise.race with a shared "failed" promise: each race would stay attached to it, keeping
+  // every value it ever resolved with (each piece read) until the upload ends.
+  const guard = <T>(p: Promise<T>): Promise<T> =>
+    failure !== undefined
+      ? Promise.reject(failure)
+      : new Promise<T>((resolve, reject) => {
+          waiting.add(reject);
+          p.then(
+            (v) => (waiting.delete(reject), resolve(v)),
+            (e: unknown) => (waiting.delete(reject), reject(e)),
+          );
+        });
   const onAbort = () => fail(ConnectError.from(opts.signal!.reason, Code.Canceled));
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
   const work = workers === 0 ? inlineChunkWork() : createChunkPool(workers);
   const call = { signal: cancel.signal, headers: opts.headers };
   const sender = createWindowSender({ uploads, header, call, level, work, guard, fail, recycle });
-  const input = typeof source === "string" ? createReadStream(source, { highWaterMark: 1 << 20 }) : source;
-  const it = (input as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
   const whole = createHash("sha256");
   let size = 0;
+  /** Counts bytes the cutter took and starts the windows they completed. */
+  const took = async (bytes: number, windows: ChunkWindow[]) => {
+    size += bytes;
+    for (const w of windows) await sender.add(w);
+    opts.onProgress?.(size);
+  };
+  let file: FileHandle | undefined;
+  let it: AsyncIterator<Uint8Array | string> | undefined;
   let done = false;
   try {
-    for (;;) {
-      const r = await guard(it.next());
-      if (r.done) break;
-      const bytes = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
-      whole.update(bytes);
-      size += bytes.length;
-      for (const w of cutter.push(bytes)) await sender.add(w);
-      opts.onProgress?.(size);
+    if (typeof source === "string") {
+      // A file is read straight into the window buffers: no read buffers to copy and collect.
+      file = await open(source, "r"); // not guarded: a handle opened after a failure would never be closed
+      for (;;) {
+        const space = cutter.writable();
+        const into = space.subarray(0, Math.min(space.length, FILE_READ_BYTES));
+        const { bytesRead } = await guard(file.read(into, 0, into.length, null));
+        if (bytesRead === 0) break;
+        whole.update(into.subarray(0, bytesRead)); // before wrote(): a completed window is handed off
+        await took(bytesRead, cutter.wrote(bytesRead));
+      }
+    } else {
+      it = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+      for (;;) {
+        const r = await guard(it.next());
+        if (r.done) break;
+        const bytes = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+        whole.update(bytes);
+        await took(bytes.length, cutter.push(bytes));
+      }
     }
     done = true;
     for (const w of cutter.finish()) await sender.add(w);
@@ -135,7 +166,8 @@ export async function uploadSnapshotIncremental(
     throw failure;
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
-    if (!done) Promise.resolve(it.return?.()).catch(() => undefined); // not awaited: a source may be stuck in next()
+    if (!done) Promise.resolve(it?.return?.()).catch(() => undefined); // not awaited: a source may be stuck in next()
+    await file?.close();
     await work.close();
     await sender.settled();
   }

@@ -9,8 +9,15 @@ import { type ChunkerOptions, createBoundaryScanner, resolveChunkerOptions } fro
 import type { ChunkWindow } from "./chunk-pool.js";
 
 export interface WindowCutter {
-  /** Feeds the next bytes; returns the windows they complete, in order. */
+  /** Feeds the next bytes (copied into the window); returns the windows they complete, in order. */
   push(bytes: Uint8Array): ChunkWindow[];
+  /**
+   * The free space of the window being filled, for a reader to fill in place (no copy); after
+   * writing n bytes at its start, call `wrote(n)`. Never empty.
+   */
+  writable(): Uint8Array;
+  /** Takes the `n` bytes written at the start of `writable()`; returns the windows they complete. */
+  wrote(n: number): ChunkWindow[];
   /** Ends the stream: returns the last window (none when no bytes are left). */
   finish(): ChunkWindow[];
 }
@@ -44,19 +51,30 @@ export function createWindowCutter(chunking: Partial<ChunkerOptions> | undefined
     return w;
   };
 
+  const writable = (): Uint8Array => {
+    buf ??= allocate(capacity);
+    if (used === capacity) throw new Error("window full without a chunk boundary");
+    return new Uint8Array(buf, used, capacity - used);
+  };
+
+  const wrote = (n: number): ChunkWindow[] => {
+    if (!Number.isSafeInteger(n) || n < 0 || n > capacity - used) throw new RangeError(`wrote ${n} bytes into ${capacity - used} free`);
+    for (const end of scanner.push(new Uint8Array(buf!, used, n))) ends.push(used + end);
+    used += n;
+    return used >= windowBytes && ends.length > 0 ? [seal()] : [];
+  };
+
   return {
+    writable,
+    wrote,
     push(bytes) {
       const out: ChunkWindow[] = [];
       for (let at = 0; at < bytes.length; ) {
-        buf ??= allocate(capacity);
-        const n = Math.min(capacity - used, bytes.length - at);
-        if (n === 0) throw new Error("window full without a chunk boundary");
-        const part = bytes.subarray(at, at + n);
-        new Uint8Array(buf, used, n).set(part);
-        for (const end of scanner.push(part)) ends.push(used + end);
-        used += n;
+        const space = writable();
+        const n = Math.min(space.length, bytes.length - at);
+        space.set(bytes.subarray(at, at + n));
+        out.push(...wrote(n));
         at += n;
-        if (used >= windowBytes && ends.length > 0) out.push(seal());
       }
       return out;
     },

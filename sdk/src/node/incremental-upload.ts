@@ -14,7 +14,7 @@ import { createWindowSender, MAX_WINDOWS_IN_FLIGHT } from "./window-sender.js";
 export interface IncrementalUploadOptions {
   /** Chunker sizes; must match the server's chunking for chunks to dedup against server-side uploads. */
   chunking?: Partial<ChunkerOptions>;
-  /** Bytes of chunks examined per FindMissingChunks round (bounded memory). Default 8 MiB (DEFAULT_WINDOW_BYTES). */
+  /** Bytes of chunks examined per FindMissingChunks round (bounded memory). Default 4 MiB (DEFAULT_WINDOW_BYTES). */
   windowBytes?: number;
   /**
    * zstd level for the chunks sent (each is sent compressed when that saves at least 5%); 0 sends
@@ -55,7 +55,7 @@ type HeaderInit = MessageInitShape<typeof UploadSnapshotHeaderSchema>;
 const FILE_READ_BYTES = 4 * 1024 * 1024;
 
 /** Default `windowBytes`. */
-export const DEFAULT_WINDOW_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /**
  * Default `workers`: one thread per core beside the calling one, at least 1 and at most 4. The

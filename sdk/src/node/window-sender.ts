@@ -1,12 +1,13 @@
 /**
  * The stages of the incremental uploader after a window is cut: hash its chunks (ChunkWork),
  * ask FindMissingChunks which the store lacks (windows in stream order), compress those
- * (ChunkWork) and send them in one UploadChunks stream. Up to MAX_WINDOWS_IN_FLIGHT windows move
+ * (ChunkWork) and queue them on the upload's one UploadChunks stream (so the server packs them as
+ * it packs any ingest, not one small pack per window). Up to MAX_WINDOWS_IN_FLIGHT windows move
  * through these stages at once; `add` waits for room. The chunk list comes out in stream order.
  */
 import type { Client } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { ChunkEncoding, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
+import { ChunkEncoding, type UploadChunksRequestSchema, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
 
@@ -45,7 +46,54 @@ interface Hashed {
   ends: Uint32Array;
 }
 
-const hexAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, digests.byteOffset + i * 32, 32).toString("hex");
+type ChunkMessage = MessageInitShape<typeof UploadChunksRequestSchema>;
+
+/** A digest as a short string key (32 one-byte characters). */
+const keyAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, digests.byteOffset + i * 32, 32).toString("latin1");
+
+/**
+ * The messages of one UploadChunks stream, queued by windows as they are ready; the call starts
+ * with the first. `put` resolves once the stream has taken the message (serialized it), so the
+ * window's buffers may be reused.
+ */
+function createChunkStream(open: (messages: AsyncIterable<ChunkMessage>) => Promise<unknown>) {
+  const queue: { m: ChunkMessage; taken(): void }[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let call: Promise<unknown> | undefined;
+  async function* messages(): AsyncGenerator<ChunkMessage> {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next.m;
+        next.taken(); // the stream asked for the message after it: this one is serialized
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((r) => (wake = r));
+      }
+    }
+  }
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  return {
+    put(m: ChunkMessage): Promise<void> {
+      call ??= open(messages());
+      return new Promise<void>((taken) => {
+        queue.push({ m, taken });
+        notify();
+      });
+    },
+    /** Ends the stream; settles with the call (at once when nothing was sent). */
+    end(): Promise<unknown> {
+      ended = true;
+      notify();
+      return call ?? Promise.resolve();
+    },
+  };
+}
 
 export function createWindowSender(d: WindowSenderDeps) {
   const storeId = d.header.storeId ?? "";
@@ -54,15 +102,23 @@ export function createWindowSender(d: WindowSenderDeps) {
   const hashed: Hashed[] = [];
   const active: Promise<void>[] = [];
   const all: Promise<void>[] = [];
-  /** Digests (hex) an earlier window is sending: a later window leaves them out. */
+  /** Digests (keyAt) already queued on the stream: the server has them only once it ends, so later windows leave them out. */
   const sending = new Set<string>();
+  const stream = createChunkStream((messages) => {
+    const call = d.uploads.uploadChunks((async function* () {
+      yield { storeId, encrypted };
+      yield* messages;
+    })(), d.call);
+    call.catch(d.fail); // a server error ends the upload at once, not at the end of the stream
+    return call;
+  });
   let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
 
   /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
-  async function missing(h: Hashed): Promise<{ picks: Uint32Array; keys: string[] }> {
+  async function missing(h: Hashed): Promise<Uint32Array> {
     const first = new Map<string, number>();
     for (let i = 0; i < h.ends.length; i++) {
-      const key = hexAt(h.digests, i);
+      const key = keyAt(h.digests, i);
       if (!first.has(key) && !sending.has(key)) first.set(key, i);
     }
     const asked = [...first.values()];
@@ -71,11 +127,11 @@ export function createWindowSender(d: WindowSenderDeps) {
       const batch = asked.slice(i, i + FIND_BATCH).map((c) => h.digests.subarray(c * 32, c * 32 + 32));
       stats.overheadBytes += batch.length * 34;
       const res = await d.guard(d.uploads.findMissingChunks({ storeId, digests: batch, encrypted }, d.call));
-      for (const m of res.missingDigests) absent.add(Buffer.from(m).toString("hex"));
+      for (const m of res.missingDigests) absent.add(Buffer.from(m).toString("latin1"));
     }
     const keys = [...first.keys()].filter((k) => absent.has(k));
     for (const k of keys) sending.add(k);
-    return { picks: Uint32Array.from(keys, (k) => first.get(k)!), keys };
+    return Uint32Array.from(keys, (k) => first.get(k)!);
   }
 
   async function send(w: ChunkWindow, picks: Uint32Array): Promise<ArrayBuffer> {
@@ -85,29 +141,22 @@ export function createWindowSender(d: WindowSenderDeps) {
     if (d.level > 0) ({ buf, frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
     const window = new Uint8Array(buf, 0, w.len);
     const { ends } = w;
-    await d.guard(
-      d.uploads.uploadChunks(
-        (async function* () {
-          yield { storeId, encrypted };
-          let at = 0;
-          for (let i = 0; i < picks.length; i++) {
-            const c = picks[i];
-            const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
-            stats.chunkBytesSent += plain.length;
-            if (lengths !== undefined && lengths[i] >= 0) {
-              const frame = frames!.subarray(at, (at += lengths[i]));
-              stats.bytesSent += frame.length;
-              yield { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) };
-            } else {
-              stats.bytesSent += plain.length;
-              yield { chunk: plain };
-            }
-          }
-        })(),
-        d.call,
-      ),
-    );
+    let taken: Promise<void> = Promise.resolve();
+    for (let i = 0, at = 0; i < picks.length; i++) {
+      const c = picks[i];
+      const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
+      stats.chunkBytesSent += plain.length;
+      if (lengths !== undefined && lengths[i] >= 0) {
+        const frame = frames!.subarray(at, (at += lengths[i]));
+        stats.bytesSent += frame.length;
+        taken = stream.put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) });
+      } else {
+        stats.bytesSent += plain.length;
+        taken = stream.put({ chunk: plain });
+      }
+    }
     stats.chunksSent += picks.length;
+    await d.guard(taken); // messages are taken in order: after the last one, none refers to the window
     return buf;
   }
 
@@ -116,10 +165,9 @@ export function createWindowSender(d: WindowSenderDeps) {
     const own: ChunkWindow = { ...w, buf };
     hashed[k] = { digests, ends: w.ends };
     await d.guard(previous);
-    const { picks, keys } = await missing(hashed[k]);
+    const picks = await missing(hashed[k]);
     lookupDone();
     d.recycle(picks.length ? await send(own, picks) : buf);
-    for (const key of keys) sending.delete(key);
   }
 
   return {
@@ -136,9 +184,11 @@ export function createWindowSender(d: WindowSenderDeps) {
       active.push(p);
       all.push(p);
     },
-    /** Waits for every window; the chunk list in stream order. */
+    /** Waits for every window and the end of the stream (every chunk sent is durable); the chunk list in stream order. */
     async finish(): Promise<{ digest: Uint8Array; size: bigint }[]> {
       while (active.length) await d.guard(active.shift()!);
+      await d.guard(stream.end());
+      sending.clear();
       const chunks: { digest: Uint8Array; size: bigint }[] = [];
       for (const h of hashed) {
         let from = 0;

@@ -69,13 +69,15 @@ export const defaultUploadWorkers = (): number => Math.max(1, Math.min(4, availa
  * chunk list with the whole content's SHA-256. A new version of a large, mostly unchanged file moves
  * only its changed chunks, zstd-compressed where that saves.
  *
- * Pipeline: the calling thread reads and finds chunk boundaries into windows of about
- * `windowBytes`; each window is hashed (on a worker), looked up with FindMissingChunks (in window
- * order), its missing chunks compressed (on a worker) and sent in one UploadChunks stream, while
- * later windows are read and hashed. A chunk already being sent by an earlier window is not sent
- * again. Memory is bounded by MAX_WINDOWS_IN_FLIGHT + 1 windows (each `windowBytes` plus one
- * maximum chunk) and their frames, plus the chunk list (36 bytes/chunk). Any failure (a worker,
- * the server, the source, `signal`) cancels the calls in flight, stops the workers and rejects.
+ * Pipeline: the calling thread reads (a file straight into the window buffers), finds chunk
+ * boundaries and hashes the whole content, cutting windows of about `windowBytes`; each window is
+ * hashed (on a worker), looked up with FindMissingChunks (windows in order), its missing chunks
+ * compressed (on a worker) and queued on the upload's one UploadChunks stream, while later windows
+ * are read and hashed. A chunk already queued is not sent again. Memory is bounded by
+ * MAX_WINDOWS_IN_FLIGHT + 1 windows (each `windowBytes` plus one maximum chunk) and their frames,
+ * plus the chunk list (36 bytes/chunk) and the digests sent (about 80 bytes each). Any failure (a
+ * worker, the server, the source, `signal`) cancels the calls in flight, stops the workers and
+ * rejects; an abort rejects with ConnectError Canceled.
  */
 export async function uploadSnapshotIncremental(
   uploads: Client<typeof UploadService>,

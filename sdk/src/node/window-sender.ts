@@ -11,7 +11,7 @@ import { ChunkEncoding, type UploadChunksRequestSchema, type UploadService } fro
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
 
-/** Windows between the reader and a finished UploadChunks stream at once. */
+/** Windows between being cut and their last chunk taken by the stream, at once. */
 export const MAX_WINDOWS_IN_FLIGHT = 4;
 
 /** Digests asked about per FindMissingChunks call. */

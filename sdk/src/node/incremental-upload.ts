@@ -9,7 +9,7 @@ import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot
 import type { ChunkerOptions } from "../chunking/fastcdc.js";
 import { type ChunkWindow, createChunkPool, inlineChunkWork } from "./chunk-pool.js";
 import { createWindowCutter } from "./window-cutter.js";
-import { createWindowSender, MAX_WINDOWS_IN_FLIGHT } from "./window-sender.js";
+import { createWindowSender, DEFAULT_STREAM_BYTES, MAX_WINDOWS_IN_FLIGHT } from "./window-sender.js";
 
 export interface IncrementalUploadOptions {
   /** Chunker sizes; must match the server's chunking for chunks to dedup against server-side uploads. */
@@ -21,6 +21,11 @@ export interface IncrementalUploadOptions {
    * them raw. Default 1, the server's own default level (the server stores a client's frames as they are).
    */
   zstdLevel?: number;
+  /**
+   * Chunk payload bytes per UploadChunks stream; the server makes a stream's chunks durable when it
+   * ends, so this bounds what a failed upload must resend. Default 64 MiB (DEFAULT_STREAM_BYTES).
+   */
+  streamBytes?: number;
   /**
    * Worker threads that hash and compress chunks; 0 does that on the calling thread. Default
    * defaultUploadWorkers(). Results are identical either way. Workers start with the upload and
@@ -72,10 +77,11 @@ export const defaultUploadWorkers = (): number => Math.max(1, Math.min(4, availa
  * Pipeline: the calling thread reads (a file straight into the window buffers), finds chunk
  * boundaries and hashes the whole content, cutting windows of about `windowBytes`; each window is
  * hashed (on a worker), looked up with FindMissingChunks (windows in order), its missing chunks
- * compressed (on a worker) and queued on the upload's one UploadChunks stream, while later windows
- * are read and hashed. A chunk already queued is not sent again. Memory is bounded by
- * MAX_WINDOWS_IN_FLIGHT + 1 windows (each `windowBytes` plus one maximum chunk) and their frames,
- * plus the chunk list (36 bytes/chunk) and the digests sent (about 80 bytes each). Any failure (a
+ * compressed (on a worker) and queued on an UploadChunks stream (a new one every `streamBytes`, so
+ * a failure loses at most that much for a retry to resend), while later windows are read and
+ * hashed. A chunk already queued is not sent again. Memory is bounded by MAX_WINDOWS_IN_FLIGHT + 1
+ * windows (each `windowBytes` plus one maximum chunk) and their frames, plus the chunk list (36
+ * bytes/chunk) and the digests sent (about 80 bytes each). Any failure (a
  * worker, the server, the source, `signal`) cancels the calls in flight, stops the workers and
  * rejects; an abort rejects with ConnectError Canceled.
  */
@@ -89,6 +95,8 @@ export async function uploadSnapshotIncremental(
   if (!Number.isInteger(level) || level < 0 || level > 19) throw new RangeError(`zstdLevel must be 0..19, got ${level}`);
   const workers = opts.workers ?? defaultUploadWorkers();
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+  const streamBytes = opts.streamBytes ?? DEFAULT_STREAM_BYTES;
+  if (!(streamBytes > 0)) throw new RangeError(`streamBytes must be positive, got ${streamBytes}`);
   opts.signal?.throwIfAborted();
   const free: ArrayBuffer[] = []; // window buffers of finished windows, for the next ones
   const cutter = createWindowCutter(opts.chunking, opts.windowBytes ?? DEFAULT_WINDOW_BYTES, (n) => free.pop() ?? new ArrayBuffer(n));
@@ -122,7 +130,7 @@ export async function uploadSnapshotIncremental(
 
   const work = workers === 0 ? inlineChunkWork() : createChunkPool(workers);
   const call = { signal: cancel.signal, headers: opts.headers };
-  const sender = createWindowSender({ uploads, header, call, level, work, guard, fail, recycle });
+  const sender = createWindowSender({ uploads, header, call, streamBytes, level, work, guard, fail, recycle });
   const whole = createHash("sha256");
   let size = 0;
   /** Counts bytes the cutter took and starts the windows they completed. */

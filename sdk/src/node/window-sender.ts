@@ -1,8 +1,8 @@
 /**
  * The stages of the incremental uploader after a window is cut: hash its chunks (ChunkWork),
  * ask FindMissingChunks which the store lacks (windows in stream order), compress those
- * (ChunkWork) and queue them on the upload's one UploadChunks stream (so the server packs them as
- * it packs any ingest, not one small pack per window). Up to MAX_WINDOWS_IN_FLIGHT windows move
+ * (ChunkWork) and queue them on the upload's UploadChunks stream, a new one every `streamBytes`
+ * (so the server packs them as it packs any ingest, not one small pack per window). Up to MAX_WINDOWS_IN_FLIGHT windows move
  * through these stages at once; `add` waits for room. The chunk list comes out in stream order.
  */
 import type { Client } from "@connectrpc/connect";
@@ -14,6 +14,14 @@ import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
 /** Windows between being cut and their last chunk taken by the stream, at once. */
 export const MAX_WINDOWS_IN_FLIGHT = 4;
 
+/**
+ * Default chunk payload bytes per UploadChunks stream. The server makes a stream's chunks durable only when
+ * it ends (a failed stream's chunks are dropped), so the uploader ends a stream after this many
+ * bytes and opens the next: a failure then loses at most this much for a retry to send again,
+ * while each stream still fills several full packs.
+ */
+export const DEFAULT_STREAM_BYTES = 64 * 1024 * 1024;
+
 /** Digests asked about per FindMissingChunks call. */
 const FIND_BATCH = 10_000;
 
@@ -22,6 +30,8 @@ export interface WindowSenderDeps {
   header: MessageInitShape<typeof UploadSnapshotHeaderSchema>;
   /** Options of every call; the signal cancels them all. */
   call: { signal: AbortSignal; headers?: HeadersInit };
+  /** Chunk payload bytes after which a stream is ended and the next opened. */
+  streamBytes: number;
   /** zstd level of the chunks sent; 0 sends them raw. */
   level: number;
   work: ChunkWork;
@@ -104,14 +114,30 @@ export function createWindowSender(d: WindowSenderDeps) {
   const all: Promise<void>[] = [];
   /** Digests (keyAt) already queued on the stream: the server has them only once it ends, so later windows leave them out. */
   const sending = new Set<string>();
-  const stream = createChunkStream((messages) => {
-    const call = d.uploads.uploadChunks((async function* () {
-      yield { storeId, encrypted };
-      yield* messages;
-    })(), d.call);
-    call.catch(d.fail); // a server error ends the upload at once, not at the end of the stream
-    return call;
-  });
+  const openStream = () =>
+    createChunkStream((messages) => {
+      const call = d.uploads.uploadChunks((async function* () {
+        yield { storeId, encrypted };
+        yield* messages;
+      })(), d.call);
+      call.catch(d.fail); // a server error ends the upload at once, not at the end of the stream
+      return call;
+    });
+  /** The stream taking messages now, the bytes put on it, and the earlier streams' ends. */
+  let stream = openStream();
+  let streamBytes = 0;
+  const ended: Promise<unknown>[] = [];
+  const put = (m: ChunkMessage): Promise<void> => {
+    if (streamBytes >= d.streamBytes) {
+      const end = stream.end();
+      end.catch(() => undefined); // observed by finish(); a failure already reached d.fail
+      ended.push(end);
+      stream = openStream();
+      streamBytes = 0;
+    }
+    streamBytes += m.chunk!.length;
+    return stream.put(m);
+  };
   let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
 
   /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
@@ -149,10 +175,10 @@ export function createWindowSender(d: WindowSenderDeps) {
       if (lengths !== undefined && lengths[i] >= 0) {
         const frame = frames!.subarray(at, (at += lengths[i]));
         stats.bytesSent += frame.length;
-        taken = stream.put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) });
+        taken = put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) });
       } else {
         stats.bytesSent += plain.length;
-        taken = stream.put({ chunk: plain });
+        taken = put({ chunk: plain });
       }
     }
     stats.chunksSent += picks.length;
@@ -188,6 +214,7 @@ export function createWindowSender(d: WindowSenderDeps) {
     async finish(): Promise<{ digest: Uint8Array; size: bigint }[]> {
       while (active.length) await d.guard(active.shift()!);
       await d.guard(stream.end());
+      for (const end of ended) await d.guard(end);
       sending.clear();
       const chunks: { digest: Uint8Array; size: bigint }[] = [];
       for (const h of hashed) {

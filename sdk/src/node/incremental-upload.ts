@@ -1,24 +1,37 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import * as zlib from "node:zlib";
-import type { Client } from "@connectrpc/connect";
+import { type FileHandle, open } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
-import { ChunkEncoding, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
+import type { UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
-import { createChunker, type ChunkerOptions } from "../chunking/fastcdc.js";
-import { createZstdContexts, type ZstdContexts } from "./zstd-context.js";
+import type { ChunkerOptions } from "../chunking/fastcdc.js";
+import { type ChunkWindow, createChunkPool, inlineChunkWork } from "./chunk-pool.js";
+import { createWindowCutter } from "./window-cutter.js";
+import { createWindowSender, DEFAULT_STREAM_BYTES, MAX_WINDOWS_IN_FLIGHT } from "./window-sender.js";
 
 export interface IncrementalUploadOptions {
   /** Chunker sizes; must match the server's chunking for chunks to dedup against server-side uploads. */
   chunking?: Partial<ChunkerOptions>;
-  /** Bytes of chunks examined per FindMissingChunks round (bounded memory). Default 32 MiB. */
+  /** Bytes of chunks examined per FindMissingChunks round (bounded memory). Default 4 MiB (DEFAULT_WINDOW_BYTES). */
   windowBytes?: number;
   /**
    * zstd level for the chunks sent (each is sent compressed when that saves at least 5%); 0 sends
    * them raw. Default 1, the server's own default level (the server stores a client's frames as they are).
    */
   zstdLevel?: number;
+  /**
+   * Chunk payload bytes per UploadChunks stream; the server makes a stream's chunks durable when it
+   * ends, so this bounds what a failed upload must resend. Default 64 MiB (DEFAULT_STREAM_BYTES).
+   */
+  streamBytes?: number;
+  /**
+   * Worker threads that hash and compress chunks; 0 does that on the calling thread. Default
+   * defaultUploadWorkers(). Results are identical either way. Workers start with the upload and
+   * are stopped before it settles.
+   */
+  workers?: number;
   signal?: AbortSignal;
   /** Extra request headers for every call, e.g. x-request-id. */
   headers?: HeadersInit;
@@ -43,12 +56,34 @@ export interface IncrementalUploadResult {
 
 type HeaderInit = MessageInitShape<typeof UploadSnapshotHeaderSchema>;
 
+/** Bytes read from a file per read (into the window being filled). */
+const FILE_READ_BYTES = 4 * 1024 * 1024;
+
+/** Default `windowBytes`. */
+export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Default `workers`: one thread per core beside the calling one, at least 1 and at most 4. The
+ * reading thread keeps the sequential work (reading, boundary detection, the content hash).
+ */
+export const defaultUploadWorkers = (): number => Math.max(1, Math.min(4, availableParallelism() - 1));
+
 /**
  * Uploads content through the client-side-dedup path: chunks locally with the server's FastCDC
  * algorithm, asks which chunk digests the store lacks, sends only those, then commits the ordered
  * chunk list with the whole content's SHA-256. A new version of a large, mostly unchanged file moves
- * only its changed chunks, zstd-compressed where that saves. One window is sent while the next is read.
- * Memory is bounded by two `windowBytes` plus the chunk list (40 bytes/chunk).
+ * only its changed chunks, zstd-compressed where that saves.
+ *
+ * Pipeline: the calling thread reads (a file straight into the window buffers), finds chunk
+ * boundaries and hashes the whole content, cutting windows of about `windowBytes`; each window is
+ * hashed (on a worker), looked up with FindMissingChunks (windows in order), its missing chunks
+ * compressed (on a worker) and queued on an UploadChunks stream (a new one every `streamBytes`, so
+ * a failure loses at most that much for a retry to resend), while later windows are read and
+ * hashed. A chunk already queued is not sent again. Memory is bounded by MAX_WINDOWS_IN_FLIGHT + 1
+ * windows (each `windowBytes` plus one maximum chunk) and their frames, plus the chunk list (36
+ * bytes/chunk) and the digests sent (about 80 bytes each). Any failure (a
+ * worker, the server, the source, `signal`) cancels the calls in flight, stops the workers and
+ * rejects; an abort rejects with ConnectError Canceled.
  */
 export async function uploadSnapshotIncremental(
   uploads: Client<typeof UploadService>,
@@ -56,119 +91,95 @@ export async function uploadSnapshotIncremental(
   source: AsyncIterable<Uint8Array> | string,
   opts: IncrementalUploadOptions = {},
 ): Promise<IncrementalUploadResult> {
-  const input = typeof source === "string" ? createReadStream(source, { highWaterMark: 1 << 20 }) : source;
-  const chunker = createChunker(opts.chunking);
-  const windowBytes = opts.windowBytes ?? 32 * 1024 * 1024;
-  const whole = createHash("sha256");
-  const refs: { digest: Uint8Array; size: bigint }[] = [];
-  let window: { digest: Buffer; bytes: Uint8Array }[] = [];
-  let windowSize = 0;
-  let size = 0;
-  let chunksSent = 0;
-  let bytesSent = 0;
-  let chunkBytesSent = 0;
-  let overheadBytes = 0;
   const level = opts.zstdLevel ?? 1;
   if (!Number.isInteger(level) || level < 0 || level > 19) throw new RangeError(`zstdLevel must be 0..19, got ${level}`);
-  const encrypted = header.encrypt ?? false;
+  const workers = opts.workers ?? defaultUploadWorkers();
+  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+  const streamBytes = opts.streamBytes ?? DEFAULT_STREAM_BYTES;
+  if (!(streamBytes > 0)) throw new RangeError(`streamBytes must be positive, got ${streamBytes}`);
+  opts.signal?.throwIfAborted();
+  const free: ArrayBuffer[] = []; // window buffers of finished windows, for the next ones
+  const cutter = createWindowCutter(opts.chunking, opts.windowBytes ?? DEFAULT_WINDOW_BYTES, (n) => free.pop() ?? new ArrayBuffer(n));
+  const recycle = (buf: ArrayBuffer) => void (free.length <= MAX_WINDOWS_IN_FLIGHT && free.push(buf));
 
-  const storeId = header.storeId ?? "";
-  const call = { signal: opts.signal, headers: opts.headers };
-  /** Asks about one window's chunks and sends those the store lacks. */
-  const send = async (window: { digest: Buffer; bytes: Uint8Array }[]) => {
-    const unique = new Map<string, { digest: Buffer; bytes: Uint8Array }>();
-    for (const c of window) unique.set(c.digest.toString("hex"), c);
-    const digests = [...unique.values()].map((c) => c.digest);
-    const missing = new Set<string>();
-    for (let i = 0; i < digests.length; i += 10_000) {
-      const batch = digests.slice(i, i + 10_000);
-      overheadBytes += batch.length * 34;
-      const res = await uploads.findMissingChunks({ storeId, digests: batch, encrypted }, call);
-      for (const d of res.missingDigests) missing.add(Buffer.from(d).toString("hex"));
-    }
-    const toSend = [...unique.entries()].filter(([hex]) => missing.has(hex)).map(([, c]) => c.bytes);
-    if (toSend.length) {
-      await uploads.uploadChunks(
-        (async function* () {
-          yield { storeId, encrypted };
-          for (const bytes of toSend) {
-            const m = encodeForWire(bytes, level);
-            bytesSent += m.chunk.length;
-            yield m;
-          }
-        })(),
-        call,
-      );
-      chunksSent += toSend.length;
-      chunkBytesSent += toSend.reduce((n, b) => n + b.length, 0);
-    }
+  // The first failure wins: it aborts the calls in flight and every wait below rejects with it.
+  const cancel = new AbortController();
+  let failure: unknown;
+  const waiting = new Set<(e: unknown) => void>();
+  const fail = (err: unknown) => {
+    if (failure !== undefined) return;
+    failure = err;
+    for (const reject of waiting) reject(err);
+    waiting.clear();
+    cancel.abort(err);
   };
-  // One window is sent while the next is read and chunked, so the disk, the CPU and the network
-  // overlap; memory stays within two windows.
-  let sending: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    await sending;
-    if (!window.length) return;
-    const full = window;
-    window = [];
-    windowSize = 0;
-    sending = send(full);
-    sending.catch(() => undefined); // observed by the next flush or the final await
-  };
+  // Not Promise.race with a shared "failed" promise: each race would stay attached to it, keeping
+  // every value it ever resolved with (each piece read) until the upload ends.
+  const guard = <T>(p: Promise<T>): Promise<T> =>
+    failure !== undefined
+      ? Promise.reject(failure)
+      : new Promise<T>((resolve, reject) => {
+          waiting.add(reject);
+          p.then(
+            (v) => (waiting.delete(reject), resolve(v)),
+            (e: unknown) => (waiting.delete(reject), reject(e)),
+          );
+        });
+  const onAbort = () => fail(ConnectError.from(opts.signal!.reason, Code.Canceled));
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const take = async (chunks: Uint8Array[]) => {
-    for (const c of chunks) {
-      const bytes = new Uint8Array(c); // the chunker may return views of a reused source buffer
-      const digest = createHash("sha256").update(bytes).digest();
-      refs.push({ digest, size: BigInt(bytes.length) });
-      window.push({ digest, bytes });
-      windowSize += bytes.length;
-    }
-    if (windowSize >= windowBytes) await flush();
-  };
-
-  for await (const piece of input as AsyncIterable<Uint8Array>) {
-    const bytes = typeof piece === "string" ? Buffer.from(piece) : piece;
-    whole.update(bytes);
-    size += bytes.length;
-    await take(chunker.push(bytes));
+  const work = workers === 0 ? inlineChunkWork() : createChunkPool(workers);
+  const call = { signal: cancel.signal, headers: opts.headers };
+  const sender = createWindowSender({ uploads, header, call, streamBytes, level, work, guard, fail, recycle });
+  const whole = createHash("sha256");
+  let size = 0;
+  /** Counts bytes the cutter took and starts the windows they completed. */
+  const took = async (bytes: number, windows: ChunkWindow[]) => {
+    size += bytes;
+    for (const w of windows) await sender.add(w);
     opts.onProgress?.(size);
+  };
+  let file: FileHandle | undefined;
+  let it: AsyncIterator<Uint8Array | string> | undefined;
+  let done = false;
+  try {
+    if (typeof source === "string") {
+      // A file is read straight into the window buffers: no read buffers to copy and collect.
+      file = await open(source, "r"); // not guarded: a handle opened after a failure would never be closed
+      for (;;) {
+        const space = cutter.writable();
+        const into = space.subarray(0, Math.min(space.length, FILE_READ_BYTES));
+        const { bytesRead } = await guard(file.read(into, 0, into.length, null));
+        if (bytesRead === 0) break;
+        whole.update(into.subarray(0, bytesRead)); // before wrote(): a completed window is handed off
+        await took(bytesRead, cutter.wrote(bytesRead));
+      }
+    } else {
+      it = (source as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+      for (;;) {
+        const r = await guard(it.next());
+        if (r.done) break;
+        const bytes = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+        whole.update(bytes);
+        await took(bytes.length, cutter.push(bytes));
+      }
+    }
+    done = true;
+    for (const w of cutter.finish()) await sender.add(w);
+    const chunks = await sender.finish();
+    const { snapshot } = await guard(
+      uploads.commitSnapshot({ header: { ...header, expectedSha256: whole.digest("hex"), expectedSize: BigInt(size) }, chunks }, call),
+    );
+    return { snapshot: snapshot!, size, chunksTotal: chunks.length, ...sender.stats, overheadBytes: sender.stats.overheadBytes + chunks.length * 40 };
+  } catch (err) {
+    fail(err);
+    throw failure;
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
+    if (!done) Promise.resolve(it?.return?.()).catch(() => undefined); // not awaited: a source may be stuck in next()
+    await file?.close();
+    await work.close();
+    await sender.settled();
   }
-  await take(chunker.finish());
-  await flush();
-  await sending;
-  overheadBytes += refs.length * 40;
-  const { snapshot } = await uploads.commitSnapshot(
-    { header: { ...header, expectedSha256: whole.digest("hex"), expectedSize: BigInt(size) }, chunks: refs },
-    call,
-  );
-  return { snapshot: snapshot!, size, chunksTotal: refs.length, chunksSent, bytesSent, chunkBytesSent, overheadBytes };
 }
 
-/** node:zlib's zstd (Node ≥ 22.15); on an older Node chunks go uncompressed. */
-const zstdCompressSync = (zlib as Partial<Pick<typeof zlib, "zstdCompressSync">>).zstdCompressSync;
-
-/**
- * This thread's reused compression context (zstd-context.ts): a native context per chunk cost
- * more CPU than a small chunk's compression. Undefined where node:zlib does not expose what it
- * needs; then each chunk uses zstdCompressSync.
- */
-let contexts: ZstdContexts | undefined | null = null;
-
-/** One complete zstd frame of `bytes` at `level`, or undefined when this Node has no zstd. */
-function zstdFrame(bytes: Uint8Array, level: number): Uint8Array | undefined {
-  if (contexts === null) contexts = createZstdContexts();
-  if (contexts) return contexts.compress(bytes, level);
-  if (!zstdCompressSync) return undefined;
-  // One output buffer larger than any frame of `bytes`: when a frame exactly filled Node's default
-  // 16 KiB output chunk, zstdCompressSync appended a second, empty frame, which the server rejects.
-  const chunkSize = Math.max(64, bytes.length + (bytes.length >>> 7) + 1024);
-  return zstdCompressSync(bytes, { chunkSize, params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
-}
-
-/** An UploadChunks message for `bytes`: one zstd frame when zstd is available and that saves at least 5%, else raw. */
-function encodeForWire(bytes: Uint8Array, level: number) {
-  const frame = level > 0 ? zstdFrame(bytes, level) : undefined;
-  if (frame && frame.length <= bytes.length * 0.95) return { chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(bytes.length) };
-  return { chunk: bytes };
-}

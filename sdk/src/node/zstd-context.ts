@@ -8,10 +8,11 @@
  *
  * node:zlib has no public synchronous API on a long-lived context, so this drives the stream
  * object's native handle the way node:zlib's own sync path does (`_handle.writeSync` and
- * `_writeState`), without its final close. Those are internals: `createZstdContexts` checks they
- * exist and returns undefined otherwise, and callers then use the per-call functions. A context
- * that reports an error is dropped and a fresh one is made for the next call, so a corrupt frame
- * can never leave state behind for the next chunk.
+ * `_writeState`), without its final close. Those are internals: `createReusedZstdContexts` checks
+ * they exist, and `createZstdContexts` falls back to `createPerCallZstdContexts` (node's one-shot
+ * functions, same contract and strictness) when they do not. A context that reports an error is
+ * dropped and a fresh one is made for the next call, so a corrupt frame can never leave state
+ * behind for the next chunk.
  *
  * A decompression context is not reset between frames (node's reset() re-creates the native
  * context: about a third of a download's decoding time). Instead the input must be exactly one
@@ -32,7 +33,7 @@ interface NativeZstd {
   on(event: "error", listener: (e: Error) => void): unknown;
 }
 
-/** Reused compression and decompression contexts. Not re-entrant; one per thread. */
+/** Compression and decompression contexts. Not re-entrant; one per thread. */
 export interface ZstdContexts {
   /** A complete zstd frame holding `plain`, compressed at `level`. */
   compress(plain: Uint8Array, level: number): Uint8Array;
@@ -104,11 +105,70 @@ export interface ZstdContextOptions {
   windowLogMax?: number;
 }
 
-/** Reused contexts, or undefined when this Node's zlib does not expose what they need. */
+/** node:zlib's zstd functions, or undefined before Node 22.15 (the SDK also runs on older 22s). */
+function zstdOf(): Pick<typeof zlib, "createZstdCompress" | "createZstdDecompress" | "zstdCompressSync" | "zstdDecompressSync"> | undefined {
+  const z = zlib as Partial<typeof zlib>;
+  const { createZstdCompress, createZstdDecompress, zstdCompressSync, zstdDecompressSync } = z;
+  if (!createZstdCompress || !createZstdDecompress || !zstdCompressSync || !zstdDecompressSync) return undefined;
+  return { createZstdCompress, createZstdDecompress, zstdCompressSync, zstdDecompressSync };
+}
+
+/** More than ZSTD_compressBound(n): room for any frame of n bytes in one output buffer. */
+const frameBound = (n: number) => n + (n >>> 7) + 256;
+
+/**
+ * Contexts over node's one-shot functions (a native context per call), with the contract and
+ * strictness of the reused ones: `decompress` takes exactly one complete frame, never produces
+ * more than `plainSize` bytes, honours `windowLogMax` and throws RangeError on any failure.
+ * Undefined only when this Node has no zstd.
+ */
+export function createPerCallZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts | undefined {
+  const z = zstdOf();
+  if (z === undefined) return undefined;
+  const decompressParams = opts.windowLogMax === undefined ? {} : { [C.ZSTD_d_windowLogMax]: opts.windowLogMax };
+  return {
+    compress(plain, level) {
+      // One output buffer larger than any frame of `plain`: when a frame exactly filled node's
+      // default 16 KiB output chunk, zstdCompressSync appended a second, empty frame.
+      return z.zstdCompressSync(plain, {
+        chunkSize: Math.max(64, frameBound(plain.length)),
+        pledgedSrcSize: plain.length,
+        params: { [C.ZSTD_c_compressionLevel]: level, [C.ZSTD_c_windowLog]: WINDOW_LOG, [C.ZSTD_c_checksumFlag]: 1 },
+      });
+    },
+
+    decompress(frame, plainSize, into) {
+      if (into !== undefined && into.length < plainSize + 1) throw new RangeError("output needs plainSize + 1 bytes");
+      // The one-shot decoder decodes the first frame and ignores whatever follows it.
+      if (!isOneZstdFrame(frame)) throw new RangeError("not exactly one complete zstd frame");
+      let plain: Uint8Array;
+      try {
+        // maxOutputLength caps the output: a frame that would produce more fails.
+        plain = z.zstdDecompressSync(frame, { maxOutputLength: Math.max(1, plainSize), params: decompressParams });
+      } catch (e) {
+        throw new RangeError(`corrupt zstd frame: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (plain.length !== plainSize) throw new RangeError(`decoded ${plain.length} bytes, expected ${plainSize}`);
+      if (into === undefined) return plain;
+      into.set(plain);
+      return into.subarray(0, plainSize);
+    },
+  };
+}
+
+/**
+ * Contexts that work whenever this Node has zstd: reused native contexts where node:zlib exposes
+ * what they need, else per-call ones. Undefined only when this Node has no zstd.
+ */
 export function createZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts | undefined {
-  // zstd is in node:zlib from Node 22.15; the SDK also runs on older 22s, without it.
-  const available = zlib as Partial<Pick<typeof zlib, "createZstdCompress" | "createZstdDecompress">>;
-  if (typeof available.createZstdCompress !== "function" || typeof available.createZstdDecompress !== "function") return undefined;
+  return createReusedZstdContexts(opts) ?? createPerCallZstdContexts(opts);
+}
+
+/** Reused native contexts, or undefined when this Node's zlib does not expose what they need. */
+export function createReusedZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts | undefined {
+  const zstd = zstdOf();
+  if (zstd === undefined) return undefined;
+  const perCall = createPerCallZstdContexts(opts)!;
   const compressors = new Map<number, NativeZstd>();
   let decompressor: NativeZstd | undefined;
   let scratch = Buffer.allocUnsafe(0); // compressor output, copied out at its exact size
@@ -124,14 +184,14 @@ export function createZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts 
       // Streamed frames do not record their content size, which a one-shot frame does and the
       // decoder checks; a content checksum (4 bytes) makes a damaged frame fail in the decoder.
       const params = { [C.ZSTD_c_compressionLevel]: level, [C.ZSTD_c_windowLog]: WINDOW_LOG, [C.ZSTD_c_checksumFlag]: 1 };
-      z = make(zlib.createZstdCompress({ params }));
+      z = make(zstd.createZstdCompress({ params }));
       if (z === undefined) throw new Error("zstd context unavailable");
       compressors.set(level, z);
     }
     return z;
   };
   const decompressorParams = opts.windowLogMax === undefined ? {} : { [C.ZSTD_d_windowLogMax]: opts.windowLogMax };
-  const newDecompressor = () => make(zlib.createZstdDecompress({ params: decompressorParams }));
+  const newDecompressor = () => make(zstd.createZstdDecompress({ params: decompressorParams }));
   // The decompressor doubles as the probe: when it cannot be driven, neither can a compressor.
   decompressor = newDecompressor();
   if (decompressor === undefined) return undefined;
@@ -141,13 +201,13 @@ export function createZstdContexts(opts: ZstdContextOptions = {}): ZstdContexts 
       // No reset(): node's resets the parameters too (the level). A context that finished its last
       // frame (ZSTD_e_end, all input taken) starts the next one clean; any other is dropped below.
       const z = compressor(level);
-      const bound = plain.length + (plain.length >>> 7) + 256; // > ZSTD_compressBound
+      const bound = frameBound(plain.length);
       if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, 256 * 1024));
       const out = scratch.subarray(0, bound);
       const r = step(z, C.ZSTD_e_end, plain, out);
       if (r === undefined || r[1] !== 0 || r[0] === out.length) {
         compressors.delete(level);
-        return zlib.zstdCompressSync(plain, { params: { [C.ZSTD_c_compressionLevel]: level } });
+        return perCall.compress(plain, level);
       }
       return Uint8Array.prototype.slice.call(out, 0, r[0]);
     },

@@ -1,4 +1,3 @@
-import { constants as zlibConstants, zstdDecompressSync } from "node:zlib";
 import { digestOf, type Sha256 } from "../../domain/digest.js";
 import { failedPrecondition, invalidField } from "../../domain/errors.js";
 import type { IngestResult } from "../../domain/ports.js";
@@ -6,7 +5,7 @@ import { type ChunkUploadStore, MAX_UPLOADED_CHUNK_BYTES, type UploadedChunk } f
 import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
-import { createZstdContexts, isOneZstdFrame } from "../../../../sdk/src/node/zstd-context.js";
+import { createZstdContexts } from "../../../../sdk/src/node/zstd-context.js";
 import { LARGE_COMMIT_CHUNKS, collectBetweenPhases } from "../../lib/memory.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";
@@ -21,9 +20,9 @@ const DEDUP_BATCH_BYTES = 16 * 1024 * 1024;
 const CLIENT_ZSTD_WINDOW_LOG_MAX = 23;
 
 /**
- * The reused decoder of client frames (zstd-context.ts), with the client window limit; undefined
- * (this Node's zlib lacks the internals) decodes each frame with a per-call decoder instead. The
- * context is not re-entrant: received() uses it synchronously and each thread has its own module.
+ * The decoder of client frames (zstd-context.ts), with the client window limit; undefined only on
+ * a Node without zstd, where no frame decodes. The context is not re-entrant: received() uses it
+ * synchronously and each thread has its own module.
  */
 const clientFrames = createZstdContexts({ windowLogMax: CLIENT_ZSTD_WINDOW_LOG_MAX });
 
@@ -41,19 +40,11 @@ let scratch = new Uint8Array(0);
  * `scratch`, valid until the next call.
  */
 function decodeClientFrame(frame: Uint8Array, plainSize: number): Uint8Array | undefined {
-  // Exactly one frame, as the server's reader requires of every stored zstd record (zstd-context.ts):
-  // a one-shot decoder decodes the first frame and ignores whatever follows it.
-  if (!isOneZstdFrame(frame)) return undefined;
+  if (clientFrames === undefined) return undefined;
   try {
-    if (clientFrames === undefined) {
-      const plain = zstdDecompressSync(frame, {
-        maxOutputLength: plainSize,
-        params: { [zlibConstants.ZSTD_d_windowLogMax]: CLIENT_ZSTD_WINDOW_LOG_MAX },
-      });
-      return plain.length === plainSize ? plain : undefined;
-    }
-    // decompress() writes at most plainSize + 1 bytes (the spare one detects a longer frame) and
-    // throws unless exactly plainSize came out; a context that failed is dropped, never reused.
+    // decompress() takes exactly one complete frame (as the server's reader requires of every
+    // stored zstd record), writes at most plainSize + 1 bytes (the spare one detects a longer
+    // frame) and throws unless exactly plainSize came out; a context that failed is never reused.
     if (plainSize >= SCRATCH_MAX) return clientFrames.decompress(frame, plainSize);
     if (scratch.length <= plainSize) scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(plainSize + 1, 256 * 1024)));
     return clientFrames.decompress(frame, plainSize, scratch);

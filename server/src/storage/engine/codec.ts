@@ -3,12 +3,17 @@
  * MIN_SAVING_RATIO (5%) of its size; otherwise (already-compressed media, random bytes, tiny
  * chunks) it is stored raw, which costs nothing to decode. The chosen codec is recorded per chunk.
  */
-import * as zlib from "node:zlib";
 import type { Codec } from "./types.js";
-import { createZstdContexts, isOneZstdFrame } from "../../../../sdk/src/node/zstd-context.js";
+import { createZstdContexts, type ZstdContexts } from "../../../../sdk/src/node/zstd-context.js";
 
-/** Reused native zstd contexts for this thread (see zstd-context.ts); undefined falls back to per-call. */
+/** This thread's zstd contexts (zstd-context.ts); undefined only on a Node without zstd. */
 const contexts = createZstdContexts();
+
+/** The contexts, or an error naming the cause: the server needs node:zlib's zstd (Node >= 22.15). */
+function zstd(): ZstdContexts {
+  if (contexts === undefined) throw new Error("this Node's zlib has no zstd (Node 22.15 or later is required)");
+  return contexts;
+}
 
 /**
  * zstd level used unless one is configured. Level 1, measured per default-size chunk on this
@@ -33,12 +38,6 @@ export interface EncodedChunk {
   data: Uint8Array;
 }
 
-const zstdOptions = (plainSize: number, level: number): zlib.ZstdOptions => ({
-  // A pledged size makes the frame record it and lets zstd size its window to the input.
-  pledgedSrcSize: plainSize,
-  params: { [zlib.constants.ZSTD_c_compressionLevel]: level },
-});
-
 function checkLevel(level: number): number {
   if (!Number.isInteger(level) || level < 1 || level > 19) throw new RangeError(`zstd level must be 1..19, got ${level}`);
   return level;
@@ -51,7 +50,7 @@ function choose(plain: Uint8Array, compressed: Uint8Array): EncodedChunk {
 }
 
 /**
- * Encodes on the calling thread through a reused zstd context. A raw result shares `plain`'s
+ * Encodes on the calling thread through this thread's zstd context. A raw result shares `plain`'s
  * memory. There is deliberately no async variant: node:zlib's callback zstd API costs a fresh
  * context and several thread-pool hops per call and measured 2.5x slower than this, even with
  * several calls in flight on two cores.
@@ -59,8 +58,7 @@ function choose(plain: Uint8Array, compressed: Uint8Array): EncodedChunk {
 export function encodeChunk(plain: Uint8Array, opts: EncodeOptions): EncodedChunk {
   if (!opts.compress || plain.length === 0 || looksIncompressible(plain)) return { codec: "raw", data: plain };
   const level = checkLevel(opts.level ?? DEFAULT_ZSTD_LEVEL);
-  const frame = contexts ? contexts.compress(plain, level) : zlib.zstdCompressSync(plain, zstdOptions(plain.length, level));
-  return choose(plain, frame);
+  return choose(plain, zstd().compress(plain, level));
 }
 
 /** Bits per byte above which a sample is treated as already compressed or encrypted data. */
@@ -103,13 +101,8 @@ export function decodeChunk(codec: Codec, data: Uint8Array, plainSize: number, i
       out = data;
       break;
     case "zstd":
-      if (contexts) {
-        out = contexts.decompress(data, plainSize, into);
-      } else {
-        // The same rule as the reused contexts: a record is exactly one frame (the one-shot decoder ignores what follows one).
-        if (!isOneZstdFrame(data)) throw new RangeError("not exactly one complete zstd frame");
-        out = zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(1, plainSize) });
-      }
+      // Exactly one complete frame, output capped at plainSize (ZstdContexts.decompress).
+      out = zstd().decompress(data, plainSize, into);
       break;
     default:
       throw new RangeError(`unknown codec ${String(codec satisfies never)}`);

@@ -1,0 +1,121 @@
+/**
+ * Where an incremental upload hashes and compresses its windows: a small pool of worker threads
+ * (chunk-worker.ts) or, with no workers, the calling thread. Both run chunk-work.ts, so their
+ * results are identical. A window's buffer is transferred to the worker and back (never copied);
+ * until the promise settles the caller must not touch it, and afterwards must use the returned one.
+ */
+import { Worker } from "node:worker_threads";
+import { compressChunks, hashChunks, type CompressedChunks } from "./chunk-work.js";
+import { createZstdContexts, type ZstdContexts } from "./zstd-context.js";
+
+/** A window: `len` bytes of `buf` holding whole chunks that end at `ends` (see chunk-work.ts). */
+export interface ChunkWindow {
+  buf: ArrayBuffer;
+  len: number;
+  ends: Uint32Array;
+}
+
+export interface ChunkWork {
+  /** The SHA-256 of every chunk of the window, 32 bytes each, and the window's buffer back. */
+  hash(w: ChunkWindow): Promise<{ buf: ArrayBuffer; digests: Uint8Array }>;
+  /** zstd frames of the chunks `picks` (see compressChunks), and the window's buffer back. */
+  compress(w: ChunkWindow, picks: Uint32Array, level: number): Promise<CompressedChunks & { buf: ArrayBuffer }>;
+  /** Stops the workers; pending and later calls reject. Settles once every worker has exited. */
+  close(): Promise<void>;
+}
+
+/** Messages to a worker: `len` bytes of `buf` are the window. */
+export type ToWorker =
+  | { t: "hash"; id: number; buf: ArrayBuffer; len: number; ends: Uint32Array }
+  | { t: "compress"; id: number; buf: ArrayBuffer; len: number; ends: Uint32Array; picks: Uint32Array; level: number };
+
+/** A worker's answers. */
+export type ToMain =
+  | { t: "hashed"; id: number; buf: ArrayBuffer; digests: Uint8Array }
+  | ({ t: "compressed"; id: number; buf: ArrayBuffer } & CompressedChunks)
+  | { t: "error"; id: number; message: string };
+
+/** The work on the calling thread, with its own zstd contexts (made on the first compression). */
+export function inlineChunkWork(): ChunkWork {
+  let zstd: ZstdContexts | undefined | null = null;
+  return {
+    hash: async (w) => ({ buf: w.buf, digests: hashChunks(new Uint8Array(w.buf, 0, w.len), w.ends) }),
+    async compress(w, picks, level) {
+      if (zstd === null) zstd = createZstdContexts();
+      return { buf: w.buf, ...compressChunks(new Uint8Array(w.buf, 0, w.len), w.ends, picks, level, zstd) };
+    },
+    close: async () => undefined,
+  };
+}
+
+/** chunk-worker beside this module, with this module's extension: .ts run from sources, .js once built. */
+const WORKER_URL = new URL(`./chunk-worker${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve(m: ToMain): void; reject(e: Error): void }>;
+}
+
+/**
+ * Up to `size` worker threads, started as work arrives (each call goes to an idle worker, else a
+ * new one while fewer than `size` run, else the least busy). A worker that fails or exits fails
+ * its pending calls and every later one: the upload using the pool is over.
+ */
+export function createChunkPool(size: number): ChunkWork {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`a chunk pool needs at least one worker, got ${size}`);
+  const slots: Slot[] = [];
+  let failure: Error | undefined;
+  let nextId = 1;
+
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const s of slots) for (const p of s.pending.values()) p.reject(failure);
+    for (const s of slots) s.pending.clear();
+  };
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(WORKER_URL), pending: new Map() };
+    slot.worker.on("message", (m: ToMain) => {
+      const p = slot.pending.get(m.id);
+      slot.pending.delete(m.id);
+      if (m.t === "error") p?.reject(new Error(`chunk worker: ${m.message}`));
+      else p?.resolve(m);
+    });
+    slot.worker.on("error", (err) => fail(new Error(`chunk worker failed: ${err.message}`, { cause: err })));
+    slot.worker.on("exit", (code) => fail(new Error(`chunk worker exited with code ${code}`)));
+    slots.push(slot);
+    return slot;
+  };
+
+  const run = (m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain> => {
+    if (failure) return Promise.reject(failure);
+    const idle = slots.find((s) => s.pending.size === 0);
+    const slot = idle ?? (slots.length < size ? spawn() : slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)));
+    return new Promise<ToMain>((resolve, reject) => {
+      slot.pending.set(m.id, { resolve, reject });
+      try {
+        slot.worker.postMessage(m, transfer);
+      } catch (err) {
+        slot.pending.delete(m.id);
+        reject(err);
+      }
+    });
+  };
+
+  return {
+    async hash(w) {
+      const m = await run({ t: "hash", id: nextId++, buf: w.buf, len: w.len, ends: w.ends }, [w.buf]);
+      if (m.t !== "hashed") throw new Error(`chunk worker answered ${m.t} to hash`);
+      return { buf: m.buf, digests: m.digests };
+    },
+    async compress(w, picks, level) {
+      const m = await run({ t: "compress", id: nextId++, buf: w.buf, len: w.len, ends: w.ends, picks, level }, [w.buf]);
+      if (m.t !== "compressed") throw new Error(`chunk worker answered ${m.t} to compress`);
+      return { buf: m.buf, frames: m.frames, lengths: m.lengths };
+    },
+    async close() {
+      fail(new Error("chunk pool closed"));
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+}

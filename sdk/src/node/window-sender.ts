@@ -1,0 +1,234 @@
+/**
+ * The stages of the incremental uploader after a window is cut: hash its chunks (ChunkWork),
+ * ask FindMissingChunks which the store lacks (windows in stream order), compress those
+ * (ChunkWork) and queue them on the upload's UploadChunks stream, a new one every `streamBytes`
+ * (so the server packs them as it packs any ingest, not one small pack per window). Up to MAX_WINDOWS_IN_FLIGHT windows move
+ * through these stages at once; `add` waits for room. The chunk list comes out in stream order.
+ */
+import type { Client } from "@connectrpc/connect";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ChunkEncoding, type UploadChunksRequestSchema, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
+import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
+import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
+
+/** Windows between being cut and their last chunk taken by the stream, at once. */
+export const MAX_WINDOWS_IN_FLIGHT = 4;
+
+/**
+ * Default chunk payload bytes per UploadChunks stream. The server makes a stream's chunks durable only when
+ * it ends (a failed stream's chunks are dropped), so the uploader ends a stream after this many
+ * bytes and opens the next: a failure then loses at most this much for a retry to send again,
+ * while each stream still fills several full packs.
+ */
+export const DEFAULT_STREAM_BYTES = 64 * 1024 * 1024;
+
+/** Digests asked about per FindMissingChunks call. */
+const FIND_BATCH = 10_000;
+
+export interface WindowSenderDeps {
+  uploads: Client<typeof UploadService>;
+  header: MessageInitShape<typeof UploadSnapshotHeaderSchema>;
+  /** Options of every call; the signal cancels them all. */
+  call: { signal: AbortSignal; headers?: HeadersInit };
+  /** Chunk payload bytes after which a stream is ended and the next opened. */
+  streamBytes: number;
+  /** zstd level of the chunks sent; 0 sends them raw. */
+  level: number;
+  work: ChunkWork;
+  /** `p`, or the upload's failure if that comes first. */
+  guard: <T>(p: Promise<T>) => Promise<T>;
+  /** Ends the upload with `err` (the first failure wins). */
+  fail: (err: unknown) => void;
+  /** Takes back a window buffer no stage uses any more. */
+  recycle: (buf: ArrayBuffer) => void;
+}
+
+export interface SendStats {
+  chunksSent: number;
+  bytesSent: number;
+  chunkBytesSent: number;
+  overheadBytes: number;
+}
+
+/** A window's chunk list: 32-byte digests back to back and the chunks' end offsets. */
+interface Hashed {
+  digests: Uint8Array;
+  ends: Uint32Array;
+}
+
+type ChunkMessage = MessageInitShape<typeof UploadChunksRequestSchema>;
+
+/** A digest as a short string key (32 one-byte characters). */
+const keyAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, digests.byteOffset + i * 32, 32).toString("latin1");
+
+/**
+ * The messages of one UploadChunks stream, queued by windows as they are ready; the call starts
+ * with the first. `put` resolves once the stream has taken the message (serialized it), so the
+ * window's buffers may be reused.
+ */
+function createChunkStream(open: (messages: AsyncIterable<ChunkMessage>) => Promise<unknown>) {
+  const queue: { m: ChunkMessage; taken(): void }[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let call: Promise<unknown> | undefined;
+  async function* messages(): AsyncGenerator<ChunkMessage> {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next.m;
+        next.taken(); // the stream asked for the message after it: this one is serialized
+      } else if (ended) {
+        return;
+      } else {
+        await new Promise<void>((r) => (wake = r));
+      }
+    }
+  }
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  return {
+    put(m: ChunkMessage): Promise<void> {
+      call ??= open(messages());
+      return new Promise<void>((taken) => {
+        queue.push({ m, taken });
+        notify();
+      });
+    },
+    /** Ends the stream; settles with the call (at once when nothing was sent). */
+    end(): Promise<unknown> {
+      ended = true;
+      notify();
+      return call ?? Promise.resolve();
+    },
+  };
+}
+
+export function createWindowSender(d: WindowSenderDeps) {
+  const storeId = d.header.storeId ?? "";
+  const encrypted = d.header.encrypt ?? false;
+  const stats: SendStats = { chunksSent: 0, bytesSent: 0, chunkBytesSent: 0, overheadBytes: 0 };
+  const hashed: Hashed[] = [];
+  const active: Promise<void>[] = [];
+  const all: Promise<void>[] = [];
+  /** Digests (keyAt) already queued on the stream: the server has them only once it ends, so later windows leave them out. */
+  const sending = new Set<string>();
+  const openStream = () =>
+    createChunkStream((messages) => {
+      const call = d.uploads.uploadChunks((async function* () {
+        yield { storeId, encrypted };
+        yield* messages;
+      })(), d.call);
+      call.catch(d.fail); // a server error ends the upload at once, not at the end of the stream
+      return call;
+    });
+  /** The stream taking messages now, the bytes put on it, and the earlier streams' ends. */
+  let stream = openStream();
+  let streamBytes = 0;
+  const ended: Promise<unknown>[] = [];
+  const put = (m: ChunkMessage): Promise<void> => {
+    if (streamBytes >= d.streamBytes) {
+      const end = stream.end();
+      end.catch(() => undefined); // observed by finish(); a failure already reached d.fail
+      ended.push(end);
+      stream = openStream();
+      streamBytes = 0;
+    }
+    streamBytes += m.chunk!.length;
+    return stream.put(m);
+  };
+  let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
+
+  /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
+  async function missing(h: Hashed): Promise<Uint32Array> {
+    const first = new Map<string, number>();
+    for (let i = 0; i < h.ends.length; i++) {
+      const key = keyAt(h.digests, i);
+      if (!first.has(key) && !sending.has(key)) first.set(key, i);
+    }
+    const asked = [...first.values()];
+    const absent = new Set<string>();
+    for (let i = 0; i < asked.length; i += FIND_BATCH) {
+      const batch = asked.slice(i, i + FIND_BATCH).map((c) => h.digests.subarray(c * 32, c * 32 + 32));
+      stats.overheadBytes += batch.length * 34;
+      const res = await d.guard(d.uploads.findMissingChunks({ storeId, digests: batch, encrypted }, d.call));
+      for (const m of res.missingDigests) absent.add(Buffer.from(m).toString("latin1"));
+    }
+    const keys = [...first.keys()].filter((k) => absent.has(k));
+    for (const k of keys) sending.add(k);
+    return Uint32Array.from(keys, (k) => first.get(k)!);
+  }
+
+  async function send(w: ChunkWindow, picks: Uint32Array): Promise<ArrayBuffer> {
+    let buf = w.buf;
+    let frames: Uint8Array | undefined;
+    let lengths: Int32Array | undefined;
+    if (d.level > 0) ({ buf, frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
+    const window = new Uint8Array(buf, 0, w.len);
+    const { ends } = w;
+    let taken: Promise<void> = Promise.resolve();
+    for (let i = 0, at = 0; i < picks.length; i++) {
+      const c = picks[i];
+      const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
+      stats.chunkBytesSent += plain.length;
+      if (lengths !== undefined && lengths[i] >= 0) {
+        const frame = frames!.subarray(at, (at += lengths[i]));
+        stats.bytesSent += frame.length;
+        taken = put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) });
+      } else {
+        stats.bytesSent += plain.length;
+        taken = put({ chunk: plain });
+      }
+    }
+    stats.chunksSent += picks.length;
+    await d.guard(taken); // messages are taken in order: after the last one, none refers to the window
+    return buf;
+  }
+
+  async function run(w: ChunkWindow, k: number, previous: Promise<void>, lookupDone: () => void): Promise<void> {
+    const { buf, digests } = await d.guard(d.work.hash(w));
+    const own: ChunkWindow = { ...w, buf };
+    hashed[k] = { digests, ends: w.ends };
+    await d.guard(previous);
+    const picks = await missing(hashed[k]);
+    lookupDone();
+    d.recycle(picks.length ? await send(own, picks) : buf);
+  }
+
+  return {
+    stats,
+    /** Starts a window through the stages, once fewer than MAX_WINDOWS_IN_FLIGHT are. */
+    async add(w: ChunkWindow): Promise<void> {
+      while (active.length >= MAX_WINDOWS_IN_FLIGHT) await d.guard(active.shift()!);
+      const previous = lookedUp;
+      let lookupDone!: () => void;
+      lookedUp = new Promise<void>((r) => (lookupDone = r));
+      const k = hashed.push({ digests: new Uint8Array(0), ends: new Uint32Array(0) }) - 1; // filled in by run()
+      const p = run(w, k, previous, lookupDone);
+      p.catch(d.fail);
+      active.push(p);
+      all.push(p);
+    },
+    /** Waits for every window and the end of the stream (every chunk sent is durable); the chunk list in stream order. */
+    async finish(): Promise<{ digest: Uint8Array; size: bigint }[]> {
+      while (active.length) await d.guard(active.shift()!);
+      await d.guard(stream.end());
+      for (const end of ended) await d.guard(end);
+      sending.clear();
+      const chunks: { digest: Uint8Array; size: bigint }[] = [];
+      for (const h of hashed) {
+        let from = 0;
+        h.ends.forEach((end, i) => {
+          chunks.push({ digest: h.digests.subarray(i * 32, i * 32 + 32), size: BigInt(end - from) });
+          from = end;
+        });
+      }
+      return chunks;
+    },
+    /** Settles once no window's stage is running (after a failure, once each has noticed it). */
+    async settled(): Promise<void> {
+      await Promise.allSettled(all);
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The incremental uploader ends its UploadChunks stream every `streamBytes` and opens the next, so
+ * the chunks of every stream the server has answered are durable even when the upload then fails:
+ * a retry sends only the rest and commits the same content (real server).
+ */
+import { createHash } from "node:crypto";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
+import { type UploadChunksRequest, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
+import { chunkBoundaries } from "../src/chunking/fastcdc.js";
+import { uploadSnapshotIncremental } from "../src/node/incremental-upload.js";
+import { patternBytes } from "./support/pattern.js";
+import { startSdkServer, type SdkServer } from "./support/sdk-server.js";
+
+const test = suite<{ srv: SdkServer }>("sdk: incremental upload in bounded UploadChunks streams (real server)", {} as { srv: SdkServer });
+test.before(async (ctx) => {
+  ctx.srv = await startSdkServer();
+});
+test.after(async (ctx) => {
+  await ctx.srv?.close();
+});
+
+const STREAM_BYTES = 256 * 1024;
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/** Per UploadChunks call: the payload bytes and digests of the chunks it carried, and whether the server answered it. */
+function streamRecorder(onAnswered?: (answered: number) => void) {
+  const streams: { bytes: number; digests: string[]; answered: boolean }[] = [];
+  const interceptor: Interceptor = (next) => async (req) => {
+    if (req.method.name !== "UploadChunks" || !req.stream) return next(req);
+    const s = { bytes: 0, digests: [] as string[], answered: false };
+    streams.push(s);
+    const messages = req.message as AsyncIterable<UploadChunksRequest>;
+    const res = await next({
+      ...req,
+      message: (async function* () {
+        for await (const m of messages) {
+          s.bytes += m.chunk.length;
+          yield m;
+        }
+      })(),
+    });
+    s.answered = true;
+    onAnswered?.(streams.filter((x) => x.answered).length);
+    return res;
+  };
+  return { streams, interceptor };
+}
+
+const content = patternBytes(3_000_000, 11); // incompressible: every chunk is sent raw
+const sha256 = createHash("sha256").update(content).digest("hex");
+const digests = (() => {
+  const ends = chunkBoundaries(content);
+  return ends.map((end, i) => createHash("sha256").update(content.subarray(ends[i - 1] ?? 0, end)).digest());
+})();
+
+test("a stream carries about streamBytes, then the next one starts; the snapshot is the whole content", async (ctx) => {
+  const rec = streamRecorder();
+  const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [rec.interceptor] }));
+  const header = { storeId: "streams-whole", resourceType: "dump", snapshotType: SnapshotType.DB };
+  const r = await uploadSnapshotIncremental(uploads, header, once(), { streamBytes: STREAM_BYTES, windowBytes: 100_000, workers: 1 });
+  assert.is(r.snapshot.sha256, sha256);
+  assert.is(r.chunksSent, new Set(digests.map(hex)).size);
+  const largest = Math.max(...chunkSizes());
+  assert.ok(rec.streams.length >= Math.floor(content.length / (STREAM_BYTES + largest)), `${rec.streams.length} streams`);
+  for (const s of rec.streams) assert.ok(s.bytes < STREAM_BYTES + largest, `a stream carried ${s.bytes} bytes`);
+  assert.is(rec.streams.reduce((n, s) => n + s.bytes, 0), r.bytesSent);
+});
+
+test("an upload cancelled after two streams were answered keeps their chunks; the retry sends only the rest, byte-identical", async (ctx) => {
+  const ac = new AbortController();
+  const rec = streamRecorder((answered) => answered === 2 && ac.abort(new Error("stop after two streams")));
+  const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [rec.interceptor] }));
+  const header = { storeId: "streams-retry", resourceType: "dump", snapshotType: SnapshotType.DB };
+  const opts = { streamBytes: STREAM_BYTES, windowBytes: 100_000, workers: 1 };
+  const slow = async function* () {
+    for (let at = 0; at < content.length; at += 64 * 1024) {
+      await new Promise((r) => setTimeout(r, 5)); // the abort lands while most of the content is unread
+      yield content.subarray(at, at + 64 * 1024);
+    }
+  };
+  const err = await uploadSnapshotIncremental(uploads, header, slow(), { ...opts, signal: ac.signal }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.match(String(err), /canceled/i);
+  const { missingDigests } = await uploads.findMissingChunks({ storeId: header.storeId, digests });
+  const present = digests.length - missingDigests.length;
+  assert.ok(present > 0 && missingDigests.length > 0, `${present} of ${digests.length} chunks durable after the cancel`);
+
+  const retry = await uploadSnapshotIncremental(uploads, header, once(), opts);
+  assert.is(retry.snapshot.sha256, sha256);
+  assert.is(retry.chunksSent, new Set(missingDigests.map(hex)).size, "the retry sends exactly the chunks the store lacked");
+});
+
+/** The content as a one-piece stream. */
+async function* once() {
+  yield content;
+}
+
+/** Sizes of the content's chunks. */
+function chunkSizes(): number[] {
+  const ends = chunkBoundaries(content);
+  return ends.map((end, i) => end - (ends[i - 1] ?? 0));
+}
+
+test.run();

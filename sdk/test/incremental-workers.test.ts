@@ -113,16 +113,19 @@ for (const [name, content, chunking] of inputs) {
   });
 }
 
-test("success, abort, a server error and a failed worker all end with no thread or handle left: the process exits by itself", async (ctx) => {
+test("success, abort, a server error, twenty at once sharing the workers, and a failed worker all end with no thread or handle left: the process exits by itself", async (ctx) => {
   const script = join(import.meta.dirname, "support/upload-then-exit.ts");
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, ctx.srv.baseUrl], { encoding: "utf8", timeout: 30_000 });
   console.log(`  ${stdout.trim()}`);
-  const r = JSON.parse(stdout.trim()) as { ok: { size: number; version: number }; aborted: string; abortMs: number; serverError: string; workerError: string };
+  const r = JSON.parse(stdout.trim()) as { ok: { size: number; version: number }; aborted: string; abortMs: number; serverError: string; workerError: string; twentyOk: boolean; threadsAdded: number };
   assert.equal(r.ok, { size: 3_000_000, version: 1 });
   assert.match(r.aborted, /ConnectError: \[canceled\]/);
   assert.ok(r.abortMs < 2000, `the abort rejected after ${Math.round(r.abortMs)} ms`);
   assert.match(r.serverError, /ConnectError/);
   assert.match(r.workerError, /chunk worker: chunk end 50/);
+  assert.ok(r.twentyOk, "twenty concurrent uploads each committed their own content");
+  // Shared: at most the 2 workers asked for (plus a replacement or a runtime helper thread), not 2 per upload.
+  assert.ok(r.threadsAdded >= 1 && r.threadsAdded <= 4, `twenty uploads added ${r.threadsAdded} threads`);
 });
 
 test.run();

@@ -1,6 +1,6 @@
 /**
- * Where an incremental upload hashes and compresses its windows: a small pool of worker threads
- * (chunk-worker.ts) or, with no workers, the calling thread. Both run chunk-work.ts, so their
+ * Where an incremental upload hashes and compresses its windows: the process's shared pool of
+ * worker threads (chunk-worker.ts) or, with no workers, the calling thread. Both run chunk-work.ts, so their
  * results are identical. A window's buffer is transferred to the worker and back (never copied);
  * until the promise settles the caller must not touch it, and afterwards must use the returned one.
  */
@@ -57,22 +57,29 @@ interface Slot {
 }
 
 /**
- * Up to `size` worker threads, started as work arrives (each call goes to an idle worker, else a
- * new one while fewer than `size` run, else the least busy). A worker that fails or exits fails
- * its pending calls and every later one: the upload using the pool is over.
+ * The process's worker threads, shared by every upload that runs at once: twenty concurrent
+ * uploads use the same few threads, not one set each (each thread is an isolate of its own, about
+ * 15 MiB). Up to `size` threads (the largest size asked for while it lives), started as work
+ * arrives: a call goes to an idle worker, else a new one while fewer than `size` run, else the
+ * least busy. A worker that fails or exits fails the calls it held and is replaced for later ones.
  */
-export function createChunkPool(size: number): ChunkWork {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`a chunk pool needs at least one worker, got ${size}`);
+interface SharedPool {
+  size: number;
+  users: number;
+  run(m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain>;
+  terminate(): Promise<void>;
+}
+
+let shared: SharedPool | undefined;
+
+function createSharedPool(size: number): SharedPool {
   const slots: Slot[] = [];
-  let failure: Error | undefined;
-  let nextId = 1;
-
-  const fail = (err: Error) => {
-    failure ??= err;
-    for (const s of slots) for (const p of s.pending.values()) p.reject(failure);
-    for (const s of slots) s.pending.clear();
+  const drop = (slot: Slot, err: Error) => {
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
+    for (const p of slot.pending.values()) p.reject(err);
+    slot.pending.clear();
   };
-
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(WORKER_URL), pending: new Map() };
     slot.worker.on("message", (m: ToMain) => {
@@ -81,24 +88,57 @@ export function createChunkPool(size: number): ChunkWork {
       if (m.t === "error") p?.reject(new Error(`chunk worker: ${m.message}`));
       else p?.resolve(m);
     });
-    slot.worker.on("error", (err) => fail(new Error(`chunk worker failed: ${err.message}`, { cause: err })));
-    slot.worker.on("exit", (code) => fail(new Error(`chunk worker exited with code ${code}`)));
+    slot.worker.on("error", (err) => drop(slot, new Error(`chunk worker failed: ${err.message}`, { cause: err })));
+    slot.worker.on("exit", (code) => drop(slot, new Error(`chunk worker exited with code ${code}`)));
     slots.push(slot);
     return slot;
   };
+  const pool: SharedPool = {
+    size,
+    users: 0,
+    run(m, transfer) {
+      const idle = slots.find((s) => s.pending.size === 0);
+      const slot = idle ?? (slots.length < pool.size ? spawn() : slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)));
+      return new Promise<ToMain>((resolve, reject) => {
+        slot.pending.set(m.id, { resolve, reject });
+        try {
+          slot.worker.postMessage(m, transfer);
+        } catch (err) {
+          slot.pending.delete(m.id);
+          reject(err);
+        }
+      });
+    },
+    async terminate() {
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+  return pool;
+}
+
+let nextId = 1;
+
+/**
+ * One upload's use of the process's shared worker pool, which grows to at least `size` threads.
+ * close() fails this upload's calls still pending (their answers are ignored) and releases the
+ * pool; the last upload to release it stops its threads, so an idle process can exit.
+ */
+export function createChunkPool(size: number): ChunkWork {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`a chunk pool needs at least one worker, got ${size}`);
+  const pool = (shared ??= createSharedPool(size));
+  pool.size = Math.max(pool.size, size);
+  pool.users++;
+  const mine = new Set<(e: Error) => void>();
+  let closed: Error | undefined;
 
   const run = (m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain> => {
-    if (failure) return Promise.reject(failure);
-    const idle = slots.find((s) => s.pending.size === 0);
-    const slot = idle ?? (slots.length < size ? spawn() : slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)));
+    if (closed) return Promise.reject(closed);
     return new Promise<ToMain>((resolve, reject) => {
-      slot.pending.set(m.id, { resolve, reject });
-      try {
-        slot.worker.postMessage(m, transfer);
-      } catch (err) {
-        slot.pending.delete(m.id);
-        reject(err);
-      }
+      mine.add(reject);
+      pool.run(m, transfer).then(
+        (v) => (mine.delete(reject), resolve(v)),
+        (e: Error) => (mine.delete(reject), reject(e)),
+      );
     });
   };
 
@@ -114,8 +154,13 @@ export function createChunkPool(size: number): ChunkWork {
       return { buf: m.buf, frames: m.frames, lengths: m.lengths };
     },
     async close() {
-      fail(new Error("chunk pool closed"));
-      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+      if (closed) return;
+      closed = new Error("chunk pool closed");
+      for (const reject of mine) reject(closed);
+      mine.clear();
+      if (--pool.users > 0) return;
+      if (shared === pool) shared = undefined;
+      await pool.terminate();
     },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Child process for incremental-workers.test.ts: incremental uploads on worker threads that succeed,
- * are aborted, meet a server error, and a chunk pool whose worker fails; then it just returns.
+ * are aborted, meet a server error, twenty at once (counting the threads they add), and a chunk
+ * pool whose worker fails; then it just returns.
  * The process must exit by itself (no worker or handle left). Usage: <server URL>; prints one JSON line.
  */
+import { readdirSync } from "node:fs";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SnapshotType } from "../../../gen/vellum/v1/snapshot_pb.js";
@@ -49,6 +51,19 @@ const serverError = await uploadSnapshotIncremental(uploads, { ...header, storeI
   (e: unknown) => errorOf(e),
 );
 
+// Twenty uploads at once share the process's worker threads: count this process's threads meanwhile.
+const threads = () => readdirSync("/proc/self/task").length;
+const threadsBefore = threads();
+let threadsPeak = threadsBefore;
+const sampler = setInterval(() => (threadsPeak = Math.max(threadsPeak, threads())), 2);
+const twenty = await Promise.all(
+  Array.from({ length: 20 }, (_, i) =>
+    uploadSnapshotIncremental(uploads, { ...header, storeId: `twenty-${i}` }, (async function* () { yield patternBytes(600_000, 100 + i); })(), { workers: 2, windowBytes: 64 * 1024 }),
+  ),
+);
+clearInterval(sampler);
+const twentyOk = twenty.every((r, i) => r.size === 600_000 && r.snapshot.storeId === `twenty-${i}`);
+
 const pool = createChunkPool(2);
 const buf = new ArrayBuffer(1024);
 const workerError = await pool.hash({ buf, len: 1024, ends: Uint32Array.of(100, 50) }).then(
@@ -61,4 +76,4 @@ const afterError = await pool.hash({ buf: new ArrayBuffer(64), len: 64, ends: Ui
 );
 await pool.close();
 
-console.log(JSON.stringify({ ok: { size: ok.size, version: Number(ok.snapshot.version) }, aborted, abortMs, serverError, workerError, afterError }));
+console.log(JSON.stringify({ ok: { size: ok.size, version: Number(ok.snapshot.version) }, aborted, abortMs, serverError, workerError, afterError, twentyOk, threadsAdded: threadsPeak - threadsBefore }));

@@ -167,7 +167,9 @@ export function createWindowSender(d: WindowSenderDeps) {
     if (d.level > 0) ({ buf, frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
     const window = new Uint8Array(buf, 0, w.len);
     const { ends } = w;
-    let taken: Promise<void> = Promise.resolve();
+    // A window's chunks may straddle two streams (a new one starts every streamBytes), and each
+    // stream takes its messages at its own pace: the window is free only once every one is taken.
+    const taken: Promise<void>[] = [];
     for (let i = 0, at = 0; i < picks.length; i++) {
       const c = picks[i];
       const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
@@ -175,14 +177,14 @@ export function createWindowSender(d: WindowSenderDeps) {
       if (lengths !== undefined && lengths[i] >= 0) {
         const frame = frames!.subarray(at, (at += lengths[i]));
         stats.bytesSent += frame.length;
-        taken = put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) });
+        taken.push(put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) }));
       } else {
         stats.bytesSent += plain.length;
-        taken = put({ chunk: plain });
+        taken.push(put({ chunk: plain })); // a view of the window's buffer
       }
     }
     stats.chunksSent += picks.length;
-    await d.guard(taken); // messages are taken in order: after the last one, none refers to the window
+    await d.guard(Promise.all(taken));
     return buf;
   }
 

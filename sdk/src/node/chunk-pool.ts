@@ -6,6 +6,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { compressChunks, hashChunks, type CompressedChunks } from "./chunk-work.js";
+import { createInterruptible } from "./interruptible.js";
 import { createZstdContexts, type ZstdContexts } from "./zstd-context.js";
 
 /** A window: `len` bytes of `buf` holding whole chunks that end at `ends` (see chunk-work.ts). */
@@ -128,19 +129,9 @@ export function createChunkPool(size: number): ChunkWork {
   const pool = (shared ??= createSharedPool(size));
   pool.size = Math.max(pool.size, size);
   pool.users++;
-  const mine = new Set<(e: Error) => void>();
-  let closed: Error | undefined;
-
-  const run = (m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain> => {
-    if (closed) return Promise.reject(closed);
-    return new Promise<ToMain>((resolve, reject) => {
-      mine.add(reject);
-      pool.run(m, transfer).then(
-        (v) => (mine.delete(reject), resolve(v)),
-        (e: Error) => (mine.delete(reject), reject(e)),
-      );
-    });
-  };
+  const mine = createInterruptible(); // this upload's calls: close() rejects those still pending
+  // Nothing is posted once closed: the pool may have stopped, and a call would start a worker again.
+  const run = (m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain> => (mine.reason ? Promise.reject(mine.reason.err) : mine.guard(pool.run(m, transfer)));
 
   return {
     async hash(w) {
@@ -154,10 +145,8 @@ export function createChunkPool(size: number): ChunkWork {
       return { buf: m.buf, frames: m.frames, lengths: m.lengths };
     },
     async close() {
-      if (closed) return;
-      closed = new Error("chunk pool closed");
-      for (const reject of mine) reject(closed);
-      mine.clear();
+      if (mine.reason) return;
+      mine.interrupt(new Error("chunk pool closed"));
       if (--pool.users > 0) return;
       if (shared === pool) shared = undefined;
       await pool.terminate();

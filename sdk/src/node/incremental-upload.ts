@@ -8,6 +8,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { ChunkerOptions } from "../chunking/fastcdc.js";
 import { type ChunkWindow, createChunkPool, inlineChunkWork } from "./chunk-pool.js";
+import { createInterruptible } from "./interruptible.js";
 import { createWindowCutter } from "./window-cutter.js";
 import { createWindowSender, DEFAULT_STREAM_BYTES, MAX_WINDOWS_IN_FLIGHT } from "./window-sender.js";
 
@@ -104,27 +105,13 @@ export async function uploadSnapshotIncremental(
 
   // The first failure wins: it aborts the calls in flight and every wait below rejects with it.
   const cancel = new AbortController();
-  let failure: unknown;
-  const waiting = new Set<(e: unknown) => void>();
+  const scope = createInterruptible();
+  const { guard } = scope;
   const fail = (err: unknown) => {
-    if (failure !== undefined) return;
-    failure = err;
-    for (const reject of waiting) reject(err);
-    waiting.clear();
+    if (scope.reason) return;
+    scope.interrupt(err);
     cancel.abort(err);
   };
-  // Not Promise.race with a shared "failed" promise: each race would stay attached to it, keeping
-  // every value it ever resolved with (each piece read) until the upload ends.
-  const guard = <T>(p: Promise<T>): Promise<T> =>
-    failure !== undefined
-      ? Promise.reject(failure)
-      : new Promise<T>((resolve, reject) => {
-          waiting.add(reject);
-          p.then(
-            (v) => (waiting.delete(reject), resolve(v)),
-            (e: unknown) => (waiting.delete(reject), reject(e)),
-          );
-        });
   const onAbort = () => fail(ConnectError.from(opts.signal!.reason, Code.Canceled));
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -173,7 +160,7 @@ export async function uploadSnapshotIncremental(
     return { snapshot: snapshot!, size, chunksTotal: chunks.length, ...sender.stats, overheadBytes: sender.stats.overheadBytes + chunks.length * 40 };
   } catch (err) {
     fail(err);
-    throw failure;
+    throw scope.reason!.err;
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
     if (!done) Promise.resolve(it?.return?.()).catch(() => undefined); // not awaited: a source may be stuck in next()

@@ -3,7 +3,8 @@
  * upload/download throughput vs a bare gRPC server that stores nothing (same run, alternating
  * repetitions, medians), stored bytes
  * for 5 versions of a ~200 MB dump (server-side and SDK incremental path), and the server's peak
- * RSS during a 4 GiB upload and a 2 GiB SDK incremental upload.
+ * RSS during a 4 GiB upload and a 2 GiB SDK incremental upload, and the client's peak RSS during a
+ * `vellum push` of a 4 GiB dump file.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -16,10 +17,12 @@ import { SnapshotService } from "../gen/vellum/v1/snapshot_service_pb.js";
 import { UploadService } from "../gen/vellum/v1/upload_service_pb.js";
 import { createBulkGrpcTransport } from "../sdk/src/node/bulk-transport.js";
 import { uploadSnapshotIncremental } from "../sdk/src/node/incremental-upload.js";
+import { buildCli } from "../cli/test/support/run-cli.js";
 import { createTestDatabase } from "../server/test/support/test-db.js";
 import { spawnLikeStart, startServerProcess } from "../server/test/support/server-process.js";
 import { tempDir } from "../server/test/support/test-server.js";
 import { ratioCeiling, requiredCpu } from "./ceiling.js";
+import { pushWithCli, statusKiB, writeDumpFile } from "./cli-push-rss.js";
 import { createNoise, dumpVersion, jsonLines } from "./data.js";
 import { type BenchModule, type Report, mbps, median } from "./report.js";
 
@@ -35,10 +38,7 @@ const gib = (bytes: number) => (bytes % GiB === 0 ? String(bytes / GiB) : (bytes
 const REPS = Number(process.env.BENCH_TRANSFER_REPS) || 3;
 const cores = availableParallelism();
 
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) : 0;
-}
+const rssKiB = (pid: number) => statusKiB(pid, "VmRSS");
 
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
@@ -242,11 +242,21 @@ export const bench: BenchModule = {
       // The SDK's incremental path into a fresh server: its CommitSnapshot looks up the whole chunk
       // list and reads the content back to hash it, which UploadSnapshot never does.
       const incBytes = BIG / 2;
+      let pushPeak = 0;
       const header = { storeId: "sdk-big", resourceType: "dump", resourceId: "big", snapshotType: SnapshotType.DB };
       const inc = await onFreshServer("sdk", (port) => uploadSnapshotIncremental(createClient(UploadService, transport(port)), header, generatedJson(incBytes)));
       const label = `${gib(incBytes)} GiB compressible JSON SDK incremental upload`;
       report({ name: `server peak RSS during a ${label}`, value: inc.peak, unit: "MiB", baseline: { name: "RSS at start", value: inc.before } });
       report({ name: `  ${label} throughput (client and server on this machine)`, value: mbps(incBytes, inc.ms), unit: "MB/s" });
+
+      // The pipeline client's memory: `vellum push` of a dump file of BIG bytes, every chunk sent.
+      buildCli();
+      const file = `${dir.path}/dump-${BIG}.bin`;
+      writeDumpFile(file, BIG);
+      const push = await onFreshServer("cli", (port) => pushWithCli(port, file).then((r) => (pushPeak = r.peakMiB)));
+      report({ name: `vellum push of a ${gib(BIG)} GiB dump file: client peak RSS`, value: pushPeak, unit: "MiB", target: "< 200 MiB" });
+      report({ name: `  vellum push of a ${gib(BIG)} GiB dump file: server peak RSS`, value: push.peak, unit: "MiB", baseline: { name: "RSS at start", value: push.before } });
+      report({ name: `  vellum push of a ${gib(BIG)} GiB dump file: throughput`, value: mbps(BIG, push.ms), unit: "MB/s" });
     } finally {
       bare.stop();
       server.child.kill("SIGTERM");

@@ -8,6 +8,7 @@ import { CliError, EXIT, exitCodeFor, exitCodeForName, exitCodeOf } from "./exit
 import { failureLine, failureReport } from "./failure.js";
 import { colourAllowed } from "./output.js";
 import { parseDuration, parseLabels, parseResource, parseTime } from "./parse.js";
+import { TUNED_ENV, TUNED_FLAG, tunedRelaunch } from "./runtime.js";
 import { configPath, readConfigFile, resolveSettings, writeConfigFile } from "./settings.js";
 
 test("every gRPC code has its documented exit code; names as jobs report them map the same way", () => {
@@ -101,6 +102,17 @@ test("flag value parsers accept their documented forms and reject others with a 
   assert.is(parseTime("2025-01-31").toISOString(), "2025-01-31T00:00:00.000Z");
   assert.is(parseTime("1d", Date.UTC(2025, 0, 2)).toISOString(), "2025-01-01T00:00:00.000Z");
   assert.throws(() => parseTime("yesterday-ish"), (e: unknown) => e instanceof CliError);
+});
+
+test("the command restarts itself tuned, keeping its arguments and the caller's own settings, once", () => {
+  const execve = () => undefined;
+  const p = { execPath: "/n/node", execArgv: ["--enable-source-maps"], argv: ["/n/node", "/b/vellum", "push", "-"], env: { MALLOC_ARENA_MAX: "4", HOME: "/h", UNSET: undefined }, execve };
+  const relaunch = tunedRelaunch(p);
+  assert.equal(relaunch, ["/n/node", ["/n/node", "--enable-source-maps", TUNED_FLAG, "/b/vellum", "push", "-"], { MALLOC_ARENA_MAX: "4", HOME: "/h", MALLOC_MMAP_THRESHOLD_: TUNED_ENV.MALLOC_MMAP_THRESHOLD_ }]);
+  assert.is(tunedRelaunch({ ...p, execArgv: relaunch![1].slice(1, 3) }), undefined, "the restarted process runs as it is");
+  assert.is(tunedRelaunch({ ...p, execArgv: ["--max-semi-space-size=8"] }), undefined, "a caller's semi-space flag wins");
+  assert.is(tunedRelaunch({ ...p, env: { NODE_OPTIONS: "--max-semi-space-size=8" } }), undefined, "also in NODE_OPTIONS");
+  assert.is(tunedRelaunch({ ...p, execve: undefined }), undefined, "a Node without execve runs as it is");
 });
 
 test.run();

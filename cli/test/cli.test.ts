@@ -3,15 +3,18 @@
  * fresh database, VELLUM_AUTH=required): transfers verified by SHA-256, --json output, exit codes
  * per status class, one-line errors, and configuration from flags, environment and `vellum login`.
  */
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startSecureServer, type SecureServer } from "../../server/test/support/security-fixtures.js";
 import { tempDir } from "../../server/test/support/test-server.js";
 import { EXIT } from "../src/exit-codes.js";
-import { buildCli, runVellum, runVellumRaw } from "./support/run-cli.js";
+import { TUNED_FLAG } from "../src/runtime.js";
+import { buildCli, runVellum, runVellumRaw, VELLUM_BIN } from "./support/run-cli.js";
 
 interface Ctx {
   srv: SecureServer;
@@ -166,6 +169,32 @@ test("login writes the config file 0600; flags beat the environment, which beats
   const refused = await runVellum(["login", "--api-key", "vk_00000000000000000000_wrongsecret"], bare);
   assert.is(refused.code, EXIT.PERMISSION);
   assert.is(JSON.parse(readFileSync(path, "utf8")).apiKey, ctx.srv.adminKey, "a refused login saves nothing");
+});
+
+test("the command restarts itself in place under its memory settings: same pid, standard input intact, the caller's setting kept", async (ctx) => {
+  const child = spawn(VELLUM_BIN, ["push", "-", "--resource", "db/tuned", "--json"], {
+    env: { PATH: `${join(process.execPath, "..")}:${process.env.PATH ?? ""}`, HOME: process.env.HOME ?? "/root", ...ctx.env, MALLOC_ARENA_MAX: "4" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on("data", (d: Buffer) => out.push(d));
+  child.stderr.on("data", (d: Buffer) => err.push(d));
+  const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+  // Standard input stays open and unread until the restarted process reads it.
+  let cmdline = "";
+  for (let i = 0; i < 200 && !cmdline.includes(TUNED_FLAG); i++) {
+    await sleep(25);
+    cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8");
+  }
+  assert.ok(cmdline.split("\0").includes(TUNED_FLAG), cmdline);
+  const environ = readFileSync(`/proc/${child.pid}/environ`, "utf8").split("\0");
+  assert.ok(environ.includes("MALLOC_ARENA_MAX=4"), "the caller's value is kept");
+  assert.ok(environ.includes("MALLOC_MMAP_THRESHOLD_=262144"));
+  const data = randomBytes(3 * 1024 * 1024);
+  child.stdin.end(data);
+  assert.is(await closed, 0, Buffer.concat(err).toString());
+  assert.is(JSON.parse(Buffer.concat(out).toString()).sha256, sha256(data));
 });
 
 test.run();

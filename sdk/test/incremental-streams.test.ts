@@ -9,7 +9,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
-import { type UploadChunksRequest, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
+import { type FindMissingChunksRequest, type UploadChunksRequest, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { chunkBoundaries } from "../src/chunking/fastcdc.js";
 import { uploadSnapshotIncremental } from "../src/node/incremental-upload.js";
 import { patternBytes } from "./support/pattern.js";
@@ -127,6 +127,30 @@ test("streams that take their messages at different paces: a window is reused on
     });
     assert.is(r.snapshot.sha256, smallSha, `${workers} workers`);
   }
+});
+
+test("a chunk repeated after the stream that carried it ended is found on the server, not sent again", async (ctx) => {
+  const asked = new Map<string, number>(); // digest → FindMissingChunks calls that asked about it
+  const finds: Interceptor = (next) => async (req) => {
+    if (req.method.name === "FindMissingChunks" && !req.stream) {
+      for (const d of (req.message as FindMissingChunksRequest).digests) asked.set(hex(d), (asked.get(hex(d)) ?? 0) + 1);
+    }
+    return next(req);
+  };
+  const rec = streamRecorder();
+  const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [finds, rec.interceptor] }));
+  const part = patternBytes(800_000, 23);
+  const between = patternBytes(2_000_000, 29); // several streams: the ones that carried `part` have ended
+  const repeated = Buffer.concat([part, between, part]);
+  const ends = chunkBoundaries(repeated);
+  const all = ends.map((end, i) => hex(createHash("sha256").update(repeated.subarray(ends[i - 1] ?? 0, end)).digest()));
+  const header = { storeId: "streams-repeat", resourceType: "dump", snapshotType: SnapshotType.DB };
+  const r = await uploadSnapshotIncremental(uploads, header, inPieces(repeated, 64 * 1024), { streamBytes: STREAM_BYTES, windowBytes: 100_000, workers: 1 });
+  assert.is(r.snapshot.sha256, createHash("sha256").update(repeated).digest("hex"));
+  assert.is(r.chunksSent, new Set(all).size, "each distinct chunk is sent once");
+  assert.is(rec.streams.reduce((n, s) => n + s.bytes, 0), r.bytesSent);
+  const askedTwice = [...asked.values()].filter((n) => n >= 2).length;
+  assert.ok(askedTwice >= all.length - new Set(all).size - 2, `${askedTwice} repeated chunks were asked about again once their stream had ended`);
 });
 
 /** `bytes` in pieces of `size`, so that windows are filled one after another and their buffers reused. */

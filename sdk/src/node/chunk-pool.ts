@@ -52,6 +52,12 @@ export function inlineChunkWork(): ChunkWork {
 /** chunk-worker beside this module, with this module's extension: .ts run from sources, .js once built. */
 const WORKER_URL = new URL(`./chunk-worker${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
 
+/**
+ * A worker's V8 young generation, MiB. Its windows travel as transferred buffers outside the JS
+ * heap, so the default (tens of MiB per isolate) only holds garbage longer and raises RSS.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve(m: ToMain): void; reject(e: Error): void }>;
@@ -82,7 +88,7 @@ function createSharedPool(size: number): SharedPool {
     slot.pending.clear();
   };
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(WORKER_URL), pending: new Map() };
+    const slot: Slot = { worker: new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } }), pending: new Map() };
     slot.worker.on("message", (m: ToMain) => {
       const p = slot.pending.get(m.id);
       slot.pending.delete(m.id);

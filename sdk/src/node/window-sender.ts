@@ -112,7 +112,11 @@ export function createWindowSender(d: WindowSenderDeps) {
   const hashed: Hashed[] = [];
   const active: Promise<void>[] = [];
   const all: Promise<void>[] = [];
-  /** Digests (keyAt) already queued on the stream: the server has them only once it ends, so later windows leave them out. */
+  /**
+   * Digests (keyAt) queued on a stream that has not ended yet: the server has them only once it
+   * ends, so later windows leave them out. A stream's digests are forgotten when it ends (the
+   * server then reports them present), so the set holds at most about two streams' worth.
+   */
   const sending = new Set<string>();
   const openStream = () =>
     createChunkStream((messages) => {
@@ -126,22 +130,28 @@ export function createWindowSender(d: WindowSenderDeps) {
   /** The stream taking messages now, the bytes put on it, and the earlier streams' ends. */
   let stream = openStream();
   let streamBytes = 0;
+  let streamKeys: string[] = [];
   const ended: Promise<unknown>[] = [];
-  const put = (m: ChunkMessage): Promise<void> => {
+  const put = (m: ChunkMessage, key: string): Promise<void> => {
     if (streamBytes >= d.streamBytes) {
+      const keys = streamKeys;
       const end = stream.end();
-      end.catch(() => undefined); // observed by finish(); a failure already reached d.fail
+      // once the server has answered, the chunks are durable and FindMissingChunks reports them;
+      // a failure is observed by finish() and already reached d.fail
+      end.then(() => keys.forEach((k) => sending.delete(k)), () => undefined);
       ended.push(end);
       stream = openStream();
       streamBytes = 0;
+      streamKeys = [];
     }
     streamBytes += m.chunk!.length;
+    streamKeys.push(key);
     return stream.put(m);
   };
   let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
 
   /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
-  async function missing(h: Hashed): Promise<Uint32Array> {
+  async function missing(h: Hashed): Promise<{ picks: Uint32Array; keys: string[] }> {
     const first = new Map<string, number>();
     for (let i = 0; i < h.ends.length; i++) {
       const key = keyAt(h.digests, i);
@@ -157,10 +167,10 @@ export function createWindowSender(d: WindowSenderDeps) {
     }
     const keys = [...first.keys()].filter((k) => absent.has(k));
     for (const k of keys) sending.add(k);
-    return Uint32Array.from(keys, (k) => first.get(k)!);
+    return { picks: Uint32Array.from(keys, (k) => first.get(k)!), keys };
   }
 
-  async function send(w: ChunkWindow, picks: Uint32Array): Promise<ArrayBuffer> {
+  async function send(w: ChunkWindow, { picks, keys }: { picks: Uint32Array; keys: string[] }): Promise<ArrayBuffer> {
     let buf = w.buf;
     let frames: Uint8Array | undefined;
     let lengths: Int32Array | undefined;
@@ -177,10 +187,10 @@ export function createWindowSender(d: WindowSenderDeps) {
       if (lengths !== undefined && lengths[i] >= 0) {
         const frame = frames!.subarray(at, (at += lengths[i]));
         stats.bytesSent += frame.length;
-        taken.push(put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) }));
+        taken.push(put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) }, keys[i]));
       } else {
         stats.bytesSent += plain.length;
-        taken.push(put({ chunk: plain })); // a view of the window's buffer
+        taken.push(put({ chunk: plain }, keys[i])); // a view of the window's buffer
       }
     }
     stats.chunksSent += picks.length;
@@ -193,9 +203,9 @@ export function createWindowSender(d: WindowSenderDeps) {
     const own: ChunkWindow = { ...w, buf };
     hashed[k] = { digests, ends: w.ends };
     await d.guard(previous);
-    const picks = await missing(hashed[k]);
+    const picked = await missing(hashed[k]);
     lookupDone();
-    d.recycle(picks.length ? await send(own, picks) : buf);
+    d.recycle(picked.picks.length ? await send(own, picked) : buf);
   }
 
   return {

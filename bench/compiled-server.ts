@@ -1,7 +1,8 @@
 /**
  * The server as `npm start` runs it (compiled into dist/, the same Node flags and allocator
  * settings), as its own process; resolves once it answers ListSnapshots on `probeStore`. `cpu()`
- * reads the CPU seconds it has used. `bearer` authenticates the returned client.
+ * reads the CPU seconds it has used, `statusCodes` the gRPC status codes it has answered (from its
+ * /metrics). `bearer` authenticates the returned client.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -36,6 +37,14 @@ export async function startCompiledServer(env: Record<string, string>, probeStor
     const f = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
     return (Number(f[11]) + Number(f[12])) / 100;
   };
-  return { base, client, cpu, stop: async () => (child.kill("SIGTERM"), await exited) };
+  /** The server's count of completed `method` calls by status code (`ok`, or the code as Connect spells it), from /metrics. */
+  const statusCodes = async (method: string): Promise<Map<string, number>> => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const codes = new Map<string, number>();
+    const line = new RegExp(`^vellum_rpc_handled_total\\{[^}]*method="${method}"[^}]*code="([a-z_]+)"[^}]*\\} (\\d+)$`, "gm");
+    for (const m of text.matchAll(line)) codes.set(m[1], (codes.get(m[1]) ?? 0) + Number(m[2]));
+    return codes;
+  };
+  return { base, client, cpu, statusCodes, stop: async () => (child.kill("SIGTERM"), await exited) };
 }
 

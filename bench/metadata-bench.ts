@@ -35,7 +35,8 @@ const SEEDS = (process.env.BENCH_META_SEEDS ?? "10000,1000000").split(",").map(N
 const STORE = "bench";
 const PRODUCT = JSON.stringify({ sku: "SKU-1", name: "Chair", price: 129.9, tags: ["oak"] });
 
-type Measured = LoadResult & { cpuMs?: number };
+/** A load's result, the server's CPU per completed request, and the gRPC status codes the server answered during it. */
+type Measured = LoadResult & { cpuMs?: number; codes?: Map<string, number> };
 
 /** The ListSnapshots loads: each request and the raw SELECT that answers the same page. */
 function listLoads(since: Date): { name: string; req: MessageInitShape<typeof ListSnapshotsRequestSchema>; raw: string }[] {
@@ -110,6 +111,7 @@ async function measureAt(
   const rpc = (m: string) => `${server.base}/vellum.v1.SnapshotService/${m}`;
   const countRows = async () => Number((await sql`select count(*) as n from snapshots where store_id = ${STORE}`)[0].n);
   const pgb = (script: string) => pgbench(url, script, { dir, seconds: SECONDS, clients: 8 });
+  let nonOkTotal = 0;
   /**
    * An INSERT baseline: its rows are deleted after it (and the table vacuumed), so the raw table
    * stays the size of the store for the read baselines; the store keeps its few thousand creates.
@@ -121,14 +123,28 @@ async function measureAt(
     await sql`vacuum analyze raw_products`;
     return r;
   };
-  /** Runs `run` and adds the server's CPU time per completed request to its result. */
-  const measured = async (run: () => LoadResult | Promise<LoadResult>): Promise<Measured> => {
+  /**
+   * Runs `run` (a load of `method` calls) and adds to its result the server's CPU time per
+   * completed request and the status codes the server answered meanwhile (h2load and wrk see only
+   * HTTP statuses; a gRPC error travels in the trailers of an HTTP 200).
+   */
+  const measured = async (method: string, run: () => LoadResult | Promise<LoadResult>): Promise<Measured> => {
+    const before = await server.statusCodes(method);
     const c0 = server.cpu();
     const r = await run();
-    return { ...r, cpuMs: ((server.cpu() - c0) * 1000) / Math.max(1, r.ok) };
+    const cpuMs = ((server.cpu() - c0) * 1000) / Math.max(1, r.ok);
+    const codes = new Map<string, number>();
+    for (const [code, n] of await server.statusCodes(method)) if (n > (before.get(code) ?? 0)) codes.set(code, n - (before.get(code) ?? 0));
+    return { ...r, cpuMs, codes };
   };
   const row = (name: string, v: Measured, base: LoadResult, target: string) => {
     if (v.failed) console.log(`  ${name}: ${v.failed} requests failed`);
+    if (v.codes) {
+      const nonOk = [...v.codes].filter(([code]) => code !== "ok");
+      const total = nonOk.reduce((n, [, k]) => n + k, 0);
+      nonOkTotal += total;
+      console.log(`  ${name}: grpc-status ok ${v.codes.get("ok") ?? 0}, non-OK ${total}${nonOk.length ? ` (${nonOk.map(([c, k]) => `${c} ${k}`).join(", ")})` : ""}`);
+    }
     const cpu = v.cpuMs !== undefined ? `, server CPU ${v.cpuMs.toFixed(2)} ms/req` : "";
     report({
       name: `${name} (p50 ${v.p50Ms.toFixed(1)} ms, p99 ${v.p99Ms.toFixed(1)} ms${cpu})`,
@@ -146,7 +162,7 @@ async function measureAt(
     toBinary(CreateSnapshotRequestSchema, create(CreateSnapshotRequestSchema, { storeId: STORE, resourceType: "product", snapshotType: SnapshotType.JSON, payload: { case: "data", value: json }, tags: ["new"] })),
   );
   let before = await countRows();
-  const createPlain = await measured(() => h2load(rpc("CreateSnapshot"), createBody, load));
+  const createPlain = await measured("CreateSnapshot", () => h2load(rpc("CreateSnapshot"), createBody, load));
   const createdPlain = (await countRows()) - before;
   const rawInsert = await pgbInserts(`insert into raw_products (store_id, resource_type, body, tags) values ('${STORE}', 'product', '${PRODUCT}', '{new}');`);
   row("CreateSnapshot, small JSON, no resource_id", createPlain, rawInsert, "≥ 0.5");
@@ -160,14 +176,14 @@ request = function()
   return wrk.format(nil, "/vellum.v1.SnapshotService/CreateSnapshot", nil, body)
 end`;
   before = await countRows();
-  const createVersioned = await measured(() => wrk(server.base, lua, { dir, seconds: SECONDS, connections: 64 }));
+  const createVersioned = await measured("CreateSnapshot", () => wrk(server.base, lua, { dir, seconds: SECONDS, connections: 64 }));
   const createdVersioned = (await countRows()) - before;
   const rawVersioned = await pgbInserts(`\\set r random(1, 1000)\ninsert into raw_products (store_id, resource_type, resource_id, body, tags) values ('${STORE}', 'product', 'r' || :r, '${PRODUCT}', '{new}');`);
   row("CreateSnapshot, versions over 1,000 resources (wrk, HTTP/1.1 Connect)", createVersioned, rawVersioned, "≥ 0.5");
   console.log(`  HTTP 200: ${createVersioned.ok}, snapshots created: ${createdVersioned}`);
 
   const getBody = grpcFrame(toBinary(GetSnapshotRequestSchema, create(GetSnapshotRequestSchema, { storeId: STORE, snapshotId: someId })));
-  const get = await measured(() => h2load(rpc("GetSnapshot"), getBody, load));
+  const get = await measured("GetSnapshot", () => h2load(rpc("GetSnapshot"), getBody, load));
   const rawGet = pgb(`\\set id random(1, ${o.size})\nselect * from raw_products where id = :id;`);
   row("GetSnapshot", get, rawGet, "≥ 0.5");
   // The ceiling of the RPC stack alone on this machine: the same connect-node stack answering a
@@ -183,7 +199,7 @@ end`;
 
   for (const l of listLoads(new Date(Date.now() - 3_600_000))) {
     const req: ListSnapshotsRequest = create(ListSnapshotsRequestSchema, { storeId: STORE, pageSize: 50, ...l.req });
-    const v = await measured(() => h2load(rpc("ListSnapshots"), grpcFrame(toBinary(ListSnapshotsRequestSchema, req)), load));
+    const v = await measured("ListSnapshots", () => h2load(rpc("ListSnapshots"), grpcFrame(toBinary(ListSnapshotsRequestSchema, req)), load));
     row(l.name, v, pgb(l.raw), "≥ 0.5");
     // A sample through a gRPC client: it must answer OK, a full page.
     const page = await server.client.listSnapshots(req);
@@ -198,11 +214,12 @@ end`;
   server = await startCompiledServer(o.authedEnv, STORE, o.key);
   const authed = { ...load, headers: [`authorization: Bearer ${o.key}`] };
   before = await countRows();
-  const createAuthed = await measured(() => h2load(rpc("CreateSnapshot"), createBody, authed));
+  const createAuthed = await measured("CreateSnapshot", () => h2load(rpc("CreateSnapshot"), createBody, authed));
   row("CreateSnapshot, no resource_id, VELLUM_AUTH=required + API key", createAuthed, rawInsert, "≥ 0.5");
   console.log(`  HTTP 200: ${createAuthed.ok}, snapshots created: ${(await countRows()) - before}`);
-  row("GetSnapshot, VELLUM_AUTH=required + API key", await measured(() => h2load(rpc("GetSnapshot"), getBody, authed)), rawGet, "≥ 0.5");
+  row("GetSnapshot, VELLUM_AUTH=required + API key", await measured("GetSnapshot", () => h2load(rpc("GetSnapshot"), getBody, authed)), rawGet, "≥ 0.5");
   await server.client.getSnapshot({ storeId: STORE, snapshotId: someId });
+  report({ name: "non-OK grpc-status among the loads' responses (server's count by code)", value: nonOkTotal, unit: "responses", target: "0" });
   await server.stop();
   return startCompiledServer(o.env, STORE);
 }

@@ -1,4 +1,4 @@
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Snapshot } from "../../gen/vellum/v1/snapshot_pb.js";
 import type { CallOptions, VellumClient } from "./client.js";
 import { IntegrityError, VellumError } from "./errors.js";
@@ -74,6 +74,11 @@ export async function* downloadSnapshot(
     if (!snapshot) throw new VellumError(Code.Internal, "DownloadSnapshot ended without snapshot metadata");
     const expected = expectedRangeSize(req, snapshot.size);
     if (received !== expected) throw new IntegrityError("size", `${expected} bytes`, `${received} bytes`);
+  } catch (e) {
+    // A stream cancelled by no one here (Node resets the streams of a connection that broke):
+    // the connection was lost, a transient failure.
+    if ((e instanceof ConnectError || e instanceof VellumError) && e.code === Code.Canceled && !ac.signal.aborted) throw new VellumError(Code.Unavailable, `connection lost: ${e.rawMessage}`, { cause: e });
+    throw e;
   } finally {
     outer?.removeEventListener("abort", forward);
     if (!finished) ac.abort();

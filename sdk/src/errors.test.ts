@@ -38,6 +38,17 @@ test("non-Connect errors become UNKNOWN, aborts become CANCELLED", () => {
   assert.is(codeName(Code.ResourceExhausted), "RESOURCE_EXHAUSTED");
 });
 
+test("a connection lost under a call is UNAVAILABLE (connect-node says ABORTED); the server's own ABORTED stays", () => {
+  const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+  const lost = toVellumError(new ConnectError("read ECONNRESET", Code.Aborted, undefined, undefined, reset));
+  assert.is(lost.code, Code.Unavailable);
+  assert.match(lost.message, /connection lost: read ECONNRESET/);
+  const goaway = Object.assign(new Error("session closed"), { code: "ERR_HTTP2_GOAWAY_SESSION" });
+  assert.is(toVellumError(new ConnectError("x", Code.Internal, undefined, undefined, new Error("wrapped", { cause: goaway }))).code, Code.Unavailable);
+  assert.is(toVellumError(new ConnectError("version moved", Code.Aborted)).code, Code.Aborted, "an answer of the server");
+  assert.is(toVellumError(new ConnectError("x", Code.FailedPrecondition, undefined, undefined, reset)).code, Code.FailedPrecondition, "only client-side codes are reread");
+});
+
 test("subclasses keep the name discriminator and are VellumErrors", () => {
   const i = new IntegrityError("sha256", "aa", "bb");
   assert.is(i.name, "IntegrityError");

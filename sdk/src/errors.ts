@@ -138,11 +138,14 @@ export function isVellumError(e: unknown, code?: Code): e is VellumError {
 /**
  * Converts anything a connect call threw into a VellumError (returned as is when it already is
  * one). ConnectError details and metadata are decoded; other values become Code.Unknown (or
- * Code.Canceled for AbortError/TimeoutError, as ConnectError.from does).
+ * Code.Canceled for AbortError/TimeoutError, as ConnectError.from does). A call whose connection
+ * was lost under it (connect-node reports a reset as ABORTED) is UNAVAILABLE, as gRPC defines it:
+ * transient, worth retrying.
  */
 export function toVellumError(e: unknown): VellumError {
   if (e instanceof VellumError) return e;
   const ce = ConnectError.from(e);
+  if (connectionLost(ce)) return new VellumError(Code.Unavailable, `connection lost: ${ce.rawMessage}`, { cause: e });
   // Headers and trailers are merged into metadata; when both carry the id, get() joins them with ", ".
   const requestId = ce.metadata.get("x-request-id")?.split(",")[0].trim() || undefined;
   const fieldViolations = ce
@@ -157,6 +160,18 @@ export function toVellumError(e: unknown): VellumError {
     metadata: ce.metadata,
     cause: e,
   });
+}
+
+/** Node's codes for a connection that broke or closed under a call. */
+const CONNECTION_LOST = new Set(["ECONNRESET", "EPIPE", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_INVALID_SESSION"]);
+
+/** A client-side ABORTED, INTERNAL or UNKNOWN caused by a lost connection, not by the server's answer. */
+function connectionLost(ce: ConnectError): boolean {
+  if (ce.code !== Code.Aborted && ce.code !== Code.Internal && ce.code !== Code.Unknown) return false;
+  for (let c: unknown = ce.cause, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    if (CONNECTION_LOST.has((c as { code?: unknown }).code as string)) return true;
+  }
+  return false;
 }
 
 function retryDelayOf(ce: ConnectError): number | undefined {

@@ -7,7 +7,9 @@ import { Code } from "@connectrpc/connect";
 import type { Snapshot } from "../../../gen/vellum/v1/snapshot_pb.js";
 import type { VellumClient } from "../client.js";
 import { downloadSnapshot, isWholeDownload, type DownloadOptions, type DownloadRequest } from "../download.js";
-import { IntegrityError, VellumError } from "../errors.js";
+import { IntegrityError, toVellumError, VellumError } from "../errors.js";
+import { resolveRetryOptions, retryDelay, type RetryOptions } from "../retry-policy.js";
+import { sleep } from "../vellum-transport.js";
 
 export interface DownloadToOptions extends DownloadOptions {
   /** Check the SHA-256 of a whole download against snapshot.sha256 (ranges are size-checked only). Default true. */
@@ -55,7 +57,17 @@ export interface DownloadToFileOptions extends Omit<DownloadToOptions, "end"> {
   parallel?: number;
   /** Bytes per range of a parallel download. Default 8 MiB. */
   rangeBytes?: number;
+  /**
+   * How a range of a parallel download that fails with a retryable code (a lost connection, a
+   * restarting server: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED) is resumed from the
+   * byte it reached. Attempts count per range and start over once an attempt made progress.
+   * Missing fields take DEFAULT_RESUME; `false` fails the download on the first error.
+   */
+  resume?: Partial<RetryOptions> | false;
 }
+
+/** Resumes of a range: up to 8 attempts, backoff from 250 ms to 10 s (about 26 s of waiting in all). */
+export const DEFAULT_RESUME: Readonly<Partial<RetryOptions>> = Object.freeze({ maxAttempts: 8, initialDelayMs: 250 });
 
 /**
  * Downloads into `path` atomically: writes a temp file next to it (same directory, so the rename
@@ -63,7 +75,8 @@ export interface DownloadToFileOptions extends Omit<DownloadToOptions, "end"> {
  * then renames it over `path`. On any failure the temp file is removed and `path` is untouched.
  * A whole download fetches `parallel` ranges at once, each written in place as its messages
  * arrive, and hashes the file in order as the ranges complete, so memory holds about `parallel`
- * messages whatever `rangeBytes` is.
+ * messages whatever `rangeBytes` is; a range cut off by a transient failure resumes where it
+ * stopped (`resume`).
  */
 export async function downloadSnapshotToFile(
   client: Pick<VellumClient, "snapshots">,
@@ -101,6 +114,7 @@ async function downloadRangesToFile(
   options: DownloadToFileOptions & { parallel: number; rangeBytes: number },
 ): Promise<Snapshot> {
   const call = { signal: options.signal, timeoutMs: options.timeoutMs, headers: options.headers };
+  const resume = options.resume === false ? undefined : resolveRetryOptions({ ...DEFAULT_RESUME, ...options.resume });
   const { snapshot } = await client.snapshots.getSnapshot({ storeId: req.storeId, snapshotId: req.snapshotId }, call);
   if (!snapshot) throw new VellumError(Code.Internal, "GetSnapshot answered without a snapshot");
   options.onSnapshot?.(snapshot);
@@ -119,17 +133,33 @@ async function downloadRangesToFile(
     let prefix = 0; // ranges complete from the start
     let written = 0;
     let next = 0;
-    /** Takes ranges in turn and writes each one's chunks at their place; its size is checked by downloadSnapshot. */
+    /** Downloads [position, end) into its place, resuming after transient failures; the size is checked by downloadSnapshot. */
+    const fetchRange = async (position: number, end: number) => {
+      for (let attempt = 1; ; attempt++) {
+        const from = position;
+        try {
+          for await (const chunk of downloadSnapshot(client, { ...req, offset: position, length: end - position }, { ...call, signal: ac.signal, onSnapshot: sameSnapshot })) {
+            position = await writeAt(fh, chunk, position);
+            written += chunk.length;
+            options.onProgress?.(written);
+          }
+          return;
+        } catch (e) {
+          const error = toVellumError(e);
+          if (position > from) attempt = 1; // progress: the range's attempts start over
+          const delayMs = resume && !ac.signal.aborted ? retryDelay(resume, error, attempt) : undefined;
+          if (delayMs === undefined) throw error;
+          resume!.onRetry?.({ method: "vellum.v1.SnapshotService/DownloadSnapshot", attempt, delayMs, error });
+          await sleep(delayMs, ac.signal);
+        }
+      }
+    };
+    /** Takes ranges in turn and writes each one's chunks at their place. */
     const lane = async () => {
       while (next < ranges && !ac.signal.aborted) {
         const index = next++;
-        let position = index * options.rangeBytes;
-        const range = { ...req, offset: position, length: Math.min(options.rangeBytes, size - position) };
-        for await (const chunk of downloadSnapshot(client, range, { ...call, signal: ac.signal, onSnapshot: sameSnapshot })) {
-          position = await writeAt(fh, chunk, position);
-          written += chunk.length;
-          options.onProgress?.(written);
-        }
+        const position = index * options.rangeBytes;
+        await fetchRange(position, Math.min(size, position + options.rangeBytes));
         done[index] = true;
         while (done[prefix]) prefix++;
         hasher?.advance(Math.min(size, prefix * options.rangeBytes));

@@ -1,14 +1,17 @@
+import { create, toBinary } from "@bufbuild/protobuf";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import http2 from "node:http2";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import postgres from "postgres";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ApiKeyService } from "../../gen/vellum/v1/api_key_service_pb.js";
 import { ShareAccess } from "../../gen/vellum/v1/share_pb.js";
 import { ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
-import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { CreateSnapshotRequestSchema, SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { eventually } from "./support/receiver-process.js";
 import { codeOf, drain, startSecureServer, type SecureServer } from "./support/security-fixtures.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
@@ -170,6 +173,35 @@ S("a request that does not decode is counted with the code it ends with", async 
   const delta = (labels: Labels) => value(after, "vellum_rpc_handled_total", labels) - value(before, "vellum_rpc_handled_total", labels);
   assert.is(delta(rpc("GetSnapshot", "invalid_argument")), 1);
   assert.is(delta(rpc("GetSnapshot", "ok")), 0);
+});
+
+S("a call whose client resets its HTTP/2 stream before the answer is counted as canceled, not ok", async (ctx) => {
+  const before = await scrape(ctx);
+  const label = (code: string) => rpc("CreateSnapshot", code);
+  const delta = (t: string, code: string) => value(t, "vellum_rpc_handled_total", label(code)) - value(before, "vellum_rpc_handled_total", label(code));
+  // The create waits on a table lock held here, so its client resets the stream while it runs.
+  const sql = postgres(ctx.s.server.config.databaseUrl!, { max: 1, onnotice: () => undefined });
+  const session = http2.connect(`http://127.0.0.1:${ctx.s.server.port}`);
+  try {
+    await sql.begin(async (tx) => {
+      await tx`lock table snapshots in share mode`;
+      const message = toBinary(CreateSnapshotRequestSchema, create(CreateSnapshotRequestSchema, { storeId: STORE, resourceType: "db", snapshotType: SnapshotType.DB, payload: { case: "data", value: randomBytes(1000) } }));
+      const frame = Buffer.alloc(5 + message.length);
+      frame.writeUInt32BE(message.length, 1);
+      frame.set(message, 5);
+      const stream = session.request({ ":method": "POST", ":path": `/${SNAPSHOTS}/CreateSnapshot`, "content-type": "application/grpc", te: "trailers", "x-api-key": ctx.s.adminKey });
+      stream.on("error", () => undefined);
+      stream.end(frame);
+      await eventually(async () => (await tx`select count(*)::int as n from pg_locks where relation = 'snapshots'::regclass and not granted`)[0].n, (n) => n > 0);
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      const after = await scrapeSettled(ctx, (t) => delta(t, "canceled") + delta(t, "ok") > 0);
+      assert.is(delta(after, "ok"), 0);
+      assert.is(delta(after, "canceled"), 1);
+    });
+  } finally {
+    session.close();
+    await sql.end();
+  }
 });
 
 S("pool gauges and the default process metrics are exported in the Prometheus text format", async (ctx) => {

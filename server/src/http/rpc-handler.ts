@@ -46,8 +46,10 @@ export function createRpcHandler(options: RpcHandlerOptions, log: Logger) {
     if (meter) {
       const start = performance.now();
       // The response's close is the one completion event of every call: written, failed or abandoned.
+      // (An HTTP/2 response reports writableFinished even when the client reset its stream, so a
+      // response counts as written only when it was also ended.)
       res.once("close", () => {
-        const code = values.get(rpcCodeKey) ?? (res.writableFinished ? undefined : Code.Canceled);
+        const code = values.get(rpcCodeKey) ?? (res.writableEnded && res.writableFinished ? undefined : Code.Canceled);
         meter.finished(code, (performance.now() - start) / 1000);
       });
       if (isByteStream(ureq.body)) ureq = { ...ureq, body: countReceived(ureq.body, meter) };

@@ -183,7 +183,7 @@ test("the command restarts itself in place under its memory settings: same pid, 
   const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
   // Standard input stays open and unread until the restarted process reads it.
   let cmdline = "";
-  for (let i = 0; i < 200 && !cmdline.includes(TUNED_FLAG); i++) {
+  for (let i = 0; i < 800 && !cmdline.includes(TUNED_FLAG); i++) {
     await sleep(25);
     cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8");
   }

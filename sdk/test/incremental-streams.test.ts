@@ -140,12 +140,20 @@ test("a chunk repeated after the stream that carried it ended is found on the se
   const rec = streamRecorder();
   const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [finds, rec.interceptor] }));
   const part = patternBytes(800_000, 23);
-  const between = patternBytes(2_000_000, 29); // several streams: the ones that carried `part` have ended
+  const between = patternBytes(2_000_000, 29); // several more streams, so those that carried `part` end
   const repeated = Buffer.concat([part, between, part]);
   const ends = chunkBoundaries(repeated);
   const all = ends.map((end, i) => hex(createHash("sha256").update(repeated.subarray(ends[i - 1] ?? 0, end)).digest()));
   const header = { storeId: "streams-repeat", resourceType: "dump", snapshotType: SnapshotType.DB };
-  const r = await uploadSnapshotIncremental(uploads, header, inPieces(repeated, 64 * 1024), { streamBytes: STREAM_BYTES, windowBytes: 100_000, workers: 1 });
+  // The repeat is read only once the streams that carried `part` (and the one after) have been
+  // answered, whatever the machine's load.
+  const carried = Math.ceil(part.length / STREAM_BYTES) + 1;
+  const source = async function* () {
+    yield* inPieces(Buffer.concat([part, between]), 64 * 1024);
+    while (rec.streams.filter((x) => x.answered).length < carried) await new Promise((r) => setTimeout(r, 10));
+    yield* inPieces(part, 64 * 1024);
+  };
+  const r = await uploadSnapshotIncremental(uploads, header, source(), { streamBytes: STREAM_BYTES, windowBytes: 100_000, workers: 1 });
   assert.is(r.snapshot.sha256, createHash("sha256").update(repeated).digest("hex"));
   assert.is(r.chunksSent, new Set(all).size, "each distinct chunk is sent once");
   assert.is(rec.streams.reduce((n, s) => n + s.bytes, 0), r.bytesSent);

@@ -8,6 +8,8 @@ import { serverUrl, startupBanner } from "./http/startup-banner.js";
 import { createLogger } from "./lib/logger.js";
 import { releaseStartupMemory } from "./lib/memory.js";
 import { drainOnSignals } from "./lib/shutdown.js";
+import { handleUnhandledRejections } from "./lib/unhandled-rejections.js";
+import { isDatabaseUnavailable } from "./storage/db/db-errors.js";
 
 /** Composition root: config -> dependencies -> listen; SIGTERM/SIGINT drain and close. */
 async function main(): Promise<void> {
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { service: "vellum" });
+  handleUnhandledRejections(log, isDatabaseUnavailable);
   const services = await composeServices(config, log);
   const { handler, health } = createApp({
     ...services,

@@ -2,6 +2,8 @@ import { composeServices } from "./compose.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./lib/logger.js";
 import { drainOnSignals } from "./lib/shutdown.js";
+import { handleUnhandledRejections } from "./lib/unhandled-rejections.js";
+import { isDatabaseUnavailable } from "./storage/db/db-errors.js";
 
 /**
  * Job worker entry (`npm run worker`): the same wiring as the API, without the API. It runs
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, { service: "vellum-worker" });
+  handleUnhandledRejections(log, isDatabaseUnavailable);
   const services = await composeServices(config, log);
   log.info("vellum worker started", { workerId: services.workerId, concurrency: config.jobConcurrency, kinds: services.kinds.types() });
 

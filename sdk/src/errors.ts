@@ -162,8 +162,18 @@ export function toVellumError(e: unknown): VellumError {
   });
 }
 
-/** Node's codes for a connection that broke or closed under a call. */
-const CONNECTION_LOST = new Set(["ECONNRESET", "EPIPE", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION", "ERR_HTTP2_INVALID_SESSION"]);
+/**
+ * Node's codes for a connection that broke or closed under a call. ERR_STREAM_PREMATURE_CLOSE is
+ * what reading a response stream raises when its connection is destroyed before the stream ended.
+ */
+const CONNECTION_LOST = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_INVALID_SESSION",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
 
 /** A client-side ABORTED, INTERNAL or UNKNOWN caused by a lost connection, not by the server's answer. */
 function connectionLost(ce: ConnectError): boolean {

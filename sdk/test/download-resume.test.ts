@@ -66,6 +66,13 @@ function killer(ctx: Ctx, after: number, restart: boolean) {
   return { onProgress, settled: () => killed };
 }
 
+/** The codes and messages along an error's cause chain (for failure messages). */
+function causes(e: unknown): string {
+  const out: string[] = [];
+  for (let c: unknown = e instanceof Error ? e.cause : undefined; c instanceof Error && out.length < 8; c = c.cause) out.push(`${(c as { code?: unknown }).code ?? c.name}: ${c.message}`);
+  return out.join(" <- ") || "none";
+}
+
 test("SIGKILL of the server mid-download, then a restart: the download resumes and the file is byte-identical", async (ctx) => {
   const target = join(ctx.dir.path, "resumed.bin");
   const retries: RetryEvent[] = [];
@@ -92,11 +99,14 @@ test("a server that does not come back: UNAVAILABLE after the resume attempts, n
     resume: { maxAttempts: 3, initialDelayMs: 20, onRetry: (e) => retries.push(e) },
   }).then(() => undefined, (e: unknown) => e);
   await kill.settled();
-  assert.ok(isVellumError(err, Code.Unavailable), String(err));
-  assert.ok(retries.length >= 2, `${retries.length} resume attempts`);
-  assert.not.ok(existsSync(target));
-  assert.equal(readdirSync(ctx.dir.path).filter((n) => n.includes("gone.bin")), []);
-  ctx.server = await start(ctx, ctx.server.port); // back for the next test
+  try {
+    assert.ok(isVellumError(err, Code.Unavailable), `${String(err)}; cause chain: ${causes(err)}`);
+    assert.ok(retries.length >= 2, `${retries.length} resume attempts`);
+    assert.not.ok(existsSync(target));
+    assert.equal(readdirSync(ctx.dir.path).filter((n) => n.includes("gone.bin")), []);
+  } finally {
+    ctx.server = await start(ctx, ctx.server.port); // back for the next test
+  }
 });
 
 test("the caller's cancel is not retried: CANCELLED at once", async (ctx) => {

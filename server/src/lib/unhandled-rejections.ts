@@ -5,9 +5,11 @@ import type { Logger } from "./logger.js";
  * nothing observed it, which is a bug. Node's default ends the process.
  *
  * One class of reason is survived: `survivable` (the server passes `isDatabaseUnavailable`), the
- * failure of a database operation that could not reach PostgreSQL. Such an operation changed
- * nothing, and ending the process for it would turn a database restart into the loss of every call
- * and upload in flight. It is logged at error level with its stack, so the operation can be found.
+ * failure of a database operation that could not reach PostgreSQL. Nobody waits for its outcome,
+ * which is what the same failure leaves when it is handled (PostgreSQL rolls back a transaction
+ * whose connection is lost), and ending the process for it would turn a database restart into the
+ * loss of every call and upload in flight. It is logged at error level with its stack, so the
+ * operation can be found.
  * Any other reason is logged and ends the process with exit code 1, as Node's default would.
  */
 export function unhandledRejectionPolicy(deps: {

@@ -1,6 +1,7 @@
 /**
- * Explicit garbage collection at three phase boundaries, where it returns memory V8 would otherwise
- * hold for a long time. Needs `--expose-gc`, which `npm start` passes; without it both do nothing.
+ * Explicit garbage collection at three phase boundaries, and at intervals during a long commit,
+ * where it returns memory V8 would otherwise hold for a long time. Needs `--expose-gc`, which
+ * `npm start` passes; without it they do nothing.
  */
 type ExposedGc = (options?: { type: "major"; execution: "sync"; flavor?: "last-resort" }) => void;
 
@@ -29,8 +30,17 @@ export function releaseStartupMemory(): { rssBeforeMiB: number; rssAfterMiB: num
 /** Ingests at least this large collect garbage between streaming and committing. */
 export const LARGE_INGEST_BYTES = 256 * 1024 * 1024;
 
-/** CommitSnapshot chunk lists at least this long collect garbage between the lookups and the read-back. */
+/**
+ * CommitSnapshot chunk lists at least this long collect garbage between the lookups and the
+ * read-back, and during both (`periodicCollector`).
+ */
 export const LARGE_COMMIT_CHUNKS = 16_384;
+
+/** A long commit's lookups collect garbage after every this many chunks looked up. */
+export const COMMIT_LOOKUP_GC_CHUNKS = 40_000;
+
+/** A long commit's read-back collects garbage after every this many bytes read back. */
+export const COMMIT_READ_BACK_GC_BYTES = 512 * 1024 * 1024;
 
 /**
  * One full GC (tens of milliseconds) where a phase that left much garbage ends and one that makes
@@ -45,4 +55,22 @@ export const LARGE_COMMIT_CHUNKS = 16_384;
  */
 export function collectBetweenPhases(): void {
   exposedGc()?.({ type: "major", execution: "sync" });
+}
+
+/**
+ * For a long phase on the event loop whose garbage piles up in V8's old generation faster than V8
+ * collects it (a long CommitSnapshot: its index lookups, then the read-back of its content): call
+ * the returned function with the work done (chunks, bytes), and `collect` (a full GC by default)
+ * runs each time another `every` units have passed. A 4 GiB commit of 131,000 chunks went from a
+ * heap growing 67 -> 132 MiB in its lookups and 67 -> 114 MiB in its read-back to 67-76 MiB, at
+ * about ten collections of tens of milliseconds each.
+ */
+export function periodicCollector(every: number, collect: () => void = collectBetweenPhases): (done: number) => void {
+  let since = 0;
+  return (done) => {
+    since += done;
+    if (since < every) return;
+    since = 0;
+    collect();
+  };
 }

@@ -5,8 +5,9 @@ import { isDatabaseUnavailable } from "../../src/storage/db/db-errors.js";
 
 /**
  * A process with the server's unhandled-rejection policy that leaves one operation's failure
- * unobserved, then prints "still running" a second later and exits 0 (if it is still running). UNOBSERVED_KIND: "database" (a postgres.js transaction, as drizzle runs one,
- * against a port that refuses connections: UNOBSERVED_PORT) or "other" (a plain Error).
+ * unobserved, then prints "still running" a second later and exits 0 (if it is still running).
+ * UNOBSERVED_KIND: "database" (a postgres.js transaction, as drizzle runs one, against a port that
+ * refuses connections: UNOBSERVED_PORT) or "other" (a plain Error).
  */
 const log = createLogger("info", { service: "unobserved-rejection" });
 handleUnhandledRejections(log, isDatabaseUnavailable);

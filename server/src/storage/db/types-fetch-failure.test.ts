@@ -1,11 +1,11 @@
 import net from "node:net";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase } from "../../../test/support/test-db.js";
 import { openDatabase } from "./client.js";
 import { isDatabaseUnavailable } from "./db-errors.js";
-import { sql } from "drizzle-orm";
 
 /**
  * The patched postgres.js (patches/postgres+3.4.9.patch): every new connection first fetches the

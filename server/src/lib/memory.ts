@@ -32,15 +32,9 @@ export const LARGE_INGEST_BYTES = 256 * 1024 * 1024;
 
 /**
  * CommitSnapshot chunk lists at least this long collect garbage between the lookups and the
- * read-back, and during both (`periodicCollector`).
+ * read-back, and during both (`collectDuringCommitLookups`, `collectDuringCommitReadBack`).
  */
 export const LARGE_COMMIT_CHUNKS = 16_384;
-
-/** A long commit's lookups collect garbage after every this many chunks looked up. */
-export const COMMIT_LOOKUP_GC_CHUNKS = 40_000;
-
-/** A long commit's read-back collects garbage after every this many bytes read back. */
-export const COMMIT_READ_BACK_GC_BYTES = 512 * 1024 * 1024;
 
 /**
  * One full GC (tens of milliseconds) where a phase that left much garbage ends and one that makes
@@ -74,3 +68,12 @@ export function periodicCollector(every: number, collect: () => void = collectBe
     collect();
   };
 }
+
+/**
+ * Long commits' lookups report the chunks they looked up here: one full GC per 40,000, counted
+ * across the process, so concurrent commits share the collections instead of each adding its own.
+ */
+export const collectDuringCommitLookups = periodicCollector(40_000);
+
+/** Long commits' read-backs report the bytes they read back here: one full GC per 512 MiB, process-wide. */
+export const collectDuringCommitReadBack = periodicCollector(512 * 1024 * 1024);

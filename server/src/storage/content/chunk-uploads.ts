@@ -6,7 +6,7 @@ import { addChunkRecord } from "../engine/chunk-record.js";
 import { MIN_SAVING_RATIO, type EncodedChunk } from "../engine/codec.js";
 import { createManifest, type ManifestEntry } from "../engine/manifest.js";
 import { createZstdContexts } from "../../../../sdk/src/node/zstd-context.js";
-import { COMMIT_LOOKUP_GC_CHUNKS, LARGE_COMMIT_CHUNKS, collectBetweenPhases, periodicCollector } from "../../lib/memory.js";
+import { LARGE_COMMIT_CHUNKS, collectBetweenPhases, collectDuringCommitLookups } from "../../lib/memory.js";
 import type { ChunkedContentStore } from "./chunked-store.js";
 import type { IngestLease } from "./ingest-leases.js";
 import { createPgChunkIndex } from "./pg-chunk-index.js";
@@ -111,11 +111,10 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
         const index = createPgChunkIndex(deps.db, { encrypted });
         const missing: string[] = [];
         const large = entries.length >= LARGE_COMMIT_CHUNKS;
-        const collect = large ? periodicCollector(COMMIT_LOOKUP_GC_CHUNKS) : undefined;
         for (let i = 0; i < entries.length; i += 5000) {
           const slice = entries.slice(i, i + 5000);
           const found = await index.lookupAndTouch(storeId, slice.map((e) => e.digest));
-          collect?.(slice.length);
+          if (large) collectDuringCommitLookups(slice.length);
           for (const e of slice) {
             const loc = found.get(e.digest.toHex());
             if (!loc) missing.push(e.digest.toHex()); // an encrypted index finds encrypted records only

@@ -14,7 +14,7 @@ import type { Manifest } from "../engine/manifest.js";
 import { DEFAULT_PACK_TARGET_BYTES, type FlushedPack, createPackWriter } from "../engine/pack-writer.js";
 import type { ChunkerOptions } from "../../../../sdk/src/chunking/fastcdc.js";
 import { type BufferBudget, createBufferBudget } from "../../lib/buffer-budget.js";
-import { COMMIT_READ_BACK_GC_BYTES, LARGE_COMMIT_CHUNKS, LARGE_INGEST_BYTES, collectBetweenPhases, periodicCollector } from "../../lib/memory.js";
+import { LARGE_COMMIT_CHUNKS, LARGE_INGEST_BYTES, collectBetweenPhases, collectDuringCommitReadBack } from "../../lib/memory.js";
 import type { IngestLease, IngestLeases } from "./ingest-leases.js";
 import type { ManifestRepo } from "./manifest-repo.js";
 import { ingestMany, type BatchIngestItem } from "./batch-ingest.js";
@@ -176,10 +176,10 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
       // and the two threads' garbage added up: a 2 GiB incremental SDK upload peaked at 357 MiB of
       // RSS with the workers and 269-276 MiB without, at 43 and 41 MB/s end to end.
       const reader = await readerFor(lease.storeId, { onWorkers: false });
-      const collect = manifest.entries.length >= LARGE_COMMIT_CHUNKS ? periodicCollector(COMMIT_READ_BACK_GC_BYTES) : undefined;
+      const large = manifest.entries.length >= LARGE_COMMIT_CHUNKS;
       for await (const piece of readContentRange(reader, manifest, 0, manifest.size, { signal: opts.signal })) {
         hasher.update(piece);
-        collect?.(piece.length);
+        if (large) collectDuringCommitReadBack(piece.length);
       }
       sha = hasher.digest();
     }

@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { Logger } from "../lib/logger.js";
 import { composeSecurity, type SecurityServices } from "../security/compose-security.js";
 import type { DatabaseUseCases } from "./database.js";
-import { nothingToClose, type Wired } from "./module.js";
+import type { Wired } from "./module.js";
 import type { SnapshotsUseCases } from "./snapshots.js";
 
 /** Authentication, rate limits, API keys, audit queries, share links and metadata admin. */
@@ -11,6 +11,6 @@ export async function wireSecurity(
   log: Logger,
   deps: DatabaseUseCases & Pick<SnapshotsUseCases, "snapshotRepo">,
 ): Promise<Wired<SecurityServices>> {
-  const security = await composeSecurity(config, { db: deps.database.db, snapshots: deps.snapshotRepo, log });
-  return { useCases: security, jobKinds: [], close: nothingToClose };
+  const { services, close } = await composeSecurity(config, { database: deps.database, snapshots: deps.snapshotRepo, log });
+  return { useCases: services, jobKinds: [], close };
 }

@@ -4,6 +4,7 @@ import type { StoredApiKey } from "../../domain/auth/api-key.js";
 import type { ApiKeyAdminRepository, ApiKeyRecord } from "../../domain/auth/api-key-admin.js";
 import { parseScopes } from "../../domain/auth/principal.js";
 import { parseDigest } from "../../domain/digest.js";
+import { notifyApiKeyChangedTx } from "./api-key-notify.js";
 import { appendAuditTx } from "./audit-repo.js";
 import type { Db } from "./client.js";
 import { claimIdempotencyTx, findIdempotency, Replayed } from "./idempotency-tx.js";
@@ -78,6 +79,7 @@ export function createApiKeyRepository(db: Db): ApiKeyAdminRepository & {
         if (row.revoked) return before;
         const [updated] = await tx.update(apiKeys).set({ revoked: true, revokeTime: now }).where(eq(apiKeys.keyId, keyId)).returning();
         const after = toRecord(updated);
+        await notifyApiKeyChangedTx(tx, keyId);
         await appendAuditTx(tx, audit, {
           storeId: GLOBAL_AUDIT_STORE,
           action: "api_key.revoke",
@@ -130,6 +132,7 @@ export function createApiKeyRepository(db: Db): ApiKeyAdminRepository & {
         }
         if (row.secretHash === key.secretHash.toHex()) return "unchanged";
         await tx.update(apiKeys).set({ secretHash: key.secretHash.toHex() }).where(eq(apiKeys.keyId, key.keyId));
+        await notifyApiKeyChangedTx(tx, key.keyId);
         await appendAuditTx(tx, audit, {
           storeId: GLOBAL_AUDIT_STORE,
           action: "api_key.rotate",

@@ -34,7 +34,9 @@ interface Ctx {
 const test = suite<Ctx>(`search: ${N.toLocaleString("en")} snapshots (in-memory transport, real Postgres)`);
 
 test.before(async (ctx) => {
-  ctx.h = await createMemoryHarness(authenticate);
+  // The setup writes about 500 annotations as fast as the machine allows: above the default write
+  // rate limit on a fast machine. Rate limits are tested elsewhere.
+  ctx.h = await createMemoryHarness(authenticate, { VELLUM_RATE_WRITE_PER_SEC: "1000000", VELLUM_RATE_WRITE_BURST: "1000000" });
   ctx.sql = ctx.h.services.database.sql;
   const { routes, interceptors, requestGate } = createRoutes({ ...ctx.h.services, authenticate, log: silentLogger });
   const as = (user: string) =>

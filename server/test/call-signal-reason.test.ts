@@ -39,14 +39,17 @@ test.after(async (ctx) => {
   await new Promise((r) => ctx.server.close(r));
 });
 
-const settled = () => new Promise((r) => setTimeout(r, 50));
+/** Waits (at most 5 s) until every captured signal has been aborted: the server aborts them just after answering. */
+async function allAborted(signals: AbortSignal[]): Promise<void> {
+  for (const until = Date.now() + 5000; Date.now() < until && !signals.every((s) => s.aborted); ) await new Promise((r) => setTimeout(r, 5));
+}
 
 test("calls that end without an error abort their signals with the same AbortError", async (ctx) => {
   ctx.signals.length = 0;
   const client = createClient(SnapshotService, createGrpcTransport({ baseUrl: ctx.baseUrl }));
   await client.getSnapshot({ storeId: "s", snapshotId: "a" });
   await client.getSnapshot({ storeId: "s", snapshotId: "b" });
-  await settled();
+  await allAborted(ctx.signals);
   const [first, second] = ctx.signals;
   assert.ok(first.aborted && second.aborted, "each call's signal is aborted once it has ended");
   assert.instance(first.reason, DOMException);
@@ -66,7 +69,7 @@ test("a call the client cancels still aborts its signal with CANCELED", async (c
     (e: unknown) => ConnectError.from(e),
   );
   assert.is(failure?.code, Code.Canceled);
-  await settled();
+  await allAborted(ctx.signals);
   const [signal] = ctx.signals;
   assert.ok(signal.aborted);
   assert.instance(signal.reason, ConnectError);

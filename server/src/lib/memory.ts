@@ -55,9 +55,8 @@ export function collectBetweenPhases(): void {
  * For a long phase on the event loop whose garbage piles up in V8's old generation faster than V8
  * collects it (a long CommitSnapshot: its index lookups, then the read-back of its content): call
  * the returned function with the work done (chunks, bytes), and `collect` (a full GC by default)
- * runs each time another `every` units have passed. A 4 GiB commit of 131,000 chunks went from a
- * heap growing 67 -> 132 MiB in its lookups and 67 -> 114 MiB in its read-back to 67-76 MiB, at
- * about ten collections of tens of milliseconds each.
+ * runs each time another `every` units have passed (docs/performance.md, "Memory", has what it
+ * saves).
  */
 export function periodicCollector(every: number, collect: () => void = collectBetweenPhases): (done: number) => void {
   let since = 0;

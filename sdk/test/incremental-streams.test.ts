@@ -4,7 +4,7 @@
  * a retry sends only the rest and commits the same content (real server).
  */
 import { createHash } from "node:crypto";
-import { createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -12,6 +12,7 @@ import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { type FindMissingChunksRequest, type UploadChunksRequest, UploadService } from "../../gen/vellum/v1/upload_service_pb.js";
 import { chunkBoundaries } from "../src/chunking/fastcdc.js";
 import { uploadSnapshotIncremental } from "../src/node/incremental-upload.js";
+import { MESSAGE_BYTES } from "../src/node/window-sender.js";
 import { patternBytes } from "./support/pattern.js";
 import { startSdkServer, type SdkServer } from "./support/sdk-server.js";
 
@@ -26,19 +27,21 @@ test.after(async (ctx) => {
 const STREAM_BYTES = 256 * 1024;
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
-/** Per UploadChunks call: the payload bytes and digests of the chunks it carried, and whether the server answered it. */
+/** Per UploadChunks call: the payload bytes, digests and messages of the chunks it carried, and whether the server answered it. */
 function streamRecorder(onAnswered?: (answered: number) => void) {
-  const streams: { bytes: number; digests: string[]; answered: boolean }[] = [];
+  const streams: { bytes: number; digests: string[]; answered: boolean; messages: { chunks: number; bytes: number }[] }[] = [];
   const interceptor: Interceptor = (next) => async (req) => {
     if (req.method.name !== "UploadChunks" || !req.stream) return next(req);
-    const s = { bytes: 0, digests: [] as string[], answered: false };
+    const s = { bytes: 0, digests: [] as string[], answered: false, messages: [] as { chunks: number; bytes: number }[] };
     streams.push(s);
     const messages = req.message as AsyncIterable<UploadChunksRequest>;
     const res = await next({
       ...req,
       message: (async function* () {
         for await (const m of messages) {
-          s.bytes += m.chunk.length;
+          const bytes = m.chunk.length + m.chunks.reduce((n, c) => n + c.data.length, 0);
+          s.bytes += bytes;
+          if (bytes > 0) s.messages.push({ chunks: (m.chunk.length ? 1 : 0) + m.chunks.length, bytes });
           yield m;
         }
       })(),
@@ -159,6 +162,47 @@ test("a chunk repeated after the stream that carried it ended is found on the se
   assert.is(rec.streams.reduce((n, s) => n + s.bytes, 0), r.bytesSent);
   const askedTwice = [...asked.values()].filter((n) => n >= 2).length;
   assert.ok(askedTwice >= all.length - new Set(all).size - 2, `${askedTwice} repeated chunks were asked about again once their stream had ended`);
+});
+
+test("chunks travel many to a message, up to MESSAGE_BYTES, and no message straddles a stream's end", async (ctx) => {
+  const rec = streamRecorder();
+  const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [rec.interceptor] }));
+  const big = patternBytes(6_000_000, 31);
+  const header = { storeId: "streams-batched", resourceType: "dump", snapshotType: SnapshotType.DB };
+  const r = await uploadSnapshotIncremental(uploads, header, inPieces(big, 1 << 20), { streamBytes: 4 * 1024 * 1024, workers: 0 });
+  assert.is(r.snapshot.sha256, createHash("sha256").update(big).digest("hex"));
+  const messages = rec.streams.flatMap((s) => s.messages);
+  assert.is(messages.reduce((n, m) => n + m.chunks, 0), r.chunksSent);
+  assert.ok(messages.length * 4 <= r.chunksSent, `${messages.length} messages for ${r.chunksSent} chunks`);
+  for (const m of messages) assert.ok(m.chunks === 1 || m.bytes <= MESSAGE_BYTES, `a message of ${m.chunks} chunks carried ${m.bytes} bytes`);
+  const ends = chunkBoundaries(big);
+  const largest = Math.max(...ends.map((end, i) => end - (ends[i - 1] ?? 0)));
+  for (const s of rec.streams.slice(0, -1)) assert.ok(s.bytes >= 4 * 1024 * 1024 && s.bytes < 4 * 1024 * 1024 + largest, `a stream carried ${s.bytes} bytes`);
+});
+
+test("a server that stores fewer chunks than a stream carried (one that ignores `chunks`) fails the upload before the commit", async (ctx) => {
+  let commits = 0;
+  // What a server that predates `chunks` would parse: only each message's `chunk`.
+  const older: Interceptor = (next) => async (req) => {
+    if (req.method.name === "CommitSnapshot") commits++;
+    if (req.method.name !== "UploadChunks" || !req.stream) return next(req);
+    const messages = req.message as AsyncIterable<UploadChunksRequest>;
+    return next({
+      ...req,
+      message: (async function* () {
+        for await (const m of messages) yield { ...m, chunks: [] };
+      })(),
+    });
+  };
+  const uploads = createClient(UploadService, createGrpcTransport({ baseUrl: ctx.srv.baseUrl, interceptors: [older] }));
+  const header = { storeId: "streams-older", resourceType: "dump", snapshotType: SnapshotType.DB };
+  const err = await uploadSnapshotIncremental(uploads, header, once(), { workers: 0 }).then(
+    () => undefined,
+    (e: unknown) => ConnectError.from(e),
+  );
+  assert.is(err?.code, Code.FailedPrecondition);
+  assert.match(err!.message, /received 0 of \d+ chunks/);
+  assert.is(commits, 0);
 });
 
 /** `bytes` in pieces of `size`, so that windows are filled one after another and their buffers reused. */

@@ -60,6 +60,7 @@ function recorder() {
         message: (async function* () {
           for await (const m of messages) {
             if (m.chunk.length) sent.push(`${m.encoding}:${m.size}:${hex(m.chunk)}`);
+            for (const c of m.chunks) sent.push(`${c.encoding}:${c.size}:${hex(c.data)}`);
             yield m;
           }
         })(),

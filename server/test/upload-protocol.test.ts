@@ -257,4 +257,52 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
   assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests })).missingDigests.length, 0);
 });
 
+test("UploadChunks takes many chunks per message (`chunk`, then `chunks` in order); violations name chunks[i]", async (ctx) => {
+  const store = "uploads-batched";
+  const text = Buffer.from(Array.from({ length: 6000 }, (_, i) => `{"id":${i},"name":"item ${i * 13}","qty":${i % 41}}`).join("\n"));
+  const content = Buffer.concat([text, randomBytes(400_000)]); // compressible chunks, then incompressible ones
+  const chunks = chunkLocally(content);
+  assert.ok(chunks.length >= 6, `${chunks.length} chunks`);
+  const asSent = chunks.map((c, i) => (i % 2 === 0 ? { data: zstdCompressSync(c.bytes), encoding: ChunkEncoding.ZSTD, size: c.size } : { data: c.bytes }));
+  const stored = await ctx.uploads.uploadChunks(
+    stream([
+      { storeId: store, chunk: chunks[0].bytes },
+      { chunks: asSent.slice(1, 4) },
+      { chunk: chunks[4].bytes, chunks: asSent.slice(5) },
+    ]),
+  );
+  assert.is(Number(stored.chunksReceived), chunks.length, "every chunk of every message counted");
+  const digests = chunks.map((c) => c.digest);
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests })).missingDigests.length, 0);
+  const sha = createHash("sha256").update(content).digest("hex");
+  const { snapshot } = await ctx.uploads.commitSnapshot({
+    header: { ...header({ resourceId: "batched", expectedSha256: sha }), storeId: store },
+    chunks: chunks.map((c) => ({ digest: c.digest, size: c.size })),
+  });
+  const parts: Uint8Array[] = [];
+  for await (const m of ctx.snapshots.downloadSnapshot({ storeId: store, snapshotId: snapshot!.snapshotId })) parts.push(m.chunk);
+  assert.ok(Buffer.concat(parts).equals(content));
+
+  const other = Buffer.from(Array.from({ length: 150 }, (_, i) => `line ${i} of another chunk\n`).join("")); // compressible: a damaged frame fails to decode
+  const otherDigest = createHash("sha256").update(other).digest();
+  const damaged = zstdCompressSync(other);
+  damaged[damaged.length >> 1] ^= 0xff;
+  const cases: [string, object, string][] = [
+    ["an empty chunk", { chunks: [{ data: other }, { data: new Uint8Array(0) }] }, "chunks[1].data"],
+    ["a damaged frame", { chunks: [{ data: other }, { data: damaged, encoding: ChunkEncoding.ZSTD, size: BigInt(other.length) }] }, "chunks[1].data"],
+    ["zstd without a size", { chunks: [{ data: zstdCompressSync(other), encoding: ChunkEncoding.ZSTD }] }, "chunks[0].size"],
+    ["identity with a wrong size", { chunk: other, chunks: [{ data: other, size: 5n }] }, "chunks[0].size"],
+    ["an unknown encoding", { chunks: [{ data: other }, { data: other }, { data: other, encoding: 7 }] }, "chunks[2].encoding"],
+    ["a chunk beyond 8 MiB", { chunks: [{ data: Buffer.alloc(8 * 1024 * 1024 + 1) }] }, "chunks[0].data"],
+  ];
+  for (const [what, msg, field] of cases) {
+    const e = await expectError(ctx.uploads.uploadChunks(stream([{ storeId: store }, msg]))).catch((err: Error) => {
+      throw new Error(`${what}: ${err.message}`);
+    });
+    assert.is(e.code, Code.InvalidArgument, what);
+    assert.equal(e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field), [field], what);
+  }
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests: [otherDigest] })).missingDigests.length, 1, "a failed stream stores nothing");
+});
+
 test.run();

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/upload_service.proto.
  */
 export const file_vellum_v1_upload_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch52ZWxsdW0vdjEvdXBsb2FkX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSJFChJTdGFydFVwbG9hZFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyIjgKE1N0YXJ0VXBsb2FkUmVzcG9uc2USIQoGdXBsb2FkGAEgASgLMhEudmVsbHVtLnYxLlVwbG9hZCI3ChBHZXRVcGxvYWRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSI2ChFHZXRVcGxvYWRSZXNwb25zZRIhCgZ1cGxvYWQYASABKAsyES52ZWxsdW0udjEuVXBsb2FkIjoKE0NhbmNlbFVwbG9hZFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJIjkKFENhbmNlbFVwbG9hZFJlc3BvbnNlEiEKBnVwbG9hZBgBIAEoCzIRLnZlbGx1bS52MS5VcGxvYWQiUAoYRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg8KB2RpZ2VzdHMYAiADKAwSEQoJZW5jcnlwdGVkGAMgASgIIjQKGUZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2USFwoPbWlzc2luZ19kaWdlc3RzGAEgAygMIoMBChNVcGxvYWRDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCWVuY3J5cHRlZBgCIAEoCBINCgVjaHVuaxgDIAEoDBIqCghlbmNvZGluZxgEIAEoDjIYLnZlbGx1bS52MS5DaHVua0VuY29kaW5nEgwKBHNpemUYBSABKAMiXAoUVXBsb2FkQ2h1bmtzUmVzcG9uc2USFwoPY2h1bmtzX3JlY2VpdmVkGAEgASgDEhUKDWNodW5rc19zdG9yZWQYAiABKAMSFAoMYnl0ZXNfc3RvcmVkGAMgASgDIm0KFUNvbW1pdFNuYXBzaG90UmVxdWVzdBIvCgZoZWFkZXIYASABKAsyHy52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RIZWFkZXISIwoGY2h1bmtzGAIgAygLMhMudmVsbHVtLnYxLkNodW5rUmVmIj8KFkNvbW1pdFNuYXBzaG90UmVzcG9uc2USJQoIc25hcHNob3QYASABKAsyEy52ZWxsdW0udjEuU25hcHNob3QqZQoNQ2h1bmtFbmNvZGluZxIeChpDSFVOS19FTkNPRElOR19VTlNQRUNJRklFRBAAEhsKF0NIVU5LX0VOQ09ESU5HX0lERU5USVRZEAESFwoTQ0hVTktfRU5DT0RJTkdfWlNURBACMooECg1VcGxvYWRTZXJ2aWNlEkwKC1N0YXJ0VXBsb2FkEh0udmVsbHVtLnYxLlN0YXJ0VXBsb2FkUmVxdWVzdBoeLnZlbGx1bS52MS5TdGFydFVwbG9hZFJlc3BvbnNlEksKCUdldFVwbG9hZBIbLnZlbGx1bS52MS5HZXRVcGxvYWRSZXF1ZXN0GhwudmVsbHVtLnYxLkdldFVwbG9hZFJlc3BvbnNlIgOQAgESTwoMQ2FuY2VsVXBsb2FkEh4udmVsbHVtLnYxLkNhbmNlbFVwbG9hZFJlcXVlc3QaHy52ZWxsdW0udjEuQ2FuY2VsVXBsb2FkUmVzcG9uc2USYwoRRmluZE1pc3NpbmdDaHVua3MSIy52ZWxsdW0udjEuRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0GiQudmVsbHVtLnYxLkZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2UiA5ACARJRCgxVcGxvYWRDaHVua3MSHi52ZWxsdW0udjEuVXBsb2FkQ2h1bmtzUmVxdWVzdBofLnZlbGx1bS52MS5VcGxvYWRDaHVua3NSZXNwb25zZSgBElUKDkNvbW1pdFNuYXBzaG90EiAudmVsbHVtLnYxLkNvbW1pdFNuYXBzaG90UmVxdWVzdBohLnZlbGx1bS52MS5Db21taXRTbmFwc2hvdFJlc3BvbnNlYgZwcm90bzM", [file_vellum_v1_snapshot, file_vellum_v1_snapshot_service, file_vellum_v1_upload]);
+  fileDesc("Ch52ZWxsdW0vdjEvdXBsb2FkX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSJFChJTdGFydFVwbG9hZFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyIjgKE1N0YXJ0VXBsb2FkUmVzcG9uc2USIQoGdXBsb2FkGAEgASgLMhEudmVsbHVtLnYxLlVwbG9hZCI3ChBHZXRVcGxvYWRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSI2ChFHZXRVcGxvYWRSZXNwb25zZRIhCgZ1cGxvYWQYASABKAsyES52ZWxsdW0udjEuVXBsb2FkIjoKE0NhbmNlbFVwbG9hZFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJIjkKFENhbmNlbFVwbG9hZFJlc3BvbnNlEiEKBnVwbG9hZBgBIAEoCzIRLnZlbGx1bS52MS5VcGxvYWQiUAoYRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg8KB2RpZ2VzdHMYAiADKAwSEQoJZW5jcnlwdGVkGAMgASgIIjQKGUZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2USFwoPbWlzc2luZ19kaWdlc3RzGAEgAygMIq0BChNVcGxvYWRDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCWVuY3J5cHRlZBgCIAEoCBINCgVjaHVuaxgDIAEoDBIqCghlbmNvZGluZxgEIAEoDjIYLnZlbGx1bS52MS5DaHVua0VuY29kaW5nEgwKBHNpemUYBSABKAMSKAoGY2h1bmtzGAYgAygLMhgudmVsbHVtLnYxLlVwbG9hZGVkQ2h1bmsiVwoNVXBsb2FkZWRDaHVuaxIMCgRkYXRhGAEgASgMEioKCGVuY29kaW5nGAIgASgOMhgudmVsbHVtLnYxLkNodW5rRW5jb2RpbmcSDAoEc2l6ZRgDIAEoAyJcChRVcGxvYWRDaHVua3NSZXNwb25zZRIXCg9jaHVua3NfcmVjZWl2ZWQYASABKAMSFQoNY2h1bmtzX3N0b3JlZBgCIAEoAxIUCgxieXRlc19zdG9yZWQYAyABKAMibQoVQ29tbWl0U25hcHNob3RSZXF1ZXN0Ei8KBmhlYWRlchgBIAEoCzIfLnZlbGx1bS52MS5VcGxvYWRTbmFwc2hvdEhlYWRlchIjCgZjaHVua3MYAiADKAsyEy52ZWxsdW0udjEuQ2h1bmtSZWYiPwoWQ29tbWl0U25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCplCg1DaHVua0VuY29kaW5nEh4KGkNIVU5LX0VOQ09ESU5HX1VOU1BFQ0lGSUVEEAASGwoXQ0hVTktfRU5DT0RJTkdfSURFTlRJVFkQARIXChNDSFVOS19FTkNPRElOR19aU1REEAIyigQKDVVwbG9hZFNlcnZpY2USTAoLU3RhcnRVcGxvYWQSHS52ZWxsdW0udjEuU3RhcnRVcGxvYWRSZXF1ZXN0Gh4udmVsbHVtLnYxLlN0YXJ0VXBsb2FkUmVzcG9uc2USSwoJR2V0VXBsb2FkEhsudmVsbHVtLnYxLkdldFVwbG9hZFJlcXVlc3QaHC52ZWxsdW0udjEuR2V0VXBsb2FkUmVzcG9uc2UiA5ACARJPCgxDYW5jZWxVcGxvYWQSHi52ZWxsdW0udjEuQ2FuY2VsVXBsb2FkUmVxdWVzdBofLnZlbGx1bS52MS5DYW5jZWxVcGxvYWRSZXNwb25zZRJjChFGaW5kTWlzc2luZ0NodW5rcxIjLnZlbGx1bS52MS5GaW5kTWlzc2luZ0NodW5rc1JlcXVlc3QaJC52ZWxsdW0udjEuRmluZE1pc3NpbmdDaHVua3NSZXNwb25zZSIDkAIBElEKDFVwbG9hZENodW5rcxIeLnZlbGx1bS52MS5VcGxvYWRDaHVua3NSZXF1ZXN0Gh8udmVsbHVtLnYxLlVwbG9hZENodW5rc1Jlc3BvbnNlKAESVQoOQ29tbWl0U25hcHNob3QSIC52ZWxsdW0udjEuQ29tbWl0U25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLkNvbW1pdFNuYXBzaG90UmVzcG9uc2ViBnByb3RvMw", [file_vellum_v1_snapshot, file_vellum_v1_snapshot_service, file_vellum_v1_upload]);
 
 /**
  * Request for StartUpload.
@@ -256,6 +256,15 @@ export type UploadChunksRequest = Message<"vellum.v1.UploadChunksRequest"> & {
    * @generated from field: int64 size = 5;
    */
   size: bigint;
+
+  /**
+   * More chunks, stored after `chunk` (if any), in order. Batching small chunks into one message
+   * saves the per-message cost on both sides; a message must still fit the server's message size
+   * limit (VELLUM_MAX_MESSAGE_BYTES, 16 MiB by default).
+   *
+   * @generated from field: repeated vellum.v1.UploadedChunk chunks = 6;
+   */
+  chunks: UploadedChunk[];
 };
 
 /**
@@ -264,6 +273,41 @@ export type UploadChunksRequest = Message<"vellum.v1.UploadChunksRequest"> & {
  */
 export const UploadChunksRequestSchema: GenMessage<UploadChunksRequest> = /*@__PURE__*/
   messageDesc(file_vellum_v1_upload_service, 8);
+
+/**
+ * One chunk of an UploadChunks message, with the same rules as its `chunk`, `encoding` and `size`.
+ *
+ * @generated from message vellum.v1.UploadedChunk
+ */
+export type UploadedChunk = Message<"vellum.v1.UploadedChunk"> & {
+  /**
+   * The chunk (1 byte to 8 MiB once decoded), as `encoding` says.
+   *
+   * @generated from field: bytes data = 1;
+   */
+  data: Uint8Array;
+
+  /**
+   * How `data` is encoded; unspecified means identity.
+   *
+   * @generated from field: vellum.v1.ChunkEncoding encoding = 2;
+   */
+  encoding: ChunkEncoding;
+
+  /**
+   * The decoded size in bytes; required with CHUNK_ENCODING_ZSTD, otherwise 0 or the length of `data`.
+   *
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message vellum.v1.UploadedChunk.
+ * Use `create(UploadedChunkSchema)` to create a new message.
+ */
+export const UploadedChunkSchema: GenMessage<UploadedChunk> = /*@__PURE__*/
+  messageDesc(file_vellum_v1_upload_service, 9);
 
 /**
  * Response for UploadChunks.
@@ -298,7 +342,7 @@ export type UploadChunksResponse = Message<"vellum.v1.UploadChunksResponse"> & {
  * Use `create(UploadChunksResponseSchema)` to create a new message.
  */
 export const UploadChunksResponseSchema: GenMessage<UploadChunksResponse> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 9);
+  messageDesc(file_vellum_v1_upload_service, 10);
 
 /**
  * Request for CommitSnapshot.
@@ -326,7 +370,7 @@ export type CommitSnapshotRequest = Message<"vellum.v1.CommitSnapshotRequest"> &
  * Use `create(CommitSnapshotRequestSchema)` to create a new message.
  */
 export const CommitSnapshotRequestSchema: GenMessage<CommitSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 10);
+  messageDesc(file_vellum_v1_upload_service, 11);
 
 /**
  * Response for CommitSnapshot.
@@ -347,7 +391,7 @@ export type CommitSnapshotResponse = Message<"vellum.v1.CommitSnapshotResponse">
  * Use `create(CommitSnapshotResponseSchema)` to create a new message.
  */
 export const CommitSnapshotResponseSchema: GenMessage<CommitSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 11);
+  messageDesc(file_vellum_v1_upload_service, 12);
 
 /**
  * How an UploadChunks message carries its chunk.
@@ -438,8 +482,9 @@ export const UploadService: GenService<{
   },
   /**
    * Stores chunks: the first message names the store, every message may carry one chunk (at most
-   * 8 MiB), raw or as a zstd frame (see ChunkEncoding). The server hashes each chunk's plaintext
-   * itself; chunks are durable and indexed when the response arrives. Requires snapshot:write.
+   * 8 MiB) in `chunk` and more in `chunks`, raw or as zstd frames (see ChunkEncoding). The server
+   * hashes each chunk's plaintext itself; chunks are durable and indexed when the response arrives,
+   * which counts them. Requires snapshot:write.
    *
    * @generated from rpc vellum.v1.UploadService.UploadChunks
    */

@@ -1,13 +1,14 @@
 /**
  * The stages of the incremental uploader after a window is cut: hash its chunks (ChunkWork),
  * ask FindMissingChunks which the store lacks (windows in stream order), compress those
- * (ChunkWork) and queue them on the upload's UploadChunks stream, a new one every `streamBytes`
- * (so the server packs them as it packs any ingest, not one small pack per window). Up to MAX_WINDOWS_IN_FLIGHT windows move
- * through these stages at once; `add` waits for room. The chunk list comes out in stream order.
+ * (ChunkWork) and queue them, gathered into messages of about MESSAGE_BYTES, on the upload's
+ * UploadChunks stream, a new one every `streamBytes` (so the server packs them as it packs any
+ * ingest, not one small pack per window). Up to MAX_WINDOWS_IN_FLIGHT windows move through these
+ * stages at once; `add` waits for room. The chunk list comes out in stream order.
  */
-import type { Client } from "@connectrpc/connect";
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { ChunkEncoding, type UploadChunksRequestSchema, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
+import { ChunkEncoding, type UploadChunksRequestSchema, type UploadedChunkSchema, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
 
@@ -24,6 +25,14 @@ export const DEFAULT_STREAM_BYTES = 64 * 1024 * 1024;
 
 /** Digests asked about per FindMissingChunks call. */
 const FIND_BATCH = 10_000;
+
+/**
+ * Chunk payload bytes gathered into one UploadChunks message (`chunks`) before it is queued: one
+ * message per chunk cost each side a message's framing, serialization and stream bookkeeping for
+ * every few kilobytes of compressed chunk. Far below the server's message size limit (16 MiB by
+ * default, at least 64 KiB); a chunk larger than this travels alone.
+ */
+export const MESSAGE_BYTES = 1024 * 1024;
 
 export interface WindowSenderDeps {
   uploads: Client<typeof UploadService>;
@@ -57,6 +66,7 @@ interface Hashed {
 }
 
 type ChunkMessage = MessageInitShape<typeof UploadChunksRequestSchema>;
+type Chunk = MessageInitShape<typeof UploadedChunkSchema>;
 
 /** A digest as a short string key (32 one-byte characters). */
 const keyAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, digests.byteOffset + i * 32, 32).toString("latin1");
@@ -64,13 +74,14 @@ const keyAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, di
 /**
  * The messages of one UploadChunks stream, queued by windows as they are ready; the call starts
  * with the first. `put` resolves once the stream has taken the message (serialized it), so the
- * window's buffers may be reused.
+ * window's buffers may be reused. `open` gets the number of chunks put, final once the stream ends.
  */
-function createChunkStream(open: (messages: AsyncIterable<ChunkMessage>) => Promise<unknown>) {
+function createChunkStream(open: (messages: AsyncIterable<ChunkMessage>, chunksPut: () => number) => Promise<unknown>) {
   const queue: { m: ChunkMessage; taken(): void }[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
   let call: Promise<unknown> | undefined;
+  let chunks = 0;
   async function* messages(): AsyncGenerator<ChunkMessage> {
     for (;;) {
       const next = queue.shift();
@@ -90,7 +101,8 @@ function createChunkStream(open: (messages: AsyncIterable<ChunkMessage>) => Prom
   };
   return {
     put(m: ChunkMessage): Promise<void> {
-      call ??= open(messages());
+      call ??= open(messages(), () => chunks);
+      chunks += m.chunks!.length;
       return new Promise<void>((taken) => {
         queue.push({ m, taken });
         notify();
@@ -119,11 +131,20 @@ export function createWindowSender(d: WindowSenderDeps) {
    */
   const sending = new Set<string>();
   const openStream = () =>
-    createChunkStream((messages) => {
-      const call = d.uploads.uploadChunks((async function* () {
-        yield { storeId, encrypted };
-        yield* messages;
-      })(), d.call);
+    createChunkStream((messages, chunksPut) => {
+      const call = d.uploads
+        .uploadChunks((async function* () {
+          yield { storeId, encrypted };
+          yield* messages;
+        })(), d.call)
+        .then((res) => {
+          // A server that stored fewer chunks than were sent (one that predates `chunks`) would
+          // otherwise fail only at the commit, as missing chunks.
+          if (res.chunksReceived !== BigInt(chunksPut())) {
+            throw new ConnectError(`UploadChunks: the server received ${res.chunksReceived} of ${chunksPut()} chunks sent`, Code.FailedPrecondition);
+          }
+          return res;
+        });
       call.catch(d.fail); // a server error ends the upload at once, not at the end of the stream
       return call;
     });
@@ -132,22 +153,25 @@ export function createWindowSender(d: WindowSenderDeps) {
   let streamBytes = 0;
   let streamKeys: string[] = [];
   const ended: Promise<unknown>[] = [];
-  const put = (m: ChunkMessage, key: string): Promise<void> => {
+  /** Queues a message of `chunks` (payload `bytes`, digests `keys`) on the stream, opening the next one every streamBytes. */
+  const put = (chunks: Chunk[], bytes: number, keys: string[]): Promise<void> => {
     if (streamBytes >= d.streamBytes) {
-      const keys = streamKeys;
+      const durable = streamKeys;
       const end = stream.end();
       // once the server has answered, the chunks are durable and FindMissingChunks reports them;
       // a failure is observed by finish() and already reached d.fail
-      end.then(() => keys.forEach((k) => sending.delete(k)), () => undefined);
+      end.then(() => durable.forEach((k) => sending.delete(k)), () => undefined);
       ended.push(end);
       stream = openStream();
       streamBytes = 0;
       streamKeys = [];
     }
-    streamBytes += m.chunk!.length;
-    streamKeys.push(key);
-    return stream.put(m);
+    streamBytes += bytes;
+    for (const k of keys) streamKeys.push(k);
+    return stream.put({ chunks });
   };
+  /** Payload bytes the stream the next message goes to takes before it ends. */
+  const streamRoom = () => (streamBytes >= d.streamBytes ? d.streamBytes : d.streamBytes - streamBytes);
   let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
 
   /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
@@ -180,19 +204,35 @@ export function createWindowSender(d: WindowSenderDeps) {
     // A window's chunks may straddle two streams (a new one starts every streamBytes), and each
     // stream takes its messages at its own pace: the window is free only once every one is taken.
     const taken: Promise<void>[] = [];
+    let batch: Chunk[] = [];
+    let batchKeys: string[] = [];
+    let batchBytes = 0;
+    const flush = () => {
+      taken.push(put(batch, batchBytes, batchKeys));
+      batch = [];
+      batchKeys = [];
+      batchBytes = 0;
+    };
     for (let i = 0, at = 0; i < picks.length; i++) {
       const c = picks[i];
       const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
       stats.chunkBytesSent += plain.length;
+      let chunk: Chunk;
       if (lengths !== undefined && lengths[i] >= 0) {
-        const frame = frames!.subarray(at, (at += lengths[i]));
-        stats.bytesSent += frame.length;
-        taken.push(put({ chunk: frame, encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) }, keys[i]));
+        chunk = { data: frames!.subarray(at, (at += lengths[i])), encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) };
       } else {
-        stats.bytesSent += plain.length;
-        taken.push(put({ chunk: plain }, keys[i])); // a view of the window's buffer
+        chunk = { data: plain }; // a view of the window's buffer
       }
+      const n = chunk.data!.length;
+      if (batch.length > 0 && batchBytes + n > MESSAGE_BYTES) flush();
+      batch.push(chunk);
+      batchKeys.push(keys[i]);
+      batchBytes += n;
+      stats.bytesSent += n;
+      // A message ends where its stream would: a stream still ends at the first chunk that takes it to streamBytes.
+      if (batchBytes >= streamRoom()) flush();
     }
+    if (batch.length > 0) flush();
     stats.chunksSent += picks.length;
     await d.guard(Promise.all(taken));
     return buf;

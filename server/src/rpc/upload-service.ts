@@ -59,31 +59,45 @@ export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<ty
   };
 }
 
-/** The chunk a message carries (undefined for none), its encoding and declared size checked. */
-function chunkOf(m: UploadChunksRequest): UploadedChunk | undefined {
-  const size = Number(m.size);
-  switch (m.encoding) {
+/**
+ * One chunk as a message carries it (undefined for none: an empty `chunk` field), its encoding and
+ * declared size checked; `at` prefixes the field names of violations ("" or "chunks[i].").
+ */
+function chunkOf(bytes: Uint8Array, encoding: ChunkEncoding, declared: bigint, at: string, field: string): UploadedChunk | undefined {
+  const size = Number(declared);
+  switch (encoding) {
     case ChunkEncoding.UNSPECIFIED:
     case ChunkEncoding.IDENTITY:
-      if (size !== 0 && size !== m.chunk.length) throw invalidField("size", "must be 0 or the length of chunk unless encoding is ZSTD");
-      return m.chunk.length ? { bytes: m.chunk } : undefined;
+      if (size !== 0 && size !== bytes.length) throw invalidField(`${at}size`, `must be 0 or the length of ${field} unless encoding is ZSTD`);
+      return bytes.length ? { bytes, field: `${at}${field}` } : undefined;
     case ChunkEncoding.ZSTD:
-      if (!m.chunk.length) throw invalidField("chunk", "must hold a zstd frame when encoding is ZSTD");
-      if (!(size >= 1 && size <= MAX_UPLOADED_CHUNK_BYTES)) throw invalidField("size", `must be 1..${MAX_UPLOADED_CHUNK_BYTES} when encoding is ZSTD`);
-      return { bytes: m.chunk, zstdSize: size };
+      if (!bytes.length) throw invalidField(`${at}${field}`, "must hold a zstd frame when encoding is ZSTD");
+      if (!(size >= 1 && size <= MAX_UPLOADED_CHUNK_BYTES)) throw invalidField(`${at}size`, `must be 1..${MAX_UPLOADED_CHUNK_BYTES} when encoding is ZSTD`);
+      return { bytes, zstdSize: size, field: `${at}${field}` };
     default:
-      throw invalidField("encoding", `unknown chunk encoding ${m.encoding}`);
+      throw invalidField(`${at}encoding`, `unknown chunk encoding ${encoding}`);
+  }
+}
+
+/** The chunks of one message in order: `chunk` (when not empty), then each of `chunks` (never empty). */
+function* chunksIn(m: UploadChunksRequest): Generator<UploadedChunk> {
+  const head = chunkOf(m.chunk, m.encoding, m.size, "", "chunk");
+  if (head) yield head;
+  for (let i = 0; i < m.chunks.length; i++) {
+    const c = m.chunks[i];
+    const at = `chunks[${i}].`;
+    const more = chunkOf(c.data, c.encoding, c.size, at, "data");
+    if (!more) throw invalidField(`${at}data`, "must not be empty");
+    yield more;
   }
 }
 
 async function* chunksOf(first: UploadChunksRequest, it: AsyncIterator<UploadChunksRequest>, storeId: string): AsyncIterable<UploadedChunk> {
-  const head = chunkOf(first);
-  if (head) yield head;
+  yield* chunksIn(first);
   for (;;) {
     const n = await it.next();
     if (n.done) return;
     if (n.value.storeId && n.value.storeId !== storeId) throw invalidField("store_id", "must not change within a stream");
-    const c = chunkOf(n.value);
-    if (c) yield c;
+    yield* chunksIn(n.value);
   }
 }

@@ -57,6 +57,8 @@ export const MAX_UPLOADED_CHUNK_BYTES = 8 * 1024 * 1024;
 export interface UploadedChunk {
   bytes: Uint8Array;
   zstdSize?: number;
+  /** The request field that carried `bytes`, named by errors about them; default `chunk`. */
+  field?: string;
 }
 
 /** Content-addressed chunk storage for client-side dedup. */

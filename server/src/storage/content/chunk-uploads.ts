@@ -63,7 +63,7 @@ function decodeClientFrame(frame: Uint8Array, plainSize: number): Uint8Array | u
 function received(c: UploadedChunk): Received {
   if (c.zstdSize === undefined) return { digest: digestOf(c.bytes), plainSize: c.bytes.length, plain: c.bytes };
   const plain = decodeClientFrame(c.bytes, c.zstdSize);
-  if (plain === undefined) throw invalidField("chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
+  if (plain === undefined) throw invalidField(c.field ?? "chunk", `is not one complete zstd frame of ${c.zstdSize} bytes`);
   const digest = digestOf(plain);
   const saves = c.bytes.length <= plain.length * (1 - MIN_SAVING_RATIO);
   if (saves) return { digest, plainSize: plain.length, encoded: { codec: "zstd", data: c.bytes } };
@@ -167,7 +167,7 @@ export function createChunkUploads(deps: ChunkedStoreDeps, content: ChunkedConte
     };
     try {
       for await (const chunk of chunks) {
-        if (chunk.bytes.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField("chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
+        if (chunk.bytes.length > MAX_UPLOADED_CHUNK_BYTES) throw invalidField(chunk.field ?? "chunk", `must be at most ${MAX_UPLOADED_CHUNK_BYTES} bytes`);
         const r = received(chunk);
         count++;
         const key = r.digest.key();

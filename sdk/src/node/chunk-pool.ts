@@ -1,8 +1,10 @@
 /**
  * Where an incremental upload hashes and compresses its windows: the process's shared pool of
- * worker threads (chunk-worker.ts) or, with no workers, the calling thread. Both run chunk-work.ts, so their
- * results are identical. A window's buffer is transferred to the worker and back (never copied);
- * until the promise settles the caller must not touch it, and afterwards must use the returned one.
+ * worker threads (chunk-worker.ts) or, with no workers, the calling thread. Both run chunk-work.ts,
+ * so their results are identical. A window's buffer is a SharedArrayBuffer that a worker reads in
+ * place (never copied, and never moved: a buffer transferred to a thread and back is new external
+ * memory to V8 each time, and on the calling thread that churn set off a full GC every few
+ * windows). Until the promise settles the caller must not write to the window's buffer.
  */
 import { Worker } from "node:worker_threads";
 import { compressChunks, hashChunks, type CompressedChunks } from "./chunk-work.js";
@@ -11,39 +13,39 @@ import { createZstdContexts, type ZstdContexts } from "./zstd-context.js";
 
 /** A window: `len` bytes of `buf` holding whole chunks that end at `ends` (see chunk-work.ts). */
 export interface ChunkWindow {
-  buf: ArrayBuffer;
+  buf: SharedArrayBuffer;
   len: number;
   ends: Uint32Array;
 }
 
 export interface ChunkWork {
-  /** The SHA-256 of every chunk of the window, 32 bytes each, and the window's buffer back. */
-  hash(w: ChunkWindow): Promise<{ buf: ArrayBuffer; digests: Uint8Array }>;
-  /** zstd frames of the chunks `picks` (see compressChunks), and the window's buffer back. */
-  compress(w: ChunkWindow, picks: Uint32Array, level: number): Promise<CompressedChunks & { buf: ArrayBuffer }>;
+  /** The SHA-256 of every chunk of the window, 32 bytes each. */
+  hash(w: ChunkWindow): Promise<Uint8Array>;
+  /** zstd frames of the chunks `picks` (see compressChunks). */
+  compress(w: ChunkWindow, picks: Uint32Array, level: number): Promise<CompressedChunks>;
   /** Stops the workers; pending and later calls reject. Settles once every worker has exited. */
   close(): Promise<void>;
 }
 
 /** Messages to a worker: `len` bytes of `buf` are the window. */
 export type ToWorker =
-  | { t: "hash"; id: number; buf: ArrayBuffer; len: number; ends: Uint32Array }
-  | { t: "compress"; id: number; buf: ArrayBuffer; len: number; ends: Uint32Array; picks: Uint32Array; level: number };
+  | { t: "hash"; id: number; buf: SharedArrayBuffer; len: number; ends: Uint32Array }
+  | { t: "compress"; id: number; buf: SharedArrayBuffer; len: number; ends: Uint32Array; picks: Uint32Array; level: number };
 
-/** A worker's answers. */
+/** A worker's answers (their buffers transferred, not copied). */
 export type ToMain =
-  | { t: "hashed"; id: number; buf: ArrayBuffer; digests: Uint8Array }
-  | ({ t: "compressed"; id: number; buf: ArrayBuffer } & CompressedChunks)
+  | { t: "hashed"; id: number; digests: Uint8Array }
+  | ({ t: "compressed"; id: number } & CompressedChunks)
   | { t: "error"; id: number; message: string };
 
 /** The work on the calling thread, with its own zstd contexts (made on the first compression). */
 export function inlineChunkWork(): ChunkWork {
   let zstd: ZstdContexts | undefined | null = null;
   return {
-    hash: async (w) => ({ buf: w.buf, digests: hashChunks(new Uint8Array(w.buf, 0, w.len), w.ends) }),
+    hash: async (w) => hashChunks(new Uint8Array(w.buf, 0, w.len), w.ends),
     async compress(w, picks, level) {
       if (zstd === null) zstd = createZstdContexts();
-      return { buf: w.buf, ...compressChunks(new Uint8Array(w.buf, 0, w.len), w.ends, picks, level, zstd) };
+      return compressChunks(new Uint8Array(w.buf, 0, w.len), w.ends, picks, level, zstd);
     },
     close: async () => undefined,
   };
@@ -53,7 +55,7 @@ export function inlineChunkWork(): ChunkWork {
 const WORKER_URL = new URL(`./chunk-worker${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
 
 /**
- * A worker's V8 young generation, MiB. Its windows travel as transferred buffers outside the JS
+ * A worker's V8 young generation, MiB. Its windows are shared memory outside the JS
  * heap, so the default (tens of MiB per isolate) only holds garbage longer and raises RSS.
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
@@ -73,7 +75,7 @@ interface Slot {
 interface SharedPool {
   size: number;
   users: number;
-  run(m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain>;
+  run(m: ToWorker): Promise<ToMain>;
   terminate(): Promise<void>;
 }
 
@@ -103,13 +105,13 @@ function createSharedPool(size: number): SharedPool {
   const pool: SharedPool = {
     size,
     users: 0,
-    run(m, transfer) {
+    run(m) {
       const idle = slots.find((s) => s.pending.size === 0);
       const slot = idle ?? (slots.length < pool.size ? spawn() : slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a)));
       return new Promise<ToMain>((resolve, reject) => {
         slot.pending.set(m.id, { resolve, reject });
         try {
-          slot.worker.postMessage(m, transfer);
+          slot.worker.postMessage(m);
         } catch (err) {
           slot.pending.delete(m.id);
           reject(err);
@@ -137,18 +139,18 @@ export function createChunkPool(size: number): ChunkWork {
   pool.users++;
   const mine = createInterruptible(); // this upload's calls: close() rejects those still pending
   // Nothing is posted once closed: the pool may have stopped, and a call would start a worker again.
-  const run = (m: ToWorker, transfer: ArrayBuffer[]): Promise<ToMain> => (mine.reason ? Promise.reject(mine.reason.err) : mine.guard(pool.run(m, transfer)));
+  const run = (m: ToWorker): Promise<ToMain> => (mine.reason ? Promise.reject(mine.reason.err) : mine.guard(pool.run(m)));
 
   return {
     async hash(w) {
-      const m = await run({ t: "hash", id: nextId++, buf: w.buf, len: w.len, ends: w.ends }, [w.buf]);
+      const m = await run({ t: "hash", id: nextId++, buf: w.buf, len: w.len, ends: w.ends });
       if (m.t !== "hashed") throw new Error(`chunk worker answered ${m.t} to hash`);
-      return { buf: m.buf, digests: m.digests };
+      return m.digests;
     },
     async compress(w, picks, level) {
-      const m = await run({ t: "compress", id: nextId++, buf: w.buf, len: w.len, ends: w.ends, picks, level }, [w.buf]);
+      const m = await run({ t: "compress", id: nextId++, buf: w.buf, len: w.len, ends: w.ends, picks, level });
       if (m.t !== "compressed") throw new Error(`chunk worker answered ${m.t} to compress`);
-      return { buf: m.buf, frames: m.frames, lengths: m.lengths };
+      return { frames: m.frames, lengths: m.lengths };
     },
     async close() {
       if (mine.reason) return;

@@ -1,7 +1,7 @@
 /**
  * Worker thread behind createChunkPool (chunk-pool.ts): hashes and compresses the chunks of the
- * windows it is sent (chunk-work.ts). The window's buffer arrives transferred and goes back
- * transferred with the answer, so no window is copied between threads.
+ * windows it is sent (chunk-work.ts). A window is read in place in its SharedArrayBuffer; the
+ * digests and frames go back transferred, so nothing is copied between threads.
  */
 import { parentPort } from "node:worker_threads";
 import { compressChunks, hashChunks } from "./chunk-work.js";
@@ -16,11 +16,11 @@ function handle(m: ToWorker): { reply: ToMain; transfer: ArrayBuffer[] } {
   const window = new Uint8Array(m.buf, 0, m.len);
   if (m.t === "hash") {
     const digests = hashChunks(window, m.ends);
-    return { reply: { t: "hashed", id: m.id, buf: m.buf, digests }, transfer: [m.buf, digests.buffer as ArrayBuffer] };
+    return { reply: { t: "hashed", id: m.id, digests }, transfer: [digests.buffer as ArrayBuffer] };
   }
   if (zstd === null) zstd = createZstdContexts();
   const { frames, lengths } = compressChunks(window, m.ends, m.picks, m.level, zstd);
-  return { reply: { t: "compressed", id: m.id, buf: m.buf, frames, lengths }, transfer: [m.buf, frames.buffer as ArrayBuffer] };
+  return { reply: { t: "compressed", id: m.id, frames, lengths }, transfer: [frames.buffer as ArrayBuffer, lengths.buffer as ArrayBuffer] };
 }
 
 port.on("message", (m: ToWorker) => {
@@ -28,7 +28,6 @@ port.on("message", (m: ToWorker) => {
   try {
     answer = handle(m);
   } catch (err) {
-    // The window's buffer is not returned: the upload that sent it fails.
     answer = { reply: { t: "error", id: m.id, message: err instanceof Error ? err.message : String(err) }, transfer: [] };
   }
   port.postMessage(answer.reply, answer.transfer);

@@ -99,9 +99,9 @@ export async function uploadSnapshotIncremental(
   const streamBytes = opts.streamBytes ?? DEFAULT_STREAM_BYTES;
   if (!(streamBytes > 0)) throw new RangeError(`streamBytes must be positive, got ${streamBytes}`);
   opts.signal?.throwIfAborted();
-  const free: ArrayBuffer[] = []; // window buffers of finished windows, for the next ones
-  const cutter = createWindowCutter(opts.chunking, opts.windowBytes ?? DEFAULT_WINDOW_BYTES, (n) => free.pop() ?? new ArrayBuffer(n));
-  const recycle = (buf: ArrayBuffer) => void (free.length <= MAX_WINDOWS_IN_FLIGHT && free.push(buf));
+  const free: SharedArrayBuffer[] = []; // window buffers of finished windows, for the next ones
+  const cutter = createWindowCutter(opts.chunking, opts.windowBytes ?? DEFAULT_WINDOW_BYTES, (n) => free.pop() ?? new SharedArrayBuffer(n));
+  const recycle = (buf: SharedArrayBuffer) => void (free.length <= MAX_WINDOWS_IN_FLIGHT && free.push(buf));
 
   // The first failure wins: it aborts the calls in flight and every wait below rejects with it.
   const cancel = new AbortController();

@@ -1,7 +1,7 @@
 /**
  * Cuts a byte stream into windows of whole chunks (FastCDC boundaries, fastcdc.ts) for the
- * incremental uploader. Each byte is copied once, into the window's own buffer, which can then be
- * transferred to a worker thread; the incomplete chunk at a window's end (under `maxSize` bytes)
+ * incremental uploader. Each byte is copied once, into the window's own buffer (shared memory), which a
+ * worker thread then reads in place; the incomplete chunk at a window's end (under `maxSize` bytes)
  * is copied into the next window's buffer. Boundaries are those of `createChunker` over the same
  * stream, however it is split into pieces.
  */
@@ -27,14 +27,14 @@ export interface WindowCutter {
  * one chunk and at most `windowBytes + maxSize` bytes, the size of every buffer taken from
  * `allocate` (which may hand back a recycled buffer of that size).
  */
-export function createWindowCutter(chunking: Partial<ChunkerOptions> | undefined, windowBytes: number, allocate: (bytes: number) => ArrayBuffer): WindowCutter {
+export function createWindowCutter(chunking: Partial<ChunkerOptions> | undefined, windowBytes: number, allocate: (bytes: number) => SharedArrayBuffer): WindowCutter {
   if (!Number.isSafeInteger(windowBytes) || windowBytes < 1) throw new RangeError(`windowBytes must be a positive integer, got ${windowBytes}`);
   const o = resolveChunkerOptions(chunking);
   const scanner = createBoundaryScanner(o);
   // The bytes after a window's last boundary are fewer than maxSize, and the stream has a boundary
   // at least every maxSize bytes: a window always finds one before its buffer is full.
   const capacity = windowBytes + o.maxSize;
-  let buf: ArrayBuffer | undefined;
+  let buf: SharedArrayBuffer | undefined;
   let used = 0;
   let ends: number[] = [];
 

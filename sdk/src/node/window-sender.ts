@@ -49,7 +49,7 @@ export interface WindowSenderDeps {
   /** Ends the upload with `err` (the first failure wins). */
   fail: (err: unknown) => void;
   /** Takes back a window buffer no stage uses any more. */
-  recycle: (buf: ArrayBuffer) => void;
+  recycle: (buf: SharedArrayBuffer) => void;
 }
 
 export interface SendStats {
@@ -194,12 +194,11 @@ export function createWindowSender(d: WindowSenderDeps) {
     return { picks: Uint32Array.from(keys, (k) => first.get(k)!), keys };
   }
 
-  async function send(w: ChunkWindow, { picks, keys }: { picks: Uint32Array; keys: string[] }): Promise<ArrayBuffer> {
-    let buf = w.buf;
+  async function send(w: ChunkWindow, { picks, keys }: { picks: Uint32Array; keys: string[] }): Promise<void> {
     let frames: Uint8Array | undefined;
     let lengths: Int32Array | undefined;
-    if (d.level > 0) ({ buf, frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
-    const window = new Uint8Array(buf, 0, w.len);
+    if (d.level > 0) ({ frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
+    const window = new Uint8Array(w.buf, 0, w.len);
     const { ends } = w;
     // A window's chunks may straddle two streams (a new one starts every streamBytes), and each
     // stream takes its messages at its own pace: the window is free only once every one is taken.
@@ -235,17 +234,16 @@ export function createWindowSender(d: WindowSenderDeps) {
     if (batch.length > 0) flush();
     stats.chunksSent += picks.length;
     await d.guard(Promise.all(taken));
-    return buf;
   }
 
   async function run(w: ChunkWindow, k: number, previous: Promise<void>, lookupDone: () => void): Promise<void> {
-    const { buf, digests } = await d.guard(d.work.hash(w));
-    const own: ChunkWindow = { ...w, buf };
+    const digests = await d.guard(d.work.hash(w));
     hashed[k] = { digests, ends: w.ends };
     await d.guard(previous);
     const picked = await missing(hashed[k]);
     lookupDone();
-    d.recycle(picked.picks.length ? await send(own, picked) : buf);
+    if (picked.picks.length) await send(w, picked);
+    d.recycle(w.buf);
   }
 
   return {

@@ -65,12 +65,12 @@ clearInterval(sampler);
 const twentyOk = twenty.every((r, i) => r.size === 600_000 && r.snapshot.storeId === `twenty-${i}`);
 
 const pool = createChunkPool(2);
-const buf = new ArrayBuffer(1024);
+const buf = new SharedArrayBuffer(1024);
 const workerError = await pool.hash({ buf, len: 1024, ends: Uint32Array.of(100, 50) }).then(
   () => "resolved",
   (e: unknown) => errorOf(e),
 );
-const afterError = await pool.hash({ buf: new ArrayBuffer(64), len: 64, ends: Uint32Array.of(64) }).then(
+const afterError = await pool.hash({ buf: new SharedArrayBuffer(64), len: 64, ends: Uint32Array.of(64) }).then(
   () => "resolved",
   (e: unknown) => errorOf(e),
 );

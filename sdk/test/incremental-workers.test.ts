@@ -98,7 +98,9 @@ for (const [name, content, chunking] of inputs) {
       assert.is(r.snapshot.sha256, sha256);
       assert.is(r.size, content.length);
       assert.is(rec.commits.length, 1);
-      const committed = rec.commits[0].chunks.map((c) => `${hex(c.digest)}/${c.size}`);
+      const commit = rec.commits[0];
+      assert.is(commit.chunks.length, 0, "the chunk list goes packed");
+      const committed = commit.chunkSizes.map((size, i) => `${hex(commit.chunkDigests.subarray(i * 32, i * 32 + 32))}/${size}`);
       assert.equal(committed, expected, `${workers} workers: the chunk list`);
       assert.is(rec.commits[0].header?.expectedSha256, sha256);
       assert.is(r.chunksSent, new Set(expected.map((e) => e.split("/")[0])).size, "each distinct chunk sent once");

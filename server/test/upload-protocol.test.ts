@@ -305,4 +305,38 @@ test("UploadChunks takes many chunks per message (`chunk`, then `chunks` in orde
   assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests: [otherDigest] })).missingDigests.length, 1, "a failed stream stores nothing");
 });
 
+test("CommitSnapshot takes the chunk list packed (chunk_digests, chunk_sizes): the same snapshot and idempotency key; violations name those fields", async (ctx) => {
+  const store = "uploads-packed";
+  const content = randomBytes(700_000);
+  const chunks = chunkLocally(content);
+  await ctx.uploads.uploadChunks(stream([{ storeId: store }, { chunks: chunks.map((c) => ({ data: c.bytes })) }]));
+  const sha = createHash("sha256").update(content).digest("hex");
+  const packed = { chunkDigests: Buffer.concat(chunks.map((c) => c.digest)), chunkSizes: chunks.map((c) => Number(c.size)) };
+  const head = { ...header({ resourceId: "packed", expectedSha256: sha, idempotencyKey: "packed-commit" }), storeId: store };
+  const { snapshot } = await ctx.uploads.commitSnapshot({ header: head, ...packed });
+  assert.is(snapshot!.sha256, sha);
+  const parts: Uint8Array[] = [];
+  for await (const m of ctx.snapshots.downloadSnapshot({ storeId: store, snapshotId: snapshot!.snapshotId })) parts.push(m.chunk);
+  assert.ok(Buffer.concat(parts).equals(content));
+  const replay = await ctx.uploads.commitSnapshot({ header: head, chunks: chunks.map((c) => ({ digest: c.digest, size: c.size })) });
+  assert.is(replay.snapshot!.snapshotId, snapshot!.snapshotId, "the same list in either form is the same request");
+
+  const ghost = createHash("sha256").update("never uploaded").digest();
+  const missing = await expectError(ctx.uploads.commitSnapshot({ header: header({ storeId: store }), chunkDigests: ghost, chunkSizes: [14] }));
+  assert.is(missing.code, Code.FailedPrecondition);
+  const cases: [string, object, string][] = [
+    ["both forms", { chunks: [{ digest: chunks[0].digest, size: chunks[0].size }], ...packed }, "chunk_digests"],
+    ["digests cut short", { chunkDigests: packed.chunkDigests.subarray(0, 40), chunkSizes: [1] }, "chunk_digests"],
+    ["a size missing", { chunkDigests: packed.chunkDigests, chunkSizes: packed.chunkSizes.slice(1) }, "chunk_sizes"],
+    ["sizes without digests", { chunkSizes: [5] }, "chunk_sizes"],
+    ["a size of 0", { chunkDigests: packed.chunkDigests.subarray(0, 64), chunkSizes: [5, 0] }, "chunk_sizes[1]"],
+    ["a size beyond 64 MiB", { chunkDigests: packed.chunkDigests.subarray(0, 32), chunkSizes: [64 * 1024 * 1024 + 1] }, "chunk_sizes[0]"],
+  ];
+  for (const [what, list, field] of cases) {
+    const e = await expectError(ctx.uploads.commitSnapshot({ header: header({ storeId: store, resourceId: "packed-bad" }), ...list }));
+    assert.is(e.code, Code.InvalidArgument, what);
+    assert.equal(e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field), [field], what);
+  }
+});
+
 test.run();

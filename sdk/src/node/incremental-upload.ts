@@ -81,8 +81,8 @@ export const defaultUploadWorkers = (): number => Math.max(1, Math.min(4, availa
  * compressed (on a worker) and queued on an UploadChunks stream (a new one every `streamBytes`, so
  * a failure loses at most that much for a retry to resend), while later windows are read and
  * hashed. A chunk already queued is not sent again. Memory is bounded by MAX_WINDOWS_IN_FLIGHT + 1
- * windows (each `windowBytes` plus one maximum chunk) and their frames, plus the chunk list (36
- * bytes/chunk) and the digests sent (about 80 bytes each). Any failure (a
+ * windows (each `windowBytes` plus one maximum chunk) and their frames, plus the chunk list (about
+ * 40 bytes/chunk, packed) and the digests sent (about 80 bytes each). Any failure (a
  * worker, the server, the source, `signal`) cancels the calls in flight, stops the workers and
  * rejects; an abort rejects with ConnectError Canceled.
  */
@@ -153,11 +153,14 @@ export async function uploadSnapshotIncremental(
     }
     done = true;
     for (const w of cutter.finish()) await sender.add(w);
-    const chunks = await sender.finish();
+    const { digests, sizes } = await sender.finish();
     const { snapshot } = await guard(
-      uploads.commitSnapshot({ header: { ...header, expectedSha256: whole.digest("hex"), expectedSize: BigInt(size) }, chunks }, call),
+      uploads.commitSnapshot(
+        { header: { ...header, expectedSha256: whole.digest("hex"), expectedSize: BigInt(size) }, chunkDigests: digests, chunkSizes: sizes },
+        call,
+      ),
     );
-    return { snapshot: snapshot!, size, chunksTotal: chunks.length, ...sender.stats, overheadBytes: sender.stats.overheadBytes + chunks.length * 40 };
+    return { snapshot: snapshot!, size, chunksTotal: sizes.length, ...sender.stats, overheadBytes: sender.stats.overheadBytes + digests.length + sizes.length * 3 };
   } catch (err) {
     fail(err);
     throw scope.reason!.err;

@@ -260,21 +260,29 @@ export function createWindowSender(d: WindowSenderDeps) {
       active.push(p);
       all.push(p);
     },
-    /** Waits for every window and the end of the stream (every chunk sent is durable); the chunk list in stream order. */
-    async finish(): Promise<{ digest: Uint8Array; size: bigint }[]> {
+    /**
+     * Waits for every window and the end of the stream (every chunk sent is durable); the chunk
+     * list in stream order, packed as CommitSnapshot takes it: 32-byte digests back to back and
+     * the sizes (no object per chunk: a 4 GiB upload has over 100,000).
+     */
+    async finish(): Promise<{ digests: Uint8Array; sizes: number[] }> {
       while (active.length) await d.guard(active.shift()!);
       await d.guard(stream.end());
       for (const end of ended) await d.guard(end);
       sending.clear();
-      const chunks: { digest: Uint8Array; size: bigint }[] = [];
+      const digests = new Uint8Array(hashed.reduce((n, h) => n + h.digests.length, 0));
+      const sizes: number[] = [];
+      let at = 0;
       for (const h of hashed) {
+        digests.set(h.digests, at);
+        at += h.digests.length;
         let from = 0;
-        h.ends.forEach((end, i) => {
-          chunks.push({ digest: h.digests.subarray(i * 32, i * 32 + 32), size: BigInt(end - from) });
+        for (const end of h.ends) {
+          sizes.push(end - from);
           from = end;
-        });
+        }
       }
-      return chunks;
+      return { digests, sizes };
     },
     /** Settles once no window's stage is running (after a failure, once each has noticed it). */
     async settled(): Promise<void> {

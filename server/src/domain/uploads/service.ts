@@ -10,6 +10,8 @@ import type { ChunkEntry, ChunkUploadStore, UploadHeader, UploadSession, UploadS
 
 export const MAX_FIND_DIGESTS = 10_000;
 export const MAX_COMMIT_CHUNKS = 1_000_000;
+/** The largest chunk a commit's chunk list may name, in bytes. */
+export const MAX_CHUNK_REF_BYTES = 64 * 1024 * 1024;
 
 export interface UploadUseCasesDeps {
   snapshots: SnapshotUseCases;
@@ -105,7 +107,7 @@ export function createUploadUseCases(deps: UploadUseCasesDeps) {
       if (refs.length > MAX_COMMIT_CHUNKS) throw invalidField("chunks", `must have at most ${MAX_COMMIT_CHUNKS} entries`);
       const digests = parseDigests("chunks", refs.map((r) => r.digest));
       const entries: ChunkEntry[] = refs.map((r, i) => {
-        if (r.size <= 0n || r.size > 64n * 1024n * 1024n) throw invalidField(`chunks[${i}].size`, "must be between 1 and 64 MiB");
+        if (r.size <= 0n || r.size > BigInt(MAX_CHUNK_REF_BYTES)) throw invalidField(`chunks[${i}].size`, "must be between 1 and 64 MiB");
         return { digest: digests[i], size: Number(r.size) };
       });
       let parts: { chunks: string; expected: typeof header.expected } | undefined; // replay and commit share it

@@ -39,9 +39,9 @@ function streamRecorder(onAnswered?: (answered: number) => void) {
       ...req,
       message: (async function* () {
         for await (const m of messages) {
-          const bytes = m.chunk.length + m.chunks.reduce((n, c) => n + c.data.length, 0);
+          const bytes = m.chunk.length + m.moreData.length;
           s.bytes += bytes;
-          if (bytes > 0) s.messages.push({ chunks: (m.chunk.length ? 1 : 0) + m.chunks.length, bytes });
+          if (bytes > 0) s.messages.push({ chunks: (m.chunk.length ? 1 : 0) + m.moreLengths.length, bytes });
           yield m;
         }
       })(),
@@ -180,9 +180,9 @@ test("chunks travel many to a message, up to MESSAGE_BYTES, and no message strad
   for (const s of rec.streams.slice(0, -1)) assert.ok(s.bytes >= 4 * 1024 * 1024 && s.bytes < 4 * 1024 * 1024 + largest, `a stream carried ${s.bytes} bytes`);
 });
 
-test("a server that stores fewer chunks than a stream carried (one that ignores `chunks`) fails the upload before the commit", async (ctx) => {
+test("a server that stores fewer chunks than a stream carried (one that ignores `more_data`) fails the upload before the commit", async (ctx) => {
   let commits = 0;
-  // What a server that predates `chunks` would parse: only each message's `chunk`.
+  // What a server that predates `more_data` would parse: only each message's `chunk`.
   const older: Interceptor = (next) => async (req) => {
     if (req.method.name === "CommitSnapshot") commits++;
     if (req.method.name !== "UploadChunks" || !req.stream) return next(req);
@@ -190,7 +190,7 @@ test("a server that stores fewer chunks than a stream carried (one that ignores 
     return next({
       ...req,
       message: (async function* () {
-        for await (const m of messages) yield { ...m, chunks: [] };
+        for await (const m of messages) yield { ...m, moreData: new Uint8Array(0), moreLengths: [], moreSizes: [] };
       })(),
     });
   };

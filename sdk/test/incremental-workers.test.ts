@@ -60,7 +60,9 @@ function recorder() {
         message: (async function* () {
           for await (const m of messages) {
             if (m.chunk.length) sent.push(`${m.encoding}:${m.size}:${hex(m.chunk)}`);
-            for (const c of m.chunks) sent.push(`${c.encoding}:${c.size}:${hex(c.data)}`);
+            for (let i = 0, at = 0; i < m.moreLengths.length; at += m.moreLengths[i], i++) {
+              sent.push(`${m.moreSizes[i] ? "zstd" : "raw"}:${m.moreSizes[i]}:${hex(m.moreData.subarray(at, at + m.moreLengths[i]))}`);
+            }
             yield m;
           }
         })(),

@@ -62,7 +62,7 @@ import { createRequestGate } from "./rpc/request-gate.js";
 import { createShareServiceImpl } from "./rpc/share-service.js";
 import { createSnapshotAdminServiceImpl } from "./rpc/snapshot-admin-service.js";
 import type { UploadUseCases } from "./domain/uploads/service.js";
-import { createUploadServiceImpl } from "./rpc/upload-service.js";
+import { createUploadServiceImpl, routeUploadService } from "./rpc/upload-service.js";
 import type { PreviewUseCases } from "./domain/compare/preview-snapshot.js";
 import type { CompareUseCases } from "./domain/compare/service.js";
 import type { JobUseCases } from "./domain/jobs/service.js";
@@ -184,7 +184,7 @@ export function createRoutes(deps: AppDeps) {
   );
   const routes = (router: ConnectRouter) => {
     router.service(SnapshotService, createSnapshotServiceImpl({ ...deps, ...deps.retention }));
-    router.service(UploadService, createUploadServiceImpl(deps.uploads));
+    routeUploadService(router, createUploadServiceImpl(deps.uploads));
     router.service(VersionService, createVersionServiceImpl(deps.versions));
     router.service(JobService, createJobServiceImpl(deps.jobs));
     router.service(

@@ -257,19 +257,17 @@ test("UploadChunks takes zstd frames: ids are the plaintext's, bad frames and si
   assert.is((await ctx.uploads.findMissingChunks({ storeId: store, digests })).missingDigests.length, 0);
 });
 
-test("UploadChunks takes many chunks per message (`chunk`, then `chunks` in order); violations name chunks[i]", async (ctx) => {
+test("UploadChunks takes many chunks per message (`chunk`, then `more_data` in order); violations name the fields", async (ctx) => {
   const store = "uploads-batched";
   const text = Buffer.from(Array.from({ length: 6000 }, (_, i) => `{"id":${i},"name":"item ${i * 13}","qty":${i % 41}}`).join("\n"));
   const content = Buffer.concat([text, randomBytes(400_000)]); // compressible chunks, then incompressible ones
   const chunks = chunkLocally(content);
   assert.ok(chunks.length >= 6, `${chunks.length} chunks`);
-  const asSent = chunks.map((c, i) => (i % 2 === 0 ? { data: zstdCompressSync(c.bytes), encoding: ChunkEncoding.ZSTD, size: c.size } : { data: c.bytes }));
+  // Every other chunk as a zstd frame; `more_*` packs a run of chunks.
+  const asSent = chunks.map((c, i) => (i % 2 === 0 ? { data: zstdCompressSync(c.bytes), size: Number(c.size) } : { data: c.bytes, size: 0 }));
+  const packed = (list: typeof asSent) => ({ moreData: Buffer.concat(list.map((c) => c.data)), moreLengths: list.map((c) => c.data.length), moreSizes: list.map((c) => c.size) });
   const stored = await ctx.uploads.uploadChunks(
-    stream([
-      { storeId: store, chunk: chunks[0].bytes },
-      { chunks: asSent.slice(1, 4) },
-      { chunk: chunks[4].bytes, chunks: asSent.slice(5) },
-    ]),
+    stream([{ storeId: store, chunk: chunks[0].bytes }, packed(asSent.slice(1, 4)), { chunk: chunks[4].bytes, ...packed(asSent.slice(5)) }]),
   );
   assert.is(Number(stored.chunksReceived), chunks.length, "every chunk of every message counted");
   const digests = chunks.map((c) => c.digest);
@@ -285,15 +283,19 @@ test("UploadChunks takes many chunks per message (`chunk`, then `chunks` in orde
 
   const other = Buffer.from(Array.from({ length: 150 }, (_, i) => `line ${i} of another chunk\n`).join("")); // compressible: a damaged frame fails to decode
   const otherDigest = createHash("sha256").update(other).digest();
-  const damaged = zstdCompressSync(other);
+  const frame = zstdCompressSync(other);
+  const damaged = Buffer.from(frame);
   damaged[damaged.length >> 1] ^= 0xff;
+  const two = Buffer.concat([other, other]);
   const cases: [string, object, string][] = [
-    ["an empty chunk", { chunks: [{ data: other }, { data: new Uint8Array(0) }] }, "chunks[1].data"],
-    ["a damaged frame", { chunks: [{ data: other }, { data: damaged, encoding: ChunkEncoding.ZSTD, size: BigInt(other.length) }] }, "chunks[1].data"],
-    ["zstd without a size", { chunks: [{ data: zstdCompressSync(other), encoding: ChunkEncoding.ZSTD }] }, "chunks[0].size"],
-    ["identity with a wrong size", { chunk: other, chunks: [{ data: other, size: 5n }] }, "chunks[0].size"],
-    ["an unknown encoding", { chunks: [{ data: other }, { data: other }, { data: other, encoding: 7 }] }, "chunks[2].encoding"],
-    ["a chunk beyond 8 MiB", { chunks: [{ data: Buffer.alloc(8 * 1024 * 1024 + 1) }] }, "chunks[0].data"],
+    ["a length of 0", { moreData: two, moreLengths: [two.length, 0], moreSizes: [0, 0] }, "more_lengths[1]"],
+    ["lengths that do not add up to the data", { moreData: two, moreLengths: [other.length, 10], moreSizes: [0, 0] }, "more_data"],
+    ["data without lengths", { moreData: two }, "more_data"],
+    ["a size missing", { moreData: two, moreLengths: [other.length, other.length], moreSizes: [0] }, "more_sizes"],
+    ["a damaged frame", { moreData: Buffer.concat([other, damaged]), moreLengths: [other.length, damaged.length], moreSizes: [0, other.length] }, "more_data[1]"],
+    ["a frame that decodes to another size", { moreData: frame, moreLengths: [frame.length], moreSizes: [other.length + 1] }, "more_data[0]"],
+    ["a decoded size beyond 8 MiB", { moreData: frame, moreLengths: [frame.length], moreSizes: [8 * 1024 * 1024 + 1] }, "more_sizes[0]"],
+    ["a raw chunk beyond 8 MiB", { moreData: Buffer.alloc(8 * 1024 * 1024 + 1), moreLengths: [8 * 1024 * 1024 + 1], moreSizes: [0] }, "more_data[0]"],
   ];
   for (const [what, msg, field] of cases) {
     const e = await expectError(ctx.uploads.uploadChunks(stream([{ storeId: store }, msg]))).catch((err: Error) => {
@@ -309,7 +311,7 @@ test("CommitSnapshot takes the chunk list packed (chunk_digests, chunk_sizes): t
   const store = "uploads-packed";
   const content = randomBytes(700_000);
   const chunks = chunkLocally(content);
-  await ctx.uploads.uploadChunks(stream([{ storeId: store }, { chunks: chunks.map((c) => ({ data: c.bytes })) }]));
+  await ctx.uploads.uploadChunks(stream([{ storeId: store }, ...chunks.map((c) => ({ chunk: c.bytes }))]));
   const sha = createHash("sha256").update(content).digest("hex");
   const packed = { chunkDigests: Buffer.concat(chunks.map((c) => c.digest)), chunkSizes: chunks.map((c) => Number(c.size)) };
   const head = { ...header({ resourceId: "packed", expectedSha256: sha, idempotencyKey: "packed-commit" }), storeId: store };
@@ -337,6 +339,15 @@ test("CommitSnapshot takes the chunk list packed (chunk_digests, chunk_sizes): t
     assert.is(e.code, Code.InvalidArgument, what);
     assert.equal(e.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field), [field], what);
   }
+});
+
+test("FindMissingChunks takes 10,000 digests but refuses a larger request before parsing it (RESOURCE_EXHAUSTED)", async (ctx) => {
+  const digests = Array.from({ length: 10_000 }, (_, i) => createHash("sha256").update(`probe ${i}`).digest());
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: STORE, digests })).missingDigests.length, 10_000);
+  // 600,000 empty digests: 1.2 MB on the wire, and 600,000 objects were the server to parse it.
+  const flood = await expectError(ctx.uploads.findMissingChunks({ storeId: STORE, digests: Array.from({ length: 600_000 }, () => new Uint8Array(0)) }));
+  assert.is(flood.code, Code.ResourceExhausted);
+  assert.is((await ctx.uploads.findMissingChunks({ storeId: STORE, digests: digests.slice(0, 3) })).missingDigests.length, 3, "the server still answers");
 });
 
 test.run();

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file vellum/v1/upload_service.proto.
  */
 export const file_vellum_v1_upload_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch52ZWxsdW0vdjEvdXBsb2FkX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSJFChJTdGFydFVwbG9hZFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyIjgKE1N0YXJ0VXBsb2FkUmVzcG9uc2USIQoGdXBsb2FkGAEgASgLMhEudmVsbHVtLnYxLlVwbG9hZCI3ChBHZXRVcGxvYWRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSI2ChFHZXRVcGxvYWRSZXNwb25zZRIhCgZ1cGxvYWQYASABKAsyES52ZWxsdW0udjEuVXBsb2FkIjoKE0NhbmNlbFVwbG9hZFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJIjkKFENhbmNlbFVwbG9hZFJlc3BvbnNlEiEKBnVwbG9hZBgBIAEoCzIRLnZlbGx1bS52MS5VcGxvYWQiUAoYRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg8KB2RpZ2VzdHMYAiADKAwSEQoJZW5jcnlwdGVkGAMgASgIIjQKGUZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2USFwoPbWlzc2luZ19kaWdlc3RzGAEgAygMIq0BChNVcGxvYWRDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCWVuY3J5cHRlZBgCIAEoCBINCgVjaHVuaxgDIAEoDBIqCghlbmNvZGluZxgEIAEoDjIYLnZlbGx1bS52MS5DaHVua0VuY29kaW5nEgwKBHNpemUYBSABKAMSKAoGY2h1bmtzGAYgAygLMhgudmVsbHVtLnYxLlVwbG9hZGVkQ2h1bmsiVwoNVXBsb2FkZWRDaHVuaxIMCgRkYXRhGAEgASgMEioKCGVuY29kaW5nGAIgASgOMhgudmVsbHVtLnYxLkNodW5rRW5jb2RpbmcSDAoEc2l6ZRgDIAEoAyJcChRVcGxvYWRDaHVua3NSZXNwb25zZRIXCg9jaHVua3NfcmVjZWl2ZWQYASABKAMSFQoNY2h1bmtzX3N0b3JlZBgCIAEoAxIUCgxieXRlc19zdG9yZWQYAyABKAMimQEKFUNvbW1pdFNuYXBzaG90UmVxdWVzdBIvCgZoZWFkZXIYASABKAsyHy52ZWxsdW0udjEuVXBsb2FkU25hcHNob3RIZWFkZXISIwoGY2h1bmtzGAIgAygLMhMudmVsbHVtLnYxLkNodW5rUmVmEhUKDWNodW5rX2RpZ2VzdHMYAyABKAwSEwoLY2h1bmtfc2l6ZXMYBCADKA0iPwoWQ29tbWl0U25hcHNob3RSZXNwb25zZRIlCghzbmFwc2hvdBgBIAEoCzITLnZlbGx1bS52MS5TbmFwc2hvdCplCg1DaHVua0VuY29kaW5nEh4KGkNIVU5LX0VOQ09ESU5HX1VOU1BFQ0lGSUVEEAASGwoXQ0hVTktfRU5DT0RJTkdfSURFTlRJVFkQARIXChNDSFVOS19FTkNPRElOR19aU1REEAIyigQKDVVwbG9hZFNlcnZpY2USTAoLU3RhcnRVcGxvYWQSHS52ZWxsdW0udjEuU3RhcnRVcGxvYWRSZXF1ZXN0Gh4udmVsbHVtLnYxLlN0YXJ0VXBsb2FkUmVzcG9uc2USSwoJR2V0VXBsb2FkEhsudmVsbHVtLnYxLkdldFVwbG9hZFJlcXVlc3QaHC52ZWxsdW0udjEuR2V0VXBsb2FkUmVzcG9uc2UiA5ACARJPCgxDYW5jZWxVcGxvYWQSHi52ZWxsdW0udjEuQ2FuY2VsVXBsb2FkUmVxdWVzdBofLnZlbGx1bS52MS5DYW5jZWxVcGxvYWRSZXNwb25zZRJjChFGaW5kTWlzc2luZ0NodW5rcxIjLnZlbGx1bS52MS5GaW5kTWlzc2luZ0NodW5rc1JlcXVlc3QaJC52ZWxsdW0udjEuRmluZE1pc3NpbmdDaHVua3NSZXNwb25zZSIDkAIBElEKDFVwbG9hZENodW5rcxIeLnZlbGx1bS52MS5VcGxvYWRDaHVua3NSZXF1ZXN0Gh8udmVsbHVtLnYxLlVwbG9hZENodW5rc1Jlc3BvbnNlKAESVQoOQ29tbWl0U25hcHNob3QSIC52ZWxsdW0udjEuQ29tbWl0U25hcHNob3RSZXF1ZXN0GiEudmVsbHVtLnYxLkNvbW1pdFNuYXBzaG90UmVzcG9uc2ViBnByb3RvMw", [file_vellum_v1_snapshot, file_vellum_v1_snapshot_service, file_vellum_v1_upload]);
+  fileDesc("Ch52ZWxsdW0vdjEvdXBsb2FkX3NlcnZpY2UucHJvdG8SCXZlbGx1bS52MSJFChJTdGFydFVwbG9hZFJlcXVlc3QSLwoGaGVhZGVyGAEgASgLMh8udmVsbHVtLnYxLlVwbG9hZFNuYXBzaG90SGVhZGVyIjgKE1N0YXJ0VXBsb2FkUmVzcG9uc2USIQoGdXBsb2FkGAEgASgLMhEudmVsbHVtLnYxLlVwbG9hZCI3ChBHZXRVcGxvYWRSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSI2ChFHZXRVcGxvYWRSZXNwb25zZRIhCgZ1cGxvYWQYASABKAsyES52ZWxsdW0udjEuVXBsb2FkIjoKE0NhbmNlbFVwbG9hZFJlcXVlc3QSEAoIc3RvcmVfaWQYASABKAkSEQoJdXBsb2FkX2lkGAIgASgJIjkKFENhbmNlbFVwbG9hZFJlc3BvbnNlEiEKBnVwbG9hZBgBIAEoCzIRLnZlbGx1bS52MS5VcGxvYWQiUAoYRmluZE1pc3NpbmdDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEg8KB2RpZ2VzdHMYAiADKAwSEQoJZW5jcnlwdGVkGAMgASgIIjQKGUZpbmRNaXNzaW5nQ2h1bmtzUmVzcG9uc2USFwoPbWlzc2luZ19kaWdlc3RzGAEgAygMIsABChNVcGxvYWRDaHVua3NSZXF1ZXN0EhAKCHN0b3JlX2lkGAEgASgJEhEKCWVuY3J5cHRlZBgCIAEoCBINCgVjaHVuaxgDIAEoDBIqCghlbmNvZGluZxgEIAEoDjIYLnZlbGx1bS52MS5DaHVua0VuY29kaW5nEgwKBHNpemUYBSABKAMSEQoJbW9yZV9kYXRhGAYgASgMEhQKDG1vcmVfbGVuZ3RocxgHIAMoDRISCgptb3JlX3NpemVzGAggAygNIlwKFFVwbG9hZENodW5rc1Jlc3BvbnNlEhcKD2NodW5rc19yZWNlaXZlZBgBIAEoAxIVCg1jaHVua3Nfc3RvcmVkGAIgASgDEhQKDGJ5dGVzX3N0b3JlZBgDIAEoAyKZAQoVQ29tbWl0U25hcHNob3RSZXF1ZXN0Ei8KBmhlYWRlchgBIAEoCzIfLnZlbGx1bS52MS5VcGxvYWRTbmFwc2hvdEhlYWRlchIjCgZjaHVua3MYAiADKAsyEy52ZWxsdW0udjEuQ2h1bmtSZWYSFQoNY2h1bmtfZGlnZXN0cxgDIAEoDBITCgtjaHVua19zaXplcxgEIAMoDSI/ChZDb21taXRTbmFwc2hvdFJlc3BvbnNlEiUKCHNuYXBzaG90GAEgASgLMhMudmVsbHVtLnYxLlNuYXBzaG90KmUKDUNodW5rRW5jb2RpbmcSHgoaQ0hVTktfRU5DT0RJTkdfVU5TUEVDSUZJRUQQABIbChdDSFVOS19FTkNPRElOR19JREVOVElUWRABEhcKE0NIVU5LX0VOQ09ESU5HX1pTVEQQAjKKBAoNVXBsb2FkU2VydmljZRJMCgtTdGFydFVwbG9hZBIdLnZlbGx1bS52MS5TdGFydFVwbG9hZFJlcXVlc3QaHi52ZWxsdW0udjEuU3RhcnRVcGxvYWRSZXNwb25zZRJLCglHZXRVcGxvYWQSGy52ZWxsdW0udjEuR2V0VXBsb2FkUmVxdWVzdBocLnZlbGx1bS52MS5HZXRVcGxvYWRSZXNwb25zZSIDkAIBEk8KDENhbmNlbFVwbG9hZBIeLnZlbGx1bS52MS5DYW5jZWxVcGxvYWRSZXF1ZXN0Gh8udmVsbHVtLnYxLkNhbmNlbFVwbG9hZFJlc3BvbnNlEmMKEUZpbmRNaXNzaW5nQ2h1bmtzEiMudmVsbHVtLnYxLkZpbmRNaXNzaW5nQ2h1bmtzUmVxdWVzdBokLnZlbGx1bS52MS5GaW5kTWlzc2luZ0NodW5rc1Jlc3BvbnNlIgOQAgESUQoMVXBsb2FkQ2h1bmtzEh4udmVsbHVtLnYxLlVwbG9hZENodW5rc1JlcXVlc3QaHy52ZWxsdW0udjEuVXBsb2FkQ2h1bmtzUmVzcG9uc2UoARJVCg5Db21taXRTbmFwc2hvdBIgLnZlbGx1bS52MS5Db21taXRTbmFwc2hvdFJlcXVlc3QaIS52ZWxsdW0udjEuQ29tbWl0U25hcHNob3RSZXNwb25zZWIGcHJvdG8z", [file_vellum_v1_snapshot, file_vellum_v1_snapshot_service, file_vellum_v1_upload]);
 
 /**
  * Request for StartUpload.
@@ -258,13 +258,28 @@ export type UploadChunksRequest = Message<"vellum.v1.UploadChunksRequest"> & {
   size: bigint;
 
   /**
-   * More chunks, stored after `chunk` (if any), in order. Batching small chunks into one message
-   * saves the per-message cost on both sides; a message must still fit the server's message size
-   * limit (VELLUM_MAX_MESSAGE_BYTES, 16 MiB by default).
+   * More chunks, stored after `chunk` (if any), in order: their bytes back to back. Batching small
+   * chunks into one message saves the per-message cost on both sides; the three fields are packed
+   * so that parsing a message costs in proportion to its size, not to how many chunks it names.
    *
-   * @generated from field: repeated vellum.v1.UploadedChunk chunks = 6;
+   * @generated from field: bytes more_data = 6;
    */
-  chunks: UploadedChunk[];
+  moreData: Uint8Array;
+
+  /**
+   * The length in `more_data` of each of the chunks, in order (at least 1 each, summing to its size).
+   *
+   * @generated from field: repeated uint32 more_lengths = 7;
+   */
+  moreLengths: number[];
+
+  /**
+   * One per entry of `more_lengths`: 0 when that chunk is sent as it is, else the chunk is one zstd
+   * frame and this is its decoded size (1 to 8 MiB), with the rules of CHUNK_ENCODING_ZSTD.
+   *
+   * @generated from field: repeated uint32 more_sizes = 8;
+   */
+  moreSizes: number[];
 };
 
 /**
@@ -273,41 +288,6 @@ export type UploadChunksRequest = Message<"vellum.v1.UploadChunksRequest"> & {
  */
 export const UploadChunksRequestSchema: GenMessage<UploadChunksRequest> = /*@__PURE__*/
   messageDesc(file_vellum_v1_upload_service, 8);
-
-/**
- * One chunk of an UploadChunks message, with the same rules as its `chunk`, `encoding` and `size`.
- *
- * @generated from message vellum.v1.UploadedChunk
- */
-export type UploadedChunk = Message<"vellum.v1.UploadedChunk"> & {
-  /**
-   * The chunk (1 byte to 8 MiB once decoded), as `encoding` says.
-   *
-   * @generated from field: bytes data = 1;
-   */
-  data: Uint8Array;
-
-  /**
-   * How `data` is encoded; unspecified means identity.
-   *
-   * @generated from field: vellum.v1.ChunkEncoding encoding = 2;
-   */
-  encoding: ChunkEncoding;
-
-  /**
-   * The decoded size in bytes; required with CHUNK_ENCODING_ZSTD, otherwise 0 or the length of `data`.
-   *
-   * @generated from field: int64 size = 3;
-   */
-  size: bigint;
-};
-
-/**
- * Describes the message vellum.v1.UploadedChunk.
- * Use `create(UploadedChunkSchema)` to create a new message.
- */
-export const UploadedChunkSchema: GenMessage<UploadedChunk> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 9);
 
 /**
  * Response for UploadChunks.
@@ -342,7 +322,7 @@ export type UploadChunksResponse = Message<"vellum.v1.UploadChunksResponse"> & {
  * Use `create(UploadChunksResponseSchema)` to create a new message.
  */
 export const UploadChunksResponseSchema: GenMessage<UploadChunksResponse> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 10);
+  messageDesc(file_vellum_v1_upload_service, 9);
 
 /**
  * Request for CommitSnapshot.
@@ -386,7 +366,7 @@ export type CommitSnapshotRequest = Message<"vellum.v1.CommitSnapshotRequest"> &
  * Use `create(CommitSnapshotRequestSchema)` to create a new message.
  */
 export const CommitSnapshotRequestSchema: GenMessage<CommitSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 11);
+  messageDesc(file_vellum_v1_upload_service, 10);
 
 /**
  * Response for CommitSnapshot.
@@ -407,7 +387,7 @@ export type CommitSnapshotResponse = Message<"vellum.v1.CommitSnapshotResponse">
  * Use `create(CommitSnapshotResponseSchema)` to create a new message.
  */
 export const CommitSnapshotResponseSchema: GenMessage<CommitSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_vellum_v1_upload_service, 12);
+  messageDesc(file_vellum_v1_upload_service, 11);
 
 /**
  * How an UploadChunks message carries its chunk.
@@ -498,7 +478,7 @@ export const UploadService: GenService<{
   },
   /**
    * Stores chunks: the first message names the store, every message may carry one chunk (at most
-   * 8 MiB) in `chunk` and more in `chunks`, raw or as zstd frames (see ChunkEncoding). The server
+   * 8 MiB) in `chunk` and more in `more_data`, raw or as zstd frames (see ChunkEncoding). The server
    * hashes each chunk's plaintext itself; chunks are durable and indexed when the response arrives,
    * which counts them. Requires snapshot:write.
    *

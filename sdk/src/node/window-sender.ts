@@ -8,7 +8,7 @@
  */
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { ChunkEncoding, type UploadChunksRequestSchema, type UploadedChunkSchema, type UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
+import type { UploadChunksRequestSchema, UploadService } from "../../../gen/vellum/v1/upload_service_pb.js";
 import type { UploadSnapshotHeaderSchema } from "../../../gen/vellum/v1/snapshot_service_pb.js";
 import type { ChunkWindow, ChunkWork } from "./chunk-pool.js";
 
@@ -27,7 +27,7 @@ export const DEFAULT_STREAM_BYTES = 64 * 1024 * 1024;
 const FIND_BATCH = 10_000;
 
 /**
- * Chunk payload bytes gathered into one UploadChunks message (`chunks`) before it is queued: one
+ * Chunk payload bytes gathered into one UploadChunks message (`more_data`) before it is queued: one
  * message per chunk cost each side a message's framing, serialization and stream bookkeeping for
  * every few kilobytes of compressed chunk. Far below the server's message size limit (16 MiB by
  * default, at least 64 KiB); a chunk larger than this travels alone.
@@ -66,7 +66,6 @@ interface Hashed {
 }
 
 type ChunkMessage = MessageInitShape<typeof UploadChunksRequestSchema>;
-type Chunk = MessageInitShape<typeof UploadedChunkSchema>;
 
 /** A digest as a short string key (32 one-byte characters). */
 const keyAt = (digests: Uint8Array, i: number) => Buffer.from(digests.buffer, digests.byteOffset + i * 32, 32).toString("latin1");
@@ -102,7 +101,7 @@ function createChunkStream(open: (messages: AsyncIterable<ChunkMessage>, chunksP
   return {
     put(m: ChunkMessage): Promise<void> {
       call ??= open(messages(), () => chunks);
-      chunks += m.chunks!.length;
+      chunks += m.moreLengths!.length;
       return new Promise<void>((taken) => {
         queue.push({ m, taken });
         notify();
@@ -153,8 +152,8 @@ export function createWindowSender(d: WindowSenderDeps) {
   let streamBytes = 0;
   let streamKeys: string[] = [];
   const ended: Promise<unknown>[] = [];
-  /** Queues a message of `chunks` (payload `bytes`, digests `keys`) on the stream, opening the next one every streamBytes. */
-  const put = (chunks: Chunk[], bytes: number, keys: string[]): Promise<void> => {
+  /** Queues a message of chunks (digests `keys`) on the stream, opening the next one every streamBytes. */
+  const put = (m: ChunkMessage, keys: string[]): Promise<void> => {
     if (streamBytes >= d.streamBytes) {
       const durable = streamKeys;
       const end = stream.end();
@@ -166,9 +165,9 @@ export function createWindowSender(d: WindowSenderDeps) {
       streamBytes = 0;
       streamKeys = [];
     }
-    streamBytes += bytes;
+    streamBytes += m.moreData!.length;
     for (const k of keys) streamKeys.push(k);
-    return stream.put({ chunks });
+    return stream.put(m);
   };
   /** Payload bytes the stream the next message goes to takes before it ends. */
   const streamRoom = () => (streamBytes >= d.streamBytes ? d.streamBytes : d.streamBytes - streamBytes);
@@ -203,35 +202,45 @@ export function createWindowSender(d: WindowSenderDeps) {
     // A window's chunks may straddle two streams (a new one starts every streamBytes), and each
     // stream takes its messages at its own pace: the window is free only once every one is taken.
     const taken: Promise<void>[] = [];
-    let batch: Chunk[] = [];
-    let batchKeys: string[] = [];
-    let batchBytes = 0;
+    // A message's chunks are a run of bytes back to back in one buffer (the frames, or the window
+    // for chunks sent raw), sent as a view of it: no copy before serialization.
+    let run: Uint8Array | undefined;
+    let from = 0;
+    let to = 0;
+    let runLengths: number[] = [];
+    let runSizes: number[] = [];
+    let runKeys: string[] = [];
     const flush = () => {
-      taken.push(put(batch, batchBytes, batchKeys));
-      batch = [];
-      batchKeys = [];
-      batchBytes = 0;
+      taken.push(put({ moreData: run!.subarray(from, to), moreLengths: runLengths, moreSizes: runSizes }, runKeys));
+      run = undefined;
+      runLengths = [];
+      runSizes = [];
+      runKeys = [];
     };
     for (let i = 0, at = 0; i < picks.length; i++) {
       const c = picks[i];
-      const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
-      stats.chunkBytesSent += plain.length;
-      let chunk: Chunk;
-      if (lengths !== undefined && lengths[i] >= 0) {
-        chunk = { data: frames!.subarray(at, (at += lengths[i])), encoding: ChunkEncoding.ZSTD, size: BigInt(plain.length) };
-      } else {
-        chunk = { data: plain }; // a view of the window's buffer
+      const start = c === 0 ? 0 : ends[c - 1];
+      const plainSize = ends[c] - start;
+      stats.chunkBytesSent += plainSize;
+      const zstd = lengths !== undefined && lengths[i] >= 0;
+      const src = zstd ? frames! : window;
+      const begin = zstd ? at : start;
+      const n = zstd ? lengths![i] : plainSize;
+      if (zstd) at += n;
+      if (run !== undefined && (src !== run || begin !== to || to - from + n > MESSAGE_BYTES)) flush();
+      if (run === undefined) {
+        run = src;
+        from = to = begin;
       }
-      const n = chunk.data!.length;
-      if (batch.length > 0 && batchBytes + n > MESSAGE_BYTES) flush();
-      batch.push(chunk);
-      batchKeys.push(keys[i]);
-      batchBytes += n;
+      to += n;
+      runLengths.push(n);
+      runSizes.push(zstd ? plainSize : 0);
+      runKeys.push(keys[i]);
       stats.bytesSent += n;
       // A message ends where its stream would: a stream still ends at the first chunk that takes it to streamBytes.
-      if (batchBytes >= streamRoom()) flush();
+      if (to - from >= streamRoom()) flush();
     }
-    if (batch.length > 0) flush();
+    if (run !== undefined) flush();
     stats.chunksSent += picks.length;
     await d.guard(Promise.all(taken));
   }

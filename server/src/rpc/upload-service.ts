@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import { UploadSchema, UploadState, type Upload } from "../../../gen/vellum/v1/upload_pb.js";
 import { ChunkEncoding, UploadService, type CommitSnapshotRequest, type UploadChunksRequest } from "../../../gen/vellum/v1/upload_service_pb.js";
 import { invalidField } from "../domain/errors.js";
 import { MAX_UPLOADED_CHUNK_BYTES, type UploadSession, type UploadedChunk } from "../domain/uploads/types.js";
-import { MAX_CHUNK_REF_BYTES, MAX_COMMIT_CHUNKS, type UploadUseCases } from "../domain/uploads/service.js";
+import { MAX_CHUNK_REF_BYTES, MAX_COMMIT_CHUNKS, MAX_FIND_DIGESTS, type UploadUseCases } from "../domain/uploads/service.js";
 import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
 import { snapshotToPb, ts } from "./convert.js";
@@ -22,6 +22,24 @@ export function uploadToPb(s: UploadSession): Upload {
     updateTime: ts(s.updateTime),
     expireTime: ts(s.expireTime),
   });
+}
+
+/**
+ * Request bytes a FindMissingChunks call may take: MAX_FIND_DIGESTS digests of 34 bytes on the wire,
+ * with room to spare. The server's general limit (16 MiB) let one call of empty digests, 2 bytes
+ * each, make the parser build over 8 million objects (1.1 GB) before the handler could refuse it.
+ */
+export const FIND_MISSING_MAX_BYTES = Math.max(1024 * 1024, MAX_FIND_DIGESTS * 34 * 2);
+
+/** Routes UploadService, FindMissingChunks with its own request size limit (FIND_MISSING_MAX_BYTES). */
+export function routeUploadService(router: ConnectRouter, impl: ServiceImpl<typeof UploadService>): void {
+  const m = UploadService.method;
+  router.rpc(m.startUpload, impl.startUpload);
+  router.rpc(m.getUpload, impl.getUpload);
+  router.rpc(m.cancelUpload, impl.cancelUpload);
+  router.rpc(m.findMissingChunks, impl.findMissingChunks, { readMaxBytes: FIND_MISSING_MAX_BYTES });
+  router.rpc(m.uploadChunks, impl.uploadChunks);
+  router.rpc(m.commitSnapshot, impl.commitSnapshot);
 }
 
 export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<typeof UploadService> {
@@ -77,36 +95,45 @@ function chunkListOf(req: CommitSnapshotRequest): { digest: Uint8Array; size: bi
   });
 }
 
-/**
- * One chunk as a message carries it (undefined for none: an empty `chunk` field), its encoding and
- * declared size checked; `at` prefixes the field names of violations ("" or "chunks[i].").
- */
-function chunkOf(bytes: Uint8Array, encoding: ChunkEncoding, declared: bigint, at: string, field: string): UploadedChunk | undefined {
-  const size = Number(declared);
-  switch (encoding) {
+/** The chunk in a message's `chunk` field (undefined for none), its encoding and declared size checked. */
+function chunkOf(m: UploadChunksRequest): UploadedChunk | undefined {
+  const size = Number(m.size);
+  switch (m.encoding) {
     case ChunkEncoding.UNSPECIFIED:
     case ChunkEncoding.IDENTITY:
-      if (size !== 0 && size !== bytes.length) throw invalidField(`${at}size`, `must be 0 or the length of ${field} unless encoding is ZSTD`);
-      return bytes.length ? { bytes, field: `${at}${field}` } : undefined;
+      if (size !== 0 && size !== m.chunk.length) throw invalidField("size", "must be 0 or the length of chunk unless encoding is ZSTD");
+      return m.chunk.length ? { bytes: m.chunk } : undefined;
     case ChunkEncoding.ZSTD:
-      if (!bytes.length) throw invalidField(`${at}${field}`, "must hold a zstd frame when encoding is ZSTD");
-      if (!(size >= 1 && size <= MAX_UPLOADED_CHUNK_BYTES)) throw invalidField(`${at}size`, `must be 1..${MAX_UPLOADED_CHUNK_BYTES} when encoding is ZSTD`);
-      return { bytes, zstdSize: size, field: `${at}${field}` };
+      if (!m.chunk.length) throw invalidField("chunk", "must hold a zstd frame when encoding is ZSTD");
+      if (!(size >= 1 && size <= MAX_UPLOADED_CHUNK_BYTES)) throw invalidField("size", `must be 1..${MAX_UPLOADED_CHUNK_BYTES} when encoding is ZSTD`);
+      return { bytes: m.chunk, zstdSize: size };
     default:
-      throw invalidField(`${at}encoding`, `unknown chunk encoding ${encoding}`);
+      throw invalidField("encoding", `unknown chunk encoding ${m.encoding}`);
   }
 }
 
-/** The chunks of one message in order: `chunk` (when not empty), then each of `chunks` (never empty). */
+/** The chunks of one message in order: `chunk` (when not empty), then each of `more_data`. */
 function* chunksIn(m: UploadChunksRequest): Generator<UploadedChunk> {
-  const head = chunkOf(m.chunk, m.encoding, m.size, "", "chunk");
+  const head = chunkOf(m);
   if (head) yield head;
-  for (let i = 0; i < m.chunks.length; i++) {
-    const c = m.chunks[i];
-    const at = `chunks[${i}].`;
-    const more = chunkOf(c.data, c.encoding, c.size, at, "data");
-    if (!more) throw invalidField(`${at}data`, "must not be empty");
-    yield more;
+  const { moreData: data, moreLengths: lengths, moreSizes: sizes } = m;
+  if (lengths.length === 0 && sizes.length === 0 && data.length === 0) return;
+  if (sizes.length !== lengths.length) throw invalidField("more_sizes", `must have one entry per entry of more_lengths (${lengths.length}), got ${sizes.length}`);
+  let total = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    if (lengths[i] < 1) throw invalidField(`more_lengths[${i}]`, "must be at least 1");
+    total += lengths[i];
+  }
+  if (total !== data.length) throw invalidField("more_data", `must be the ${total} bytes that more_lengths add up to, got ${data.length}`);
+  for (let i = 0, at = 0; i < lengths.length; at += lengths[i], i++) {
+    const bytes = data.subarray(at, at + lengths[i]);
+    const field = `more_data[${i}]`;
+    if (sizes[i] === 0) {
+      yield { bytes, field };
+    } else {
+      if (sizes[i] > MAX_UPLOADED_CHUNK_BYTES) throw invalidField(`more_sizes[${i}]`, `must be 0 or 1..${MAX_UPLOADED_CHUNK_BYTES}`);
+      yield { bytes, zstdSize: sizes[i], field };
+    }
   }
 }
 

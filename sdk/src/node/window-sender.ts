@@ -137,7 +137,7 @@ export function createWindowSender(d: WindowSenderDeps) {
           yield* messages;
         })(), d.call)
         .then((res) => {
-          // A server that stored fewer chunks than were sent (one that predates `chunks`) would
+          // A server that stored fewer chunks than were sent (one that predates `more_data`) would
           // otherwise fail only at the commit, as missing chunks.
           if (res.chunksReceived !== BigInt(chunksPut())) {
             throw new ConnectError(`UploadChunks: the server received ${res.chunksReceived} of ${chunksPut()} chunks sent`, Code.FailedPrecondition);

@@ -2,9 +2,9 @@
  * Where an incremental upload hashes and compresses its windows: the process's shared pool of
  * worker threads (chunk-worker.ts) or, with no workers, the calling thread. Both run chunk-work.ts,
  * so their results are identical. A window's buffer is a SharedArrayBuffer that a worker reads in
- * place (never copied, and never moved: a buffer transferred to a thread and back is new external
- * memory to V8 each time, and on the calling thread that churn set off a full GC every few
- * windows). Until the promise settles the caller must not write to the window's buffer.
+ * place: never copied, and never moved (a buffer moved between threads is new external memory to
+ * V8 each time, which counts towards its full collections). Until the promise settles the caller
+ * must not write to the window's buffer.
  */
 import { Worker } from "node:worker_threads";
 import { compressChunks, hashChunks, type CompressedChunks } from "./chunk-work.js";

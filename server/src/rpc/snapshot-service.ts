@@ -25,12 +25,12 @@ import { dateOf, jobToPb, snapshotToPb, snapshotTypeFromPb } from "./convert.js"
 import { summaryDimensionFromPb, summaryGroupToPb } from "./retention-convert.js";
 
 /**
- * Largest chunk in one DownloadSnapshot message. Encoding a message allocates three buffers about
- * its size (protobuf-es grows its writer to a power of two, copies the result out, and connect
- * copies that into the gRPC envelope). Up to this size, with the 4 bytes of field tag and length,
- * the writer stays at 128 KiB, and every one of them stays below the 256 KiB mmap threshold that
- * `npm start` sets, so they reuse heap memory; a 256 KiB chunk made the writer 512 KiB and each
- * buffer a fresh mapping whose pages fault in (on this VM, 2 to 3 times the CPU per byte encoded).
+ * Largest chunk in one DownloadSnapshot message. Encoding a message allocates two buffers about its
+ * size (protobuf-es copies the bytes out of its writer, which it keeps between messages, and
+ * connect copies them into the gRPC envelope). Up to this size, with the 4 bytes of field tag and
+ * length, both stay below the 256 KiB mmap threshold that `npm start` sets, so they reuse heap
+ * memory; at 256 KiB each was a fresh mapping whose pages fault in (on this VM, 2 to 3 times the
+ * CPU per byte encoded).
  */
 export const DOWNLOAD_CHUNK_BYTES = 128 * 1024 - 64;
 /** Download pieces at least this large are sent without copying (smaller ones are packed). */

@@ -204,18 +204,19 @@ export function createWindowSender(d: WindowSenderDeps) {
     const taken: Promise<void>[] = [];
     // A message's chunks are a run of bytes back to back in one buffer (the frames, or the window
     // for chunks sent raw), sent as a view of it: no copy before serialization.
+    // The run holds picks [first, first + runLengths.length).
     let run: Uint8Array | undefined;
     let from = 0;
     let to = 0;
+    let first = 0;
     let runLengths: number[] = [];
     let runSizes: number[] = [];
-    let runKeys: string[] = [];
     const flush = () => {
-      taken.push(put({ moreData: run!.subarray(from, to), moreLengths: runLengths, moreSizes: runSizes }, runKeys));
+      const m = { moreData: run!.subarray(from, to), moreLengths: runLengths, moreSizes: runSizes };
+      taken.push(put(m, keys.slice(first, first + runLengths.length)));
       run = undefined;
       runLengths = [];
       runSizes = [];
-      runKeys = [];
     };
     for (let i = 0, at = 0; i < picks.length; i++) {
       const c = picks[i];
@@ -231,11 +232,11 @@ export function createWindowSender(d: WindowSenderDeps) {
       if (run === undefined) {
         run = src;
         from = to = begin;
+        first = i;
       }
       to += n;
       runLengths.push(n);
       runSizes.push(zstd ? plainSize : 0);
-      runKeys.push(keys[i]);
       stats.bytesSent += n;
       // A message ends where its stream would: a stream still ends at the first chunk that takes it to streamBytes.
       if (to - from >= streamRoom()) flush();

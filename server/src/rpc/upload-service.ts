@@ -4,7 +4,7 @@ import { UploadSchema, UploadState, type Upload } from "../../../gen/vellum/v1/u
 import { ChunkEncoding, UploadService, type CommitSnapshotRequest, type UploadChunksRequest } from "../../../gen/vellum/v1/upload_service_pb.js";
 import { invalidField } from "../domain/errors.js";
 import { MAX_UPLOADED_CHUNK_BYTES, type UploadSession, type UploadedChunk } from "../domain/uploads/types.js";
-import { MAX_CHUNK_REF_BYTES, MAX_COMMIT_CHUNKS, MAX_FIND_DIGESTS, type UploadUseCases } from "../domain/uploads/service.js";
+import { type ChunkListFields, MAX_FIND_DIGESTS, type UploadUseCases } from "../domain/uploads/service.js";
 import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
 import { snapshotToPb, ts } from "./convert.js";
@@ -71,28 +71,28 @@ export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<ty
     },
     async commitSnapshot(req, ctx) {
       const header = headerFromPb(req.header, { forbidSession: true });
-      const snapshot = await uploads.commitChunks(header, chunkListOf(req), { actor: callerOf(ctx).id, audit: auditOf(ctx), signal: ctx.signal });
+      const { refs, fields } = chunkListOf(req);
+      const snapshot = await uploads.commitChunks(header, refs, { actor: callerOf(ctx).id, audit: auditOf(ctx), signal: ctx.signal, fields });
       return { snapshot: snapshotToPb(snapshot) };
     },
   };
 }
 
+/** The fields of the packed chunk list. */
+const PACKED_CHUNKS: ChunkListFields = { list: "chunk_digests", size: (i) => `chunk_sizes[${i}]` };
+
 /**
  * The chunk list of a commit, from `chunks` or from its packed form (`chunk_digests` and
- * `chunk_sizes`, checked here so that violations name those fields); never both.
+ * `chunk_sizes`), never both, with the fields its violations name; commitChunks checks the entries.
  */
-function chunkListOf(req: CommitSnapshotRequest): { digest: Uint8Array; size: bigint }[] {
+function chunkListOf(req: CommitSnapshotRequest): { refs: { digest: Uint8Array; size: number }[]; fields?: ChunkListFields } {
   const digests = req.chunkDigests;
-  if (digests.length === 0 && req.chunkSizes.length === 0) return req.chunks;
+  if (digests.length === 0 && req.chunkSizes.length === 0) return { refs: req.chunks.map((r) => ({ digest: r.digest, size: Number(r.size) })) };
   if (req.chunks.length > 0) throw invalidField("chunk_digests", "must be empty when chunks is given");
   if (digests.length % 32 !== 0) throw invalidField("chunk_digests", "must be 32-byte digests back to back");
   const count = digests.length / 32;
-  if (count > MAX_COMMIT_CHUNKS) throw invalidField("chunk_digests", `must have at most ${MAX_COMMIT_CHUNKS} digests`);
   if (req.chunkSizes.length !== count) throw invalidField("chunk_sizes", `must have one size per digest (${count}), got ${req.chunkSizes.length}`);
-  return req.chunkSizes.map((size, i) => {
-    if (size < 1 || size > MAX_CHUNK_REF_BYTES) throw invalidField(`chunk_sizes[${i}]`, "must be between 1 and 64 MiB");
-    return { digest: digests.subarray(i * 32, i * 32 + 32), size: BigInt(size) };
-  });
+  return { refs: req.chunkSizes.map((size, i) => ({ digest: digests.subarray(i * 32, i * 32 + 32), size })), fields: PACKED_CHUNKS };
 }
 
 /** The chunk in a message's `chunk` field (undefined for none), its encoding and declared size checked. */

@@ -11,7 +11,16 @@ import type { ChunkEntry, ChunkUploadStore, UploadHeader, UploadSession, UploadS
 export const MAX_FIND_DIGESTS = 10_000;
 export const MAX_COMMIT_CHUNKS = 1_000_000;
 /** The largest chunk a commit's chunk list may name, in bytes. */
-export const MAX_CHUNK_REF_BYTES = 64 * 1024 * 1024;
+const MAX_CHUNK_REF_BYTES = 64 * 1024 * 1024;
+
+/** The request fields a commit's chunk list came in, named by violations: the list, and chunk i's size. */
+export interface ChunkListFields {
+  list: string;
+  size: (i: number) => string;
+}
+
+/** The fields of a list of ChunkRef messages. */
+const CHUNK_REFS: ChunkListFields = { list: "chunks", size: (i) => `chunks[${i}].size` };
 
 export interface UploadUseCasesDeps {
   snapshots: SnapshotUseCases;
@@ -101,14 +110,15 @@ export function createUploadUseCases(deps: UploadUseCasesDeps) {
     /** Creates a snapshot from chunks the store holds (idempotent with the header's key). */
     async commitChunks(
       header: UploadHeader,
-      refs: { digest: Uint8Array; size: bigint }[],
-      opts: { actor: string; audit: AuditContext; signal?: AbortSignal },
+      refs: readonly { digest: Uint8Array; size: number }[],
+      opts: { actor: string; audit: AuditContext; signal?: AbortSignal; fields?: ChunkListFields },
     ): Promise<Snapshot> {
-      if (refs.length > MAX_COMMIT_CHUNKS) throw invalidField("chunks", `must have at most ${MAX_COMMIT_CHUNKS} entries`);
-      const digests = parseDigests("chunks", refs.map((r) => r.digest));
+      const fields = opts.fields ?? CHUNK_REFS;
+      if (refs.length > MAX_COMMIT_CHUNKS) throw invalidField(fields.list, `must have at most ${MAX_COMMIT_CHUNKS} entries`);
+      const digests = parseDigests(fields.list, refs.map((r) => r.digest));
       const entries: ChunkEntry[] = refs.map((r, i) => {
-        if (r.size <= 0n || r.size > BigInt(MAX_CHUNK_REF_BYTES)) throw invalidField(`chunks[${i}].size`, "must be between 1 and 64 MiB");
-        return { digest: digests[i], size: Number(r.size) };
+        if (!(r.size >= 1 && r.size <= MAX_CHUNK_REF_BYTES)) throw invalidField(fields.size(i), "must be between 1 and 64 MiB");
+        return { digest: digests[i], size: r.size };
       });
       let parts: { chunks: string; expected: typeof header.expected } | undefined; // replay and commit share it
       const fingerprintParts = () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { zstdCompressSync } from "node:zlib";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
@@ -151,6 +152,35 @@ function defineSuite(label: string, database: () => Promise<{ db?: TestDatabase;
     const after: any = await unary(ctx.snapshots, "ListSnapshots", { store_id: "mismatch" });
     assert.is(before.total_size, 0);
     assert.is(after.total_size, 0);
+  });
+
+  test("client-side dedup: chunks many to a message (more_data) and a packed commit list, from grpc-js", async (ctx) => {
+    const addr = `127.0.0.1:${ctx.server.port}`;
+    const uploads = new ctx.pkgs.vellum.v1.UploadService(addr, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as any;
+    try {
+      const data = randomBytes(600_000);
+      const sizes = [100_000, 250_000, 50_000, 200_000];
+      const chunks = sizes.map((_, i) => data.subarray(sizes.slice(0, i).reduce((a, b) => a + b, 0), sizes.slice(0, i + 1).reduce((a, b) => a + b, 0)));
+      const digests = chunks.map((c) => createHash("sha256").update(c).digest());
+      const missing: any = await unary(uploads, "FindMissingChunks", { store_id: STORE, digests });
+      assert.is(missing.missing_digests.length, 4);
+      const frame = zstdCompressSync(chunks[3]);
+      const stored: any = await new Promise((resolve, reject) => {
+        const call = uploads.UploadChunks((err: grpc.ServiceError | null, res: any) => (err ? reject(err) : resolve(res)));
+        call.write({ store_id: STORE, chunk: chunks[0] });
+        call.write({ more_data: Buffer.concat([chunks[1], chunks[2], frame]), more_lengths: [chunks[1].length, chunks[2].length, frame.length], more_sizes: [0, 0, chunks[3].length] });
+        call.end();
+      });
+      assert.is(stored.chunks_received, "4");
+      const whole = createHash("sha256").update(data).digest("hex");
+      const header = { store_id: STORE, resource_type: "dump", resource_id: "dedup", snapshot_type: "SNAPSHOT_TYPE_DB", expected_sha256: whole };
+      const committed: any = await unary(uploads, "CommitSnapshot", { header, chunk_digests: Buffer.concat(digests), chunk_sizes: sizes });
+      assert.is(committed.snapshot.sha256, whole);
+      const got = await download(ctx.snapshots, { store_id: STORE, snapshot_id: committed.snapshot.snapshot_id });
+      assert.ok(got.bytes.equals(data));
+    } finally {
+      uploads.close();
+    }
   });
 
   test("NOT_FOUND, INVALID_ARGUMENT with field violations, OUT_OF_RANGE", async (ctx) => {

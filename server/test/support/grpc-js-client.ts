@@ -11,6 +11,7 @@ export function loadVellumProtos() {
       "vellum/v1/snapshot_service.proto",
       "vellum/v1/version_service.proto",
       "vellum/v1/job_service.proto",
+      "vellum/v1/upload_service.proto",
       "grpc/health/v1/health.proto",
       "grpc/reflection/v1/reflection.proto",
       "grpc/reflection/v1alpha/reflection.proto",
@@ -25,7 +26,7 @@ type Ctor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc
   Record<string, (...args: unknown[]) => unknown>;
 
 interface GrpcPackages {
-  vellum: { v1: { SnapshotService: Ctor; VersionService: Ctor; JobService: Ctor } };
+  vellum: { v1: { SnapshotService: Ctor; VersionService: Ctor; JobService: Ctor; UploadService: Ctor } };
   grpc: {
     health: { v1: { Health: Ctor } };
     reflection: { v1: { ServerReflection: Ctor }; v1alpha: { ServerReflection: Ctor } };

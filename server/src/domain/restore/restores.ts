@@ -118,15 +118,18 @@ export function createRestoreUseCases(deps: RestoreUseCasesDeps) {
       actor: audit.actor,
       params: params as unknown as Record<string, unknown>,
       audit,
-      state: approvalId && !approved ? "AWAITING_APPROVAL" : "QUEUED",
+      // A restore with an approval starts waiting even when it is already approved: a worker checks
+      // that the approval names the job, so the job may be claimed only once it is attached below.
+      state: approvalId ? "AWAITING_APPROVAL" : "QUEUED",
       dedupeKey: req.idempotencyKey ? `restore:${req.storeId}:${req.idempotencyKey}` : undefined,
     });
     if (approvalId && !(await deps.attachApproval(req.storeId, approvalId, job.id))) {
       await deps.jobs.cancel(req.storeId, job.id, audit);
       throw failedPrecondition("approval was used by another restore meanwhile", "APPROVAL_USED");
     }
-    if (approvalId && !approved) {
-      // A decision taken between the enqueue and the attach found no job to settle: settle it now.
+    if (approvalId) {
+      // An approval given ahead, or a decision taken between the enqueue and the attach (which found
+      // no job to settle): settle it now.
       const a = await deps.approvals.get(req.storeId, approvalId);
       const now = await deps.jobs.get(req.storeId, job.id);
       if (now.state === "AWAITING_APPROVAL" && a.state === "APPROVED") {

@@ -12,11 +12,33 @@ export interface DownloadRequest {
   length?: number | bigint;
 }
 
+/** The frames of one DownloadSnapshot message (accept_frames): whole chunks as zstd frames. */
+export interface FramesMessage {
+  frames: Uint8Array;
+  frameLengths: number[];
+  frameSizes: number[];
+  frameDigests: Uint8Array;
+}
+
+/**
+ * Decodes the frames of one message into their plaintext, in order, after checking every frame's
+ * size and SHA-256 against the message (IntegrityError otherwise). The Node entry has one on zstd
+ * (createFrameDecoder); without zstd a download takes plaintext.
+ */
+export interface FrameDecoder {
+  decode(m: FramesMessage): Uint8Array;
+}
+
 export interface DownloadOptions extends CallOptions {
   /** Receives the snapshot's metadata (from the first stream message) before any content. */
   onSnapshot?: (snapshot: Snapshot) => void;
   /** Called with the running total of content bytes received, after each message. */
   onProgress?: (bytesReceived: number) => void;
+  /**
+   * Decodes and verifies chunks the server sends as zstd frames; when set, the download asks for
+   * them (accept_frames), a sixth of the bytes for a typical dump. The Node helpers set it.
+   */
+  frames?: FrameDecoder;
 }
 
 /** True when the request asks for the whole content (so the snapshot's sha256 applies). */
@@ -56,7 +78,7 @@ export async function* downloadSnapshot(
   let finished = false;
   try {
     const stream = client.snapshots.downloadSnapshot(
-      { storeId: req.storeId, snapshotId: req.snapshotId, offset: BigInt(req.offset ?? 0), length: BigInt(req.length ?? 0) },
+      { storeId: req.storeId, snapshotId: req.snapshotId, offset: BigInt(req.offset ?? 0), length: BigInt(req.length ?? 0), acceptFrames: options.frames !== undefined },
       { signal: ac.signal, timeoutMs: options.timeoutMs, headers: options.headers },
     );
     for await (const m of stream) {
@@ -64,11 +86,14 @@ export async function* downloadSnapshot(
         snapshot = m.snapshot;
         options.onSnapshot?.(snapshot);
       }
-      if (m.chunk.length === 0) continue;
+      const framed = m.frameLengths.length > 0;
+      if (m.chunk.length === 0 && !framed) continue;
       if (!snapshot) throw new VellumError(Code.Internal, "DownloadSnapshot sent content before the snapshot metadata");
-      received += BigInt(m.chunk.length);
+      if (framed && (!options.frames || m.chunk.length > 0)) throw new VellumError(Code.Internal, "DownloadSnapshot sent frames it was not asked for, or with plaintext");
+      const content = framed ? options.frames!.decode(m) : m.chunk;
+      received += BigInt(content.length);
       options.onProgress?.(Number(received));
-      yield m.chunk;
+      yield content;
     }
     finished = true;
     if (!snapshot) throw new VellumError(Code.Internal, "DownloadSnapshot ended without snapshot metadata");

@@ -70,7 +70,8 @@ export class VellumError extends Error {
 export class IntegrityError extends VellumError {
   override readonly name = "IntegrityError";
   constructor(
-    readonly check: "sha256" | "size",
+    /** "frame": a chunk sent as a zstd frame (accept_frames) that is not one whole frame of its size, or a frames message whose fields disagree. */
+    readonly check: "sha256" | "size" | "frame",
     readonly expected: string,
     readonly actual: string,
   ) {

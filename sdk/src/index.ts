@@ -49,6 +49,8 @@ export {
   type DownloadBytesOptions,
   type DownloadOptions,
   type DownloadRequest,
+  type FrameDecoder,
+  type FramesMessage,
 } from "./download.js";
 export { listApiKeys, listJobs, listShares, listSnapshots, listVersions, paginate, type Paged } from "./paginate.js";
 export {

@@ -5,6 +5,7 @@
  */
 export * from "./index.js";
 export { sha256File, uploadSnapshot, type NodeUploadOptions, type NodeUploadSource } from "./node/upload-file.js";
+export { createFrameDecoder } from "./node/frame-decoder.js";
 export { DEFAULT_RESUME, downloadSnapshotTo, downloadSnapshotToFile, type DownloadToFileOptions, type DownloadToOptions } from "./node/download-to.js";
 export {
   uploadSnapshotIncremental,

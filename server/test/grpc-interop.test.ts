@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { zstdCompressSync } from "node:zlib";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
@@ -140,6 +140,33 @@ function defineSuite(label: string, database: () => Promise<{ db?: TestDatabase;
     assert.ok(part.bytes.equals(content.subarray(offset, offset + length)), "range download must be byte-exact");
     const tail = await download(ctx.snapshots, { store_id: STORE, snapshot_id: uploadedId, offset: String(content.length - 10) });
     assert.ok(tail.bytes.equals(content.subarray(content.length - 10)));
+  });
+
+  test("accept_frames: whole chunks come as zstd frames that node:zlib decodes to their sizes and digests, byte-exact", async (ctx) => {
+    const lines: string[] = [];
+    for (let i = 0; i < 120_000; i++) lines.push(`${i}\tSKU-${(i * 7919) % 100_003}\t${(i * 37) % 9973}\tcustomer-${i % 4999}@example.com`);
+    const text = Buffer.from(lines.join("\n"));
+    const res = await upload(ctx.snapshots, { store_id: STORE, resource_type: "db_dump", resource_id: "text", snapshot_type: "SNAPSHOT_TYPE_DB" }, text);
+    const parts: Buffer[] = [];
+    let frameBytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      const call = ctx.snapshots.DownloadSnapshot({ store_id: STORE, snapshot_id: res.snapshot.snapshot_id, accept_frames: true });
+      call.on("data", (m: any) => {
+        if (m.frame_lengths.length === 0) return void parts.push(m.chunk);
+        assert.is(m.chunk.length, 0, "a message carries plaintext or frames");
+        frameBytes += m.frames.length;
+        for (let i = 0, at = 0; i < m.frame_lengths.length; at += m.frame_lengths[i++]) {
+          const plain = zstdDecompressSync(m.frames.subarray(at, at + m.frame_lengths[i]));
+          assert.is(plain.length, m.frame_sizes[i]);
+          assert.ok(createHash("sha256").update(plain).digest().equals(m.frame_digests.subarray(32 * i, 32 * i + 32)), "frame digest");
+          parts.push(plain);
+        }
+      });
+      call.on("error", reject);
+      call.on("end", resolve);
+    });
+    assert.ok(Buffer.concat(parts).equals(text), "byte-exact");
+    assert.ok(frameBytes > 0 && frameBytes < text.length / 3, `frames: ${frameBytes} bytes for ${text.length}`);
   });
 
   test("upload mismatches fail and make nothing visible", async (ctx) => {

@@ -10,6 +10,7 @@ import { ShareService } from "../../gen/vellum/v1/share_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { DownloadSnapshotRequestSchema, SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { createBulkGrpcTransport } from "../../sdk/src/node/bulk-transport.js";
+import { createFrameDecoder } from "../../sdk/src/node/frame-decoder.js";
 import { noiseStream } from "./support/noise-stream.js";
 import { rssMiB, sampleRss } from "./support/rss.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
@@ -77,6 +78,26 @@ test("twenty concurrent 100 MiB uploads all succeed and keep the server under 30
   }),
 );
 
+/** An UploadSnapshot of `size` bytes of dump-like text (zstd keeps about a sixth of it); resolves as uploadNoise does. */
+async function uploadText(url: string, storeId: string, size: number) {
+  const client = createClient(SnapshotService, createGrpcTransport({ baseUrl: url }));
+  const hash = createHash("sha256");
+  const { snapshot } = await client.uploadSnapshot(
+    (async function* () {
+      yield { msg: { case: "header" as const, value: { storeId, resourceType: "dump", snapshotType: SnapshotType.DB } } };
+      for (let row = 0, sent = 0; sent < size; ) {
+        const lines: string[] = [];
+        for (let i = 0; i < 10_000; i++, row++) lines.push(`${row}\tSKU-${(row * 7919) % 100_003}\t${(row * 37) % 9973}.${row % 100}\tcustomer-${row % 4999}@example.com\n`);
+        const chunk = Buffer.from(lines.join("")).subarray(0, size - sent);
+        hash.update(chunk);
+        sent += chunk.length;
+        yield { msg: { case: "chunk" as const, value: chunk } };
+      }
+    })(),
+  );
+  return { snapshot: snapshot!, sha256: hash.digest("hex") };
+}
+
 /** An HTTP/2 client that opens `path` and never reads: its stream window is zero and never grows. */
 function stalledClient(url: string, headers: http2.OutgoingHttpHeaders, body?: Uint8Array): http2.ClientHttp2Session {
   const session = http2.connect(url, { settings: { initialWindowSize: 0 } });
@@ -96,10 +117,11 @@ function grpcFrame(message: Uint8Array): Uint8Array {
   return frame;
 }
 
-test("sixty stalled downloads keep the server under 300 MiB RSS, a normal download completes meanwhile, and RSS does not stay up once they disconnect", (ctx) =>
+test("sixty stalled downloads, and thirty taking zstd frames, keep the server under 300 MiB RSS, normal downloads complete meanwhile, and RSS does not stay up once they disconnect", (ctx) =>
   onFreshServer(ctx, async (server, url) => {
     const storeId = "stalled";
     const { snapshot, sha256 } = await uploadNoise(url, storeId, 64 * MiB, 99);
+    const text = await uploadText(url, storeId, 64 * MiB);
     const shares: Client<typeof ShareService> = createClient(ShareService, createGrpcTransport({ baseUrl: url }));
     const { signedUrl } = await shares.shareSnapshot({ storeId, snapshotId: snapshot.snapshotId, access: ShareAccess.DOWNLOAD });
     const pid = server.child.pid!;
@@ -107,11 +129,13 @@ test("sixty stalled downloads keep the server under 300 MiB RSS, a normal downlo
 
     const rss = sampleRss(pid);
     const request = grpcFrame(toBinary(DownloadSnapshotRequestSchema, create(DownloadSnapshotRequestSchema, { storeId, snapshotId: snapshot.snapshotId })));
+    const framesRequest = grpcFrame(toBinary(DownloadSnapshotRequestSchema, create(DownloadSnapshotRequestSchema, { storeId, snapshotId: text.snapshot.snapshotId, acceptFrames: true })));
     const grpcHeaders = { ":method": "POST", ":path": "/vellum.v1.SnapshotService/DownloadSnapshot", "content-type": "application/grpc", te: "trailers" };
     const stalled = [
       ...Array.from({ length: 60 }, () => stalledClient(url, grpcHeaders, request)),
       // The HTTP share download route streams the same way.
       ...Array.from({ length: 10 }, () => stalledClient(url, { ":method": "GET", ":path": new URL(signedUrl).pathname })),
+      ...Array.from({ length: 30 }, () => stalledClient(url, grpcHeaders, framesRequest)),
     ];
     await new Promise((r) => setTimeout(r, 2000)); // ample time for any read-ahead to pile up
 
@@ -124,6 +148,15 @@ test("sixty stalled downloads keep the server under 300 MiB RSS, a normal downlo
     }
     assert.is(size, 64 * MiB);
     assert.is(hash.digest("hex"), sha256, "the normal download completed, byte-identical");
+    const decoder = createFrameDecoder({ reuse: false })!;
+    const textHash = createHash("sha256");
+    let frameMessages = 0;
+    for await (const m of client.downloadSnapshot({ storeId, snapshotId: text.snapshot.snapshotId, acceptFrames: true })) {
+      if (m.frameLengths.length > 0) frameMessages++;
+      textHash.update(m.frameLengths.length > 0 ? decoder.decode(m) : m.chunk);
+    }
+    assert.ok(frameMessages > 0, "the text came as zstd frames");
+    assert.is(textHash.digest("hex"), text.sha256, "the normal frames download completed, byte-identical");
     const during = rssMiB(pid);
     const peak = rss.stop();
 

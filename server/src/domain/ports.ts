@@ -137,6 +137,15 @@ export interface StagedContent {
   abandon(): Promise<void>;
 }
 
+/** A piece of content from ContentStore.readFrames: verified plaintext, or one whole chunk as a zstd frame. */
+export type ContentPiece = Uint8Array | ContentFrame;
+export interface ContentFrame {
+  /** A zstd frame that decodes to `size` bytes whose SHA-256 is `digest` (32 bytes). */
+  frame: Uint8Array;
+  digest: Uint8Array;
+  size: number;
+}
+
 export interface ContentStore {
   /**
    * Largest content `stageInline` takes; absent when the store has no inline path. Inline content
@@ -168,6 +177,17 @@ export interface ContentStore {
     range: { offset: number; length: number },
     signal?: AbortSignal,
   ): AsyncIterable<Uint8Array>;
+  /**
+   * As `read`, for a reader that decodes zstd frames itself and checks each against its digest and
+   * size: whole chunks stored as zstd come as their frames, not decoded or hash-checked here;
+   * every other piece is verified plaintext, as `read` yields it. Absent when the store keeps no
+   * frames.
+   */
+  readFrames?(
+    snapshot: Pick<Snapshot, "storeId" | "contentRef" | "size" | "sha256">,
+    range: { offset: number; length: number },
+    signal?: AbortSignal,
+  ): AsyncIterable<ContentPiece>;
   /** Re-reads all content and reports every problem found (empty list = healthy). */
   verify(
     snapshot: Pick<Snapshot, "storeId" | "contentRef" | "size" | "sha256">,

@@ -17,6 +17,7 @@ import type { LifecycleUseCases } from "../domain/retention/lifecycle.js";
 import type { UsageUseCases } from "../domain/usage/usage-use-cases.js";
 import { coalesceViews } from "../lib/coalesce-views.js";
 import { messagePieces } from "../lib/message-pieces.js";
+import { type DownloadPayload, downloadPayloads } from "./download-messages.js";
 import { auditOf, callerOf } from "./context.js";
 import { createBatchCreateHandler } from "./batch-create.js";
 import { createRequestFromPb } from "./create-request.js";
@@ -35,6 +36,21 @@ import { summaryDimensionFromPb, summaryGroupToPb } from "./retention-convert.js
 export const DOWNLOAD_CHUNK_BYTES = 128 * 1024 - 64;
 /** Download pieces at least this large are sent without copying (smaller ones are packed). */
 const DOWNLOAD_MIN_ZERO_COPY_BYTES = 64 * 1024;
+/**
+ * Message sizes of a download with accept_frames: frames stay below DOWNLOAD_CHUNK_BYTES for the
+ * same reason as plaintext (with their lengths, sizes and digests), and decode to at most 4 MiB
+ * (the proto's bound), what a client sets aside to decode one message into.
+ */
+const DOWNLOAD_MESSAGE_SIZES = {
+  chunkBytes: DOWNLOAD_CHUNK_BYTES,
+  minZeroCopyBytes: DOWNLOAD_MIN_ZERO_COPY_BYTES,
+  frameBytes: DOWNLOAD_CHUNK_BYTES - 4096,
+  framePlainBytes: 4 * 1024 * 1024,
+};
+
+async function* plainPayloads(pieces: AsyncIterable<Uint8Array>): AsyncGenerator<DownloadPayload> {
+  for await (const chunk of messagePieces(pieces, DOWNLOAD_CHUNK_BYTES, DOWNLOAD_MIN_ZERO_COPY_BYTES)) yield { chunk };
+}
 
 export function createSnapshotServiceImpl(deps: {
   snapshots: SnapshotUseCases;
@@ -91,12 +107,12 @@ export function createSnapshotServiceImpl(deps: {
       let first = true;
       // Neighbouring chunks arrive as adjacent views of one buffer: merged, they go out as
       // zero-copy slices of up to DOWNLOAD_CHUNK_BYTES; only pieces that stand alone and are small are copied.
-      const pieces = coalesceViews(opened.stream(ctx.signal), 4 * DOWNLOAD_CHUNK_BYTES);
-      for await (const piece of messagePieces(pieces, DOWNLOAD_CHUNK_BYTES, DOWNLOAD_MIN_ZERO_COPY_BYTES)) {
-        yield create(DownloadSnapshotResponseSchema, {
-          snapshot: first ? snapshotToPb(opened.snapshot) : undefined,
-          chunk: piece,
-        });
+      const payloads =
+        req.acceptFrames && opened.frames
+          ? downloadPayloads(opened.frames(ctx.signal), DOWNLOAD_MESSAGE_SIZES)
+          : plainPayloads(coalesceViews(opened.stream(ctx.signal), 4 * DOWNLOAD_CHUNK_BYTES));
+      for await (const payload of payloads) {
+        yield create(DownloadSnapshotResponseSchema, { snapshot: first ? snapshotToPb(opened.snapshot) : undefined, ...payload });
         first = false;
       }
       if (first) yield create(DownloadSnapshotResponseSchema, { snapshot: snapshotToPb(opened.snapshot) });

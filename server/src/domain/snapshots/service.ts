@@ -230,6 +230,8 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
         snapshot: s,
         range: { offset, length: len },
         stream: (signal?: AbortSignal) => content.read(s, { offset, length: len }, signal),
+        /** The range for a reader that decodes zstd frames itself (ContentStore.readFrames); absent when the store has none. */
+        frames: content.readFrames && ((signal?: AbortSignal) => content.readFrames!(s, { offset, length: len }, signal)),
       };
     },
   };

@@ -1,6 +1,6 @@
 import { createHasher, parseDigest, type Sha256 } from "../../domain/digest.js";
 import { dataLoss, invalidField } from "../../domain/errors.js";
-import type { ContentStore, IngestResult } from "../../domain/ports.js";
+import type { ContentPiece, ContentStore, IngestResult } from "../../domain/ports.js";
 import type { BlobStore } from "../blob/blob-store.js";
 import type { Db } from "../db/client.js";
 import { packs as packsTable } from "../db/schema/index.js";
@@ -8,7 +8,8 @@ import type { ChunkScanner } from "../engine/content-scan.js";
 import { createChunkReader, type GroupOpener } from "../engine/chunk-reader.js";
 import { CHUNK_ENCRYPTION_ALGORITHM } from "../engine/chunk-crypto.js";
 import { dataKeyId } from "../engine/kms.js";
-import { readContentRange, verifyContent } from "../engine/content-reader.js";
+import { readContentFrames, readContentRange, verifyContent } from "../engine/content-reader.js";
+import { isChunkFrame } from "../engine/chunk-reader.js";
 import { INGEST_SCAN_BYTES, ingestStream, type IngestResult as EngineIngest } from "../engine/ingest.js";
 import type { Manifest } from "../engine/manifest.js";
 import { DEFAULT_PACK_TARGET_BYTES, type FlushedPack, createPackWriter } from "../engine/pack-writer.js";
@@ -205,6 +206,14 @@ export function createChunkedContentStore(deps: ChunkedStoreDeps) {
         signal,
         concurrency: deps.readConcurrency ?? 4,
       });
+    },
+
+    async *readFrames(snapshot, range, signal): AsyncGenerator<ContentPiece> {
+      const manifest = await manifests.load(snapshot.storeId, snapshot.contentRef);
+      const reader = await readerFor(snapshot.storeId);
+      for await (const p of readContentFrames(reader, manifest, range.offset, range.length, { signal, concurrency: deps.readConcurrency ?? 4 })) {
+        yield isChunkFrame(p) ? { frame: p.frame, digest: p.location.digest.bytes, size: p.location.plainSize } : p;
+      }
     },
 
     async verify(snapshot, onProgress, signal) {

@@ -7,6 +7,7 @@ import type { Sha256 } from "../../domain/digest.js";
 import { dataLoss, failedPrecondition } from "../../domain/errors.js";
 import { decryptChunk, encryptChunk } from "./chunk-crypto.js";
 import { type EncodeOptions, type EncodedChunk, decodeChunk, encodeChunk } from "./codec.js";
+import { zstdFrameLength } from "../../../../sdk/src/node/zstd-context.js";
 import type { PackWriter } from "./pack-writer.js";
 import type { ChunkLocation } from "./types.js";
 
@@ -50,4 +51,25 @@ export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId:
     throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: content hash mismatch`);
   }
   return plain;
+}
+
+/**
+ * The zstd frame of one stored zstd record, decrypted when encrypted (AES-GCM authenticates it
+ * against the chunk's digest) but not decoded, for a client that decodes and verifies it itself
+ * (DownloadSnapshot's accept_frames). The frame must be structurally whole (zstdFrameLength), which
+ * costs a walk over its block headers, not a decode. DATA_LOSS naming the chunk otherwise.
+ */
+export function openFrame(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }): Uint8Array {
+  if (l.codec !== "zstd") throw new RangeError(`chunk ${l.digest.toHex()} is not stored as a zstd frame`);
+  if (l.encrypted && ctx.dataKey === undefined) {
+    throw failedPrecondition(`chunk ${l.digest.toHex()} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
+  }
+  let frame: Uint8Array;
+  try {
+    frame = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
+  } catch (e) {
+    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decrypt`, e);
+  }
+  if (zstdFrameLength(frame) !== frame.length) throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: not one whole zstd frame`);
+  return frame;
 }

@@ -6,7 +6,8 @@
 import { type Sha256, createHasher } from "../../domain/digest.js";
 import { dataLoss, isDomainError } from "../../domain/errors.js";
 import type { ChunkIndex } from "./chunk-index.js";
-import type { ChunkReader, ReadInOrderOptions } from "./chunk-reader.js";
+import { type ChunkPiece, type ChunkReader, type ReadInOrderOptions, isChunkFrame } from "./chunk-reader.js";
+import { openRecord } from "./chunk-record.js";
 import { type Manifest, type ManifestEntry, locateRange } from "./manifest.js";
 import { orderedPool } from "./ordered-pool.js";
 import type { ChunkLocation } from "./types.js";
@@ -73,6 +74,35 @@ export async function* readContentRange(
     const to = i === span.end - 1 ? span.endInLast : chunk.length;
     i++;
     yield from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
+  }
+}
+
+/**
+ * readContentRange for a reader that decodes zstd frames itself (ChunkReader.readFramesInOrder):
+ * whole chunks stored as zstd come as frames, everything else as verified plaintext. A chunk that
+ * the range cuts (its first or last) is always plaintext: it is decoded and verified here.
+ */
+export async function* readContentFrames(
+  deps: ContentDeps,
+  manifest: Manifest,
+  offset: number,
+  length: number,
+  options?: ReadInOrderOptions,
+): AsyncGenerator<ChunkPiece> {
+  const span = locateRange(manifest, offset, length);
+  if (span.first === span.end) return;
+  let i = span.first;
+  for await (const piece of deps.reader.readFramesInOrder(locate(deps, manifest.entries.slice(span.first, span.end)), options)) {
+    const size = manifest.entries[i].size;
+    const from = i === span.first ? span.startInFirst : 0;
+    const to = i === span.end - 1 ? span.endInLast : size;
+    i++;
+    if (from === 0 && to === size) {
+      yield piece;
+      continue;
+    }
+    const plain = isChunkFrame(piece) ? openRecord(piece.frame, { ...piece.location, encrypted: false }, { storeId: deps.storeId }) : piece;
+    yield plain.subarray(from, to);
   }
 }
 

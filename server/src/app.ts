@@ -63,6 +63,7 @@ import { createShareServiceImpl } from "./rpc/share-service.js";
 import { createSnapshotAdminServiceImpl } from "./rpc/snapshot-admin-service.js";
 import type { UploadUseCases } from "./domain/uploads/service.js";
 import { createUploadServiceImpl, routeUploadService } from "./rpc/upload-service.js";
+import { requestBinaryOptions } from "./rpc/request-parsing.js";
 import type { PreviewUseCases } from "./domain/compare/preview-snapshot.js";
 import type { CompareUseCases } from "./domain/compare/service.js";
 import type { JobUseCases } from "./domain/jobs/service.js";
@@ -184,7 +185,7 @@ export function createRoutes(deps: AppDeps) {
   );
   const routes = (router: ConnectRouter) => {
     router.service(SnapshotService, createSnapshotServiceImpl({ ...deps, ...deps.retention }));
-    routeUploadService(router, createUploadServiceImpl(deps.uploads));
+    routeUploadService(router, createUploadServiceImpl(deps.uploads), deps.limits.maxMessageBytes);
     router.service(VersionService, createVersionServiceImpl(deps.versions));
     router.service(JobService, createJobServiceImpl(deps.jobs));
     router.service(
@@ -238,6 +239,7 @@ export function createApp(deps: AppDeps) {
       createContextValues().set(clientIpKey, clientAddress(req)).set(clientEndedKey, bodyEndedByClient(req)),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
+    binaryOptions: requestBinaryOptions(deps.limits.maxMessageBytes),
     // Accept long client deadlines here so the deadline interceptor can cap them at
     // limits.maxTimeoutMs instead of the protocol layer refusing them.
     maxTimeoutMs: PROTOCOL_MAX_TIMEOUT_MS,

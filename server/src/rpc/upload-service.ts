@@ -4,11 +4,12 @@ import { UploadSchema, UploadState, type Upload } from "../../../gen/vellum/v1/u
 import { ChunkEncoding, UploadService, type CommitSnapshotRequest, type UploadChunksRequest } from "../../../gen/vellum/v1/upload_service_pb.js";
 import { invalidField } from "../domain/errors.js";
 import { MAX_UPLOADED_CHUNK_BYTES, type UploadSession, type UploadedChunk } from "../domain/uploads/types.js";
-import { type ChunkListFields, MAX_FIND_DIGESTS, type UploadUseCases } from "../domain/uploads/service.js";
+import { type ChunkListFields, MAX_COMMIT_CHUNKS, MAX_FIND_DIGESTS, type UploadUseCases } from "../domain/uploads/service.js";
 import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
 import { snapshotToPb, ts } from "./convert.js";
 import { headerFromPb } from "./upload-header.js";
+import { requestBinaryOptions } from "./request-parsing.js";
 
 export function uploadToPb(s: UploadSession): Upload {
   return create(UploadSchema, {
@@ -31,15 +32,27 @@ export function uploadToPb(s: UploadSession): Upload {
  */
 export const FIND_MISSING_MAX_BYTES = Math.max(1024 * 1024, MAX_FIND_DIGESTS * 34 * 2);
 
-/** Routes UploadService, FindMissingChunks with its own request size limit (FIND_MISSING_MAX_BYTES). */
-export function routeUploadService(router: ConnectRouter, impl: ServiceImpl<typeof UploadService>): void {
+/**
+ * Messages a CommitSnapshot request of at most `maxMessageBytes` may hold: as many ChunkRefs as
+ * fit when each has its 32-byte digest and a size (38 bytes on the wire at least), at most
+ * MAX_COMMIT_CHUNKS, plus the header and what it nests. A 16 MiB request of empty ChunkRefs
+ * (2 bytes each) made the parser build 8.4 million objects (886 MB) before the handler could
+ * refuse it; at 16 MiB the limit stops it at 441,606.
+ */
+export const commitMessageLimit = (maxMessageBytes: number) => Math.min(MAX_COMMIT_CHUNKS, Math.ceil(maxMessageBytes / 38)) + 100;
+
+/**
+ * Routes UploadService: FindMissingChunks with its own request size limit (FIND_MISSING_MAX_BYTES),
+ * CommitSnapshot with a message limit (commitMessageLimit).
+ */
+export function routeUploadService(router: ConnectRouter, impl: ServiceImpl<typeof UploadService>, maxMessageBytes: number): void {
   const m = UploadService.method;
   router.rpc(m.startUpload, impl.startUpload);
   router.rpc(m.getUpload, impl.getUpload);
   router.rpc(m.cancelUpload, impl.cancelUpload);
   router.rpc(m.findMissingChunks, impl.findMissingChunks, { readMaxBytes: FIND_MISSING_MAX_BYTES });
   router.rpc(m.uploadChunks, impl.uploadChunks);
-  router.rpc(m.commitSnapshot, impl.commitSnapshot);
+  router.rpc(m.commitSnapshot, impl.commitSnapshot, { binaryOptions: requestBinaryOptions(maxMessageBytes, commitMessageLimit(maxMessageBytes)) });
 }
 
 export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<typeof UploadService> {

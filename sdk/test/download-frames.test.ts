@@ -183,14 +183,14 @@ function framesSuite(t: NamedTransport) {
     assert.ok(ctx.calls.length > 0 && ctx.calls.every((c) => c.acceptFrames && c.frameMessages === 0), "asked, and got plaintext");
   });
 
-  test("frames damaged or mislabelled in transit fail with IntegrityError and leave no file", async (ctx) => {
+  test("frames damaged or mislabelled in transit fail with IntegrityError and leave no file; ranges check each chunk's digest", async (ctx) => {
     const expected: Record<Tamper, IntegrityError["check"][]> = {
       "frame-byte": ["frame", "sha256"], // a flipped byte either breaks the frame or changes what it decodes to
       digest: ["sha256"],
       size: ["frame"],
       lengths: ["frame"],
     };
-    for (const how of Object.keys(expected) as Tamper[]) {
+    for (const how of ["frame-byte", "size", "lengths"] as const) {
       for (const parallel of [1, 4]) {
         ctx.tamper = how;
         const target = join(ctx.dir.path, `tampered-${how}-${parallel}.bin`);
@@ -206,6 +206,25 @@ function framesSuite(t: NamedTransport) {
       }
     }
     assert.not.ok(readdirSync(ctx.dir.path).some((f) => f.endsWith(".part")), "temp files removed");
+    // A whole download checks the SHA-256 of the content it wrote instead of each chunk's: a wrong
+    // digest beside the right bytes does not matter there. A range has no whole-content hash to
+    // check, so each chunk's own digest is checked instead.
+    ctx.tamper = "digest";
+    const whole = join(ctx.dir.path, "digest-whole.bin");
+    await downloadSnapshotToFile(ctx.client, { storeId: "s1", snapshotId: ctx.plainId }, whole);
+    assert.ok(readFileSync(whole).equals(content), "right bytes, wrong digest: the whole content checks out");
+    for (const how of ["digest", "frame-byte"] as const) {
+      ctx.tamper = how;
+      const sink = new PassThrough();
+      sink.resume();
+      try {
+        await downloadSnapshotTo(ctx.client, { storeId: "s1", snapshotId: ctx.plainId, offset: 1, length: content.length - 2 }, sink);
+        assert.unreachable(`range, ${how}: expected IntegrityError`);
+      } catch (e) {
+        assert.instance(e, IntegrityError, `range, ${how}: ${String(e)}`);
+        assert.ok(expected[how].includes((e as IntegrityError).check), `range, ${how}: check ${(e as IntegrityError).check}`);
+      }
+    }
   });
 
   return test;

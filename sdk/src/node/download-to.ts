@@ -10,6 +10,7 @@ import { downloadSnapshot, isWholeDownload, type DownloadOptions, type DownloadR
 import { IntegrityError, toVellumError, VellumError } from "../errors.js";
 import { resolveRetryOptions, retryDelay, type RetryOptions } from "../retry-policy.js";
 import { sleep } from "../vellum-transport.js";
+import { type FileHasher, fileHasher } from "./file-hasher.js";
 import { createFrameDecoder } from "./frame-decoder.js";
 
 export interface DownloadToOptions extends Omit<DownloadOptions, "frames"> {
@@ -45,7 +46,7 @@ export async function downloadSnapshotTo(
     options.onSnapshot?.(s);
   };
   async function* verified(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of downloadSnapshot(client, req, { ...options, onSnapshot, frames: options.frames === false ? undefined : createFrameDecoder({ reuse: false }) })) {
+    for await (const chunk of downloadSnapshot(client, req, { ...options, onSnapshot, frames: options.frames === false ? undefined : createFrameDecoder({ reuse: false, digests: !hash }) })) {
       hash?.update(chunk);
       yield chunk;
     }
@@ -111,8 +112,9 @@ export async function downloadSnapshotToFile(
  * exist): each message's chunk is written at its place in the file as it arrives, so memory holds
  * only the messages in hand, and no buffer is allocated per range (fresh pages fault in, which
  * cost more CPU than the bytes). The SHA-256 of the whole is computed in order by reading back the
- * prefix of completed ranges (from the page cache, through one reused buffer) while later ranges
- * still download, and checked against the snapshot's before the file is flushed to disk.
+ * prefix of completed ranges (from the page cache; on a worker thread for a large file,
+ * fileHasher) while later ranges still download, and checked against the snapshot's before the
+ * file is flushed to disk.
  */
 async function downloadRangesToFile(
   client: Pick<VellumClient, "snapshots">,
@@ -134,8 +136,9 @@ async function downloadRangesToFile(
     if (s.sha256 !== snapshot.sha256) throw new IntegrityError("sha256", snapshot.sha256, s.sha256);
   };
   const fh = await open(temp, "wx+"); // read too: the hash reads the file back
+  let hasher: FileHasher | undefined;
   try {
-    const hasher = options.verify ?? true ? readBackHasher(fh) : undefined;
+    hasher = options.verify ?? true ? fileHasher(fh, temp, size) : undefined;
     const done: boolean[] = [];
     let prefix = 0; // ranges complete from the start
     let written = 0;
@@ -164,10 +167,11 @@ async function downloadRangesToFile(
     };
     /**
      * Takes ranges in turn and writes each one's chunks at their place. Frames decode into one
-     * buffer per lane: each message is written before the next is asked for.
+     * buffer per lane: each message is written before the next is asked for. Their chunks' own
+     * digests are checked only when the whole file's SHA-256 is not.
      */
     const lane = async () => {
-      const frames = options.frames === false ? undefined : createFrameDecoder({ reuse: true });
+      const frames = options.frames === false ? undefined : createFrameDecoder({ reuse: true, digests: !hasher });
       while (next < ranges && !ac.signal.aborted) {
         const index = next++;
         const position = index * options.rangeBytes;
@@ -196,42 +200,10 @@ async function downloadRangesToFile(
   } finally {
     options.signal?.removeEventListener("abort", stop);
     ac.abort();
+    await hasher?.close();
     await fh.close();
   }
   return snapshot;
-}
-
-/** Bytes read back per step when hashing a written file. */
-const READ_BACK_BYTES = 1024 * 1024;
-
-/**
- * SHA-256 of a file being written, hashed in order as far as `advance(end)` says its bytes are in
- * place, one read at a time; `digest(size)` waits until the first `size` bytes are hashed.
- */
-function readBackHasher(fh: FileHandle): { advance(end: number): void; digest(size: number): Promise<string> } {
-  const hash = createHash("sha256");
-  const buf = Buffer.allocUnsafe(READ_BACK_BYTES);
-  let hashed = 0;
-  let chain: Promise<void> = Promise.resolve();
-  const advance = (end: number) => {
-    chain = chain.then(async () => {
-      while (hashed < end) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(READ_BACK_BYTES, end - hashed), hashed);
-        if (bytesRead <= 0) throw new IntegrityError("size", `${end} bytes written`, `${hashed} bytes read back`);
-        hash.update(buf.subarray(0, bytesRead));
-        hashed += bytesRead;
-      }
-    });
-    chain.catch(() => undefined); // observed by digest
-  };
-  return {
-    advance,
-    async digest(size) {
-      advance(size);
-      await chain;
-      return hash.digest("hex");
-    },
-  };
 }
 
 /** Writes `bytes` at `position` (continuing after a short write); returns the end position. */

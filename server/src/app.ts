@@ -63,7 +63,7 @@ import { createShareServiceImpl } from "./rpc/share-service.js";
 import { createSnapshotAdminServiceImpl } from "./rpc/snapshot-admin-service.js";
 import type { UploadUseCases } from "./domain/uploads/service.js";
 import { createUploadServiceImpl, routeUploadService } from "./rpc/upload-service.js";
-import { requestBinaryOptions } from "./rpc/request-parsing.js";
+import { requestParsing } from "./rpc/request-parsing.js";
 import type { PreviewUseCases } from "./domain/compare/preview-snapshot.js";
 import type { CompareUseCases } from "./domain/compare/service.js";
 import type { JobUseCases } from "./domain/jobs/service.js";
@@ -239,7 +239,7 @@ export function createApp(deps: AppDeps) {
       createContextValues().set(clientIpKey, clientAddress(req)).set(clientEndedKey, bodyEndedByClient(req)),
     readMaxBytes: deps.limits.maxMessageBytes,
     writeMaxBytes: deps.limits.maxMessageBytes,
-    binaryOptions: requestBinaryOptions(deps.limits.maxMessageBytes),
+    ...requestParsing(deps.limits.maxMessageBytes),
     // Accept long client deadlines here so the deadline interceptor can cap them at
     // limits.maxTimeoutMs instead of the protocol layer refusing them.
     maxTimeoutMs: PROTOCOL_MAX_TIMEOUT_MS,

@@ -13,9 +13,10 @@ import { tempDir } from "./support/test-server.js";
  * Requests whose parse would cost far more memory than their bytes: millions of tiny entries that
  * each become an object. At the default 16 MiB message limit, against a real server process run as
  * `npm start` runs it: unknown fields are skipped, not kept, in every RPC; a request stops parsing
- * past its message limit (CommitSnapshot's own, BatchCreateSnapshots' the general one). Each
+ * past its message limit (CommitSnapshot's own, BatchCreateSnapshots' the general one), and a JSON
+ * request before JSON.parse when it holds more objects, arrays and keys than that. Each
  * request is sent three times in a row, to a server process of its own; the server's RSS must grow
- * by less than 200 MiB, and it must answer normally afterwards.
+ * by less than 256 MiB, and it must answer normally afterwards.
  */
 interface Ctx {
   db: TestDatabase;
@@ -24,7 +25,7 @@ const test = suite<Ctx>("parse amplification: 16 MiB requests of tiny entries (r
 
 const MiB = 1024 * 1024;
 /** Growth of the server's RSS a case may cause: unfixed, one request grew it by 850 MiB to 2 GiB. */
-const RSS_GROWTH_LIMIT_MIB = 200;
+const RSS_GROWTH_LIMIT_MIB = 256;
 const STORE = "amplify";
 
 test.before(async (ctx) => {
@@ -66,6 +67,26 @@ function call(port: number, path: string, message: Uint8Array): Promise<{ status
       resolve({ status: Number(headers["grpc-status"]), message: decodeURIComponent(String(headers["grpc-message"] ?? "")) });
     });
     stream.end(frame);
+  });
+}
+
+/** Sends one Connect unary request of JSON `body` and resolves with its HTTP status and Connect error, if any. */
+function callJson(port: number, path: string, body: string): Promise<{ http: number; code?: string; message?: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/json" });
+    let http = 0;
+    const parts: Buffer[] = [];
+    stream.on("response", (h) => (http = Number(h[":status"])));
+    stream.on("data", (d: Buffer) => parts.push(d));
+    stream.on("error", reject);
+    stream.on("close", () => {
+      session.close();
+      const text = Buffer.concat(parts).toString();
+      resolve({ http, ...(http === 200 ? {} : (JSON.parse(text) as { code: string; message: string })) });
+    });
+    stream.end(body);
   });
 }
 
@@ -113,6 +134,27 @@ test("a BatchCreateSnapshots of 8 million empty items stops at the message limit
       assert.match(a.message, "more messages than the limit");
     }
     assert.ok(peak - before < RSS_GROWTH_LIMIT_MIB, `server RSS from ${before.toFixed(0)} to ${peak.toFixed(0)} MiB`);
+  }),
+);
+
+test("over Connect JSON, a CommitSnapshot of 5.6 million {} entries stops before JSON.parse with INVALID_ARGUMENT", (ctx) =>
+  onFreshServer(ctx, async (server) => {
+    const count = Math.floor((16 * MiB - 64) / 3);
+    const body = `{"chunks":[${"{},".repeat(count - 1)}{}]}`;
+    const pid = server.child.pid!;
+    const before = rssMiB(pid);
+    const rss = sampleRss(pid);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await callJson(server.port, "/vellum.v1.UploadService/CommitSnapshot", body));
+    const peak = rss.stop();
+    console.log(`JSON {} entries: server RSS before ${before.toFixed(0)}, peak ${peak.toFixed(0)} MiB`);
+    for (const a of answers) {
+      assert.is(a.code, "invalid_argument");
+      assert.match(a.message ?? "", "more messages than the limit");
+    }
+    assert.ok(peak - before < RSS_GROWTH_LIMIT_MIB, `server RSS from ${before.toFixed(0)} to ${peak.toFixed(0)} MiB`);
+    const fine = await callJson(server.port, "/vellum.v1.SnapshotService/GetSnapshot", JSON.stringify({ storeId: STORE, snapshotId: "00000000-0000-7000-8000-000000000000" }));
+    assert.is(fine.code, "not_found", "a small JSON request is parsed and answered");
   }),
 );
 

@@ -338,7 +338,10 @@ export type CommitSnapshotRequest = Message<"vellum.v1.CommitSnapshotRequest"> &
   header?: UploadSnapshotHeader | undefined;
 
   /**
-   * The content as an ordered list of chunks, at most 1,000,000 entries.
+   * The content as an ordered list of chunks, at most 1,000,000 entries. A request holds at most
+   * about one ChunkRef per 38 bytes of the server's message size limit (441,606 messages at 16 MiB),
+   * and in Connect JSON at most that many objects and keys (3 per ChunkRef): longer lists go in
+   * `chunk_digests` and `chunk_sizes`.
    *
    * @generated from field: repeated vellum.v1.ChunkRef chunks = 2;
    */

@@ -9,7 +9,7 @@ import { Validator } from "../domain/validate.js";
 import { auditOf, callerOf } from "./context.js";
 import { snapshotToPb, ts } from "./convert.js";
 import { headerFromPb } from "./upload-header.js";
-import { requestBinaryOptions } from "./request-parsing.js";
+import { requestParsing } from "./request-parsing.js";
 
 export function uploadToPb(s: UploadSession): Upload {
   return create(UploadSchema, {
@@ -52,7 +52,7 @@ export function routeUploadService(router: ConnectRouter, impl: ServiceImpl<type
   router.rpc(m.cancelUpload, impl.cancelUpload);
   router.rpc(m.findMissingChunks, impl.findMissingChunks, { readMaxBytes: FIND_MISSING_MAX_BYTES });
   router.rpc(m.uploadChunks, impl.uploadChunks);
-  router.rpc(m.commitSnapshot, impl.commitSnapshot, { binaryOptions: requestBinaryOptions(maxMessageBytes, commitMessageLimit(maxMessageBytes)) });
+  router.rpc(m.commitSnapshot, impl.commitSnapshot, requestParsing(maxMessageBytes, commitMessageLimit(maxMessageBytes)));
 }
 
 export function createUploadServiceImpl(uploads: UploadUseCases): ServiceImpl<typeof UploadService> {

@@ -7,7 +7,7 @@
  * `vellum push` of a 4 GiB dump file.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -22,7 +22,7 @@ import { createTestDatabase } from "../server/test/support/test-db.js";
 import { spawnLikeStart, startServerProcess } from "../server/test/support/server-process.js";
 import { tempDir } from "../server/test/support/test-server.js";
 import { ratioCeiling, requiredCpu } from "./ceiling.js";
-import { pushWithCli, statusKiB, writeDumpFile } from "./cli-push-rss.js";
+import { pullWithCli, pushWithCli, statusKiB, writeDumpFile } from "./cli-push-rss.js";
 import { createNoise, dumpVersion, jsonLines } from "./data.js";
 import { type BenchModule, type Report, mbps, median } from "./report.js";
 
@@ -253,10 +253,19 @@ export const bench: BenchModule = {
       buildCli();
       const file = `${dir.path}/dump-${BIG}.bin`;
       writeDumpFile(file, BIG);
-      const push = await onFreshServer("cli", (port) => pushWithCli(port, file).then((r) => (pushPeak = r.peakMiB)));
+      let pushed = "";
+      const push = await onFreshServer("cli", (port) => pushWithCli(port, file).then((r) => ((pushPeak = r.peakMiB), (pushed = r.snapshotId))));
       report({ name: `vellum push of a ${gib(BIG)} GiB dump file: client peak RSS`, value: pushPeak, unit: "MiB", target: "< 200 MiB" });
       report({ name: `  vellum push of a ${gib(BIG)} GiB dump file: server peak RSS`, value: push.peak, unit: "MiB", baseline: { name: "RSS at start", value: push.before } });
       report({ name: `  vellum push of a ${gib(BIG)} GiB dump file: throughput`, value: mbps(BIG, push.ms), unit: "MB/s" });
+      // And back: `vellum pull` of that snapshot to a file, verified (same data directory).
+      let pullPeak = 0;
+      const pulledFile = `${dir.path}/pulled-${BIG}.bin`;
+      const pull = await onFreshServer("cli", (port) => pullWithCli(port, pushed, pulledFile).then((r) => (pullPeak = r.peakMiB)));
+      rmSync(pulledFile, { force: true });
+      report({ name: `vellum pull of a ${gib(BIG)} GiB dump file: client peak RSS`, value: pullPeak, unit: "MiB", target: "< 200 MiB" });
+      report({ name: `  vellum pull of a ${gib(BIG)} GiB dump file: server peak RSS`, value: pull.peak, unit: "MiB", baseline: { name: "RSS at start", value: pull.before } });
+      report({ name: `  vellum pull of a ${gib(BIG)} GiB dump file: throughput`, value: mbps(BIG, pull.ms), unit: "MB/s" });
     } finally {
       bare.stop();
       server.child.kill("SIGTERM");

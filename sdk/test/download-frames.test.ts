@@ -169,6 +169,30 @@ function framesSuite(t: NamedTransport) {
     assert.ok(readFileSync(target).equals(content), "many small ranges, each cutting chunks at both ends");
   });
 
+  test("twenty frames downloads at once all come out byte for byte; one cancelled halfway leaves no file and the others finish", async (ctx) => {
+    const ac = new AbortController();
+    const targets = Array.from({ length: 20 }, (_, i) => join(ctx.dir.path, `many-${i}.bin`));
+    const results = await Promise.allSettled(
+      targets.map((target, i) =>
+        downloadSnapshotToFile(ctx.client, { storeId: "s1", snapshotId: i % 2 ? ctx.plainId : ctx.encryptedId }, target, {
+          rangeBytes: MiB,
+          ...(i === 7 ? { signal: ac.signal, onProgress: (n: number) => n >= content.length / 2 && ac.abort() } : {}),
+        }),
+      ),
+    );
+    results.forEach((r, i) => {
+      if (i === 7) {
+        assert.is(r.status, "rejected", "the cancelled one fails");
+        assert.not.ok(existsSync(targets[i]), "and leaves no file");
+      } else {
+        assert.is(r.status, "fulfilled", `download ${i}: ${r.status === "rejected" ? String(r.reason) : ""}`);
+        assert.ok(readFileSync(targets[i]).equals(content), `download ${i} is byte-exact`);
+      }
+    });
+    assert.ok(ctx.calls.some((c) => c.frameMessages > 0), "they took frames");
+    assert.not.ok(readdirSync(ctx.dir.path).some((f) => f.endsWith(".part")), "no temp files left");
+  });
+
   test("frames: false, a browser-style download and a server that ignores accept_frames all take plaintext", async (ctx) => {
     const id = { storeId: "s1", snapshotId: ctx.plainId };
     await downloadSnapshotToFile(ctx.client, id, join(ctx.dir.path, "off.bin"), { frames: false });

@@ -21,8 +21,11 @@ export interface ChunkWindow {
 export interface ChunkWork {
   /** The SHA-256 of every chunk of the window, 32 bytes each. */
   hash(w: ChunkWindow): Promise<Uint8Array>;
-  /** zstd frames of the chunks `picks` (see compressChunks). */
-  compress(w: ChunkWindow, picks: Uint32Array, level: number): Promise<CompressedChunks>;
+  /**
+   * zstd frames of the chunks `picks` (see compressChunks), written into `out` (at least `w.len`
+   * bytes), which the caller must not touch until the promise settles.
+   */
+  compress(w: ChunkWindow, picks: Uint32Array, level: number, out: SharedArrayBuffer): Promise<CompressedChunks>;
   /** Stops the workers; pending and later calls reject. Settles once every worker has exited. */
   close(): Promise<void>;
 }
@@ -30,12 +33,12 @@ export interface ChunkWork {
 /** Messages to a worker: `len` bytes of `buf` are the window. */
 export type ToWorker =
   | { t: "hash"; id: number; buf: SharedArrayBuffer; len: number; ends: Uint32Array }
-  | { t: "compress"; id: number; buf: SharedArrayBuffer; len: number; ends: Uint32Array; picks: Uint32Array; level: number };
+  | { t: "compress"; id: number; buf: SharedArrayBuffer; len: number; ends: Uint32Array; picks: Uint32Array; level: number; out: SharedArrayBuffer };
 
 /** A worker's answers (their buffers transferred, not copied). */
 export type ToMain =
   | { t: "hashed"; id: number; digests: Uint8Array }
-  | ({ t: "compressed"; id: number } & CompressedChunks)
+  | { t: "compressed"; id: number; lengths: Int32Array; total: number }
   | { t: "error"; id: number; message: string };
 
 /** The work on the calling thread, with its own zstd contexts (made on the first compression). */
@@ -43,9 +46,9 @@ export function inlineChunkWork(): ChunkWork {
   let zstd: ZstdContexts | undefined | null = null;
   return {
     hash: async (w) => hashChunks(new Uint8Array(w.buf, 0, w.len), w.ends),
-    async compress(w, picks, level) {
+    async compress(w, picks, level, out) {
       if (zstd === null) zstd = createZstdContexts();
-      return compressChunks(new Uint8Array(w.buf, 0, w.len), w.ends, picks, level, zstd);
+      return compressChunks(new Uint8Array(w.buf, 0, w.len), w.ends, picks, level, zstd, new Uint8Array(out));
     },
     close: async () => undefined,
   };
@@ -147,10 +150,10 @@ export function createChunkPool(size: number): ChunkWork {
       if (m.t !== "hashed") throw new Error(`chunk worker answered ${m.t} to hash`);
       return m.digests;
     },
-    async compress(w, picks, level) {
-      const m = await run({ t: "compress", id: nextId++, buf: w.buf, len: w.len, ends: w.ends, picks, level });
+    async compress(w, picks, level, out) {
+      const m = await run({ t: "compress", id: nextId++, buf: w.buf, len: w.len, ends: w.ends, picks, level, out });
       if (m.t !== "compressed") throw new Error(`chunk worker answered ${m.t} to compress`);
-      return { frames: m.frames, lengths: m.lengths };
+      return { frames: new Uint8Array(out, 0, m.total), lengths: m.lengths };
     },
     async close() {
       if (mine.reason) return;

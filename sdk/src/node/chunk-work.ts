@@ -40,29 +40,26 @@ export interface CompressedChunks {
 }
 
 /**
- * zstd frames at `level` for the chunks `picks` (indexes into `ends`); a chunk whose frame would be
- * larger than MAX_FRAME_RATIO of it, or every chunk when `zstd` is undefined, is marked raw.
+ * zstd frames at `level` for the chunks `picks` (indexes into `ends`), written back to back into
+ * `out` (at least as long as the window: a kept frame is smaller than its chunk); a chunk whose
+ * frame would be larger than MAX_FRAME_RATIO of it, or every chunk when `zstd` is undefined, is
+ * marked raw. Nothing is allocated per chunk: the frames go straight into `out`, a buffer the
+ * caller reuses from window to window.
  */
-export function compressChunks(window: Uint8Array, ends: Uint32Array, picks: Uint32Array, level: number, zstd: ZstdContexts | undefined): CompressedChunks {
+export function compressChunks(window: Uint8Array, ends: Uint32Array, picks: Uint32Array, level: number, zstd: ZstdContexts | undefined, out: Uint8Array): CompressedChunks {
   checkEnds(ends, window.length);
+  if (out.length < window.length) throw new RangeError(`frames need ${window.length} bytes of room, got ${out.length}`);
   const lengths = new Int32Array(picks.length).fill(-1);
-  const kept: Uint8Array[] = [];
   let total = 0;
   picks.forEach((c, i) => {
     if (c >= ends.length) throw new RangeError(`chunk ${c} is not in a window of ${ends.length}`);
     if (zstd === undefined) return;
     const plain = window.subarray(c === 0 ? 0 : ends[c - 1], ends[c]);
-    const frame = zstd.compress(plain, level);
+    const frame = zstd.compress(plain, level, out.subarray(total));
     if (frame.length > plain.length * MAX_FRAME_RATIO) return;
-    kept.push(frame);
+    if (frame.buffer !== out.buffer || frame.byteOffset !== out.byteOffset + total) out.set(frame, total); // a context's fallback path
     lengths[i] = frame.length;
     total += frame.length;
   });
-  const frames = new Uint8Array(total);
-  let at = 0;
-  for (const f of kept) {
-    frames.set(f, at);
-    at += f.length;
-  }
-  return { frames, lengths };
+  return { frames: out.subarray(0, total), lengths };
 }

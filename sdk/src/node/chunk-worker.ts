@@ -1,7 +1,8 @@
 /**
  * Worker thread behind createChunkPool (chunk-pool.ts): hashes and compresses the chunks of the
- * windows it is sent (chunk-work.ts). A window is read in place in its SharedArrayBuffer; the
- * digests and frames go back transferred, so nothing is copied between threads.
+ * windows it is sent (chunk-work.ts). A window is read in place in its SharedArrayBuffer, and its
+ * frames are written into the SharedArrayBuffer sent with it; the digests and frame lengths go back
+ * transferred, so nothing is copied between threads.
  */
 import { parentPort } from "node:worker_threads";
 import { compressChunks, hashChunks } from "./chunk-work.js";
@@ -19,8 +20,8 @@ function handle(m: ToWorker): { reply: ToMain; transfer: ArrayBuffer[] } {
     return { reply: { t: "hashed", id: m.id, digests }, transfer: [digests.buffer as ArrayBuffer] };
   }
   if (zstd === null) zstd = createZstdContexts();
-  const { frames, lengths } = compressChunks(window, m.ends, m.picks, m.level, zstd);
-  return { reply: { t: "compressed", id: m.id, frames, lengths }, transfer: [frames.buffer as ArrayBuffer, lengths.buffer as ArrayBuffer] };
+  const { frames, lengths } = compressChunks(window, m.ends, m.picks, m.level, zstd, new Uint8Array(m.out));
+  return { reply: { t: "compressed", id: m.id, lengths, total: frames.length }, transfer: [lengths.buffer as ArrayBuffer] };
 }
 
 port.on("message", (m: ToWorker) => {

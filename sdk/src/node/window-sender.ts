@@ -172,6 +172,13 @@ export function createWindowSender(d: WindowSenderDeps) {
   /** Payload bytes the stream the next message goes to takes before it ends. */
   const streamRoom = () => (streamBytes >= d.streamBytes ? d.streamBytes : d.streamBytes - streamBytes);
   let lookedUp: Promise<void> = Promise.resolve(); // the previous window's FindMissingChunks
+  /** Frames buffers of windows sent, for the next ones (at most one per window in flight). */
+  const framesFree: SharedArrayBuffer[] = [];
+  const takeFramesBuffer = (bytes: number): SharedArrayBuffer => {
+    const i = framesFree.findIndex((b) => b.byteLength >= bytes);
+    return i >= 0 ? framesFree.splice(i, 1)[0] : new SharedArrayBuffer(bytes);
+  };
+  const giveFramesBuffer = (b: SharedArrayBuffer) => void (framesFree.length < MAX_WINDOWS_IN_FLIGHT && framesFree.push(b));
 
   /** Indexes of the window's chunks to send: the first of each digest, unless present or already being sent. */
   async function missing(h: Hashed): Promise<{ picks: Uint32Array; keys: string[] }> {
@@ -196,7 +203,17 @@ export function createWindowSender(d: WindowSenderDeps) {
   async function send(w: ChunkWindow, { picks, keys }: { picks: Uint32Array; keys: string[] }): Promise<void> {
     let frames: Uint8Array | undefined;
     let lengths: Int32Array | undefined;
-    if (d.level > 0) ({ frames, lengths } = await d.guard(d.work.compress(w, picks, d.level)));
+    // The frames go into a buffer kept from window to window, not one made by the worker for each:
+    // those were freed on this thread, into the worker's malloc arena, which grew. After a failure
+    // the buffer is dropped, not kept: a worker may still be writing into it.
+    const out = d.level > 0 ? takeFramesBuffer(Math.max(w.len, w.buf.byteLength)) : undefined;
+    if (out) ({ frames, lengths } = await d.guard(d.work.compress(w, picks, d.level, out)));
+    await sendRuns(w, picks, keys, frames, lengths);
+    if (out) giveFramesBuffer(out);
+  }
+
+  /** Queues a window's picked chunks as UploadChunks messages (runs of frames or of raw chunks); resolves once every one is taken. */
+  async function sendRuns(w: ChunkWindow, picks: Uint32Array, keys: string[], frames: Uint8Array | undefined, lengths: Int32Array | undefined): Promise<void> {
     const window = new Uint8Array(w.buf, 0, w.len);
     const { ends } = w;
     // A window's chunks may straddle two streams (a new one starts every streamBytes), and each

@@ -45,6 +45,18 @@ for (const [impl, create] of IMPLEMENTATIONS) {
     assert.equal(Buffer.from(frames[0]), Buffer.from(frames[3]), "same input, same frame: no state carried over");
   });
 
+  test(`a frame is written into the given buffer when it fits there, else returned in its own (${impl})`, () => {
+    const p = text(5, 60_000);
+    const alone = ctx!.compress(p, 1);
+    const room = new Uint8Array(new SharedArrayBuffer(200_000), 1000);
+    const placed = ctx!.compress(p, 1, room);
+    assert.equal(Buffer.from(placed), Buffer.from(alone), "the same frame");
+    assert.equal(zlib.zstdDecompressSync(placed), p);
+    if (impl === "reused") assert.ok(placed.buffer === room.buffer && placed.byteOffset === room.byteOffset, "written in place");
+    const tight = ctx!.compress(p, 1, new Uint8Array(alone.length - 1));
+    assert.equal(Buffer.from(tight), Buffer.from(alone), "too little room: the frame comes whole anyway");
+  });
+
   test(`each level keeps its own parameters (${impl})`, () => {
     const p = text(9, 120_000);
     const sizes = [1, 19, 3, 19, 1].map((l) => ctx!.compress(p, l).length);

@@ -35,8 +35,12 @@ interface NativeZstd {
 
 /** Compression and decompression contexts. Not re-entrant; one per thread. */
 export interface ZstdContexts {
-  /** A complete zstd frame holding `plain`, compressed at `level`. */
-  compress(plain: Uint8Array, level: number): Uint8Array;
+  /**
+   * A complete zstd frame holding `plain`, compressed at `level`. With `into`, a frame that fits
+   * there is written there and a view of it returned (no buffer is allocated for it); a larger one
+   * comes in a buffer of its own.
+   */
+  compress(plain: Uint8Array, level: number, into?: Uint8Array): Uint8Array;
   /**
    * The content of one complete frame, which must be exactly `plainSize` bytes. Throws RangeError
    * on a corrupt or truncated frame or a size mismatch; never produces more than `plainSize` bytes.
@@ -197,7 +201,7 @@ export function createReusedZstdContexts(opts: ZstdContextOptions = {}): ZstdCon
   if (decompressor === undefined) return undefined;
 
   return {
-    compress(plain, level) {
+    compress(plain, level, into) {
       // No reset(): node's resets the parameters too (the level). A context that finished its last
       // frame (ZSTD_e_end, all input taken) starts the next one clean; any other is dropped below.
       const z = compressor(level);
@@ -208,6 +212,10 @@ export function createReusedZstdContexts(opts: ZstdContextOptions = {}): ZstdCon
       if (r === undefined || r[1] !== 0 || r[0] === out.length) {
         compressors.delete(level);
         return perCall.compress(plain, level);
+      }
+      if (into !== undefined && r[0] <= into.length) {
+        into.set(out.subarray(0, r[0]));
+        return into.subarray(0, r[0]);
       }
       return Uint8Array.prototype.slice.call(out, 0, r[0]);
     },

@@ -21,9 +21,10 @@ export interface FramesMessage {
 }
 
 /**
- * Decodes the frames of one message into their plaintext, in order, after checking every frame's
- * size and SHA-256 against the message (IntegrityError otherwise). The Node entry has one on zstd
- * (createFrameDecoder); without zstd a download takes plaintext.
+ * Decodes the frames of one message into their plaintext, in order, checking every frame's size
+ * and, unless its caller checks the SHA-256 of the whole content instead, its SHA-256 against the
+ * message (IntegrityError otherwise). The Node entry has one on zstd (createFrameDecoder); without
+ * zstd a download takes plaintext.
  */
 export interface FrameDecoder {
   decode(m: FramesMessage): Uint8Array;

@@ -20,7 +20,11 @@ export interface DownloadToOptions extends Omit<DownloadOptions, "frames"> {
    * this Node has zstd; false takes plaintext.
    */
   frames?: boolean;
-  /** Check the SHA-256 of a whole download against snapshot.sha256 (ranges are size-checked only). Default true. */
+  /**
+   * Check the SHA-256 of a whole download against snapshot.sha256. Default true. A range, or a
+   * download with this off, is size-checked, and the frames it takes are checked against their
+   * chunks' digests.
+   */
   verify?: boolean;
   /** End the writable when the download completes, as `pipe` does. Default true. */
   end?: boolean;

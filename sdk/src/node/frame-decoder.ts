@@ -1,7 +1,7 @@
 import { hash } from "node:crypto";
 import type { FrameDecoder, FramesMessage } from "../download.js";
 import { IntegrityError } from "../errors.js";
-import { createZstdContexts, zstdFrameLength, type ZstdContexts } from "./zstd-context.js";
+import { createZstdContexts, type ZstdContexts } from "./zstd-context.js";
 
 /** A message's frames decode to at most this much (the proto's bound), unless it holds one frame. */
 export const FRAMES_PLAIN_MAX_BYTES = 4 * 1024 * 1024;
@@ -16,7 +16,8 @@ const zstd = () => (contexts === null ? (contexts = createZstdContexts({ windowL
 
 /**
  * A FrameDecoder on node:zlib's zstd, or undefined on a Node without it (downloads then take
- * plaintext). Every frame must be one whole frame that decodes to exactly its size, and its
+ * plaintext). Every frame must be one whole frame that decodes to exactly its size (the context's
+ * decompress checks both), and its
  * plaintext must have its SHA-256: anything else is IntegrityError, raised before any byte of the
  * message is handed on. The message's shape is checked first, and its declared sizes are bounded
  * before anything is allocated for them.
@@ -43,7 +44,6 @@ export function createFrameDecoder(opts: { reuse: boolean; digests?: boolean }):
       for (let i = 0, at = 0, plainAt = 0; i < n; i++) {
         const frame = m.frames.subarray(at, at + m.frameLengths[i]);
         const size = m.frameSizes[i];
-        if (zstdFrameLength(frame) !== frame.length) throw new IntegrityError("frame", `one whole zstd frame of ${frame.length} bytes`, "something else");
         let plain: Uint8Array;
         try {
           plain = z.decompress(frame, size, out.subarray(plainAt, plainAt + size + 1));

@@ -19,9 +19,10 @@ export interface DownloadMessageSizes {
 }
 
 /**
- * Cuts a range's content pieces (ContentStore.readFrames) into DownloadSnapshot payloads, in
- * order. Runs of plaintext go out as `readPlain` sends them: neighbouring views merged, then cut
- * into zero-copy slices (coalesceViews, messagePieces). Runs of frames are gathered while they stay
+ * Cuts a range's content pieces (ContentStore.read, or readFrames) into DownloadSnapshot payloads,
+ * in order. Runs of plaintext have neighbouring views of one buffer merged (the chunk reader yields
+ * a pack group's chunks that way), then go out as zero-copy slices of up to `chunkBytes`; only
+ * small pieces that stand alone are copied together (coalesceViews, messagePieces). Runs of frames are gathered while they stay
  * within `frameBytes` and `framePlainBytes`; frames that are adjacent views of one buffer go out as
  * one view, others are copied into one buffer of their size. Holds at most one piece beyond the
  * message being built.

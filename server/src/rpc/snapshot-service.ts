@@ -15,9 +15,7 @@ import { Validator } from "../domain/validate.js";
 import type { UploadUseCases } from "../domain/uploads/service.js";
 import type { LifecycleUseCases } from "../domain/retention/lifecycle.js";
 import type { UsageUseCases } from "../domain/usage/usage-use-cases.js";
-import { coalesceViews } from "../lib/coalesce-views.js";
-import { messagePieces } from "../lib/message-pieces.js";
-import { type DownloadPayload, downloadPayloads } from "./download-messages.js";
+import { downloadPayloads } from "./download-messages.js";
 import { auditOf, callerOf } from "./context.js";
 import { createBatchCreateHandler } from "./batch-create.js";
 import { createRequestFromPb } from "./create-request.js";
@@ -37,9 +35,9 @@ export const DOWNLOAD_CHUNK_BYTES = 128 * 1024 - 64;
 /** Download pieces at least this large are sent without copying (smaller ones are packed). */
 const DOWNLOAD_MIN_ZERO_COPY_BYTES = 64 * 1024;
 /**
- * Message sizes of a download with accept_frames: frames stay below DOWNLOAD_CHUNK_BYTES for the
- * same reason as plaintext (with their lengths, sizes and digests), and decode to at most 4 MiB
- * (the proto's bound), what a client sets aside to decode one message into.
+ * Message sizes of a download: plaintext as above; with accept_frames, frames stay below
+ * DOWNLOAD_CHUNK_BYTES for the same reason (with their lengths, sizes and digests), and decode to
+ * at most 4 MiB (the proto's bound), what a client sets aside to decode one message into.
  */
 const DOWNLOAD_MESSAGE_SIZES = {
   chunkBytes: DOWNLOAD_CHUNK_BYTES,
@@ -47,10 +45,6 @@ const DOWNLOAD_MESSAGE_SIZES = {
   frameBytes: DOWNLOAD_CHUNK_BYTES - 4096,
   framePlainBytes: 4 * 1024 * 1024,
 };
-
-async function* plainPayloads(pieces: AsyncIterable<Uint8Array>): AsyncGenerator<DownloadPayload> {
-  for await (const chunk of messagePieces(pieces, DOWNLOAD_CHUNK_BYTES, DOWNLOAD_MIN_ZERO_COPY_BYTES)) yield { chunk };
-}
 
 export function createSnapshotServiceImpl(deps: {
   snapshots: SnapshotUseCases;
@@ -105,13 +99,9 @@ export function createSnapshotServiceImpl(deps: {
     async *downloadSnapshot(req, ctx) {
       const opened = await snapshots.openRange(req.storeId, req.snapshotId, Number(req.offset), Number(req.length));
       let first = true;
-      // Neighbouring chunks arrive as adjacent views of one buffer: merged, they go out as
-      // zero-copy slices of up to DOWNLOAD_CHUNK_BYTES; only pieces that stand alone and are small are copied.
-      const payloads =
-        req.acceptFrames && opened.frames
-          ? downloadPayloads(opened.frames(ctx.signal), DOWNLOAD_MESSAGE_SIZES)
-          : plainPayloads(coalesceViews(opened.stream(ctx.signal), 4 * DOWNLOAD_CHUNK_BYTES));
-      for await (const payload of payloads) {
+      // Plaintext goes out as zero-copy slices of up to DOWNLOAD_CHUNK_BYTES (downloadPayloads).
+      const pieces = req.acceptFrames && opened.frames ? opened.frames(ctx.signal) : opened.stream(ctx.signal);
+      for await (const payload of downloadPayloads(pieces, DOWNLOAD_MESSAGE_SIZES)) {
         yield create(DownloadSnapshotResponseSchema, { snapshot: first ? snapshotToPb(opened.snapshot) : undefined, ...payload });
         first = false;
       }

@@ -36,15 +36,12 @@ export const isPlainRaw = (l: Pick<ChunkLocation, "codec" | "encrypted">): boole
  * chunk is encrypted and no key is at hand. Pure: the content workers run it too.
  */
 export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }, into?: Uint8Array): Uint8Array {
-  if (l.encrypted && ctx.dataKey === undefined) {
-    throw failedPrecondition(`chunk ${l.digest.toHex()} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
-  }
+  const encoded = unsealRecord(record, l, ctx);
   let plain: Uint8Array;
   try {
-    const encoded = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
     plain = decodeChunk(l.codec, encoded, l.plainSize, into);
   } catch (e) {
-    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decrypt or decode`, e);
+    throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decode`, e);
   }
   // One-shot: no Hash object per chunk (its native context lives until a GC).
   if (!hash("sha256", plain, "buffer").equals(l.digest.bytes)) {
@@ -61,15 +58,23 @@ export function openRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId:
  */
 export function openFrame(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }): Uint8Array {
   if (l.codec !== "zstd") throw new RangeError(`chunk ${l.digest.toHex()} is not stored as a zstd frame`);
-  if (l.encrypted && ctx.dataKey === undefined) {
+  const frame = unsealRecord(record, l, ctx);
+  if (zstdFrameLength(frame) !== frame.length) throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: not one whole zstd frame`);
+  return frame;
+}
+
+/**
+ * A record's encoded chunk: decrypted when it is encrypted (DATA_LOSS naming the chunk when it does
+ * not decrypt, FAILED_PRECONDITION when no key is at hand), else the record itself.
+ */
+function unsealRecord(record: Uint8Array, l: ChunkLocation, ctx: { storeId: string; dataKey?: Uint8Array }): Uint8Array {
+  if (!l.encrypted) return record;
+  if (ctx.dataKey === undefined) {
     throw failedPrecondition(`chunk ${l.digest.toHex()} is encrypted but no data key is available`, "DATA_KEY_REQUIRED");
   }
-  let frame: Uint8Array;
   try {
-    frame = l.encrypted ? decryptChunk(ctx.dataKey!, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec }) : record;
+    return decryptChunk(ctx.dataKey, record, { storeId: ctx.storeId, digest: l.digest, codec: l.codec });
   } catch (e) {
     throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: it does not decrypt`, e);
   }
-  if (zstdFrameLength(frame) !== frame.length) throw dataLoss(`chunk ${l.digest.toHex()} in pack ${l.packId} is corrupt: not one whole zstd frame`);
-  return frame;
 }

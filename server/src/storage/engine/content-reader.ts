@@ -55,6 +55,28 @@ async function* locate(deps: ContentDeps, entries: readonly ManifestEntry[]): As
 }
 
 /**
+ * The chunks that bytes [offset, offset + length) of the content fall in, as `read` gives them for
+ * their locations (looked up in order; none outside the range), each with the part of its
+ * plaintext the range takes, [from, to): all of it but in the first and last chunk.
+ */
+async function* rangeParts<P>(
+  deps: ContentDeps,
+  manifest: Manifest,
+  offset: number,
+  length: number,
+  read: (locations: AsyncIterable<ChunkLocation>) => AsyncIterable<P>,
+): AsyncGenerator<{ piece: P; from: number; to: number; size: number }> {
+  const span = locateRange(manifest, offset, length);
+  if (span.first === span.end) return;
+  let i = span.first;
+  for await (const piece of read(locate(deps, manifest.entries.slice(span.first, span.end)))) {
+    const size = manifest.entries[i].size;
+    yield { piece, from: i === span.first ? span.startInFirst : 0, to: i === span.end - 1 ? span.endInLast : size, size };
+    i++;
+  }
+}
+
+/**
  * Yields bytes [offset, offset + length) of the content (clipped to its end) without touching
  * chunks outside the range. Offset past the end: OUT_OF_RANGE. Corruption: DATA_LOSS, raised
  * before any byte of the bad chunk is yielded.
@@ -66,14 +88,8 @@ export async function* readContentRange(
   length: number,
   options?: ReadInOrderOptions,
 ): AsyncGenerator<Uint8Array> {
-  const span = locateRange(manifest, offset, length);
-  if (span.first === span.end) return;
-  let i = span.first;
-  for await (const chunk of deps.reader.readInOrder(locate(deps, manifest.entries.slice(span.first, span.end)), options)) {
-    const from = i === span.first ? span.startInFirst : 0;
-    const to = i === span.end - 1 ? span.endInLast : chunk.length;
-    i++;
-    yield from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to);
+  for await (const { piece, from, to, size } of rangeParts(deps, manifest, offset, length, (l) => deps.reader.readInOrder(l, options))) {
+    yield from === 0 && to === size ? piece : piece.subarray(from, to);
   }
 }
 
@@ -89,14 +105,7 @@ export async function* readContentFrames(
   length: number,
   options?: ReadInOrderOptions,
 ): AsyncGenerator<ChunkPiece> {
-  const span = locateRange(manifest, offset, length);
-  if (span.first === span.end) return;
-  let i = span.first;
-  for await (const piece of deps.reader.readFramesInOrder(locate(deps, manifest.entries.slice(span.first, span.end)), options)) {
-    const size = manifest.entries[i].size;
-    const from = i === span.first ? span.startInFirst : 0;
-    const to = i === span.end - 1 ? span.endInLast : size;
-    i++;
+  for await (const { piece, from, to, size } of rangeParts(deps, manifest, offset, length, (l) => deps.reader.readFramesInOrder(l, options))) {
     if (from === 0 && to === size) {
       yield piece;
       continue;

@@ -5,6 +5,9 @@ import { createSnapshotUseCases, type SnapshotUseCases } from "../domain/snapsho
 import { createVersionUseCases, type VersionUseCases } from "../domain/versions/service.js";
 import { checkStoreKind } from "../jobs/kinds/check-store.js";
 import { verifySnapshotKind } from "../jobs/kinds/verify-snapshot.js";
+import { createCommitGroups } from "../domain/snapshots/commit-groups.js";
+import { committedNothing } from "../storage/db/db-errors.js";
+import { createSnapshotBatchRepository } from "../storage/db/snapshot-batch-repo.js";
 import { createSnapshotRepository } from "../storage/db/snapshot-repo.js";
 import { createVersionRepository } from "../storage/db/version-repo.js";
 import type { ContentUseCases } from "./content.js";
@@ -24,7 +27,15 @@ export function wireSnapshots(
 ): Wired<SnapshotsUseCases> {
   const { database, content } = deps;
   const snapshotRepo = createSnapshotRepository(database.db);
-  const snapshots = createSnapshotUseCases({ snapshots: snapshotRepo, content, clock: systemClock, newId: () => uuidv7(), undeleteWindowMs: config.undeleteWindowMs });
+  const groups = createCommitGroups({ batches: createSnapshotBatchRepository(database.db), committedNothing });
+  const snapshots = createSnapshotUseCases({
+    snapshots: snapshotRepo,
+    content,
+    clock: systemClock,
+    newId: () => uuidv7(),
+    undeleteWindowMs: config.undeleteWindowMs,
+    groups,
+  });
   const versions = createVersionUseCases({ versions: createVersionRepository(database.db), snapshots: snapshotRepo, clock: systemClock });
   return {
     useCases: { snapshots, versions, snapshotRepo },

@@ -1,6 +1,6 @@
 import type { AuditContext } from "../audit/audit-context.js";
 import { alreadyExists, DomainError, invalidArgument, invalidField, resourceExhausted, type FieldViolation } from "../errors.js";
-import type { Clock, IngestResult } from "../ports.js";
+import type { Clock, IngestResult, TransactionStep } from "../ports.js";
 import { newSnapshot } from "./service.js";
 import type { Snapshot, SnapshotSpec } from "./types.js";
 
@@ -28,17 +28,22 @@ export interface BatchContentStore {
 export interface BatchSnapshotRow {
   snapshot: Omit<Snapshot, "version">;
   versionMessage: string;
+  /** The request that creates this row, when not the one `insertMany` names for all. */
+  audit?: AuditContext;
+  /** Runs in the transaction before any snapshot row: this row's inline content. */
+  content?: TransactionStep;
 }
 
 export interface SnapshotBatchRepository {
   /**
    * In one transaction: locks the counters of every resource the rows name (in key order), finds
    * the rows whose resource_version the resource already has (or an earlier row of the batch
-   * claims), and, unless `allOrNothing` and there are such conflicts, inserts every other row with
-   * its next version (rows of one resource get consecutive versions in row order), its version row
-   * and its "snapshot.create" audit event (one chain append). Returns the created snapshots aligned
-   * with `rows` (undefined for conflicts) and the positions of the conflicting rows; with
-   * `allOrNothing` and conflicts, nothing is written.
+   * claims), and, unless `allOrNothing` and there are such conflicts, runs the `content` step of
+   * every other row (a conflicting row's content is not saved) and inserts it with its next version
+   * (rows of one resource get consecutive versions in row order), its version row and its
+   * "snapshot.create" audit event (one chain append; each event names its row's `audit`, else
+   * `opts.audit`). Returns the created snapshots aligned with `rows` (undefined for conflicts) and
+   * the positions of the conflicting rows; with `allOrNothing` and conflicts, nothing is written.
    */
   insertMany(
     rows: readonly BatchSnapshotRow[],

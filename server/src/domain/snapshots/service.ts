@@ -4,6 +4,7 @@ import { decodePageToken, encodePageToken, pageSizeOf, parseTimeIdCursor } from 
 import type { Clock, ContentStore, IngestResult, SnapshotRepository, TransactionStep } from "../ports.js";
 import { Validator } from "../validate.js";
 import { requestFingerprint } from "../audit/request-fingerprint.js";
+import type { CommitGroups } from "./commit-groups.js";
 import { snapshotEtag, type Snapshot, type SnapshotFilter, type SnapshotSpec } from "./types.js";
 
 export interface SnapshotUseCasesDeps {
@@ -13,6 +14,8 @@ export interface SnapshotUseCasesDeps {
   newId: () => string;
   /** How long a soft-deleted snapshot can be undeleted before it is purged (VELLUM_UNDELETE_WINDOW). */
   undeleteWindowMs: number;
+  /** Group commit of inline creates without an idempotency key (commit-groups.ts); absent: each commits alone. */
+  groups?: CommitGroups;
 }
 
 export interface Expected {
@@ -87,6 +90,11 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     const staged = await content.stageInline!(spec.storeId, bytes, { encrypt: spec.encrypt, signal: opts.signal });
     try {
       opts.signal?.throwIfAborted(); // a call that ended while its content was stored commits nothing
+      if (deps.groups && !spec.idempotencyKey) {
+        const snapshot = newSnapshot(spec, staged.result, { id: deps.newId(), actor: opts.actor, now: clock.now() });
+        const row = { snapshot, versionMessage: spec.metadata.commitMessage, audit: opts.audit, content: staged.step };
+        return await deps.groups.commit(row, opts.signal);
+      }
       return await commitSnapshot(spec, staged.result, { ...opts, content: staged.step });
     } catch (err) {
       await staged.abandon().catch(() => undefined); // else left for the orphan sweep

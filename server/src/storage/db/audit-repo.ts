@@ -44,10 +44,15 @@ export async function appendAuditTx(tx: Tx, ctx: AuditContext, record: AuditReco
 /**
  * Appends events for `records` (all of one store), in order, as consecutive links of the store's
  * chain: one head lock, then the multi-row insert and the head update in one statement. Same rules
- * as appendAuditTx. The records whose action is an event type also land in the event outbox
+ * as appendAuditTx. A record's own `context` (the request that made that change, when changes of
+ * several requests commit together) takes the place of `ctx`. The records whose action is an event type also land in the event outbox
  * (event-repo.ts), in the same transaction.
  */
-export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: readonly AuditRecord[]): Promise<AuditEvent[]> {
+export async function appendAuditManyTx(
+  tx: Tx,
+  ctx: AuditContext,
+  records: readonly (AuditRecord & { readonly context?: AuditContext })[],
+): Promise<AuditEvent[]> {
   if (records.length === 0) return [];
   const storeId = records[0].storeId;
   if (records.some((r) => r.storeId !== storeId)) throw new TypeError("one audit append is for one store");
@@ -64,13 +69,13 @@ export async function appendAuditManyTx(tx: Tx, ctx: AuditContext, records: read
     const event = nextAuditEvent(prev, {
       id: uuidv7(),
       storeId,
-      actor: ctx.actor,
+      actor: (record.context ?? ctx).actor,
       action: record.action,
       resourceType: record.resourceType,
       resourceId: record.resourceId,
       before,
       after,
-      requestId: ctx.requestId,
+      requestId: (record.context ?? ctx).requestId,
       time,
     });
     prev = event;

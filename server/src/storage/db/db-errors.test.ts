@@ -4,7 +4,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { toConnectError } from "../../rpc/errors.js";
 import { freePort } from "../../../test/support/server-process.js";
-import { isDatabaseUnavailable } from "./db-errors.js";
+import { invalidField } from "../../domain/errors.js";
+import { committedNothing, isDatabaseUnavailable } from "./db-errors.js";
 
 const withCode = (code: string, name = "Error") => Object.assign(new Error(code), { code, name });
 
@@ -32,6 +33,18 @@ test("a wrapped cause (drizzle's DrizzleQueryError) is recognised", () => {
   const cyclic: { cause?: unknown } = {};
   cyclic.cause = cyclic;
   assert.not.ok(isDatabaseUnavailable(cyclic));
+});
+
+test("committedNothing: only a refused statement or the transaction's own domain error proves nothing committed", () => {
+  for (const sqlstate of ["23505", "22P05", "40001", "40P01"]) {
+    assert.ok(committedNothing(new Error("Failed query", { cause: withCode(sqlstate, "PostgresError") })), sqlstate);
+  }
+  assert.ok(committedNothing(invalidField("labels", "refused")));
+  // A lost connection leaves a COMMIT's outcome unknown; so does a bare socket error (EPIPE looks like a SQLSTATE).
+  for (const err of [withCode("CONNECTION_CLOSED"), Object.assign(withCode("ECONNRESET"), { query: "commit" }), withCode("EPIPE"), withCode("57P01", "PostgresError")]) {
+    assert.not.ok(committedNothing(err), err.message);
+  }
+  assert.not.ok(committedNothing(new Error("boom")));
 });
 
 test("a refused connection from postgres.js maps to UNAVAILABLE, not INTERNAL", async () => {

@@ -10,6 +10,8 @@
  * 08), an administrator or crash shutdown (57P01, 57P02), that it cannot accept connections yet
  * (57P03, e.g. crash recovery after a restart), or too many connections (53300).
  */
+import { DomainError } from "../../domain/errors.js";
+
 const POSTGRES_JS_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "POOL_ACQUIRE_TIMEOUT"]);
 const SOCKET_CODES = new Set([
   "ECONNREFUSED",
@@ -36,6 +38,21 @@ export function isDatabaseUnavailable(err: unknown): boolean {
       if (name === "PostgresError" && (code.startsWith("08") || UNAVAILABLE_SQLSTATES.has(code))) return true;
     }
     e = cause;
+  }
+  return false;
+}
+
+/**
+ * True when `err`, thrown out of a transaction, proves the transaction committed nothing: the
+ * transaction's own code threw a domain error, or PostgreSQL answered a statement (or the COMMIT)
+ * with an error. False when the connection was lost, since a COMMIT then may have taken effect.
+ */
+export function committedNothing(err: unknown): boolean {
+  if (err instanceof DomainError) return true;
+  if (isDatabaseUnavailable(err)) return false;
+  for (let e = err, depth = 0; depth < MAX_CAUSE_DEPTH && typeof e === "object" && e !== null; depth++) {
+    if ((e as { name?: unknown }).name === "PostgresError") return true;
+    e = (e as { cause?: unknown }).cause;
   }
   return false;
 }

@@ -67,9 +67,10 @@ const versionKey = (s: { resourceType: string; resourceId: string; resourceVersi
   JSON.stringify([s.resourceType, s.resourceId, s.resourceVersion]);
 
 /**
- * Batch inserts of snapshots (BatchCreateSnapshots). Lock order is the one every writer follows:
- * resource counters (here all of the batch's, in key order), then the tag counters (the insert's
- * trigger, in tag order), then the audit chain head.
+ * Batch inserts of snapshots (BatchCreateSnapshots, and grouped CreateSnapshot commits). Lock order
+ * is the one every writer follows: resource counters (here all of the batch's, in key order), then
+ * inline content rows, then the tag counters (the insert's trigger, in tag order), then the audit
+ * chain head.
  */
 export function createSnapshotBatchRepository(db: Db): SnapshotBatchRepository {
   return {
@@ -128,6 +129,8 @@ export function createSnapshotBatchRepository(db: Db): SnapshotBatchRepository {
           });
           const created = new Array<Snapshot | undefined>(rows.length);
           if (inserts.length === 0) return { created, conflicts };
+          // Content of the rows that will be inserted only: a conflicting row leaves no manifest.
+          for (const i of inserts) await i.row.content?.run(tx);
           await insertJsonRows(tx, "snapshots", SNAPSHOT_COLUMNS, inserts.map((i) => toSnapshotRow(i.row.snapshot, i.version)));
           // What was inserted is exactly these values (nothing in the row is computed by the database
           // that a Snapshot carries), so they are the result without reading the rows back.
@@ -159,6 +162,7 @@ export function createSnapshotBatchRepository(db: Db): SnapshotBatchRepository {
             tx,
             opts.audit,
             inserts.map((i) => ({
+              context: i.row.audit,
               storeId,
               action: "snapshot.create",
               resourceType: "snapshot" as const,

@@ -71,11 +71,12 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
           return { snapshot: toSnapshot(row), replayed: true };
         }
       }
-      await opts.content?.run(tx);
+      // Lock order (snapshot-batch-repo.ts): the resource counter, then the content's rows.
       let version = 0;
       if (s.resourceId) {
         version = await nextVersionTx(tx, s);
       }
+      await opts.content?.run(tx);
       const [row] = await tx
         .insert(snapshots)
         .values(toSnapshotRow(s, version))

@@ -1,0 +1,104 @@
+import { Code, createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import postgres from "postgres";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { AuditService } from "../../gen/vellum/v1/audit_service_pb.js";
+import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
+import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
+import { expectError } from "./support/expect-error.js";
+import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
+import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
+
+/**
+ * Concurrent small CreateSnapshot calls of one store commit in groups (domain/snapshots/commit-groups.ts):
+ * one transaction and one audit append per group, each call keeping its own outcome, request id
+ * and version.
+ */
+interface Ctx {
+  db: TestDatabase;
+  dir: ReturnType<typeof tempDir>;
+  server: TestServer;
+  snapshots: Client<typeof SnapshotService>;
+  audit: Client<typeof AuditService>;
+  sql: postgres.Sql;
+}
+const test = suite<Ctx>("grouped CreateSnapshot commits (real server, real Postgres)");
+
+test.before(async (ctx) => {
+  ctx.db = await createTestDatabase();
+  ctx.dir = tempDir();
+  ctx.server = await startTestServer({ DATABASE_URL: ctx.db.url, VELLUM_DATA_DIR: ctx.dir.path });
+  const transport = createGrpcTransport({ baseUrl: ctx.server.baseUrl });
+  ctx.snapshots = createClient(SnapshotService, transport);
+  ctx.audit = createClient(AuditService, transport);
+  ctx.sql = postgres(ctx.db.url, { max: 1, onnotice: () => undefined });
+});
+test.after(async (ctx) => {
+  await ctx.sql.end();
+  await ctx.server.stop();
+  await ctx.db.drop();
+  ctx.dir.remove();
+});
+
+const json = (s: string) => ({ case: "data" as const, value: new TextEncoder().encode(s) });
+
+async function readText(ctx: Ctx, storeId: string, snapshotId: string): Promise<string> {
+  let text = "";
+  for await (const m of ctx.snapshots.downloadSnapshot({ storeId, snapshotId })) text += new TextDecoder().decode(m.chunk);
+  return text;
+}
+
+test("48 concurrent creates: grouped audit appends, each event with its own request id, dense versions, content read back", async (ctx) => {
+  const store = "grouped";
+  const docs = Array.from({ length: 48 }, (_, i) => JSON.stringify({ sku: `SKU-${i}`, price: i }));
+  const created = await Promise.all(
+    docs.map((d, i) =>
+      ctx.snapshots.createSnapshot(
+        { storeId: store, resourceType: "product", resourceId: i % 2 ? "odd" : `even-${i}`, snapshotType: SnapshotType.JSON, payload: json(d), encrypt: i % 3 === 0 },
+        { headers: { "x-request-id": `grouped-${i}` } },
+      ),
+    ),
+  );
+  const events = await ctx.sql<{ resource_id: string; request_id: string; time: Date }[]>`
+    select resource_id, request_id, time from audit_events where store_id = ${store} and action = 'snapshot.create'`;
+  assert.is(events.length, 48);
+  const requestOf = new Map(events.map((e) => [e.resource_id, e.request_id]));
+  created.forEach((c, i) => assert.is(requestOf.get(c.snapshot!.snapshotId), `grouped-${i}`, `snapshot ${i}'s event names its own request`));
+  const appends = new Set(events.map((e) => e.time.getTime())).size;
+  assert.ok(appends < 48, `events were appended in groups (${appends} appends for 48 creates)`);
+
+  const odd = created.filter((_, i) => i % 2).map((c) => Number(c.snapshot!.version)).sort((a, b) => a - b);
+  assert.equal(odd, Array.from({ length: 24 }, (_, i) => i + 1), "one resource's versions are 1..24, none lost or repeated");
+  for (const i of [0, 1, 3, 47]) assert.is(await readText(ctx, store, created[i].snapshot!.snapshotId), docs[i]);
+  const verified = await ctx.audit.verifyAuditChain({ storeId: store });
+  assert.ok(verified.ok, verified.reason);
+});
+
+test("a group with conflicting resource_versions: the conflicts fail alone, ALREADY_EXISTS, and leave no manifest", async (ctx) => {
+  const store = "grouped-conflicts";
+  const results = await Promise.allSettled(
+    Array.from({ length: 30 }, (_, i) =>
+      ctx.snapshots.createSnapshot({
+        storeId: store,
+        resourceType: "product",
+        resourceId: "q",
+        resourceVersion: i < 10 ? "same" : `v${i}`,
+        snapshotType: SnapshotType.JSON,
+        payload: json(`{"n":${i}}`),
+      }),
+    ),
+  );
+  const ok = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+  assert.is(ok.filter((i) => i < 10).length, 1, "one create of the shared resource_version commits");
+  assert.equal(ok.filter((i) => i >= 10), Array.from({ length: 20 }, (_, k) => k + 10), "every other create commits");
+  for (const r of results) if (r.status === "rejected") assert.is((await expectError(Promise.reject(r.reason))).code, Code.AlreadyExists);
+  const [{ m }] = await ctx.sql`select count(*)::int as m from manifests where store_id = ${store}`;
+  assert.is(m, 21, "a manifest for each committed create only");
+  const versions = results.flatMap((r) => (r.status === "fulfilled" ? [Number(r.value.snapshot!.version)] : [])).sort((a, b) => a - b);
+  assert.equal(versions, Array.from({ length: 21 }, (_, i) => i + 1));
+  const verified = await ctx.audit.verifyAuditChain({ storeId: store });
+  assert.ok(verified.ok, verified.reason);
+});
+
+test.run();

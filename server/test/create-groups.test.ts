@@ -1,4 +1,6 @@
-import { Code, createClient, type Client } from "@connectrpc/connect";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import postgres from "postgres";
 import { suite } from "uvu";
@@ -97,6 +99,47 @@ test("a group with conflicting resource_versions: the conflicts fail alone, ALRE
   assert.is(m, 21, "a manifest for each committed create only");
   const versions = results.flatMap((r) => (r.status === "fulfilled" ? [Number(r.value.snapshot!.version)] : [])).sort((a, b) => a - b);
   assert.equal(versions, Array.from({ length: 21 }, (_, i) => i + 1));
+  const verified = await ctx.audit.verifyAuditChain({ storeId: store });
+  assert.ok(verified.ok, verified.reason);
+});
+
+/** Pack objects on disk for `storeId`. */
+function packFiles(ctx: Ctx, storeId: string): number {
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  return walk(ctx.dir.path).filter((f) => f.includes(`/packs/${storeId}/`)).length;
+}
+
+test("64 creates, half cancelled at random moments: every answered one is stored, nothing half-made is left", async (ctx) => {
+  const store = "grouped-cancelled";
+  const calls = Array.from({ length: 64 }, (_, i) => {
+    const abort = new AbortController();
+    if (i % 2) setTimeout(() => abort.abort(), Math.floor(Math.random() * 40));
+    const doc = JSON.stringify({ sku: `C-${i}`, body: "y".repeat(200 + i) });
+    const call = ctx.snapshots.createSnapshot(
+      { storeId: store, resourceType: "product", resourceId: `c${i % 4}`, snapshotType: SnapshotType.JSON, payload: json(doc) },
+      { signal: abort.signal },
+    );
+    return call.then((r) => ({ doc, id: r.snapshot!.snapshotId }), (err: unknown) => ({ doc, code: ConnectError.from(err).code }));
+  });
+  const outcomes = await Promise.all(calls);
+  for (const o of outcomes) if ("code" in o) assert.is(o.code, Code.Canceled);
+  const stored = outcomes.filter((o) => "id" in o);
+  assert.ok(stored.length >= 32 && stored.length < 64, `every call not cancelled succeeded, and some were cancelled (${stored.length} of 64 stored)`);
+  for (const o of stored) assert.is(await readText(ctx, store, o.id), o.doc);
+
+  const [{ n: snaps }] = await ctx.sql`select count(*)::int as n from snapshots where store_id = ${store}`;
+  const [{ m }] = await ctx.sql`select count(*)::int as m from manifests where store_id = ${store}`;
+  assert.is(m, snaps, "a manifest only with its snapshot");
+  // A cancelled create removes its staged pack object after the client has gone: wait for that.
+  let rows = -1;
+  for (const t = Date.now(); Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 100))) {
+    [{ n: rows }] = await ctx.sql`select count(*)::int as n from packs where store_id = ${store}`;
+    if (packFiles(ctx, store) === rows) break;
+  }
+  assert.is(packFiles(ctx, store), rows, "every pack object on disk has its row");
+  const versions = await ctx.sql<{ resource_id: string; n: number; top: number }[]>`
+    select resource_id, count(*)::int as n, max(version)::int as top from snapshots where store_id = ${store} group by resource_id`;
+  for (const v of versions) assert.is(v.top, v.n, `versions of ${v.resource_id} are dense`);
   const verified = await ctx.audit.verifyAuditChain({ storeId: store });
   assert.ok(verified.ok, verified.reason);
 });

@@ -129,8 +129,9 @@ export function createSnapshotBatchRepository(db: Db): SnapshotBatchRepository {
           });
           const created = new Array<Snapshot | undefined>(rows.length);
           if (inserts.length === 0) return { created, conflicts };
-          // Content of the rows that will be inserted only: a conflicting row leaves no manifest.
-          for (const i of inserts) await i.row.content?.run(tx);
+          // Content of the rows that will be inserted only (a conflicting row leaves no manifest),
+          // the steps pipelined on the transaction's connection.
+          await Promise.all(inserts.map((i) => i.row.content?.run(tx)));
           await insertJsonRows(tx, "snapshots", SNAPSHOT_COLUMNS, inserts.map((i) => toSnapshotRow(i.row.snapshot, i.version)));
           // What was inserted is exactly these values (nothing in the row is computed by the database
           // that a Snapshot carries), so they are the result without reading the rows back.

@@ -132,8 +132,10 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
     },
 
     async list(filter, pageSize, after?: SnapshotCursor) {
-      const rows = await listPageQuery(db, filter, pageSize, after);
-      const total = await countMatches(db, snapshots, where(filter));
+      // A first page that holds every match has counted them; a later page counts beside its query.
+      const count = () => countMatches(db, snapshots, where(filter));
+      const [rows, counted] = after ? await Promise.all([listPageQuery(db, filter, pageSize, after), count()]) : [await listPageQuery(db, filter, pageSize)];
+      const total = counted ?? (rows.length <= pageSize ? { n: rows.length, estimated: false } : await count());
       const items = rows.slice(0, pageSize).map((r) => toSnapshot(r));
       const last = items[items.length - 1];
       return {

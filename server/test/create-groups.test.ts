@@ -1,5 +1,3 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import postgres from "postgres";
@@ -9,6 +7,7 @@ import { AuditService } from "../../gen/vellum/v1/audit_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { expectError } from "./support/expect-error.js";
+import { jsonPayload, packFiles, readText } from "./support/stored-content.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
 
@@ -43,21 +42,13 @@ test.after(async (ctx) => {
   ctx.dir.remove();
 });
 
-const json = (s: string) => ({ case: "data" as const, value: new TextEncoder().encode(s) });
-
-async function readText(ctx: Ctx, storeId: string, snapshotId: string): Promise<string> {
-  let text = "";
-  for await (const m of ctx.snapshots.downloadSnapshot({ storeId, snapshotId })) text += new TextDecoder().decode(m.chunk);
-  return text;
-}
-
 test("48 concurrent creates: grouped audit appends, each event with its own request id, dense versions, content read back", async (ctx) => {
   const store = "grouped";
   const docs = Array.from({ length: 48 }, (_, i) => JSON.stringify({ sku: `SKU-${i}`, price: i }));
   const created = await Promise.all(
     docs.map((d, i) =>
       ctx.snapshots.createSnapshot(
-        { storeId: store, resourceType: "product", resourceId: i % 2 ? "odd" : `even-${i}`, snapshotType: SnapshotType.JSON, payload: json(d), encrypt: i % 3 === 0 },
+        { storeId: store, resourceType: "product", resourceId: i % 2 ? "odd" : `even-${i}`, snapshotType: SnapshotType.JSON, payload: jsonPayload(d), encrypt: i % 3 === 0 },
         { headers: { "x-request-id": `grouped-${i}` } },
       ),
     ),
@@ -72,7 +63,7 @@ test("48 concurrent creates: grouped audit appends, each event with its own requ
 
   const odd = created.filter((_, i) => i % 2).map((c) => Number(c.snapshot!.version)).sort((a, b) => a - b);
   assert.equal(odd, Array.from({ length: 24 }, (_, i) => i + 1), "one resource's versions are 1..24, none lost or repeated");
-  for (const i of [0, 1, 3, 47]) assert.is(await readText(ctx, store, created[i].snapshot!.snapshotId), docs[i]);
+  for (const i of [0, 1, 3, 47]) assert.is(await readText(ctx.snapshots, store, created[i].snapshot!.snapshotId), docs[i]);
   const verified = await ctx.audit.verifyAuditChain({ storeId: store });
   assert.ok(verified.ok, verified.reason);
 });
@@ -87,7 +78,7 @@ test("a group with conflicting resource_versions: the conflicts fail alone, ALRE
         resourceId: "q",
         resourceVersion: i < 10 ? "same" : `v${i}`,
         snapshotType: SnapshotType.JSON,
-        payload: json(`{"n":${i}}`),
+        payload: jsonPayload(`{"n":${i}}`),
       }),
     ),
   );
@@ -103,12 +94,6 @@ test("a group with conflicting resource_versions: the conflicts fail alone, ALRE
   assert.ok(verified.ok, verified.reason);
 });
 
-/** Pack objects on disk for `storeId`. */
-function packFiles(ctx: Ctx, storeId: string): number {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-  return walk(ctx.dir.path).filter((f) => f.includes(`/packs/${storeId}/`)).length;
-}
-
 test("64 creates, half cancelled at random moments: every answered one is stored, nothing half-made is left", async (ctx) => {
   const store = "grouped-cancelled";
   const calls = Array.from({ length: 64 }, (_, i) => {
@@ -116,7 +101,7 @@ test("64 creates, half cancelled at random moments: every answered one is stored
     if (i % 2) setTimeout(() => abort.abort(), Math.floor(Math.random() * 40));
     const doc = JSON.stringify({ sku: `C-${i}`, body: "y".repeat(200 + i) });
     const call = ctx.snapshots.createSnapshot(
-      { storeId: store, resourceType: "product", resourceId: `c${i % 4}`, snapshotType: SnapshotType.JSON, payload: json(doc) },
+      { storeId: store, resourceType: "product", resourceId: `c${i % 4}`, snapshotType: SnapshotType.JSON, payload: jsonPayload(doc) },
       { signal: abort.signal },
     );
     return call.then((r) => ({ doc, id: r.snapshot!.snapshotId }), (err: unknown) => ({ doc, code: ConnectError.from(err).code }));
@@ -125,7 +110,7 @@ test("64 creates, half cancelled at random moments: every answered one is stored
   for (const o of outcomes) if ("code" in o) assert.is(o.code, Code.Canceled);
   const stored = outcomes.filter((o) => "id" in o);
   assert.ok(stored.length >= 32 && stored.length < 64, `every call not cancelled succeeded, and some were cancelled (${stored.length} of 64 stored)`);
-  for (const o of stored) assert.is(await readText(ctx, store, o.id), o.doc);
+  for (const o of stored) assert.is(await readText(ctx.snapshots, store, o.id), o.doc);
 
   const [{ n: snaps }] = await ctx.sql`select count(*)::int as n from snapshots where store_id = ${store}`;
   const [{ m }] = await ctx.sql`select count(*)::int as m from manifests where store_id = ${store}`;
@@ -134,9 +119,9 @@ test("64 creates, half cancelled at random moments: every answered one is stored
   let rows = -1;
   for (const t = Date.now(); Date.now() - t < 10_000; await new Promise((r) => setTimeout(r, 100))) {
     [{ n: rows }] = await ctx.sql`select count(*)::int as n from packs where store_id = ${store}`;
-    if (packFiles(ctx, store) === rows) break;
+    if (packFiles(ctx.dir.path, store) === rows) break;
   }
-  assert.is(packFiles(ctx, store), rows, "every pack object on disk has its row");
+  assert.is(packFiles(ctx.dir.path, store), rows, "every pack object on disk has its row");
   const versions = await ctx.sql<{ resource_id: string; n: number; top: number }[]>`
     select resource_id, count(*)::int as n, max(version)::int as top from snapshots where store_id = ${store} group by resource_id`;
   for (const v of versions) assert.is(v.top, v.n, `versions of ${v.resource_id} are dense`);

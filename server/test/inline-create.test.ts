@@ -1,5 +1,3 @@
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { Code, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import postgres from "postgres";
@@ -9,6 +7,7 @@ import { AuditService } from "../../gen/vellum/v1/audit_service_pb.js";
 import { SnapshotType } from "../../gen/vellum/v1/snapshot_pb.js";
 import { SnapshotService } from "../../gen/vellum/v1/snapshot_service_pb.js";
 import { expectError } from "./support/expect-error.js";
+import { jsonPayload, packFiles, readText } from "./support/stored-content.js";
 import { createTestDatabase, type TestDatabase } from "./support/test-db.js";
 import { startTestServer, tempDir, type TestServer } from "./support/test-server.js";
 
@@ -40,20 +39,6 @@ test.after(async (ctx) => {
   ctx.dir.remove();
 });
 
-const json = (s: string) => ({ case: "data" as const, value: new TextEncoder().encode(s) });
-
-async function readText(ctx: Ctx, storeId: string, snapshotId: string): Promise<string> {
-  let text = "";
-  for await (const m of ctx.snapshots.downloadSnapshot({ storeId, snapshotId })) text += new TextDecoder().decode(m.chunk);
-  return text;
-}
-
-/** Pack objects on disk for `storeId`. */
-function packFiles(ctx: Ctx, storeId: string): number {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-  return walk(ctx.dir.path).filter((f) => f.includes(`/packs/${storeId}/`)).length;
-}
-
 test("small creates complete while an upload holds most of the budget, and read back verified", async (ctx) => {
   const store = "inline-budget";
   let release!: () => void;
@@ -71,13 +56,13 @@ test("small creates complete while an upload holds most of the budget, and read 
   const created = await Promise.all(
     docs.map((d, i) =>
       ctx.snapshots.createSnapshot(
-        { storeId: store, resourceType: "product", resourceId: `p${i % 3}`, snapshotType: SnapshotType.JSON, payload: json(d), encrypt: i % 2 === 1 },
+        { storeId: store, resourceType: "product", resourceId: `p${i % 3}`, snapshotType: SnapshotType.JSON, payload: jsonPayload(d), encrypt: i % 2 === 1 },
         { timeoutMs: 20_000 },
       ),
     ),
   );
   for (const [i, c] of created.entries()) {
-    assert.is(await readText(ctx, store, c.snapshot!.snapshotId), docs[i]);
+    assert.is(await readText(ctx.snapshots, store, c.snapshot!.snapshotId), docs[i]);
     assert.is(c.snapshot!.encrypted, i % 2 === 1);
   }
   release();
@@ -90,7 +75,7 @@ test("racing creates of one resource_version: one commits, the others fail ALREA
   const store = "inline-race";
   const results = await Promise.allSettled(
     Array.from({ length: 6 }, (_, i) =>
-      ctx.snapshots.createSnapshot({ storeId: store, resourceType: "product", resourceId: "one", resourceVersion: "v1", snapshotType: SnapshotType.JSON, payload: json(`{"n":${i}}`) }),
+      ctx.snapshots.createSnapshot({ storeId: store, resourceType: "product", resourceId: "one", resourceVersion: "v1", snapshotType: SnapshotType.JSON, payload: jsonPayload(`{"n":${i}}`) }),
     ),
   );
   const ok = results.filter((r) => r.status === "fulfilled");
@@ -99,7 +84,7 @@ test("racing creates of one resource_version: one commits, the others fail ALREA
   const sql = postgres(ctx.db.url, { max: 1 });
   try {
     const [{ n }] = await sql`select count(*)::int as n from packs where store_id = ${store}`;
-    assert.is(packFiles(ctx, store), n, "every pack object on disk has its row");
+    assert.is(packFiles(ctx.dir.path, store), n, "every pack object on disk has its row");
     const [{ m }] = await sql`select count(*)::int as m from manifests where store_id = ${store}`;
     assert.is(m, 1, "only the committed create's manifest");
   } finally {
@@ -111,12 +96,12 @@ test("racing creates of one resource_version: one commits, the others fail ALREA
 
 test("identical small contents share their chunk: the second create writes no pack", async (ctx) => {
   const store = "inline-dedup";
-  const a = await ctx.snapshots.createSnapshot({ storeId: store, resourceType: "product", snapshotType: SnapshotType.JSON, payload: json('{"same":true}') });
-  const b = await ctx.snapshots.createSnapshot({ storeId: store, resourceType: "product", snapshotType: SnapshotType.JSON, payload: json('{"same":true}') });
+  const a = await ctx.snapshots.createSnapshot({ storeId: store, resourceType: "product", snapshotType: SnapshotType.JSON, payload: jsonPayload('{"same":true}') });
+  const b = await ctx.snapshots.createSnapshot({ storeId: store, resourceType: "product", snapshotType: SnapshotType.JSON, payload: jsonPayload('{"same":true}') });
   assert.ok(a.snapshot!.storedSize > 0n);
   assert.is(b.snapshot!.storedSize, 0n);
-  assert.is(packFiles(ctx, store), 1);
-  assert.is(await readText(ctx, store, b.snapshot!.snapshotId), '{"same":true}');
+  assert.is(packFiles(ctx.dir.path, store), 1);
+  assert.is(await readText(ctx.snapshots, store, b.snapshot!.snapshotId), '{"same":true}');
 });
 
 test.run();

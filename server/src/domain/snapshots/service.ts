@@ -90,11 +90,6 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
     const staged = await content.stageInline!(spec.storeId, bytes, { encrypt: spec.encrypt, signal: opts.signal });
     try {
       opts.signal?.throwIfAborted(); // a call that ended while its content was stored commits nothing
-      if (deps.groups && !spec.idempotencyKey) {
-        const snapshot = newSnapshot(spec, staged.result, { id: deps.newId(), actor: opts.actor, now: clock.now() });
-        const row = { snapshot, versionMessage: spec.metadata.commitMessage, audit: opts.audit, content: staged.step };
-        return await deps.groups.commit(row, opts.signal);
-      }
       return await commitSnapshot(spec, staged.result, { ...opts, content: staged.step });
     } catch (err) {
       await staged.abandon().catch(() => undefined); // else left for the orphan sweep
@@ -105,11 +100,17 @@ export function createSnapshotUseCases(deps: SnapshotUseCasesDeps) {
   async function commitSnapshot(
     spec: SnapshotSpec,
     stored: IngestResult,
-    opts: { actor: string; method: string; fingerprint?: string; audit: AuditContext; content?: TransactionStep },
+    opts: { actor: string; method: string; fingerprint?: string; audit: AuditContext; content?: TransactionStep; signal?: AbortSignal },
   ): Promise<Snapshot> {
-    const { snapshot } = await snapshots.insert(newSnapshot(spec, stored, { id: deps.newId(), actor: opts.actor, now: clock.now() }), {
+    const row = newSnapshot(spec, stored, { id: deps.newId(), actor: opts.actor, now: clock.now() });
+    const versionMessage = spec.metadata.commitMessage;
+    // Inline content without an idempotency key commits with whatever else of its store is waiting.
+    if (deps.groups && opts.content && !spec.idempotencyKey) {
+      return deps.groups.commit({ snapshot: row, versionMessage, audit: opts.audit, content: opts.content }, opts.signal);
+    }
+    const { snapshot } = await snapshots.insert(row, {
       audit: opts.audit,
-      versionMessage: spec.metadata.commitMessage,
+      versionMessage,
       idempotency:
         spec.idempotencyKey && opts.fingerprint !== undefined ? { key: spec.idempotencyKey, fingerprint: opts.fingerprint, method: opts.method } : undefined,
       content: opts.content,

@@ -64,18 +64,19 @@ export async function appendAuditManyTx(
   let prev = head.seq === 0 ? undefined : { storeId, seq: head.seq, hash: digestOf(head.hash) };
   const time = new Date();
   const rows = records.map((record) => {
+    const { actor, requestId } = record.context ?? ctx;
     const before = auditJson(record.before);
     const after = auditJson(record.after);
     const event = nextAuditEvent(prev, {
       id: uuidv7(),
       storeId,
-      actor: (record.context ?? ctx).actor,
+      actor,
       action: record.action,
       resourceType: record.resourceType,
       resourceId: record.resourceId,
       before,
       after,
-      requestId: (record.context ?? ctx).requestId,
+      requestId,
       time,
     });
     prev = event;

@@ -11,6 +11,7 @@
  * (57P03, e.g. crash recovery after a restart), or too many connections (53300).
  */
 import { DomainError } from "../../domain/errors.js";
+import { pgErrorOf } from "./pg-errors.js";
 
 const POSTGRES_JS_CODES = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT", "POOL_ACQUIRE_TIMEOUT"]);
 const SOCKET_CODES = new Set([
@@ -49,10 +50,6 @@ export function isDatabaseUnavailable(err: unknown): boolean {
  */
 export function committedNothing(err: unknown): boolean {
   if (err instanceof DomainError) return true;
-  if (isDatabaseUnavailable(err)) return false;
-  for (let e = err, depth = 0; depth < MAX_CAUSE_DEPTH && typeof e === "object" && e !== null; depth++) {
-    if ((e as { name?: unknown }).name === "PostgresError") return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  // A SQLSTATE-shaped code alone is not enough: a bare socket error's EPIPE has the same shape.
+  return !isDatabaseUnavailable(err) && (pgErrorOf(err) as { name?: unknown } | undefined)?.name === "PostgresError";
 }

@@ -134,8 +134,9 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
     async list(filter, pageSize, after?: SnapshotCursor) {
       // A first page that holds every match has counted them; a later page counts beside its query.
       const count = () => countMatches(db, snapshots, where(filter));
-      const [rows, counted] = after ? await Promise.all([listPageQuery(db, filter, pageSize, after), count()]) : [await listPageQuery(db, filter, pageSize)];
-      const total = counted ?? (rows.length <= pageSize ? { n: rows.length, estimated: false } : await count());
+      const [rows, total] = after
+        ? await Promise.all([listPageQuery(db, filter, pageSize, after), count()])
+        : await listPageQuery(db, filter, pageSize).then(async (r) => [r, r.length <= pageSize ? { n: r.length, estimated: false } : await count()] as const);
       const items = rows.slice(0, pageSize).map((r) => toSnapshot(r));
       const last = items[items.length - 1];
       return {

@@ -59,6 +59,8 @@ export interface Config {
   reclaimGraceMs: number;
   /** How long a soft-deleted snapshot can be undeleted before it is purged (VELLUM_UNDELETE_WINDOW), in ms. */
   undeleteWindowMs: number;
+  /** How long ListSnapshots gives an estimated total_size again before it counts afresh (VELLUM_LIST_ESTIMATE_TTL; storage/db/match-estimates.ts), in ms. */
+  listEstimateTtlMs: number;
   /** How often TTL expiry and the purge of soft-deleted snapshots run (0 disables), in ms. */
   lifecycleIntervalMs: number;
   /** Events (EventService, webhooks): see EventsConfig. */
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     // this grace period until its manifest is saved, so it must outlast the longest upload.
     reclaimGraceMs: int(env, "VELLUM_RECLAIM_GRACE_MS", 24 * 3600_000, 3600_000, 30 * 24 * 3600_000),
     undeleteWindowMs: duration(env, "VELLUM_UNDELETE_WINDOW", 7 * 86_400_000, 3650 * 86_400_000),
+    listEstimateTtlMs: duration(env, "VELLUM_LIST_ESTIMATE_TTL", 10_000, 86_400_000),
     lifecycleIntervalMs: scheduleInterval(env, "VELLUM_LIFECYCLE_INTERVAL_MS", 5 * 60_000),
     events: {
       retentionMs: positive("VELLUM_EVENT_RETENTION", duration(env, "VELLUM_EVENT_RETENTION", 7 * 86_400_000, 365 * 86_400_000)),

@@ -24,7 +24,7 @@ test.after(async (ctx) => {
   await ctx.h.close();
 });
 
-/** Copies the template snapshot `n` times in store "big" with tag "bulk" and fresh ids and times. */
+/** Copies the template snapshot `n` times in its store with tag "bulk" and fresh ids and times. */
 async function seed(ctx: { sql: postgres.Sql; templateId: string }, n: number) {
   await ctx.sql`
     insert into snapshots
@@ -75,3 +75,42 @@ test("narrow filters, other stores and deleted snapshots keep exact counts", asy
 });
 
 test.run();
+
+const ttl = suite<{ h: MemoryHarness; sql: postgres.Sql; templateId: string }>(
+  "ListSnapshots total_size: an estimate is given again for VELLUM_LIST_ESTIMATE_TTL, then counted afresh",
+);
+
+ttl.before(async (ctx) => {
+  ctx.h = await createMemoryHarness(undefined, { VELLUM_LIST_ESTIMATE_TTL: "2s" });
+  ctx.sql = postgres(ctx.h.databaseUrl, { max: 1, onnotice: () => {} });
+  const first = await ctx.h.snapshots.createSnapshot({ storeId: "ttl", resourceType: "product", payload: { case: "json", value: create(ValueSchema, { kind: { case: "numberValue", value: 0 } }) } });
+  ctx.templateId = first.snapshot!.snapshotId;
+});
+ttl.after(async (ctx) => {
+  await ctx.sql.end();
+  await ctx.h.close();
+});
+
+ttl("deletions show in the total once the estimate is older than the TTL; exact totals are never kept", async (ctx) => {
+  await seed(ctx, EXACT_COUNT_LIMIT + 100);
+  const over = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
+  assert.ok(over.totalSizeEstimated);
+  const estimate = over.totalSize;
+  const made = Date.now();
+  await ctx.sql`delete from snapshots where id in (select id from snapshots where store_id = 'ttl' and tags @> '{bulk}' limit ${EXACT_COUNT_LIMIT - 20})`;
+  const again = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
+  const paged = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50, pageToken: again.nextPageToken });
+  assert.ok(Date.now() - made < 2000, "the checks ran within the TTL");
+  assert.equal([again.totalSize, again.totalSizeEstimated, paged.totalSize, paged.totalSizeEstimated], [estimate, true, estimate, true], "the estimate is given again, by later pages too");
+  const all = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", pageSize: 50 });
+  assert.equal([all.totalSize, all.totalSizeEstimated], [121, false], "another filter counts on its own, exactly");
+
+  await new Promise((r) => setTimeout(r, 2000 - (Date.now() - made) + 50));
+  const fresh = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
+  assert.equal([fresh.totalSize, fresh.totalSizeEstimated], [120, false]);
+  await ctx.sql`delete from snapshots where id in (select id from snapshots where store_id = 'ttl' and tags @> '{bulk}' limit 10)`;
+  const exact = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
+  assert.equal([exact.totalSize, exact.totalSizeEstimated], [110, false], "an exact total is counted on every call");
+});
+
+ttl.run();

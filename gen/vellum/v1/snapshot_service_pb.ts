@@ -636,7 +636,8 @@ export type ListSnapshotsResponse = Message<"vellum.v1.ListSnapshotsResponse"> &
   /**
    * Number of snapshots matching the filters across all pages: exact when at most 1,000 match;
    * above that, PostgreSQL's estimate for the filters (always over 1,000), so that a page costs the
-   * same in a store of any size.
+   * same in a store of any size. An estimate is given again for the same filters for
+   * VELLUM_LIST_ESTIMATE_TTL (10 s by default), so it may be that old.
    *
    * @generated from field: int32 total_size = 3;
    */

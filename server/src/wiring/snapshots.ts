@@ -8,6 +8,7 @@ import { verifySnapshotKind } from "../jobs/kinds/verify-snapshot.js";
 import { createCommitGroups } from "../domain/snapshots/commit-groups.js";
 import { committedNothing } from "../storage/db/db-errors.js";
 import { createSnapshotBatchRepository } from "../storage/db/snapshot-batch-repo.js";
+import { createMatchEstimates } from "../storage/db/match-estimates.js";
 import { createSnapshotRepository } from "../storage/db/snapshot-repo.js";
 import { createVersionRepository } from "../storage/db/version-repo.js";
 import type { ContentUseCases } from "./content.js";
@@ -22,11 +23,11 @@ export interface SnapshotsUseCases {
 
 /** Snapshots and versions, with the VERIFY_SNAPSHOT and CHECK_STORE job kinds. */
 export function wireSnapshots(
-  config: Pick<Config, "undeleteWindowMs">,
+  config: Pick<Config, "undeleteWindowMs" | "listEstimateTtlMs">,
   deps: DatabaseUseCases & Pick<ContentUseCases, "content">,
 ): Wired<SnapshotsUseCases> {
   const { database, content } = deps;
-  const snapshotRepo = createSnapshotRepository(database.db);
+  const snapshotRepo = createSnapshotRepository(database.db, createMatchEstimates({ ttlMs: config.listEstimateTtlMs }));
   const groups = createCommitGroups({ batches: createSnapshotBatchRepository(database.db), committedNothing });
   const snapshots = createSnapshotUseCases({
     snapshots: snapshotRepo,

@@ -10,6 +10,7 @@ import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { isUniqueViolation } from "./pg-errors.js";
 import { countMatches } from "./match-count.js";
+import type { MatchEstimates } from "./match-estimates.js";
 import { snapshots } from "./schema/index.js";
 import { unprotectedAt } from "./snapshot-protection-sql.js";
 
@@ -52,7 +53,8 @@ export const listPageQuery = (db: Db, filter: SnapshotFilter, pageSize: number, 
 export const ofResource = (key: ResourceKey): SQL =>
   and(eq(snapshots.storeId, key.storeId), eq(snapshots.resourceType, key.resourceType), eq(snapshots.resourceId, key.resourceId))!;
 
-export function createSnapshotRepository(db: Db): SnapshotRepository {
+/** `estimates` keeps the recent estimates of ListSnapshots' totals (match-estimates.ts). */
+export function createSnapshotRepository(db: Db, estimates: MatchEstimates): SnapshotRepository {
   // Built once: GetSnapshot and every use-case that loads a snapshot run it, and building the query
   // per call cost more CPU than PostgreSQL spent answering it.
   const byId = db
@@ -133,7 +135,7 @@ export function createSnapshotRepository(db: Db): SnapshotRepository {
 
     async list(filter, pageSize, after?: SnapshotCursor) {
       // A first page that holds every match has counted them; a later page counts beside its query.
-      const count = () => countMatches(db, snapshots, where(filter));
+      const count = () => estimates(JSON.stringify(filter), () => countMatches(db, snapshots, where(filter)));
       const [rows, total] = after
         ? await Promise.all([listPageQuery(db, filter, pageSize, after), count()])
         : await listPageQuery(db, filter, pageSize).then(async (r) => [r, r.length <= pageSize ? { n: r.length, estimated: false } : await count()] as const);

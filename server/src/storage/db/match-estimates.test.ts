@@ -48,6 +48,9 @@ test("keys are apart: another filter or store counts on its own", async () => {
   await estimates("store-a|{}", counter({ n: 2000, estimated: true }).count);
   assert.equal(await estimates("store-b|{}", counter({ n: 9000, estimated: true }).count), { n: 9000, estimated: true });
   assert.equal(await estimates("store-a|{}", counter({ n: 1, estimated: false }).count), { n: 2000, estimated: true });
+  const long = "x".repeat(1 << 20);
+  await estimates(`${long}a`, counter({ n: 5000, estimated: true }).count);
+  assert.equal(await estimates(`${long}b`, counter({ n: 6000, estimated: true }).count), { n: 6000, estimated: true }, "long keys that differ at the end");
 });
 
 test("at most maxEntries are held, the oldest dropped first; a ttl of 0 keeps nothing", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { MatchCount } from "./match-count.js";
 
 /** How long a planner estimate of a filter's matches is given again, by default: an estimate is at most this old. */
@@ -25,13 +26,15 @@ export type MatchEstimates = (key: string, count: () => Promise<MatchCount>) => 
  *   for that long after deletions brought the matches under it.
  * - An exact count is never kept: a filter with few matches is counted on every call.
  * - A failed count is not kept, and nothing is kept past `maxEntries` (the oldest goes first).
+ *   Entries are held under the SHA-256 of their key, so a long filter costs no more than a short one.
  */
 export function createMatchEstimates(opts: MatchEstimateOptions = {}): MatchEstimates {
   const ttlMs = opts.ttlMs ?? MATCH_ESTIMATE_TTL_MS;
   const maxEntries = opts.maxEntries ?? MATCH_ESTIMATE_MAX_ENTRIES;
   const now = opts.now ?? Date.now;
   const entries = new Map<string, { n: number; madeAt: number }>();
-  return async (key, count) => {
+  return async (filterKey, count) => {
+    const key = createHash("sha256").update(filterKey).digest("base64");
     const held = entries.get(key);
     if (held && now() - held.madeAt < ttlMs) return { n: held.n, estimated: true };
     if (held) entries.delete(key);

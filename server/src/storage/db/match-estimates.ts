@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { MatchCount } from "./match-count.js";
 
 /** How long a planner estimate of a filter's matches is given again, by default: an estimate is at most this old. */
@@ -34,7 +34,7 @@ export function createMatchEstimates(opts: MatchEstimateOptions = {}): MatchEsti
   const now = opts.now ?? Date.now;
   const entries = new Map<string, { n: number; madeAt: number }>();
   return async (filterKey, count) => {
-    const key = createHash("sha256").update(filterKey).digest("base64");
+    const key = hash("sha256", filterKey, "base64");
     const held = entries.get(key);
     if (held && now() - held.madeAt < ttlMs) return { n: held.n, estimated: true };
     if (held) entries.delete(key);

@@ -111,6 +111,13 @@ ttl("deletions show in the total once the estimate is older than the TTL; exact 
   await ctx.sql`delete from snapshots where id in (select id from snapshots where store_id = 'ttl' and tags @> '{bulk}' limit 10)`;
   const exact = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
   assert.equal([exact.totalSize, exact.totalSizeEstimated], [110, false], "an exact total is counted on every call");
+
+  await seed(ctx, EXACT_COUNT_LIMIT);
+  const big = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
+  assert.ok(big.totalSizeEstimated, "an estimate stands again");
+  await ctx.sql`delete from snapshots where id in (select id from snapshots where store_id = 'ttl' and tags @> '{bulk}' limit ${EXACT_COUNT_LIMIT + 80})`;
+  const few = await ctx.h.snapshots.listSnapshots({ storeId: "ttl", tag: "bulk", pageSize: 50 });
+  assert.equal([few.totalSize, few.totalSizeEstimated, few.snapshots.length], [30, false, 30], "a page that holds every match counts its rows, estimate or not");
 });
 
 ttl.run();

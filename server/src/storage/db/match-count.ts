@@ -12,19 +12,34 @@ export interface MatchCount {
 export const EXACT_COUNT_LIMIT = 1_000;
 
 /**
- * Counts the rows of `table` matching `where`, reading at most `exactUpTo + 1` of them. When more
- * match, the count is PostgreSQL's plan estimate for the filter (never below `exactUpTo + 1`, so an
- * estimate is always larger than any exact answer), and `estimated` is true. Cost does not grow with
- * the table: one bounded scan, plus one EXPLAIN when the bound is passed.
+ * The number of rows of `table` matching `where`, counting at most `exactUpTo + 1` of them: a
+ * scalar subquery, to count in the statement that reads a page (matchCountFrom takes it on).
  */
-export async function countMatches(db: Db, table: PgTable, where: SQL, exactUpTo = EXACT_COUNT_LIMIT): Promise<MatchCount> {
-  const [{ n }] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(db.select({ one: sql`1` }).from(table).where(where).limit(exactUpTo + 1).as("m"));
+export const boundedCount = (db: Db, table: PgTable, where: SQL, exactUpTo = EXACT_COUNT_LIMIT): SQL<number> =>
+  sql<number>`(select count(*)::int from (${db.select({ one: sql`1` }).from(table).where(where).limit(exactUpTo + 1)}) m)`;
+
+/**
+ * The MatchCount of a bounded count `n` (boundedCount): exact when `n` is within `exactUpTo`;
+ * otherwise PostgreSQL's plan estimate for the filter (never below `exactUpTo + 1`, so an estimate
+ * is always larger than any exact answer), from one EXPLAIN.
+ */
+export async function matchCountFrom(db: Db, table: PgTable, where: SQL, n: number, exactUpTo = EXACT_COUNT_LIMIT): Promise<MatchCount> {
   if (n <= exactUpTo) return { n, estimated: false };
   const plan = await db.execute<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
     sql`explain (format json) ${db.select({ one: sql`1` }).from(table).where(where)}`,
   );
   const rows = Math.round(Number(plan[0]?.["QUERY PLAN"]?.[0]?.Plan?.["Plan Rows"] ?? 0));
   return { n: Math.min(Math.max(rows, exactUpTo + 1), 2 ** 31 - 1), estimated: true };
+}
+
+/**
+ * Counts the rows of `table` matching `where`, reading at most `exactUpTo + 1` of them. When more
+ * match, the count is the plan estimate (matchCountFrom), and `estimated` is true. Cost does not
+ * grow with the table: one bounded scan, plus one EXPLAIN when the bound is passed.
+ */
+export async function countMatches(db: Db, table: PgTable, where: SQL, exactUpTo = EXACT_COUNT_LIMIT): Promise<MatchCount> {
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(db.select({ one: sql`1` }).from(table).where(where).limit(exactUpTo + 1).as("m"));
+  return matchCountFrom(db, table, where, n, exactUpTo);
 }

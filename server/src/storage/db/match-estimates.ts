@@ -15,11 +15,16 @@ export interface MatchEstimateOptions {
 }
 
 /** Counts of matches by filter, with recent estimates given again instead of counted again. */
-export type MatchEstimates = (key: string, count: () => Promise<MatchCount>) => Promise<MatchCount>;
+export interface MatchEstimates {
+  /** The estimate kept for `filterKey` while it is fresh, else undefined. */
+  held(filterKey: string): number | undefined;
+  /** held() as a MatchCount when there is one, else `count()`'s result (kept when it is an estimate). */
+  count(filterKey: string, count: () => Promise<MatchCount>): Promise<MatchCount>;
+}
 
 /**
- * Keeps the estimates `count` returns (MatchCount.estimated: more matches than are counted exactly)
- * by `key`, which names the filter, its store included. Contract:
+ * Keeps the estimates that counts return (MatchCount.estimated: more matches than are counted
+ * exactly) by a key that names the filter, its store included. Contract:
  * - An estimate is given again for `ttlMs` after it was made, with `estimated` still true, instead
  *   of counting again: listing many matches page by page, or refreshing the listing, counts once per
  *   `ttlMs`. So an estimate may be up to `ttlMs` old, and may still say "more than the exact limit"
@@ -33,18 +38,27 @@ export function createMatchEstimates(opts: MatchEstimateOptions = {}): MatchEsti
   const maxEntries = opts.maxEntries ?? MATCH_ESTIMATE_MAX_ENTRIES;
   const now = opts.now ?? Date.now;
   const entries = new Map<string, { n: number; madeAt: number }>();
-  return async (filterKey, count) => {
-    const key = hash("sha256", filterKey, "base64");
-    const held = entries.get(key);
-    if (held && now() - held.madeAt < ttlMs) return { n: held.n, estimated: true };
-    if (held) entries.delete(key);
-    const madeAt = now();
-    const counted = await count();
-    if (counted.estimated && ttlMs > 0) {
-      entries.delete(key);
-      entries.set(key, { n: counted.n, madeAt });
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
-    }
-    return counted;
+  const keyOf = (filterKey: string) => hash("sha256", filterKey, "base64");
+  const fresh = (key: string) => {
+    const e = entries.get(key);
+    if (e && now() - e.madeAt < ttlMs) return e.n;
+    if (e) entries.delete(key);
+    return undefined;
+  };
+  return {
+    held: (filterKey) => fresh(keyOf(filterKey)),
+    async count(filterKey, count) {
+      const key = keyOf(filterKey);
+      const held = fresh(key);
+      if (held !== undefined) return { n: held, estimated: true };
+      const madeAt = now();
+      const counted = await count();
+      if (counted.estimated && ttlMs > 0) {
+        entries.delete(key);
+        entries.set(key, { n: counted.n, madeAt });
+        if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      }
+      return counted;
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, gte, lt, sql, type SQL } from "drizzle-orm";
 import { aborted, notFound, resourceVersionExists } from "../../domain/errors.js";
 import type { ResourceKey, SnapshotCursor, SnapshotRepository } from "../../domain/ports.js";
 import type { Snapshot, SnapshotFilter } from "../../domain/snapshots/types.js";
@@ -9,7 +9,7 @@ import { toSnapshot, toSnapshotRow } from "./mappers.js";
 import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { isUniqueViolation } from "./pg-errors.js";
-import { countMatches } from "./match-count.js";
+import { boundedCount, countMatches, matchCountFrom, type MatchCount } from "./match-count.js";
 import type { MatchEstimates } from "./match-estimates.js";
 import { snapshots } from "./schema/index.js";
 import { unprotectedAt } from "./snapshot-protection-sql.js";
@@ -46,6 +46,15 @@ export const listPageQuery = (db: Db, filter: SnapshotFilter, pageSize: number, 
     .select()
     .from(snapshots)
     .where(and(where(filter), afterCursor(snapshots.createTime, snapshots.id, after)))
+    .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
+    .limit(pageSize + 1);
+
+/** A first ListSnapshots page (listPageQuery) whose rows also carry the filter's bounded count of matches. */
+const firstPageCountedQuery = (db: Db, filter: SnapshotFilter, pageSize: number) =>
+  db
+    .select({ ...getTableColumns(snapshots), matches: boundedCount(db, snapshots, where(filter)) })
+    .from(snapshots)
+    .where(where(filter))
     .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
     .limit(pageSize + 1);
 
@@ -134,11 +143,23 @@ export function createSnapshotRepository(db: Db, estimates: MatchEstimates): Sna
     },
 
     async list(filter, pageSize, after?: SnapshotCursor) {
-      // A first page that holds every match has counted them; a later page counts beside its query.
-      const count = () => estimates(JSON.stringify(filter), () => countMatches(db, snapshots, where(filter)));
+      // A later page counts beside its query. A first page that holds every match has counted
+      // them; otherwise it counts in its own statement, unless a recent estimate stands.
+      const key = JSON.stringify(filter);
+      const exact = (n: number): MatchCount => ({ n, estimated: false });
+      const firstPage = async () => {
+        const held = estimates.held(key);
+        if (held !== undefined) {
+          const r = await listPageQuery(db, filter, pageSize);
+          return [r, r.length <= pageSize ? exact(r.length) : { n: held, estimated: true }] as const;
+        }
+        const r = await firstPageCountedQuery(db, filter, pageSize);
+        if (r.length <= pageSize) return [r, exact(r.length)] as const;
+        return [r, await estimates.count(key, () => matchCountFrom(db, snapshots, where(filter), r[0].matches))] as const;
+      };
       const [rows, total] = after
-        ? await Promise.all([listPageQuery(db, filter, pageSize, after), count()])
-        : await listPageQuery(db, filter, pageSize).then(async (r) => [r, r.length <= pageSize ? { n: r.length, estimated: false } : await count()] as const);
+        ? await Promise.all([listPageQuery(db, filter, pageSize, after), estimates.count(key, () => countMatches(db, snapshots, where(filter)))])
+        : await firstPage();
       const items = rows.slice(0, pageSize).map((r) => toSnapshot(r));
       const last = items[items.length - 1];
       return {

@@ -9,7 +9,7 @@ import { toSnapshot, toSnapshotRow } from "./mappers.js";
 import { claimIdempotencyTx, findIdempotency } from "./idempotency-tx.js";
 import { afterCursor, newestFirst } from "./keyset.js";
 import { isUniqueViolation } from "./pg-errors.js";
-import { boundedCount, countMatches, matchCountFrom, type MatchCount } from "./match-count.js";
+import { boundedCount, countMatches, matchCountFrom } from "./match-count.js";
 import type { MatchEstimates } from "./match-estimates.js";
 import { snapshots } from "./schema/index.js";
 import { unprotectedAt } from "./snapshot-protection-sql.js";
@@ -39,22 +39,14 @@ function where(f: SnapshotFilter): SQL {
 /**
  * One ListSnapshots page, newest first, plus one row to tell whether another page follows. Its
  * order and cursor are those of snapshots_store_time_idx, so a page reads about a page of rows
- * whatever the store's size and the page's depth.
+ * whatever the store's size and the page's depth. With `counted`, each row also carries the
+ * filter's bounded count of matches (`matches`, match-count.ts), from the same statement.
  */
-export const listPageQuery = (db: Db, filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor) =>
+export const listPageQuery = (db: Db, filter: SnapshotFilter, pageSize: number, after?: SnapshotCursor, counted = false) =>
   db
-    .select()
+    .select({ ...getTableColumns(snapshots), ...(counted ? { matches: boundedCount(db, snapshots, where(filter)) } : {}) })
     .from(snapshots)
     .where(and(where(filter), afterCursor(snapshots.createTime, snapshots.id, after)))
-    .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
-    .limit(pageSize + 1);
-
-/** A first ListSnapshots page (listPageQuery) whose rows also carry the filter's bounded count of matches. */
-const firstPageCountedQuery = (db: Db, filter: SnapshotFilter, pageSize: number) =>
-  db
-    .select({ ...getTableColumns(snapshots), matches: boundedCount(db, snapshots, where(filter)) })
-    .from(snapshots)
-    .where(where(filter))
     .orderBy(...newestFirst(snapshots.createTime, snapshots.id))
     .limit(pageSize + 1);
 
@@ -146,16 +138,12 @@ export function createSnapshotRepository(db: Db, estimates: MatchEstimates): Sna
       // A later page counts beside its query. A first page that holds every match has counted
       // them; otherwise it counts in its own statement, unless a recent estimate stands.
       const key = JSON.stringify(filter);
-      const exact = (n: number): MatchCount => ({ n, estimated: false });
       const firstPage = async () => {
         const held = estimates.held(key);
-        if (held !== undefined) {
-          const r = await listPageQuery(db, filter, pageSize);
-          return [r, r.length <= pageSize ? exact(r.length) : { n: held, estimated: true }] as const;
-        }
-        const r = await firstPageCountedQuery(db, filter, pageSize);
-        if (r.length <= pageSize) return [r, exact(r.length)] as const;
-        return [r, await estimates.count(key, () => matchCountFrom(db, snapshots, where(filter), r[0].matches))] as const;
+        const r = await listPageQuery(db, filter, pageSize, undefined, held === undefined);
+        if (r.length <= pageSize) return [r, { n: r.length, estimated: false }] as const;
+        if (held !== undefined) return [r, { n: held, estimated: true }] as const;
+        return [r, await estimates.count(key, () => matchCountFrom(db, snapshots, where(filter), r[0].matches!))] as const;
       };
       const [rows, total] = after
         ? await Promise.all([listPageQuery(db, filter, pageSize, after), estimates.count(key, () => countMatches(db, snapshots, where(filter)))])
